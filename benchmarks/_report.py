@@ -1,0 +1,72 @@
+"""Write a benchmark's figures into its own section of docs/benchmarks.md.
+
+Every script in benchmarks/ calls :func:`write_section` with a name and a Markdown body; the
+section is replaced in place (between ``<!-- name:start -->`` and ``<!-- name:end -->``) or
+appended, so scripts can be re-run in any order without disturbing each other's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "benchmarks.md"
+SHARED_DATA = Path(os.environ.get("FENGQIAO_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+HEADER = """# Benchmarks
+
+Every figure on this page is written by a script in `benchmarks/`; re-run the script named in a
+section to refresh it. Each section records the machine, the date and the exact command.
+"""
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as fh:
+            kb = int(fh.readline().split()[1])
+            mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}, {platform.system()}"
+
+
+def git_rev() -> str:
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def write_section(name: str, title: str, body: str, command: str | None = None) -> None:
+    command = command or "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])
+    stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    block = (
+        f"<!-- {name}:start -->\n## {title}\n\n"
+        f"- Machine: {machine()}\n- Date: {stamp} (commit {git_rev()})\n- Command: `{command}`\n\n"
+        f"{body.strip()}\n<!-- {name}:end -->\n"
+    )
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else HEADER
+    pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->\n?", re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    REPORT.write_text(text, encoding="utf-8")
+    print(f"wrote section {name!r} to {REPORT}")

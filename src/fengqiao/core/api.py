@@ -1,0 +1,73 @@
+"""API conventions every app reuses: permissions by role, pagination, one error shape.
+
+Error responses always look like ``{"error": CODE, "detail": MESSAGE, "detail_zh": …,
+"detail_en": …}`` (plus ``fields`` for validation errors), in the caller's language.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import UserError
+from .personal import PersonalDataError
+
+log = logging.getLogger(__name__)
+
+_MESSAGES = {
+    "not_authenticated": ("请先登录或提供有效的令牌", "authentication credentials were not provided or are invalid"),
+    "authentication_failed": ("身份验证失败", "authentication failed"),
+    "permission_denied": ("您的角色无权执行此操作", "your role is not allowed to do this"),
+    "not_found": ("记录不存在或不在您的管辖范围内", "not found or outside your jurisdiction"),
+    "method_not_allowed": ("不支持该请求方法", "method not allowed"),
+    "not_acceptable": ("无法提供所请求的格式", "the requested format is not available"),
+    "unsupported_media_type": ("不支持的请求内容类型", "unsupported media type"),
+    "throttled": ("请求过于频繁,请稍后再试", "too many requests, try again later"),
+    "parse_error": ("请求内容无法解析", "the request body could not be parsed"),
+    "invalid": ("提交的数据有误", "the submitted data is invalid"),
+}
+
+
+def _bilingual(code: str, request) -> dict:
+    zh, en = _MESSAGES.get(code, _MESSAGES["invalid"])
+    return UserError(code, zh, en).as_dict()
+
+
+def exception_handler(exc, context):
+    request = context.get("request")
+    if isinstance(exc, UserError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, PersonalDataError):
+        return Response(UserError(exc.code, exc.message_zh, exc.message_en).as_dict(), status=400)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = _bilingual("invalid", request)
+        body["fields"] = response.data
+        response.data = body
+        return response
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.NotAuthenticated):
+        code = "not_authenticated"
+    body = _bilingual(code, request)
+    if code not in _MESSAGES:
+        body["detail"] = str(getattr(exc, "detail", exc))
+    response.data = body
+    return response
+
+
+def error_response(code: str, zh: str, en: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response(UserError(code, zh, en).as_dict(), status=http_status)

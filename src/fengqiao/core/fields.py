@@ -1,0 +1,104 @@
+"""Model fields for personal data: encrypted at rest, validated, searchable through a digest.
+
+Usage::
+
+    reporter_phone = PersonalDataField(kind="phone", blank=True)
+    reporter_phone_digest = PersonalDigestField(source="reporter_phone")
+
+    Event.objects.filter(reporter_phone_digest=digest_for("phone", "13812341234"))
+
+The attribute holds the plain, normalised value in Python; the column holds Fernet ciphertext.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from . import crypto
+from .personal import MASKERS, NORMALIZERS, PersonalDataError
+
+
+def digest_for(kind: str, value: str) -> str:
+    """The look-up digest of a raw value (normalised first); '' for an empty value."""
+    if not value:
+        return ""
+    return crypto.keyed_digest(kind, NORMALIZERS[kind](value))
+
+
+class PersonalDataField(models.TextField):
+    """Encrypted text holding an ID number, a phone number or a name."""
+
+    def __init__(self, *args, kind: str = "name", **kwargs):
+        if kind not in NORMALIZERS:
+            raise ValueError(f"unknown personal data kind {kind!r}")
+        self.kind = kind
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = self.kind
+        if kwargs.get("default") == "":
+            kwargs.pop("default")
+        return name, path, args, kwargs
+
+    def mask(self, value: str) -> str:
+        return MASKERS[self.kind](value or "")
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return ""
+        try:
+            return NORMALIZERS[self.kind](str(value))
+        except PersonalDataError as exc:
+            raise ValidationError(str(exc), code=exc.code) from exc
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return ""
+        return crypto.decrypt(value)
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname) or ""
+        if value:
+            value = NORMALIZERS[self.kind](value)
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        if not value:
+            return ""
+        return crypto.encrypt(str(value))
+
+
+class PersonalDigestField(models.CharField):
+    """Keyed hash of a PersonalDataField on the same model, kept in step on every save."""
+
+    def __init__(self, *args, source: str = "", kind: str = "", **kwargs):
+        self.source = source
+        self.kind = kind
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        if self.kind:
+            kwargs["kind"] = self.kind
+        for key, default in (("max_length", 64), ("editable", False), ("blank", True), ("default", ""), ("db_index", True)):
+            if kwargs.get(key, default) == default:
+                kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        source_field = model_instance._meta.get_field(self.source)
+        kind = self.kind or source_field.kind
+        value = getattr(model_instance, self.source) or ""
+        digest = crypto.keyed_digest(kind, NORMALIZERS[kind](value)) if value else ""
+        setattr(model_instance, self.attname, digest)
+        return digest

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from fengqiao.core import audit
+from fengqiao.core.models import AuditRecord
+
+
+class Command(BaseCommand):
+    help = "Audit trail: 'verify' checks the hash chain; 'tail' shows the latest records."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="sub", required=True)
+        sub.add_parser("verify", help="verify the whole chain")
+        tail = sub.add_parser("tail", help="show the latest records")
+        tail.add_argument("-n", type=int, default=20)
+
+    def handle(self, *args, sub=None, **opts):
+        if sub == "verify":
+            result = audit.verify()
+            if result.ok:
+                self.stdout.write(f"audit trail intact: {result.checked} records (审计日志完整)")
+                return
+            raise CommandError(
+                f"audit trail broken at record seq={result.first_bad_seq} id={result.first_bad_id}: {result.reason} "
+                f"(审计日志被篡改: 第 {result.first_bad_seq} 条)"
+            )
+        for rec in AuditRecord.objects.order_by("-seq")[: opts["n"]]:
+            self.stdout.write(f"{rec.seq}\t{rec.at:%Y-%m-%d %H:%M:%S}\t{rec.actor_username or '-'}\t{rec.action}\t{rec.object_type}:{rec.object_id}\t{rec.object_repr}")

@@ -1,0 +1,80 @@
+"""Core models: the append-only, hash-chained audit trail."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .restrict import RestrictedQuerySet
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditQuerySet(RestrictedQuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit records cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit records cannot be deleted")
+
+
+class AuditRecord(models.Model):
+    """审计日志: one write or one view of personal data. Never updated, never deleted.
+
+    ``hash`` = HMAC(audit key, ``prev_hash`` + canonical JSON of the record's fields), so an
+    edit, a deletion or a re-ordering breaks the chain at that record (``fengqiao audit verify``).
+    """
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=40, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    ip = models.CharField(_("IP address"), max_length=64, blank=True)
+    request_id = models.CharField(_("request id"), max_length=32, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditQuerySet.as_manager()
+
+    ACCESS = {"view": frozenset({"auditor"})}
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor_username or '-'} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit records cannot be deleted")
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return None  # auditors read the whole trail
+
+
+class AuditChainHead(models.Model):
+    """The last link of the chain; locked while a record is appended so links never fork."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")

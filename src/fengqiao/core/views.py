@@ -1,0 +1,28 @@
+"""Operational endpoints."""
+
+from __future__ import annotations
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers and every migration is applied; 503 otherwise."""
+    checks: dict[str, str] = {}
+    ok = True
+    try:
+        conn = connections[DEFAULT_DB_ALIAS]
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1")
+        checks["database"] = "ok"
+        executor = MigrationExecutor(conn)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+        ok = not pending
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = f"error: {exc.__class__.__name__}"
+        ok = False
+    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)

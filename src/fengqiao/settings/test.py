@@ -1,0 +1,17 @@
+"""Test settings: same as base, with fast hashing and generated keys under a temp var dir."""
+
+import os
+import tempfile
+
+os.environ.setdefault("FENGQIAO_VAR_DIR", tempfile.mkdtemp(prefix="fengqiao-test-"))
+
+from .base import *  # noqa: E402,F401,F403
+from .base import HUEY  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+HUEY = {**HUEY, "immediate": True}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_FAILURE_LIMIT = 5
