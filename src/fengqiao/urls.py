@@ -15,12 +15,14 @@ router.register("departments", DepartmentViewSet, basename="department")
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),
+    path("", include("fengqiao.events.api_urls")),
     *router.urls,
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("open311/v2/", include("fengqiao.events.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.areas.models import Area, Level, subtree_q
 from fengqiao.core import crypto, roles
+from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.restrict import RestrictedQuerySet
 
 # The area level each role's home node must have (None: any level, or none for global roles).
@@ -42,7 +43,8 @@ class User(AbstractUser):
     department = models.ForeignKey(
         "areas.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
-    phone = models.CharField(_("work phone"), max_length=20, blank=True)
+    mobile = PersonalDataField(_("mobile phone"), kind="phone", blank=True)
+    mobile_digest = PersonalDigestField(source="mobile")
     title = models.CharField(_("post"), max_length=60, blank=True)
     is_demo = models.BooleanField(_("demo account"), default=False)
     demo_password = models.CharField(max_length=60, blank=True, editable=False)

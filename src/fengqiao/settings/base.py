@@ -164,6 +164,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 VENDOR_DIR = VAR_DIR / "vendor"
 VENDOR_DIR.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [VENDOR_DIR]

@@ -1,3 +1,3 @@
 """Local development and the embedded demo: keys generated into var/, SQLite by default."""
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403

@@ -9,7 +9,7 @@ for _name in ("SECRET_KEY", "FENGQIAO_DATA_KEY", "FENGQIAO_HASH_KEY", "FENGQIAO_
     if not os.environ.get(_name):
         raise ImproperlyConfigured(f"{_name} must be set in the environment for production")
 
-from .base import *  # noqa: E402,F401,F403
+from .base import *  # noqa: E402, F403
 
 DEBUG = False
 SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"

@@ -5,8 +5,8 @@ import tempfile
 
 os.environ.setdefault("FENGQIAO_VAR_DIR", tempfile.mkdtemp(prefix="fengqiao-test-"))
 
-from .base import *  # noqa: E402,F401,F403
-from .base import HUEY  # noqa: E402
+from .base import *  # noqa: F403
+from .base import HUEY
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
 HUEY = {**HUEY, "immediate": True}

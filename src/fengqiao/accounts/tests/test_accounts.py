@@ -1,0 +1,89 @@
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from fengqiao.accounts.actions import token_for, upsert_user
+from fengqiao.accounts.models import ApiToken, User
+from fengqiao.core.errors import UserError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_domain_role_has_a_demo_user():
+    from fengqiao.core.roles import ALL_ROLES
+
+    assert set(User.objects.filter(is_demo=True).values_list("role", flat=True)) == set(ALL_ROLES)
+    towns = User.objects.filter(role="town_operator").values_list("area__code", flat=True)
+    assert len(set(towns)) >= 2
+
+
+def test_users_json_command(capsys):
+    call_command("users", "--json")
+    rows = json.loads(capsys.readouterr().out)
+    by_name = {r["username"]: r for r in rows}
+    assert by_name["town_haiyou"]["role"] == "town_operator"
+    assert by_name["town_haiyou"]["area_code"] == "331022001"
+    assert by_name["dept_zhifa"]["department"] == "ZF"
+    assert by_name["auditor"]["area_code"] is None
+    assert by_name["county_op"]["password"] == "Fengqiao-2026"
+
+
+def test_token_command_gives_a_working_token(capsys, client):
+    call_command("token", "county_op")
+    key = capsys.readouterr().out.strip()
+    resp = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert resp.status_code == 200 and resp.json()["username"] == "county_op"
+    call_command("token", "county_op")
+    assert capsys.readouterr().out.strip() == key  # the same active token, shown again
+
+
+def test_tokens_are_stored_hashed(users):
+    key = token_for(users.leader)
+    token = ApiToken.objects.get(user=users.leader)
+    assert key not in (token.digest, token.encrypted)
+    token.revoked_at = token.created_at
+    token.save()
+    assert ApiToken.lookup(key) is None
+
+
+def test_role_needs_the_right_home_area(users):
+    from fengqiao.areas.models import Area
+
+    village = Area.objects.get(code="331022001001")
+    with pytest.raises(Exception, match="area"):
+        upsert_user(username="bad_town_op", role="town_operator", password="x-long-password", area=village)
+    with pytest.raises(UserError):
+        upsert_user(username="bad_role", role="king", password="x-long-password")
+    assert not User.objects.filter(username__in=["bad_town_op", "bad_role"]).exists()
+
+
+def test_passwords_use_argon2_in_production_settings():
+    from fengqiao.settings import base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+
+
+def test_login_lockout_after_repeated_failures(client):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "cadre_xinhu", "password": "wrong-password"})
+    resp = client.post("/accounts/login/", {"username": "cadre_xinhu", "password": "Fengqiao-2026"})
+    assert resp.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_with_the_demo_password(client):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and b"csrfmiddlewaretoken" in page.content
+    resp = client.post("/accounts/login/", {"username": "town_haiyou", "password": "Fengqiao-2026"})
+    assert resp.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200 and "海游街道".encode() in home.content
+
+
+def test_console_area_page_is_404_outside_jurisdiction(client, users):
+    client.force_login(users.town_jiantiao)
+    assert client.get("/areas/331022001001/").status_code == 404
+    assert client.get("/areas/331022105001/").status_code == 200

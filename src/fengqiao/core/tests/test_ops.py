@@ -1,0 +1,33 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+
+
+def test_production_settings_refuse_to_start_without_secrets(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FENGQIAO_DATA_KEY", "FENGQIAO_HASH_KEY", "FENGQIAO_AUDIT_KEY"}}
+    env.update(DJANGO_SETTINGS_MODULE="fengqiao.settings.production", FENGQIAO_VAR_DIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "SECRET_KEY must be set" in proc.stderr
+
+
+def test_cli_help_lists_commands_in_plain_words():
+    proc = subprocess.run([sys.executable, "-m", "fengqiao.cli", "--help"], capture_output=True, text=True, check=True)
+    for word in ("serve", "demo load", "audit verify", "token USERNAME", "areas import"):
+        assert word in proc.stdout
+
+
+def test_security_headers(client):
+    resp = client.get("/accounts/login/")
+    assert "script-src 'self'" in resp["Content-Security-Policy"]
+    assert resp["X-Frame-Options"] == "DENY"
