@@ -7,11 +7,13 @@ from rest_framework.routers import DefaultRouter
 
 from fengqiao.accounts.api import MeView
 from fengqiao.areas.api import AreaViewSet, DepartmentViewSet
+from fengqiao.core.audit_api import AuditRecordViewSet
 from fengqiao.core.views import healthz
 
 router = DefaultRouter(trailing_slash=True)
 router.register("areas", AreaViewSet, basename="area")
 router.register("departments", DepartmentViewSet, basename="department")
+router.register("audit", AuditRecordViewSet, basename="audit")
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),

@@ -87,3 +87,10 @@ def test_console_area_page_is_404_outside_jurisdiction(client, users):
     client.force_login(users.town_jiantiao)
     assert client.get("/areas/331022001001/").status_code == 404
     assert client.get("/areas/331022105001/").status_code == 200
+
+
+def test_chinese_is_the_default_and_english_is_available(client):
+    zh = client.get("/accounts/login/")
+    assert "登录社会治理中心" in zh.content.decode()
+    en = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Sign in to the social governance centre" in en.content.decode()

@@ -98,3 +98,13 @@ def test_cli_exit_code_on_tampering(tmp_path):
     bad = subprocess.run([*fq, "audit", "verify"], env=env, capture_output=True, text=True)
     assert bad.returncode != 0
     assert "seq=1" in bad.stderr
+
+
+def test_audit_api_is_for_auditors_only(api, users):
+    _append(1)
+    assert api(users.auditor).get("/api/v1/audit/").status_code == 200
+    assert api(users.auditor).get("/api/v1/audit/", {"action": "test_write"}).json()["count"] == 1
+    assert api(users.admin).get("/api/v1/audit/").status_code == 403
+    assert api(users.county_op).get("/api/v1/audit/").status_code == 403
+    # an auditor cannot change data
+    assert api(users.auditor).post("/api/v1/audit/", {}).status_code in (403, 405)

@@ -1,0 +1,33 @@
+"""``/api/v1/audit/``: the audit trail, for auditors only (read-only)."""
+
+from __future__ import annotations
+
+import django_filters
+from rest_framework import serializers
+
+from .models import AuditRecord
+from .viewsets import RestrictedReadOnlyViewSet
+
+
+class AuditRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditRecord
+        fields = ["seq", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
+                  "before", "after", "ip", "request_id", "channel", "prev_hash", "hash"]
+
+
+class AuditFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditRecord
+        fields = ["action", "object_type", "object_id", "actor_username", "since", "until"]
+
+
+class AuditRecordViewSet(RestrictedReadOnlyViewSet):
+    queryset = AuditRecord.objects.all()
+    serializer_class = AuditRecordSerializer
+    lookup_field = "seq"
+    filterset_class = AuditFilter
+    ordering = ["-seq"]

@@ -1,0 +1,12 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (huey consumer): SLA sweeps, notifications, outbound sync."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args, workers, **o):
+        call_command("run_huey", workers=workers)

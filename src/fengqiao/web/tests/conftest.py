@@ -1,0 +1,57 @@
+"""Browser fixtures: Playwright driving Debian's Chromium (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("FENGQIAO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("FENGQIAO_ARTIFACTS", Path.cwd() / "test-artifacts"))
+RUN_ID = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    path = ARTIFACTS / f"screenshots-{RUN_ID}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("FENGQIAO_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium")
+        pytest.skip("Chromium is not installed (make test installs it)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def login(page, base_url: str, username: str, password: str = "Fengqiao-2026"):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("form[action='/accounts/login/'] button[type=submit]")
