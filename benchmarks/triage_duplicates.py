@@ -1,0 +1,148 @@
+"""Same-matter grouping on the TipDM hot messages against hand-labelled pairs.
+
+    python benchmarks/triage_duplicates.py
+
+Labels: tests/data/triage_dup_pairs.csv (id_a, id_b, same), judged by reading the messages.
+A pair counts as predicted "same" when both ids end in the same group. Compared with MinHash
+(128 permutations) over character 3-grams with LSH banding and connected components.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from benchmarks._report import SHARED_DATA, write_section  # noqa: E402
+from fengqiao.triage import dedupe  # noqa: E402
+from fengqiao.triage.text import compact  # noqa: E402
+
+PAIRS = ROOT / "tests" / "data" / "triage_dup_pairs.csv"
+
+
+def pair_metrics(groups, labels):
+    g = {i: k for k, m in enumerate(groups) for i in m}
+    tp = sum(1 for a, b, y in labels if y and a in g and g.get(a) == g.get(b))
+    fp = sum(1 for a, b, y in labels if not y and a in g and g.get(a) == g.get(b))
+    pos = sum(y for *_, y in labels)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / pos if pos else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def minhash_groups(rows, *, perms=128, bands=32, threshold=0.5, seed=1):
+    rng = np.random.default_rng(seed)
+    prime = (1 << 61) - 1
+    a = rng.integers(1, prime, perms, dtype=np.uint64)
+    b = rng.integers(0, prime, perms, dtype=np.uint64)
+    sigs = {}
+    for r in rows:
+        s = compact(r["title"] + r["body"])
+        grams = {hash(s[i : i + 3]) & 0xFFFFFFFF for i in range(max(1, len(s) - 2))}
+        x = np.array(sorted(grams), dtype=np.uint64)[:, None]
+        sigs[r["id"]] = ((x * a + b) % np.uint64(prime)).min(axis=0)
+    per = perms // bands
+    buckets = {}
+    for i, sig in sigs.items():
+        for k in range(bands):
+            buckets.setdefault((k, sig[k * per : (k + 1) * per].tobytes()), []).append(i)
+    parent = {i: i for i in sigs}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for ids in buckets.values():
+        for j in ids[1:]:
+            if np.mean(sigs[ids[0]] == sigs[j]) >= threshold:
+                parent[find(j)] = find(ids[0])
+    comp = {}
+    for i in sigs:
+        comp.setdefault(find(i), []).append(i)
+    return [m for m in comp.values() if len(m) > 1]
+
+
+def main() -> None:
+    path = SHARED_DATA / "tipdm2020_hot_messages.csv"
+    if not path.exists():
+        print(f"no data at {SHARED_DATA}; skipped")
+        return
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with PAIRS.open(encoding="utf-8") as fh:
+        labels = [(r["id_a"], r["id_b"], int(r["same"])) for r in csv.DictReader(fh)]
+    npos = sum(y for *_, y in labels)
+
+    t0 = time.perf_counter()
+    index = dedupe.Index()
+    for r in rows:
+        index.add(r["id"], r["body"], time=r["time"], title=r["title"])
+    add_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    q = [index.query_features(f, limit=10, exclude=i) for i, f in list(index.items.items())[:500]]
+    query_ms = (time.perf_counter() - t0) / len(q) * 1000
+    t0 = time.perf_counter()
+    links = dedupe.pair_scores(index, 0.2)
+    groups = dedupe.group([], index=index, links=links)
+    group_s = time.perf_counter() - t0
+    p, r, f = pair_metrics(groups, labels)
+    sizes = sorted((len(g) for g in groups), reverse=True)
+
+    sweep = []
+    for th in (0.4, 0.5, 0.6, 0.7):
+        gs = dedupe.group([], index=index, threshold=th, links=links)
+        sweep.append((th, *pair_metrics(gs, labels), len(gs)))
+
+    t0 = time.perf_counter()
+    mh = []
+    for th in (0.3, 0.5):
+        mg = minhash_groups(rows, threshold=th)
+        mh.append((th, *pair_metrics(mg, labels), len(mg)))
+    mh_s = time.perf_counter() - t0
+
+    sweep_rows = "\n".join(
+        f"| {th} | {pp:.3f} | {rr:.3f} | {ff:.3f} | {n} |" for th, pp, rr, ff, n in sweep
+    )
+    mh_rows = "\n".join(
+        f"| MinHash char-3-gram, Jaccard est. ≥ {th} | {pp:.3f} | {rr:.3f} | {ff:.3f} | {n} |"
+        for th, pp, rr, ff, n in mh
+    )
+    body = f"""
+Data: {len(rows)} TipDM hot messages; {len(labels)} hand-labelled pairs ({npos} same matter,
+{len(labels) - npos} not), judged by reading both messages. Most pairs were drawn from the
+candidates of this index at all score levels, plus nearest neighbours of a character-bigram
+TF-IDF search and pairs sharing an entity name (hard negatives) — recall is measured on pairs
+someone could find, not on every repeat in the file. The default threshold (0.5) and linkage
+(0.2) were read off these labels (there is no second labelled set), so treat the figures as
+in-sample for those two numbers.
+
+| method | pair precision | pair recall | F1 | groups |
+|---|---|---|---|---|
+| **triage dedupe** (entities + keywords, index, average linkage) | **{p:.3f}** | **{r:.3f}** | **{f:.3f}** | {len(groups)} |
+{mh_rows}
+
+Threshold sweep (linkage 0.2):
+
+| threshold | precision | recall | F1 | groups |
+|---|---|---|---|---|
+{sweep_rows}
+
+- Largest groups: {sizes[:8]}; {sum(sizes)} messages in {len(groups)} groups.
+- Index build {add_s:.1f} s ({len(rows) / add_s:.0f} messages/s, jieba included); query
+  {query_ms:.2f} ms per message; grouping all messages {group_s:.1f} s. MinHash runs {mh_s:.1f} s.
+"""
+    print(body)
+    write_section("triage-duplicates", "Triage: same-matter detection", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Reading training/evaluation tables and the fixed TipDM evaluation split (pure, no Django)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .text import join_fields, read_tokens, tokenize
+
+__all__ = [
+    "DataError",
+    "Table",
+    "decontaminate",
+    "heldout_split",
+    "load_tipdm",
+    "read_table",
+    "shared_data_dir",
+]
+
+SPLIT_SEED = 42
+HELDOUT_FRACTION = 0.2
+TIPDM_TRAIN = "tipdm2020_messages_train.csv"
+TIPDM_EXTRA = "tipdm2020_messages_extra_segmented.csv"
+TIPDM_HOT = "tipdm2020_hot_messages.csv"
+
+
+class DataError(ValueError):
+    """A data file cannot be used; the message is one line, in Chinese and English."""
+
+
+@dataclass
+class Table:
+    """Rows of one input file. ``texts`` holds raw text (title+body joined) or, when the file is
+    pre-segmented (a ``tokens`` column), the token strings with ``pretokenized`` set."""
+
+    path: str
+    texts: list[str]
+    labels: list[str] | None
+    ids: list[str] | None
+    times: list[str] | None
+    pretokenized: bool
+
+
+def shared_data_dir() -> Path:
+    """``<repo>/../shared/data`` (or ``$FENGQIAO_SHARED_DATA``)."""
+    env = os.environ.get("FENGQIAO_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    if not path.is_file():
+        raise DataError(f"文件不存在 / file not found: {path}")
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        try:
+            import openpyxl
+        except ImportError as exc:  # pragma: no cover - openpyxl is a project dependency
+            raise DataError("读取 Excel 需要 openpyxl / openpyxl is needed for .xlsx") from exc
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:
+            raise DataError(f"无法读取 Excel 文件 / cannot read Excel file {path}: {exc}") from exc
+        rows = wb.active.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+        out = [
+            {h: ("" if v is None else str(v)) for h, v in zip(header, r, strict=False)}
+            for r in rows
+            if r and any(v is not None for v in r)
+        ]
+        wb.close()
+        return header, out
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+    except UnicodeDecodeError as exc:
+        raise DataError(f"文件不是 UTF-8 编码 / file is not UTF-8: {path}") from exc
+    except csv.Error as exc:
+        raise DataError(f"CSV 格式错误 / malformed CSV {path}: {exc}") from exc
+    rows = [{(k or "").strip(): (v or "") for k, v in r.items()} for r in rows]
+    return header, rows
+
+
+def read_table(
+    path: str | Path,
+    *,
+    text_columns: Sequence[str] = ("title", "body"),
+    label_column: str | None = None,
+    id_column: str | None = None,
+    time_column: str | None = None,
+    allow_tokens: bool = True,
+) -> Table:
+    """Read a CSV (UTF-8) or .xlsx file. A file with a ``tokens`` column and none of the text
+    columns is read as pre-segmented text (when ``allow_tokens``)."""
+    path = Path(path)
+    header, rows = _read_rows(path)
+    cols = set(header)
+    if not rows:
+        raise DataError(f"文件没有数据行 / no data rows in {path}")
+    pretok = allow_tokens and "tokens" in cols and not any(c in cols for c in text_columns)
+    needed = ["tokens"] if pretok else list(text_columns)
+    for c in (label_column, id_column):
+        if c:
+            needed.append(c)
+    missing = [c for c in needed if c not in cols]
+    if missing:
+        raise DataError(
+            f"缺少列 / missing column(s) {', '.join(missing)} in {path} "
+            f"(有 / has: {', '.join(header)})"
+        )
+    if pretok:
+        texts = [r["tokens"] for r in rows]
+    else:
+        texts = [join_fields(*(r.get(c, "") for c in text_columns)) for r in rows]
+    labels = [r[label_column].strip() for r in rows] if label_column else None
+    ids = [r[id_column].strip() for r in rows] if id_column else None
+    times = [r.get(time_column, "") for r in rows] if time_column and time_column in cols else None
+    if labels is not None:
+        keep = [i for i, lab in enumerate(labels) if lab and texts[i].strip()]
+        texts = [texts[i] for i in keep]
+        labels = [labels[i] for i in keep]
+        ids = [ids[i] for i in keep] if ids else None
+        times = [times[i] for i in keep] if times else None
+        if not texts:
+            raise DataError(f"没有带标签的文本 / no labelled text rows in {path}")
+    return Table(str(path), texts, labels, ids, times, pretok)
+
+
+def heldout_split(
+    labels: Sequence[str], fraction: float = HELDOUT_FRACTION, seed: int = SPLIT_SEED
+) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed stratified split (train indices, held-out indices) used by tests and
+    benchmarks. The held-out part is never used for training or tuning."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(labels))
+    tr, te = train_test_split(idx, test_size=fraction, stratify=list(labels), random_state=seed)
+    return np.sort(tr), np.sort(te)
+
+
+def decontaminate(
+    extra_tokens: Sequence[str], eval_texts: Sequence[str], threshold: float = 0.5
+) -> np.ndarray:
+    """Indices of ``extra_tokens`` rows whose TF-IDF cosine to every ``eval_texts`` message is at
+    most ``threshold``. The segmented TipDM file overlaps the raw one (the same or re-posted
+    messages); rows near a held-out message are dropped so they cannot leak its label."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ew = [" ".join(read_tokens(t)) for t in extra_tokens]
+    rw = [" ".join(tokenize(t)) for t in eval_texts]
+    vec = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True)
+    vec.fit(ew + rw)
+    a, b = vec.transform(ew), vec.transform(rw)
+    best = np.zeros(len(ew))
+    step = 2000
+    for s in range(0, len(ew), step):
+        sims = (a[s : s + step] @ b.T).max(axis=1)
+        best[s : s + step] = sims.toarray().ravel()
+    return np.where(best <= threshold)[0]
+
+
+def load_tipdm(data_dir: str | Path | None = None) -> tuple[Table, Table]:
+    """The raw labelled TipDM messages and the pre-segmented extra file."""
+    d = Path(data_dir) if data_dir else shared_data_dir()
+    raw = read_table(
+        d / TIPDM_TRAIN, text_columns=("title", "body"), label_column="label", id_column="id"
+    )
+    extra = read_table(d / TIPDM_EXTRA, label_column="label")
+    return raw, extra

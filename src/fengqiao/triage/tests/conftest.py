@@ -1,0 +1,56 @@
+"""Shared fixtures for the triage tests."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[4] / ".." / "shared" / "data"
+REPO = Path(__file__).resolve().parents[4]
+
+_TOPICS = {
+    "交通运输": (
+        ["公交车", "地铁站", "红绿灯", "出租车", "高速路口", "停车场"],
+        ["晚点严重", "线路太少", "经常堵车", "乱收停车费", "司机绕路", "信号灯坏了"],
+    ),
+    "教育文体": (
+        ["小学", "幼儿园", "中学", "培训机构", "体育馆", "图书馆"],
+        ["乱收补课费", "学位不够", "老师体罚学生", "学区划分不合理", "周末强制补课", "收费过高"],
+    ),
+    "环境保护": (
+        ["化工厂", "搅拌站", "养殖场", "垃圾站", "餐馆", "工地"],
+        ["排放污水", "噪音扰民", "粉尘污染", "油烟直排", "臭气熏天", "焚烧垃圾"],
+    ),
+}
+
+
+def synthetic_corpus(n_per_label: int = 40, seed: int = 0):
+    rng = random.Random(seed)
+    texts, labels = [], []
+    places = ["东城区", "西山镇", "南湖街道", "北苑社区", "新华路"]
+    for label, (things, problems) in _TOPICS.items():
+        for _ in range(n_per_label):
+            t = (
+                f"{rng.choice(places)}的{rng.choice(things)}{rng.choice(problems)}，"
+                f"希望有关部门尽快处理。{rng.choice(things)}{rng.choice(problems)}已经很久了。"
+            )
+            texts.append(t)
+            labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "tipdm2020_messages_train.csv").exists():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA.resolve()
+
+
+@pytest.fixture(scope="session")
+def small_model():
+    from fengqiao.triage import classifier
+
+    texts, labels = synthetic_corpus()
+    return classifier.train(texts, labels, calibration_folds=3)

@@ -1,0 +1,24 @@
+from fengqiao.triage.text import compact, join_fields, normalize, read_tokens, tokenize
+
+
+def test_normalize_full_width_and_spaces():
+    assert normalize("ＡＢＣ１２３　\t 你好，世界！ ") == "abc123 你好,世界!"
+    assert normalize(None) == ""
+    assert normalize("第一行_x000D_ 第二行") == "第一行 第二行"
+
+
+def test_join_and_compact():
+    assert join_fields("标题", None, "正文") == "标题 正文"
+    assert compact("Ａ市 A3区，中海国际社区！") == "a市a3区中海国际社区"
+
+
+def test_tokenize_drops_punctuation():
+    words = tokenize("小区门口的垃圾站臭气熏天，请尽快处理！")
+    assert "垃圾站" in words
+    assert all(w not in {"，", "！", " "} for w in words)
+    assert tokenize("") == []
+
+
+def test_read_tokens():
+    assert read_tokens("A1 区  蔡锷 南路 ， 水箱") == ["a1", "区", "蔡锷", "南路", "水箱"]
+    assert read_tokens("") == []
