@@ -40,10 +40,10 @@ assets: $(VENV)/.installed node_modules/.installed
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } || { \
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; } || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  $(if $(shell command -v sudo 2>/dev/null),sudo,) apt-get update -qq && \
-	  $(if $(shell command -v sudo 2>/dev/null),sudo,) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  $(if $(shell command -v sudo 2>/dev/null),sudo,) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src benchmarks conftest.py

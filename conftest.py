@@ -15,7 +15,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from fengqiao.demo.loader import load_demo
 
     with django_db_blocker.unblock():
-        load_demo()
+        load_demo(history=False)
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def demo_county(db):
     from fengqiao.demo.loader import load_demo
 
     if not User.objects.filter(username="county_op").exists():
-        load_demo()
+        load_demo(history=False)
 
 
 @pytest.fixture

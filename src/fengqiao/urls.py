@@ -24,6 +24,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/v1/mediation/", include("fengqiao.mediation.api_urls")),
+    path("mediation/", include("fengqiao.mediation.urls")),
     path("open311/v2/", include("fengqiao.events.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

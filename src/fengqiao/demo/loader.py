@@ -49,7 +49,9 @@ USERS = [
 
 
 @transaction.atomic
-def load_demo(stdout=None) -> dict[str, int]:
+def load_demo(stdout=None, *, history: bool = True) -> dict[str, int]:
+    """Load the demo county. ``history`` adds generated matters and a year of mediation cases
+    (the test suite loads the county without them and creates what each test needs)."""
     def say(msg: str) -> None:
         if stdout is not None:
             stdout.write(msg)
@@ -78,4 +80,13 @@ def load_demo(stdout=None) -> dict[str, int]:
                                      full_name=full_name, title=title, is_demo=True)
         created_users += int(created)
     say(f"users: {len(USERS)} demo users ({created_users} new), password {DEMO_PASSWORD}")
+    from fengqiao.events.seed import link_departments
+
+    link_departments()
+    if history:
+        from fengqiao.events.demo import load_demo_events
+        from fengqiao.mediation.demo import load_demo_mediation
+
+        load_demo_events()
+        load_demo_mediation(stdout=stdout)
     return {"areas": Area.objects.count(), "users": len(USERS), "departments": Department.objects.count()}

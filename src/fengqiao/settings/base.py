@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fengqiao.accounts",
     "fengqiao.workcal",
     "fengqiao.events",
+    "fengqiao.mediation",
     "fengqiao.triage",
     "fengqiao.web",
     "fengqiao.demo",
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fengqiao.web.context.nav",
             ],
         },
     },
@@ -240,6 +242,9 @@ LOGGING = {
         "huey": {"level": "WARNING"},
     },
 }
+
+# Optional map tiles (e.g. a county's own tile server); maps work without any.
+FENGQIAO_TILE_URL = os.environ.get("FENGQIAO_TILE_URL", "")
 
 # Audit records must be kept at least this long (DOMAIN.md: six months).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "400"))

@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("FENGQIAO_VAR_DIR", tempfile.mkdtemp(prefix="fengqiao-test-"))
 
 from .base import *  # noqa: F403
-from .base import HUEY
+from .base import DATABASES, HUEY, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]
 HUEY = {**HUEY, "immediate": True}
@@ -15,3 +15,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+
+# A file (not in-memory) SQLite test database, so concurrent writers wait (WAL + busy
+# timeout) exactly as in production instead of failing at once.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

@@ -13,6 +13,7 @@ VENDOR_FILES = {
     "htmx.org/dist/htmx.min.js": "vendor/htmx.min.js",
     "echarts/dist/echarts.min.js": "vendor/echarts.min.js",
     "leaflet/dist/leaflet.js": "vendor/leaflet/leaflet.js",
+    "leaflet/dist/leaflet.js.map": "vendor/leaflet/leaflet.js.map",
     "leaflet/dist/leaflet.css": "vendor/leaflet/leaflet.css",
     "leaflet/dist/images": "vendor/leaflet/images",
 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from fengqiao.areas.models import Area, Department
+from fengqiao.areas.models import Area, subtree_q
 
 
 def _restricted_area(user, code: str | None) -> Area:
@@ -23,21 +25,53 @@ def _restricted_area(user, code: str | None) -> Area:
     return area
 
 
-@login_required
-def home(request):
-    user = request.user
-    areas = Area.objects.restrict(user, "view")
-    by_level = dict(areas.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
-    return render(request, "web/home.html", {
-        "by_level": by_level,
-        "departments": Department.objects.restrict(user, "view").count(),
-    })
+def open_matter_counts(user, areas: list[Area]) -> dict[str, int]:
+    """Open matters the user can see, per area subtree, in one query."""
+    if not areas:
+        return {}
+    from fengqiao.events.models import Event
+
+    qs = Event.objects.restrict(user, "view").open()
+    aggregates = {f"a{i}": Count("id", filter=subtree_q(a.path, "area_path")) for i, a in enumerate(areas)}
+    result = qs.aggregate(**aggregates)
+    return {a.code: result[f"a{i}"] or 0 for i, a in enumerate(areas)}
 
 
 @login_required
 def area_browser(request, code: str | None = None):
     area = _restricted_area(request.user, code)
     visible = Area.objects.restrict(request.user, "view")
-    children = visible.filter(parent=area).annotate(n_children=Count("children")).order_by("code")
-    ancestors = [a for a in area.ancestors() if visible.filter(pk=a.pk).exists()]
-    return render(request, "web/areas.html", {"area": area, "children": children, "ancestors": ancestors})
+    children = list(visible.filter(parent=area).annotate(n_children=Count("children")).order_by("code"))
+    counts = open_matter_counts(request.user, [area, *children])
+    for c in children:
+        c.open_count = counts.get(c.code, 0)
+    ancestor_codes = [c for c in area.path.strip("/").split("/")[:-1] if c]
+    ancestors = list(visible.filter(code__in=ancestor_codes).order_by("depth"))
+    shapes = children if any(c.boundary for c in children) else [area]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": a.boundary,
+            "properties": {"code": a.code, "name": a.name, "open": counts.get(a.code, 0),
+                           "url": reverse("web:area", args=[a.code])},
+        }
+        for a in shapes if a.boundary
+    ]
+    return render(request, "web/areas.html", {
+        "area": area, "children": children, "ancestors": ancestors, "open_here": counts.get(area.code, 0),
+        "map_data": {"type": "FeatureCollection", "features": features},
+        "tile_url": settings.FENGQIAO_TILE_URL,
+    })
+
+
+@login_required
+def area_geojson(request, code: str):
+    """Children of an area as GeoJSON with open-matter counts (for maps elsewhere)."""
+    area = _restricted_area(request.user, code)
+    children = list(Area.objects.restrict(request.user, "view").filter(parent=area).exclude(boundary=None))
+    counts = open_matter_counts(request.user, children)
+    return JsonResponse({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": c.boundary,
+         "properties": {"code": c.code, "name": c.name, "level": c.level, "open": counts.get(c.code, 0)}}
+        for c in children
+    ]})

@@ -28,6 +28,13 @@ def browser():
             pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs Debian's chromium")
         pytest.skip("Chromium is not installed (make test installs it)")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from django.conf import settings
+
+    from fengqiao.web.assets import copy_vendor_assets
+
+    missing = copy_vendor_assets(Path(__file__).resolve().parents[4] / "node_modules", settings.VENDOR_DIR)
+    if missing:
+        pytest.fail(f"front-end packages missing (run npm ci): {missing}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -30,3 +30,11 @@ def test_wrong_password_shows_an_error(page, live_server, demo_county):
     login(page, live_server.url, "county_op", "not-the-password")
     assert page.url.endswith("/accounts/login/")
     assert page.locator(".error").count() >= 1
+
+
+def test_area_map_draws_grid_polygons(page, live_server, demo_county, screenshot_dir):
+    login(page, live_server.url, "cadre_xinhu")
+    page.goto(f"{live_server.url}/areas/331022001001/")
+    page.wait_for_selector("#map path.leaflet-interactive")
+    assert page.locator("#map path.leaflet-interactive").count() >= 3  # the village's grids
+    page.screenshot(path=str(screenshot_dir / "area-map.png"), full_page=True)

@@ -1,0 +1,197 @@
+"""Intake (受理登记): one matter from any channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from fengqiao.areas.models import Area, Department
+from fengqiao.core import audit, context, roles
+from fengqiao.core.errors import UserError
+from fengqiao.core.personal import NORMALIZERS, PersonalDataError
+
+from .. import notify
+from ..choices import Channel, State, Urgency
+from ..models import Category, Event, TimelineEntry
+from ..places import resolve_area
+from ..sla import now as sla_now
+from ._base import actor_name, centre_ids
+
+
+def _bad(field: str, zh: str, en: str) -> UserError:
+    return UserError("invalid", zh, en, field=field)
+
+
+def _datetime(value, field: str):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        parsed = parse_datetime(str(value).strip().replace("/", "-"))
+        if parsed is None:
+            raise _bad(field, f"时间格式不正确: {value}", f"not a date and time: {value}")
+    if parsed.tzinfo is None:
+        from fengqiao.workcal.calendar import SHANGHAI
+
+        parsed = parsed.replace(tzinfo=SHANGHAI)
+    return parsed
+
+
+def home_root(user) -> Area | None:
+    """The area a user's intake defaults to: its home node, or its department's county."""
+    if user is not None and user.area_id:
+        return user.area
+    if user is not None and user.department_id:
+        return Department.objects.select_related("county").get(pk=user.department_id).county
+    return Area.objects.filter(parent__isnull=True).order_by("path").first()
+
+
+_categories: dict = {"at": 0.0, "by_code": {}, "by_name": {}}
+CATEGORY_CACHE_SECONDS = 30
+
+
+def _category_maps() -> tuple[dict, dict]:
+    now = time.monotonic()
+    if now - _categories["at"] > CATEGORY_CACHE_SECONDS:
+        cats = list(Category.objects.filter(is_active=True).order_by("-depth"))
+        _categories.update(at=now, by_code={c.code: c for c in cats}, by_name={c.name: c for c in cats})
+    return _categories["by_code"], _categories["by_name"]
+
+
+def category_by_code(code) -> Category | None:
+    """A category by code (or, failing that, by name); cached for a few seconds per process."""
+    if code in (None, ""):
+        return None
+    if isinstance(code, Category):
+        return code
+    key = str(code).strip()
+    by_code, by_name = _category_maps()
+    cat = by_code.get(key) or by_name.get(key)
+    if cat is None:
+        cat = Category.objects.filter(Q(code=key) | Q(name=key), is_active=True).order_by("depth").first()
+    if cat is None:
+        raise _bad("category", f"未知的事件分类: {code}", f"unknown category: {code}")
+    return cat
+
+
+def _existing(idem: str | None, channel: str, channel_ref: str) -> Event | None:
+    q = Q(pk__in=[])
+    if idem:
+        q |= Q(idempotency_key=idem)
+    if channel_ref:
+        q |= Q(channel=channel, channel_ref=channel_ref)
+    if not (idem or channel_ref):
+        return None
+    pks = list(Event.objects.filter(q).values_list("pk", flat=True)[:1])
+    return Event.objects.get(pk=pks[0]) if pks else None
+
+
+def create_event(*, by, channel: str, title: str, content: str, address: str = "", category=None,
+                 urgency: str = Urgency.NORMAL, longitude=None, latitude=None, area=None,
+                 reporter_name: str = "", reporter_phone: str = "", reporter_id_number: str = "",
+                 anonymous: bool = False, channel_ref: str = "", occurred_at=None, received_at=None,
+                 idempotency_key: str = "", state: str = State.RECEIVED, note: str = "",
+                 notify_centre: bool = True) -> tuple[Event, bool]:
+    """Take in one matter; return ``(event, created)``.
+
+    A repeated ``idempotency_key`` (scoped to the caller) or an already seen ``channel_ref`` of
+    the same channel returns the existing matter with ``created=False``. Everything is
+    validated before anything is written, and all writes share one transaction.
+    """
+    channel = (channel or "").strip()
+    if channel not in Channel.values:
+        raise _bad("channel", f"未知的来源渠道: {channel}", f"unknown channel: {channel}")
+    title = (title or "").strip()
+    content = (content or "").strip()
+    if not title and content:
+        title = content[:30]
+    if not title:
+        raise _bad("title", "标题不能为空", "a title is required")
+    if len(title) > 200:
+        raise _bad("title", "标题不能超过200字", "the title is longer than 200 characters")
+    if not content:
+        raise _bad("content", "诉求内容不能为空", "the content is required")
+    if urgency not in Urgency.values:
+        raise _bad("urgency", f"未知的紧急程度: {urgency}", f"unknown urgency: {urgency}")
+    channel_ref = (channel_ref or "").strip()[:64]
+    address = (address or "").strip()[:300]
+    for name, value, low, high in (("longitude", longitude, -180, 180), ("latitude", latitude, -90, 90)):
+        if value not in (None, ""):
+            try:
+                v = float(value)
+            except (TypeError, ValueError) as exc:
+                raise _bad(name, f"{name} 应为数字", f"{name} must be a number") from exc
+            if not low <= v <= high:
+                raise _bad(name, f"{name} 超出范围", f"{name} is out of range")
+    longitude = float(longitude) if longitude not in (None, "") else None
+    latitude = float(latitude) if latitude not in (None, "") else None
+    personal = {}
+    for field_name, kind, value in (("reporter_name", "name", reporter_name), ("reporter_phone", "phone", reporter_phone),
+                                    ("reporter_id_number", "id_number", reporter_id_number)):
+        value = (value or "").strip()
+        if value and not anonymous:
+            try:
+                personal[field_name] = NORMALIZERS[kind](value)
+            except PersonalDataError as exc:
+                raise UserError(exc.code, exc.message_zh, exc.message_en, field=field_name) from exc
+        else:
+            personal[field_name] = ""
+    occurred_at = _datetime(occurred_at, "occurred_at")
+    now = sla_now()
+    received_at = _datetime(received_at, "received_at") or now
+    if state not in State.values:
+        raise _bad("state", f"未知状态: {state}", f"unknown state: {state}")
+    cat = category_by_code(category)
+    idem = f"{by.pk}:{idempotency_key.strip()}"[:160] if idempotency_key and idempotency_key.strip() else None
+
+    existing = _existing(idem, channel, channel_ref)
+    if existing is not None:
+        return existing, False
+
+    root = home_root(by)
+    if area not in (None, ""):
+        if not isinstance(area, Area):
+            code = str(area).strip()
+            area = Area.objects.filter(code=code).first()
+            if area is None:
+                raise _bad("area", f"未知的区域代码: {code}", f"unknown area code: {code}")
+        if root is not None and not area.path.startswith(root.path) and by.role not in roles.GLOBAL_ROLES:
+            raise _bad("area", "区域不在您的管辖范围内", "the area is outside your jurisdiction")
+    else:
+        area = resolve_area(address, longitude=longitude, latitude=latitude, within=root) or root
+
+    try:
+        with transaction.atomic(), context.explicit_audit():
+            event = Event(
+                channel=channel, channel_ref=channel_ref, idempotency_key=idem, title=title, content=content,
+                category=cat, urgency=urgency, address=address, longitude=longitude, latitude=latitude, area=area,
+                area_path=area.path if area else "", anonymous=bool(anonymous), occurred_at=occurred_at,
+                received_at=received_at, created_by=by, state=state, updated_at=now, **personal,
+            )
+            if state == State.ACCEPTED:
+                event.accepted_at = received_at
+            event.save()
+            event.number = f"FQ{received_at.astimezone(dt.UTC).strftime('%Y%m%d')}{event.pk:07d}"
+            Event.objects.filter(pk=event.pk).update(number=event.number)
+            TimelineEntry.objects.create(event=event, at=now, actor=by, actor_name=actor_name(by), action="create",
+                                         from_state="", to_state=state, reason=note,
+                                         data={"channel": channel, "channel_ref": channel_ref,
+                                               "area": area.code if area else ""})
+            audit.record("event_create", event, actor=by, after=audit.snapshot(event))
+            if notify_centre and state == State.RECEIVED:
+                parts = area.path.strip("/").split("/") if area is not None else []
+                ids = centre_ids(parts[1]) if len(parts) >= 2 else []
+                notify.notify_on_commit([i for i in ids if i != by.pk], "event_new", f"新事件待受理: {title}", "",
+                                        event.pk)
+    except IntegrityError:
+        # A concurrent request with the same key or reference won the race: return its matter.
+        existing = _existing(idem, channel, channel_ref)
+        if existing is None:
+            raise
+        return existing, False
+    return event, True

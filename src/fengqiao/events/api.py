@@ -1,0 +1,444 @@
+"""``/api/v1/events/``, its actions, timeline and attachments; categories; my notifications.
+
+Views parse input, fetch through ``restrict(user, action)``, call one action, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+
+import django_filters
+from django.db.models import Q
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area, Department, subtree_q
+from fengqiao.core import audit, roles
+from fengqiao.core.errors import UserError
+from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
+
+from . import actions, transitions
+from .actions.attachments import add_attachment
+from .choices import Channel, SlaColor, State, Urgency
+from .models import Attachment, Category, Event, Notification, TimelineEntry
+from .sla import now as sla_now
+
+PERSONAL_FIELDS = ("reporter_name", "reporter_phone", "reporter_id_number")
+
+
+def wants_unmask(request) -> bool:
+    return (request is not None and request.query_params.get("unmask") in {"1", "true", "yes"}
+            and getattr(request.user, "can_unmask", False))
+
+
+# ---------------------------------------------------------------- serializers
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "kind", "size", "sha256", "uploaded_at", "entry", "url"]
+
+    def get_url(self, obj) -> str:
+        try:
+            return obj.file.url
+        except ValueError:
+            return ""
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "actor", "actor_name", "action", "from_state", "to_state", "reason", "data", "attachments"]
+
+
+class UnitField(serializers.Field):
+    def to_representation(self, event):
+        if event.assignee_id:
+            return {"kind": "person", "code": event.assignee.username, "name": str(event.assignee)}
+        if event.handling_department_id:
+            d = event.handling_department
+            return {"kind": "department", "code": d.code, "name": d.name}
+        if event.handling_area_id:
+            a = event.handling_area
+            return {"kind": "area", "code": a.code, "name": a.name, "level": a.level}
+        return None
+
+
+class EventSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True, default="")
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True, default="")
+    handling_unit = UnitField(source="*", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    paused = serializers.BooleanField(source="is_paused", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id", "number", "channel", "channel_label", "channel_ref", "title", "content", "category", "category_name",
+            "urgency", "address", "longitude", "latitude", "area", "area_name", "anonymous", *PERSONAL_FIELDS,
+            "occurred_at", "received_at", "state", "state_label", "version", "handling_unit", "accepted_at",
+            "dispatched_at", "signed_at", "resolved_at", "verified_at", "closed_at", "result", "feedback",
+            "reopen_count", "return_count", "sign_due_at", "handle_due_at", "sla_color", "sign_overdue",
+            "handle_overdue", "paused", "pause_reason", "extension_pending", "supervised", "supervise_count",
+            "listed", "escalated", "escalated_to", "merged_into", "updated_at",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        unmask = self.context.get("unmask", False)
+        for name in PERSONAL_FIELDS:
+            if not unmask:
+                data[name] = Event._meta.get_field(name).mask(data[name] or "")
+        if self.context.get("with_actions") and request is not None:
+            data["allowed_actions"] = transitions.allowed_actions(instance, request.user)
+        return data
+
+
+class EventCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    content = serializers.CharField(max_length=20000)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
+    longitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    latitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    area = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True, default=None)
+    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    reporter_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    channel_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.CharField(source="department_code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "parent", "path", "depth", "order", "department", "description", "is_active"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "event", "created_at", "read_at"]
+
+
+# ---------------------------------------------------------------- filters
+
+
+def _instant(value: str, end: bool = False):
+    """A date (local midnight; with ``end`` the next midnight) or a date-time (naive: local)."""
+    from fengqiao.workcal.calendar import SHANGHAI
+
+    value = (value or "").strip()
+    try:
+        day = parse_date(value) if len(value) <= 10 else None
+    except ValueError:
+        day = None
+    if day is not None:
+        return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=SHANGHAI)
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise serializers.ValidationError({"received": [f"not a date: {value}"]})
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+
+
+class EventFilter(django_filters.FilterSet):
+    channel = django_filters.CharFilter(method="filter_in", label="channel (comma-separated)")
+    state = django_filters.CharFilter(method="filter_in", label="state (comma-separated)")
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
+    category = django_filters.CharFilter(method="filter_category", label="category code (with sub-categories)")
+    area = django_filters.CharFilter(method="filter_area", label="area code (its whole subtree)")
+    handling = django_filters.CharFilter(method="filter_handling", label="handling area or department code")
+    sla_color = django_filters.ChoiceFilter(choices=SlaColor.choices)
+    received_from = django_filters.CharFilter(method="filter_received_from", label="received on or after (date/time)")
+    received_to = django_filters.CharFilter(method="filter_received_to", label="received before the end of (date/time)")
+    q = django_filters.CharFilter(method="filter_q", label="text in title/content, number or channel reference")
+    listed = django_filters.BooleanFilter()
+    supervised = django_filters.BooleanFilter()
+    escalated = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Event
+        fields = ["channel", "state", "urgency", "category", "area", "handling", "sla_color", "listed", "supervised",
+                  "escalated"]
+
+    VALID = {"channel": set(Channel.values), "state": set(State.values)}
+
+    def filter_in(self, queryset, name, value):
+        values = [v.strip() for v in value.split(",") if v.strip()]
+        bad = [v for v in values if v not in self.VALID[name]]
+        if bad:
+            raise serializers.ValidationError({name: [f"unknown value(s): {', '.join(bad)}"]})
+        return queryset.filter(**{f"{name}__in": values}) if values else queryset
+
+    def filter_category(self, queryset, name, value):
+        cat = Category.objects.filter(code=value).first()
+        if cat is None:
+            return queryset.none()
+        return queryset.filter(category__path__startswith=cat.path)
+
+    def filter_area(self, queryset, name, value):
+        area = Area.objects.filter(code=value).only("path").first()
+        if area is None:
+            return queryset.none()
+        return queryset.filter(subtree_q(area.path, "area_path"))
+
+    def filter_handling(self, queryset, name, value):
+        area = Area.objects.filter(code=value).only("path").first()
+        if area is not None:
+            return queryset.filter(subtree_q(area.path, "handling_path"))
+        return queryset.filter(handling_department__code=value)
+
+    def filter_received_from(self, queryset, name, value):
+        return queryset.filter(received_at__gte=_instant(value))
+
+    def filter_received_to(self, queryset, name, value):
+        return queryset.filter(received_at__lt=_instant(value, end=True))
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(content__icontains=value) | Q(number=value)
+                               | Q(channel_ref=value) | Q(address__icontains=value))
+
+
+# ---------------------------------------------------------------- action input
+
+STRING_PARAMS = {"reason", "result", "text", "note", "feedback"}
+
+
+def resolve_unit(value, user):
+    """``area:CODE``, ``department:CODE``, ``user:USERNAME`` or a bare area/department code."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dict):
+        kind, code = next(iter(value.items())) if len(value) == 1 else ("", "")
+    elif isinstance(value, str):
+        kind, _, code = value.partition(":") if ":" in value else ("", "", value)
+    else:
+        raise UserError("bad_unit", "承办单位格式不正确", "a unit is 'area:CODE', 'department:CODE' or 'user:NAME'",
+                        field="to_unit")
+    code = str(code).strip()
+    if kind in ("", "area"):
+        area = Area.objects.filter(code=code, is_active=True).first()
+        if area is not None:
+            return area
+    if kind in ("", "department"):
+        dept = Department.objects.filter(code=code, is_active=True).first()
+        if dept is not None:
+            return dept
+    if kind == "user":
+        person = User.objects.select_related("area").filter(username=code, is_active=True).first()
+        if person is not None:
+            return person
+    raise UserError("unknown_unit", f"找不到承办单位: {value}", f"no such unit: {value}", field="to_unit")
+
+
+def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
+    fn = actions.FUNCTIONS[name]
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.kind == p.KEYWORD_ONLY and p.name != "by"]
+    kwargs = {}
+    for p in params:
+        if p.name not in body:
+            if p.default is inspect.Parameter.empty:
+                kwargs[p.name] = None  # the action reports what is missing, bilingually
+            continue
+        value = body[p.name]
+        if p.name in STRING_PARAMS:
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                raise UserError("invalid", f"{p.name} 应为文本", f"{p.name} must be text", field=p.name)
+        elif p.name in ("to_unit", "unit"):
+            value = resolve_unit(value, request.user)
+        elif p.name == "into":
+            target = None
+            if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+                target = Event.objects.restrict(request.user, "view").filter(pk=int(value)).first()
+            if target is None and isinstance(value, str):
+                target = Event.objects.restrict(request.user, "view").filter(number=value).first()
+            if target is None:
+                raise UserError("unknown_target", f"找不到目标事件: {value}", f"no such matter: {value}", field="into")
+            value = target
+        elif p.name in ("evidence", "attachments"):
+            if not isinstance(value, list) or not all(isinstance(i, int) or (isinstance(i, str) and i.isdigit())
+                                                      for i in value):
+                raise UserError("invalid", f"{p.name} 应为附件编号列表", f"{p.name} must be a list of attachment ids",
+                                field=p.name)
+        elif p.name == "approve":
+            if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+                value = value.lower() in {"true", "1"}
+            if not isinstance(value, bool):
+                raise UserError("invalid", "approve 应为 true 或 false", "approve must be true or false", field="approve")
+        kwargs[p.name] = value
+    return kwargs
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a, a) for a in transitions.ACTIONS])
+
+
+# ---------------------------------------------------------------- views
+
+
+class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """事件/工单: list, take in, read; ``actions/`` runs one action of the transition table."""
+
+    queryset = Event.objects.select_related("category", "area", "handling_area", "handling_department", "assignee",
+                                            "escalated_to")
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    ordering_fields = ["received_at", "sign_due_at", "handle_due_at", "id", "updated_at"]
+    ordering = ["-received_at", "-id"]
+    access_actions = {"create": "create", "perform_action": "act", "timeline": "view", "attachments": "view"}
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        ctx["unmask"] = wants_unmask(self.request)
+        ctx["with_actions"] = self.action in {"retrieve", "perform_action"}
+        return ctx
+
+    def _audit_unmask(self, events):
+        if wants_unmask(self.request):
+            for ev in events:
+                if any(getattr(ev, f) for f in PERSONAL_FIELDS):
+                    audit.record("view_personal", ev, after={"fields": list(PERSONAL_FIELDS)})
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        self._audit_unmask(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        event = self.get_object()
+        self._audit_unmask([event])
+        return Response(self.get_serializer(event).data)
+
+    def create(self, request, *args, **kwargs):
+        ser = EventCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > 100:
+            raise UserError("invalid", "Idempotency-Key 过长", "the Idempotency-Key header is too long",
+                            field="Idempotency-Key")
+        event, created = actions.create_event(by=request.user, idempotency_key=key, **ser.validated_data)
+        if not created:
+            event = self.get_queryset().filter(pk=event.pk).first()
+            if event is None:
+                raise UserError("duplicate", "该渠道编号已存在", "this channel reference number is already taken",
+                                field="channel_ref", status=409)
+        return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @action(detail=True, methods=["post"], url_path="actions", url_name="actions")
+    def perform_action(self, request, pk=None):
+        event = self.get_object()
+        if not isinstance(request.data, dict):
+            raise UserError("invalid", "请求体应为对象", "the body must be an object")
+        ser = ActionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        name = ser.validated_data["action"]
+        kwargs = action_kwargs(name, request.data, request, event)
+        actions.perform(event, name, by=request.user, **kwargs)
+        visible = self.get_queryset().filter(pk=event.pk).first()
+        if visible is None:  # e.g. returned by a unit that now no longer sees it
+            return Response({"id": event.pk, "number": event.number, "state": event.state, "version": event.version})
+        return Response(self.get_serializer(visible).data)
+
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        event = self.get_object()
+        entries = TimelineEntry.objects.filter(event=event).select_related("actor").prefetch_related("attachments")
+        return Response(TimelineEntrySerializer(entries, many=True, context={"request": request}).data)
+
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        event = self.get_object()
+        if request.method == "POST":
+            att = add_attachment(event, by=request.user, upload=request.FILES.get("file"))
+            return Response(AttachmentSerializer(att, context={"request": request}).data,
+                            status=status.HTTP_201_CREATED)
+        items = Attachment.objects.filter(event=event)
+        return Response(AttachmentSerializer(items, many=True, context={"request": request}).data)
+
+
+class CategoryFilter(django_filters.FilterSet):
+    parent = django_filters.CharFilter(field_name="parent__code")
+    depth = django_filters.NumberFilter()
+    q = django_filters.CharFilter(field_name="name", lookup_expr="contains")
+
+    class Meta:
+        model = Category
+        fields = ["parent", "depth", "is_active"]
+
+
+class CategoryViewSet(RestrictedReadOnlyViewSet):
+    """事件分类 (the whole tree; ``?parent=CODE``, ``?depth=0``)."""
+
+    queryset = Category.objects.select_related("parent")
+    serializer_class = CategorySerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[0-9A-Za-z_.-]+"
+    filterset_class = CategoryFilter
+    ordering = ["path"]
+    pagination_class = None
+
+
+class NotificationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          viewsets.GenericViewSet):
+    """My inbox. ``?unread=1``; ``POST {id}/read/``, ``POST read_all/``."""
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    access_actions = {"read": "change", "read_all": "change"}
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.request.query_params.get("unread") in {"1", "true"}:
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        note = self.get_object()
+        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=sla_now())
+        note.refresh_from_db()
+        return Response(self.get_serializer(note).data)
+
+    @action(detail=False, methods=["post"])
+    def read_all(self, request):
+        n = self.get_queryset().filter(read_at__isnull=True).update(read_at=sla_now())
+        return Response({"marked": n})
+
+
+__all__ = ["CategoryViewSet", "EventViewSet", "NotificationViewSet", "roles"]

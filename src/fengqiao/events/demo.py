@@ -1,0 +1,167 @@
+"""Demo matters for the demo county (三门县): a few hundred, in every state, made through the
+actions. Deterministic and idempotent (``DEMO-nnnn`` channel references are skipped when
+present). Call ``load_demo_events(n=300)`` after ``fengqiao.demo.loader.load_demo``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area, Department
+
+from . import actions, sla
+from .models import Event
+
+# category code, title, content template ({place} is filled in)
+TEMPLATES = [
+    ("noise.social", "夜间广场舞噪音扰民", "{place}广场每晚广场舞音响声音过大,持续到十点以后,影响休息。"),
+    ("noise.business", "烧烤店夜间噪音", "{place}沿街烧烤店凌晨仍在营业,喧哗声大。"),
+    ("street_vending.stall", "流动摊贩占道经营", "{place}路口流动摊贩占用人行道,影响通行。"),
+    ("property.service", "物业不及时清运垃圾", "{place}小区垃圾多日未清运,物业不作为。"),
+    ("property.elevator", "小区电梯频繁故障", "{place}小区3号楼电梯频繁故障困人,物业维修不及时。"),
+    ("labour.unpaid_wages", "工地拖欠农民工工资", "在{place}某工地务工,老板拖欠三个月工资共计2万余元。"),
+    ("dispute.neighbour", "邻里宅基地界线纠纷", "{place}两户村民因宅基地界线发生争执,多次调解未果。"),
+    ("dispute.family", "家庭赡养纠纷", "{place}老人反映子女不履行赡养义务。"),
+    ("hazard.fire.ebike", "楼道电动车违规充电", "{place}居民楼楼道内有电动车飞线充电,存在火灾隐患。"),
+    ("hazard.fire.lane", "消防通道被占用", "{place}小区消防通道长期停放车辆。"),
+    ("environment.smell", "餐饮油烟扰民", "{place}餐馆油烟直排,附近居民无法开窗。"),
+    ("urban.road", "道路破损坑洼", "{place}主干道路面出现大面积坑洼,雨天积水。"),
+    ("urban.illegal_building", "违章搭建", "{place}有住户在楼顶违章搭建彩钢棚。"),
+    ("market.food", "无证食品作坊", "{place}有无证食品加工作坊,卫生条件差。"),
+    ("public_order.fight", "酒后打架", "{place}夜宵摊有人酒后打架。"),
+    ("civil_affairs.hardship", "困难家庭求助", "{place}一户家庭因病致贫,申请临时救助。"),
+    ("education.enrolment", "子女入学咨询", "{place}外来务工人员咨询子女就近入学政策。"),
+    ("traffic.parking", "违章停车堵路", "{place}学校门口接送车辆乱停,早晚高峰拥堵。"),
+]
+CHANNELS = ["hotline_12345"] * 5 + ["grid_report"] * 3 + ["police_110", "citizen_app", "citizen_app", "petition",
+                                                          "walk_in", "department"]
+# (final state, weight)
+STATES = [("received", 8), ("accepted", 5), ("rejected", 3), ("cancelled", 2), ("dispatched", 14), ("signed", 12),
+          ("in_progress", 18), ("resolved", 10), ("verified", 6), ("closed", 22)]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林叶郑"
+
+
+def _users() -> dict[str, User] | None:
+    names = ["county_op", "town_haiyou", "town_jiantiao", "cadre_xinhu", "grid_xinhu1", "dept_zhifa", "dept_police",
+             "dept_zhujian", "leader"]
+    found = {u.username: u for u in User.objects.select_related("area", "department").filter(username__in=names)}
+    return found if len(found) == len(names) else None
+
+
+def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
+    """Create up to ``n`` demo matters (``DEMO-0001`` …); return how many were new."""
+    users = _users()
+    if users is None:
+        return 0
+    existing = set(Event.objects.filter(channel_ref__startswith="DEMO-").values_list("channel_ref", flat=True))
+    if len(existing) >= n:
+        return 0
+    rng = random.Random(seed)
+    haiyou, jiantiao = Area.objects.get(code="331022001"), Area.objects.get(code="331022105")
+    xinhu = Area.objects.get(code="331022001001")
+    villages = {t: list(Area.objects.filter(parent=t).order_by("code")[:8]) for t in (haiyou, jiantiao)}
+    depts = {d.code: d for d in Department.objects.filter(code__in=["ZF", "GA", "ZJ"])}
+    handler_of_dept = {"ZF": users["dept_zhifa"], "GA": users["dept_police"], "ZJ": users["dept_zhujian"]}
+    now = sla.now()
+    created = 0
+    state_names = [s for s, w in STATES for _ in range(w)]
+    for i in range(1, n + 1):
+        # Draw everything first so the sequence does not depend on which rows exist.
+        tpl = rng.choice(TEMPLATES)
+        channel = rng.choice(CHANNELS)
+        town = haiyou if rng.random() < 0.6 else jiantiao
+        village = rng.choice(villages[town]) if villages[town] else town
+        final = rng.choice(state_names)
+        target_kind = rng.choice(["town", "town", "village", "dept"])
+        dept_code = rng.choice(list(depts))
+        days_ago = rng.uniform(0.2, 30)
+        feedback_first = rng.choice(["satisfied", "satisfied", "basically_satisfied", "unsatisfied"])
+        name = rng.choice(SURNAMES) + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰涛明超")
+        phone = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+        extras = rng.random()
+        ref = f"DEMO-{i:04d}"
+        if ref in existing:
+            continue
+        start = now - dt.timedelta(days=days_ago)
+        county = users["county_op"]
+        creator = users["grid_xinhu1"] if channel == "grid_report" and town == haiyou else county
+        place = f"{town.name}{village.name}" if village != town else town.name
+        with transaction.atomic():
+            step = start
+
+            def at(minutes: float):
+                nonlocal step
+                step = min(step + dt.timedelta(minutes=minutes), now)
+                return sla.frozen_now(step)
+
+            with sla.frozen_now(step):
+                ev, new = actions.create_event(
+                    by=creator, channel=channel, title=tpl[1], content=tpl[2].format(place=place), category=tpl[0],
+                    address=place, reporter_name=name, reporter_phone=phone, anonymous=channel == "grid_report",
+                    channel_ref=ref, received_at=step, notify_centre=False,
+                )
+            if not new:
+                continue
+            created += 1
+            if final == "received":
+                continue
+            if final in {"rejected", "cancelled"}:
+                with at(20):
+                    fn = actions.reject_event if final == "rejected" else actions.cancel_event
+                    fn(ev, by=county, reason="不属于受理范围" if final == "rejected" else "群众撤回诉求")
+                continue
+            with at(15):
+                actions.accept_event(ev, by=county)
+            if final == "accepted":
+                continue
+            if target_kind == "dept":
+                unit, handler = depts[dept_code], handler_of_dept[dept_code]
+            elif target_kind == "village" and town == haiyou:
+                unit, handler = xinhu, users["cadre_xinhu"]
+            else:
+                unit = town
+                handler = users["town_haiyou"] if town == haiyou else users["town_jiantiao"]
+            with at(30):
+                actions.dispatch_event(ev, to_unit=unit, by=county)
+            if final == "dispatched":
+                continue
+            with at(rng.uniform(20, 200)):
+                actions.sign_event(ev, by=handler)
+            if extras < 0.1:
+                with at(60):
+                    actions.supervise_event(ev, by=users["leader"], reason="请加快办理进度")
+            if extras > 0.93 and tpl[0].startswith("hazard"):
+                with at(30):
+                    actions.list_event(ev, by=users["leader"], reason="重大安全隐患挂牌督办")
+            if final == "signed":
+                continue
+            with at(rng.uniform(30, 600)):
+                actions.start_event(ev, by=handler)
+            if 0.1 <= extras < 0.15:
+                with at(120):
+                    actions.request_extension(ev, by=handler, days=3, reason="需多部门协调")
+                with at(60):
+                    actions.approve_extension(ev, by=county, approve=True)
+            if final == "in_progress":
+                continue
+            with at(rng.uniform(600, 4000)):
+                actions.resolve_event(ev, by=handler, result="已现场核查并处置,向群众反馈处理结果。")
+            if final == "resolved":
+                continue
+            with at(240):
+                actions.verify_event(ev, by=county, feedback=feedback_first)
+            if feedback_first == "unsatisfied":
+                with at(30):
+                    actions.reopen_event(ev, by=county, reason="群众不满意,重新办理")
+                with at(1440):
+                    actions.resolve_event(ev, by=handler, result="再次上门沟通,问题已解决。")
+                with at(120):
+                    actions.verify_event(ev, by=county, feedback="satisfied")
+            if final == "verified":
+                continue
+            with at(60):
+                actions.close_event(ev, by=county)
+    return created

@@ -1,0 +1,214 @@
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) at ``/open311/v2/``.
+
+- ``services.json``: the active leaf categories of the category tree (``service_code`` is the
+  category code, ``group`` the top-level category's name).
+- ``requests.json`` GET: requests in the key holder's jurisdiction (filters
+  ``service_request_id``, ``service_code``, ``start_date``, ``end_date``, ``status``; default
+  window the last 90 days, at most 1,000). POST (form-encoded): a new matter on channel
+  ``citizen_app``.
+- ``requests/{id}.json``: one request.
+
+``api_key`` is an API token (``fengqiao token USERNAME``) of a user whose role may take in
+matters; reads are limited to that user's jurisdiction exactly as in the API. Errors use
+Open311's error array ``[{"code": HTTP status, "description": …}]``. JSON only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from fengqiao.accounts.models import ApiToken
+from fengqiao.core import context
+from fengqiao.core.errors import UserError
+from fengqiao.core.restrict import role_allowed
+
+from ..actions import create_event
+from ..choices import Channel, State
+from ..models import Category, Event
+from ..sla import now as sla_now
+
+CLOSED_STATES = {State.REJECTED, State.MERGED, State.CANCELLED, State.RESOLVED, State.VERIFIED, State.CLOSED}
+STATUS_NOTES = {
+    State.RECEIVED: "已收到,等待受理 (received, waiting to be accepted)",
+    State.ACCEPTED: "已受理 (accepted)",
+    State.REJECTED: "不予受理 (rejected)",
+    State.MERGED: "已与其他诉求合并办理 (merged with another request)",
+    State.CANCELLED: "已撤销 (cancelled)",
+    State.DISPATCHED: "已派发承办单位 (sent to the handling unit)",
+    State.SIGNED: "承办单位已签收 (the handling unit has taken it)",
+    State.IN_PROGRESS: "正在处置 (being handled)",
+    State.RESOLVED: "已办结 (resolved)",
+    State.VERIFIED: "已回访核实 (verified with the citizen)",
+    State.CLOSED: "已归档 (closed)",
+}
+MAX_RESULTS = 1000
+
+
+def error(status: int, description: str) -> JsonResponse:
+    return JsonResponse([{"code": status, "description": description}], status=status, safe=False,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def ok(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _user(request):
+    key = request.POST.get("api_key") if request.method == "POST" else request.GET.get("api_key")
+    token = ApiToken.lookup(key or "")
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def as_request(ev: Event) -> dict:
+    status = "closed" if ev.state in CLOSED_STATES else "open"
+    notes = STATUS_NOTES.get(ev.state, "")
+    if ev.result and ev.state in CLOSED_STATES:
+        notes = f"{notes}: {ev.result}"
+    return {
+        "service_request_id": str(ev.pk),
+        "status": status,
+        "status_notes": notes,
+        "service_name": ev.category.name if ev.category_id else "",
+        "service_code": ev.category.code if ev.category_id else "",
+        "description": ev.content,
+        "agency_responsible": ev.handling_unit_label() or "县社会治理中心",
+        "service_notice": "",
+        "requested_datetime": _iso(ev.received_at),
+        "updated_datetime": _iso(ev.updated_at),
+        "expected_datetime": _iso(ev.handle_due_at),
+        "address": ev.address,
+        "address_id": ev.area.code if ev.area_id else "",
+        "zipcode": "",
+        "lat": ev.latitude,
+        "long": ev.longitude,
+        "media_url": "",
+    }
+
+
+def _json_only(fmt: str):
+    return None if fmt == "json" else error(400, f"format '{fmt}' is not supported; use .json")
+
+
+@require_http_methods(["GET"])
+def services(request, fmt="json"):
+    bad = _json_only(fmt)
+    if bad:
+        return bad
+    cats = list(Category.objects.filter(is_active=True).order_by("path"))
+    parents = {c.parent_id for c in cats if c.parent_id}
+    names = {c.code: c.name for c in cats}
+    out = []
+    for c in cats:
+        if c.pk in parents:
+            continue
+        top = c.path.strip("/").split("/")[0]
+        out.append({"service_code": c.code, "service_name": c.name, "description": c.description or c.name,
+                    "metadata": False, "type": "realtime", "keywords": "", "group": names.get(top, "")})
+    return ok(out)
+
+
+@require_http_methods(["GET"])
+def service_definition(request, code, fmt="json"):
+    return error(404, f"service '{code}' has no attributes (metadata is false)")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def requests(request, fmt="json"):
+    bad = _json_only(fmt)
+    if bad:
+        return bad
+    user = _user(request)
+    if user is None:
+        return error(403, "a valid api_key is required")
+    if request.method == "POST":
+        return _create(request, user)
+    if not role_allowed(Event, user, "view"):
+        return error(403, "this api_key may not read requests")
+    qs = Event.objects.restrict(user, "view").select_related("category", "area", "handling_area",
+                                                             "handling_department", "assignee")
+    p = request.GET
+    if p.get("service_request_id"):
+        ids = [i.strip() for i in p["service_request_id"].split(",") if i.strip()]
+        if not all(i.isdigit() for i in ids):
+            return error(400, "service_request_id must be numbers")
+        qs = qs.filter(pk__in=[int(i) for i in ids])
+    else:
+        try:
+            end = parse_datetime(p["end_date"]) if p.get("end_date") else sla_now()
+            start = parse_datetime(p["start_date"]) if p.get("start_date") else end - dt.timedelta(days=90)
+        except ValueError:
+            start = end = None
+        if start is None or end is None:
+            return error(400, "start_date and end_date must be W3C date-times")
+        qs = qs.filter(received_at__gte=start, received_at__lte=end)
+        if p.get("service_code"):
+            codes = [c.strip() for c in p["service_code"].split(",") if c.strip()]
+            qs = qs.filter(category__code__in=codes)
+        status = p.get("status", "")
+        if status:
+            wanted = {s.strip() for s in status.split(",")}
+            if not wanted <= {"open", "closed"}:
+                return error(400, "status must be open or closed")
+            if wanted == {"open"}:
+                qs = qs.exclude(state__in=CLOSED_STATES)
+            elif wanted == {"closed"}:
+                qs = qs.filter(state__in=CLOSED_STATES)
+    return ok([as_request(e) for e in qs.order_by("-received_at", "-id")[:MAX_RESULTS]])
+
+
+def _create(request, user):
+    if not role_allowed(Event, user, "create"):
+        return error(403, "this api_key may not create requests")
+    p = request.POST
+    code = p.get("service_code", "").strip()
+    if not code:
+        return error(400, "service_code is required")
+    if not Category.objects.filter(code=code, is_active=True).exists():
+        return error(404, f"service_code '{code}' not found")
+    description = p.get("description", "").strip()
+    if not description:
+        return error(400, "description is required")
+    lat, lng, address = p.get("lat"), p.get("long"), p.get("address_string", "").strip()
+    if not (address or (lat and lng) or p.get("address_id")):
+        return error(400, "a location is required: lat & long, address_string or address_id")
+    name = " ".join(x for x in (p.get("last_name", "").strip(), p.get("first_name", "").strip()) if x)
+    try:
+        with context.acting(user, ip=request.META.get("REMOTE_ADDR", ""), channel="api"):
+            ev, created = create_event(
+                by=user, channel=Channel.CITIZEN_APP, title=description[:30], content=description,
+                category=code, address=address, latitude=lat or None, longitude=lng or None,
+                area=p.get("address_id") or None, reporter_name=name, reporter_phone=p.get("phone", ""),
+                anonymous=not (name or p.get("phone")), idempotency_key=request.headers.get("Idempotency-Key", ""),
+                channel_ref=p.get("external_id", "")[:64],
+            )
+    except UserError as exc:
+        return error(400, f"{exc.field + ': ' if exc.field else ''}{exc.en} / {exc.zh}")
+    return ok([{"service_request_id": str(ev.pk), "service_notice": "", "account_id": None}],
+              status=201 if created else 200)
+
+
+@require_http_methods(["GET"])
+def request_detail(request, pk, fmt="json"):
+    bad = _json_only(fmt)
+    if bad:
+        return bad
+    user = _user(request)
+    if user is None:
+        return error(403, "a valid api_key is required")
+    ev = Event.objects.restrict(user, "view").select_related(
+        "category", "area", "handling_area", "handling_department", "assignee").filter(pk=pk).first()
+    if ev is None:
+        return error(404, f"request {pk} not found")
+    return ok([as_request(ev)])

@@ -1,0 +1,94 @@
+"""Reads that several places share: matching candidates from the database, masking helpers."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from fengqiao.core import audit
+
+from . import matching
+from .models import Assignment, Dispute, Kinship, Mediator
+
+
+def case_facts(d: Dispute) -> matching.Case:
+    parties = list(d.parties.all())
+    failed = Assignment.objects.filter(dispute=d, result="failed").values_list("mediator_id", flat=True)
+    return matching.Case(
+        type_codes=tuple(d.type.codes()),
+        area_path=d.area_path,
+        type_department=d.type.department_code or _parent_department(d),
+        party_id_digests=frozenset(p.id_number_digest for p in parties if p.id_number_digest),
+        party_households=frozenset(p.household_code for p in parties if p.household_code),
+        failed_mediator_ids=frozenset(failed),
+    )
+
+
+def _parent_department(d: Dispute) -> str:
+    parent = d.type.parent
+    return parent.department_code if parent is not None else ""
+
+
+def candidate(m: Mediator, relatives: frozenset[str] = frozenset()) -> matching.Candidate:
+    return matching.Candidate(
+        id=m.pk, name=m.name, expertise=frozenset(m.expertise or []), area_path=m.area_path,
+        area_level_depth=max(0, m.area_path.strip("/").count("/")),
+        open_cases=getattr(m, "open_cases", 0) or 0, capacity=m.capacity,
+        succeeded=getattr(m, "succeeded_cases", 0) or 0, failed=getattr(m, "failed_cases", 0) or 0,
+        kind=m.kind, department_code=m.department.code if m.department_id else "",
+        in_expert_pool=m.in_expert_pool, id_digest=m.id_number_digest, household_code=m.household_code,
+        relative_digests=relatives,
+    )
+
+
+def conflicts_for(m: Mediator, facts: matching.Case) -> list[matching.Reason]:
+    relatives = frozenset(Kinship.objects.filter(mediator=m).values_list("relative_id_digest", flat=True))
+    return matching.conflicts(candidate(m, relatives), facts)
+
+
+def candidates(d: Dispute, *, expert_pool: bool = False) -> list[matching.Candidate]:
+    """Active mediators serving the dispute's county (and the expert pool when asked)."""
+    county = "/" + d.area_path.strip("/").split("/")[0] + "/"
+    qs = Mediator.objects.filter(is_active=True, area_path__startswith=county).select_related("department")
+    if not expert_pool:
+        qs = qs.filter(Q(in_expert_pool=False) | Q(kind="peoples_mediator"))
+    qs = qs.with_record()
+    rel: dict[int, set[str]] = {}
+    for mid, digest in Kinship.objects.filter(mediator__in=[m.pk for m in qs]).values_list("mediator_id",
+                                                                                            "relative_id_digest"):
+        rel.setdefault(mid, set()).add(digest)
+    return [candidate(m, frozenset(rel.get(m.pk, ()))) for m in qs]
+
+
+def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 10) -> dict:
+    """The ranked proposal for a dispute (or a task force of ``size``), with reasons."""
+    facts = case_facts(d)
+    pool = candidates(d, expert_pool=task_force or d.is_hard)
+    if task_force:
+        ranked, excluded = matching.task_force(pool, facts, size)
+    else:
+        ranked, excluded = matching.rank(pool, facts, limit)
+    return {
+        "dispute": d.pk,
+        "task_force": task_force,
+        "results": [
+            {"rank": i + 1, "mediator": r.candidate.id, "name": r.candidate.name, "score": r.score,
+             "role": ("lead" if i == 0 else "member") if task_force else "",
+             "parts": r.parts, "open_cases": r.candidate.open_cases, "capacity": r.candidate.capacity,
+             "reasons": [x.as_dict() for x in r.reasons]}
+            for i, r in enumerate(ranked)
+        ],
+        "excluded": [
+            {"mediator": e.candidate.id, "name": e.candidate.name, "reasons": [x.as_dict() for x in e.reasons]}
+            for e in excluded
+        ],
+    }
+
+
+def wants_unmask(request) -> bool:
+    """``?unmask=1`` from a user whose role may see personal data; else masked."""
+    flag = (request.GET.get("unmask") or "").lower() in {"1", "true", "yes"}
+    return bool(flag and getattr(request.user, "can_unmask", False))
+
+
+def record_unmask(user, obj, what: str) -> None:
+    audit.record("view_personal", obj, actor=user, after={"fields": what})

@@ -1,0 +1,256 @@
+"""Console pages of the mediation centre (staff) and of mediators. Every record reaches the page
+through ``restrict()``; every write is one action; errors become a message, never a 500."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from fengqiao.areas.models import Area
+from fengqiao.core.errors import UserError
+from fengqiao.core.restrict import role_allowed
+
+from . import actions, stats, transitions
+from .actions.queue import now_serving, today
+from .choices import Honoured, Referral, State, TicketStatus
+from .models import (
+    Assignment,
+    BacklogCase,
+    Dispute,
+    DisputeType,
+    Mediator,
+    Organisation,
+    Session,
+    Ticket,
+)
+from .services import match, record_unmask
+
+# How the console asks for each parameter an action requires (see transitions.TABLE).
+FIELD_WIDGETS = {
+    "reason": ("textarea", _("Reason")),
+    "text": ("textarea", _("Comment")),
+    "minutes": ("textarea", _("Minutes")),
+    "terms": ("textarea", _("Terms of the agreement")),
+    "held_at": ("datetime-local", _("Date and time")),
+    "place": ("text", _("Place")),
+    "court": ("text", _("Court")),
+    "mediators": ("mediators", _("Mediators (the first leads)")),
+    "referral": ("referral", _("Referred to")),
+    "honoured": ("honoured", _("Agreement honoured?")),
+    "confirmed": ("confirmed", _("Confirmed by the court?")),
+}
+
+
+def _need(user, model, action: str) -> None:
+    if not role_allowed(model, user, action):
+        raise PermissionDenied
+
+
+def _centres(user):
+    return Organisation.objects.restrict(user, "view").filter(kind="centre", is_active=True)
+
+
+@login_required
+def queue(request):
+    """取号/叫号 desk: take a number, call the next one at a window, see who is waiting."""
+    _need(request.user, Ticket, "view")
+    centres = list(_centres(request.user))
+    if not centres:
+        raise Http404
+    centre = next((c for c in centres if str(c.pk) == request.GET.get("centre", request.POST.get("centre"))), centres[0])
+    if request.method == "POST":
+        _need(request.user, Ticket, "change")
+        op = request.POST.get("op")
+        try:
+            if op == "take":
+                t = actions.take_ticket(centre=centre, by=request.user, visitor_name=request.POST.get("visitor_name", ""),
+                                        visitor_phone=request.POST.get("visitor_phone", ""),
+                                        topic=request.POST.get("topic", ""))
+                messages.success(request, _("Ticket %(label)s taken.") % {"label": t.label})
+            elif op == "call":
+                t = actions.call_next(centre=centre, window=request.POST.get("window", ""), by=request.user)
+                if t is None:
+                    messages.info(request, _("No one is waiting."))
+                else:
+                    messages.success(request, _("Calling %(label)s to window %(window)s.") % {"label": t.label,
+                                                                                            "window": t.window})
+            elif op in {"done", "no_show"}:
+                t = Ticket.objects.restrict(request.user, "change").filter(pk=request.POST.get("ticket") or 0).first()
+                if t is None:
+                    raise Http404
+                actions.finish_ticket(t, by=request.user, status=op)
+        except UserError as exc:
+            messages.error(request, exc.message())
+        return redirect(f"{request.path}?centre={centre.pk}")
+    tickets = Ticket.objects.restrict(request.user, "view").filter(centre=centre, day=today()).select_related("dispute")
+    return render(request, "mediation/queue.html", {
+        "centre": centre, "centres": centres, "tickets": tickets, "serving": now_serving(centre),
+        "waiting": [t for t in tickets if t.status == TicketStatus.WAITING],
+        "called": [t for t in tickets if t.status == TicketStatus.CALLED],
+    })
+
+
+@login_required
+def screen(request, centre_id: int):
+    """"Now serving" screen (叫号屏): refreshes itself every few seconds (htmx polling)."""
+    _need(request.user, Ticket, "view")
+    centre = _centres(request.user).filter(pk=centre_id).first()
+    if centre is None:
+        raise Http404
+    template = "mediation/_screen_board.html" if request.headers.get("HX-Request") else "mediation/screen.html"
+    return render(request, template, {"centre": centre, "serving": now_serving(centre)})
+
+
+@login_required
+def dispute_list(request):
+    _need(request.user, Dispute, "view")
+    qs = Dispute.objects.restrict(request.user, "view").select_related("type", "area", "organisation")
+    state = request.GET.get("state", "")
+    if state in State.values:
+        qs = qs.filter(state=state)
+    if request.GET.get("color") in {"yellow", "red"}:
+        qs = qs.filter(sla_color=request.GET["color"], state__in=["accepted", "in_mediation"])
+    q = (request.GET.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(title__icontains=q) | qs.filter(number__icontains=q)
+    page = Paginator(qs.order_by("-registered_at", "-id"), 30).get_page(request.GET.get("page"))
+    return render(request, "mediation/dispute_list.html", {"page": page, "states": State.choices, "state": state, "q": q})
+
+
+@login_required
+def register(request):
+    """登记 a dispute (optionally from a called ticket)."""
+    _need(request.user, Dispute, "create")
+    tickets = Ticket.objects.restrict(request.user, "view").filter(day=today(), status=TicketStatus.CALLED)
+    types = DisputeType.objects.filter(is_active=True)
+    areas = Area.objects.restrict(request.user, "view").filter(level__in=["town", "village"]).order_by("path")[:800]
+    if request.method == "POST":
+        p = request.POST
+        try:
+            area = Area.objects.restrict(request.user, "view").filter(code=p.get("area", "")).first()
+            dtype = types.filter(code=p.get("type", "")).first()
+            if area is None or dtype is None:
+                raise UserError("invalid", "请选择纠纷类型和地点", "choose a dispute type and a place")
+            ticket = tickets.filter(pk=p.get("ticket") or 0).first() if p.get("ticket") else None
+            parties = [{"side": "applicant", "name": p.get("applicant_name", ""), "phone": p.get("applicant_phone", ""),
+                        "id_number": p.get("applicant_id", "")}]
+            if p.get("respondent_name"):
+                parties.append({"side": "respondent", "name": p.get("respondent_name", ""),
+                                "phone": p.get("respondent_phone", "")})
+            d = actions.register_dispute(by=request.user, type=dtype, title=p.get("title", ""), facts=p.get("facts", ""),
+                                         claims=p.get("claims", ""), area=area, parties=parties,
+                                         amount_in_dispute=p.get("amount") or None, ticket=ticket,
+                                         source=p.get("source") or "walk_in")
+            messages.success(request, _("Dispute %(number)s registered.") % {"number": d.number})
+            return redirect("mediation:dispute", pk=d.pk)
+        except UserError as exc:
+            messages.error(request, exc.message())
+    return render(request, "mediation/register.html", {"tickets": tickets, "types": types, "areas": areas,
+                                                       "form": request.POST})
+
+
+@login_required
+def dispute_detail(request, pk: int):
+    _need(request.user, Dispute, "view")
+    d = Dispute.objects.restrict(request.user, "view").select_related("type", "area", "organisation").filter(pk=pk).first()
+    if d is None:
+        raise Http404
+    unmask = request.GET.get("unmask") == "1" and request.user.can_unmask
+    if unmask:
+        record_unmask(request.user, d, "parties")
+    allowed = transitions.allowed_actions(d, request.user)
+    forms = []
+    for name in allowed:
+        t = transitions.TABLE[name]
+        fields = [{"name": f, "widget": FIELD_WIDGETS.get(f, ("text", f))[0], "label": FIELD_WIDGETS.get(f, ("", f))[1]}
+                  for f in t.required]
+        if name == "succeed":
+            fields.append({"name": "amount_recovered", "widget": "number", "label": _("Amount agreed/recovered (yuan)")})
+        if name in {"fail"}:
+            fields.append({"name": "referral", "widget": "referral_optional", "label": _("Referred to")})
+        forms.append({"action": name, "label": t.label, "fields": fields})
+    proposal = match(d) if "assign" in allowed else None
+    return render(request, "mediation/dispute_detail.html", {
+        "d": d, "unmask": unmask, "forms": forms,
+        "parties": [(p, p.display_name(unmask)) for p in d.parties.all()],
+        "assignments": d.assignments.select_related("mediator"), "sessions": d.sessions.all(),
+        "timeline": d.timeline.all(), "agreement": getattr(d, "agreement", None), "proposal": proposal,
+        "referrals": Referral.choices, "honoured": Honoured.choices,
+        "mediators": Mediator.objects.restrict(request.user, "view").filter(is_active=True)[:300],
+        "backlog": d.backlog_cases.all(),
+    })
+
+
+@login_required
+@require_POST
+def dispute_act(request, pk: int):
+    _need(request.user, Dispute, "act")
+    d = Dispute.objects.restrict(request.user, "act").filter(pk=pk).first()
+    if d is None:
+        raise Http404
+    p = request.POST
+    action = p.get("action", "")
+    params = {k: v for k, v in p.items() if k not in {"action", "version", "csrfmiddlewaretoken"}}
+    if "mediators" in p:
+        params["mediators"] = [m for m in p.getlist("mediators") if m]
+    if action == "decide_confirmation":
+        params["confirmed"] = p.get("confirmed") == "1"
+    if not params.get("referral"):
+        params.pop("referral", None)
+    try:
+        actions.act(d, action, by=request.user, params=params, expected_version=p.get("version") or None)
+        messages.success(request, _("Done: %(action)s.") % {"action": transitions.get(action).label})
+    except UserError as exc:
+        messages.error(request, exc.message())
+    return redirect("mediation:dispute", pk=d.pk)
+
+
+@login_required
+def my_cases(request):
+    """For mediators: my open cases and today's sessions."""
+    _need(request.user, Dispute, "view")
+    mine = Assignment.objects.filter(mediator__user=request.user, result="").values("dispute_id")
+    cases = Dispute.objects.restrict(request.user, "view").filter(pk__in=mine).select_related("type", "area")
+    now = timezone.localtime()
+    sessions = Session.objects.restrict(request.user, "view").filter(
+        dispute__in=mine, held_at__date=now.date()).select_related("dispute").order_by("held_at")
+    upcoming = Session.objects.restrict(request.user, "view").filter(
+        dispute__in=mine, status="scheduled", held_at__gt=now).select_related("dispute").order_by("held_at")[:20]
+    return render(request, "mediation/my_cases.html", {"cases": cases, "sessions": sessions, "upcoming": upcoming})
+
+
+@login_required
+def stats_page(request):
+    _need(request.user, Dispute, "stats")
+    try:
+        result = stats.compute(request.user, request.GET)
+    except UserError as exc:
+        messages.error(request, exc.message())
+        result = stats.compute(request.user, {})
+    chart = {
+        "months": [m["key"] for m in result["breakdowns"]["month"]],
+        "screened": [m["screened"] for m in result["breakdowns"]["month"]],
+        "succeeded": [m["succeeded"] for m in result["breakdowns"]["month"]],
+        "failed": [m["failed"] for m in result["breakdowns"]["month"]],
+        "types": [{"name": t["label"], "value": t["screened"]} for t in result["breakdowns"]["type"]],
+        "areas": [t["label"] for t in result["breakdowns"]["area"]],
+        "area_rates": [round((t["success_rate"] or 0) * 100, 2) for t in result["breakdowns"]["area"]],
+        "labels": {"screened": str(_("Screened")), "succeeded": str(_("Succeeded")), "failed": str(_("Failed")),
+                   "rate": str(_("Success rate (%)"))},
+    }
+    query = request.GET.urlencode()
+    return render(request, "mediation/stats.html", {"r": result, "chart": chart, "query": query})
+
+
+@login_required
+def backlog_list(request):
+    _need(request.user, BacklogCase, "view")
+    cases = BacklogCase.objects.restrict(request.user, "view").select_related("leader", "dispute").prefetch_related("hearings")
+    return render(request, "mediation/backlog.html", {"cases": cases})

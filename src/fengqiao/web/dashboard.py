@@ -1,0 +1,128 @@
+"""First dashboard (数据看板): intake by channel per day, open matters by state and colour,
+on-time resolution and satisfaction per town. Every chart has its numbers in a table below
+and links to the matching filtered list. KPI formulas live in ``kpi.py`` (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao.areas.models import Area, Level, subtree_q
+from fengqiao.events.choices import OPEN_STATES, Channel, Feedback, SlaColor, State
+
+from . import kpi
+from .matters import visible_events
+
+SLA_COLOURS = {"green": "#3ebd93", "yellow": "#f7c948", "red": "#e12d39"}
+
+
+def _period(request) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today - dt.timedelta(days=29)
+    try:
+        end = dt.date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        end = today
+    if start > end:
+        start, end = end, start
+    if (end - start).days > 366:
+        start = end - dt.timedelta(days=366)
+    return start, end
+
+
+def _list_url(**params) -> str:
+    return reverse("web:matters") + "?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def _units_for(user) -> list[Area]:
+    """The rows of the per-unit table: the towns of the user's county, or the villages of its town."""
+    visible = Area.objects.restrict(user, "view")
+    root = visible.filter(pk=user.area_id).first() if user.area_id else visible.order_by("depth").first()
+    if root is None:
+        return []
+    child_level = {Level.COUNTY: Level.TOWN, Level.TOWN: Level.VILLAGE, Level.VILLAGE: Level.GRID}.get(root.level)
+    return list(visible.filter(parent=root, level=child_level).order_by("code")) if child_level else [root]
+
+
+@login_required
+def dashboard(request):
+    user = request.user
+    start, end = _period(request)
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    events = visible_events(user)
+    period = events.filter(received_at__gte=lo, received_at__lt=hi)
+    f, t = start.isoformat(), end.isoformat()
+
+    # 1. intake per day by channel
+    rows = (period.annotate(day=TruncDate("received_at", tzinfo=tz)).values("day", "channel")
+            .annotate(n=Count("id")).order_by("day"))
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    by = {(r["day"], r["channel"]): r["n"] for r in rows}
+    channels = [c for c in Channel if any(by.get((d, c.value)) for d in days)]
+    intake = {
+        "type": "bar", "x": [d.strftime("%m-%d") for d in days],
+        "series": [{"name": str(c.label), "stack": "all", "data": [by.get((d, c.value), 0) for d in days]} for c in channels],
+        "links": [[_list_url(channel=c.value, received_from=d.isoformat(), received_to=d.isoformat()) for d in days]
+                  for c in channels],
+    }
+    intake_table = [{"channel": c.label, "total": sum(by.get((d, c.value), 0) for d in days),
+                     "url": _list_url(channel=c.value, received_from=f, received_to=t)} for c in channels]
+
+    # 2. open matters by state and by SLA colour (now, not limited to the period)
+    open_qs = events.filter(state__in=OPEN_STATES)
+    by_state = dict(open_qs.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    by_colour = dict(open_qs.values_list("sla_color").annotate(n=Count("id")).values_list("sla_color", "n"))
+    open_states = [s for s in State if s.value in OPEN_STATES]
+    state_chart = {"type": "pie", "series": [{"data": [{"name": str(s.label), "value": by_state.get(s.value, 0)} for s in open_states]}],
+                   "links": [_list_url(state=s.value) for s in open_states]}
+    colour_chart = {"type": "pie", "colors": [SLA_COLOURS[c.value] for c in SlaColor],
+                    "series": [{"data": [{"name": str(c.label), "value": by_colour.get(c.value, 0)} for c in SlaColor]}],
+                    "links": [_list_url(sla_color=c.value) for c in SlaColor]}
+    state_table = [{"label": s.label, "n": by_state.get(s.value, 0), "url": _list_url(state=s.value)} for s in open_states]
+    colour_table = [{"label": c.label, "n": by_colour.get(c.value, 0), "url": _list_url(sla_color=c.value)} for c in SlaColor]
+
+    # 3. per unit: on-time resolution and satisfaction rates for matters resolved in the period
+    units = _units_for(user)
+    resolved = events.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+    agg = {}
+    for i, u in enumerate(units):
+        in_u = subtree_q(u.path, "area_path")
+        agg[f"r{i}"] = Count("id", filter=in_u)
+        agg[f"o{i}"] = Count("id", filter=in_u & (Q(handle_due_at__isnull=True) | Q(resolved_at__lte=F("handle_due_at"))))
+        agg[f"v{i}"] = Count("id", filter=in_u & ~Q(feedback=""))
+        agg[f"s{i}"] = Count("id", filter=in_u & Q(feedback__in=[Feedback.SATISFIED, Feedback.BASICALLY_SATISFIED]))
+    totals = resolved.aggregate(**agg) if agg else {}
+    unit_rows = []
+    for i, u in enumerate(units):
+        r, o, v, s = (totals.get(f"{k}{i}") or 0 for k in "rovs")
+        unit_rows.append({"area": u, "resolved": r, "on_time": o, "visited": v, "satisfied": s,
+                          "on_time_rate": kpi.rate(o, r), "satisfaction_rate": kpi.rate(s, v),
+                          "on_time_pct": kpi.percent(kpi.rate(o, r)), "satisfaction_pct": kpi.percent(kpi.rate(s, v)),
+                          "url": _list_url(area=u.code, received_from=f, received_to=t)})
+    rates_chart = {
+        "type": "bar", "percent": True, "x": [r["area"].name for r in unit_rows],
+        "series": [
+            {"name": _("On-time resolution rate"), "data": [kpi.percent(r["on_time_rate"]) for r in unit_rows]},
+            {"name": _("Satisfaction rate"), "data": [kpi.percent(r["satisfaction_rate"]) for r in unit_rows]},
+        ],
+        "links": [[r["url"] for r in unit_rows]] * 2,
+    }
+    return render(request, "web/dashboard.html", {
+        "start": start, "end": end, "intake": intake, "intake_table": intake_table,
+        "intake_total": sum(row["total"] for row in intake_table),
+        "state_chart": state_chart, "colour_chart": colour_chart, "state_table": state_table,
+        "colour_table": colour_table, "rates_chart": rates_chart, "unit_rows": unit_rows,
+    })

@@ -1,0 +1,71 @@
+"""Intake (受理登记) for phone and walk-in operators, with suggestions as they type."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fengqiao.core.errors import UserError
+from fengqiao.core.personal import PersonalDataError
+from fengqiao.events.actions import create_event
+from fengqiao.events.choices import Channel, Urgency
+from fengqiao.events.models import INTAKE_ROLES, Category, Event
+
+from . import suggest
+
+FIELDS = ["channel", "title", "content", "address", "category", "urgency", "reporter_name", "reporter_phone",
+          "reporter_id_number", "channel_ref"]
+
+
+@login_required
+def intake(request):
+    if request.user.role not in INTAKE_ROLES:
+        return HttpResponseForbidden(_("Your role does not take in matters."))
+    values = {"channel": Channel.HOTLINE_12345, "urgency": Urgency.NORMAL}
+    error = None
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip() for k in FIELDS}
+        anonymous = request.POST.get("anonymous") == "on"
+        category = Category.objects.filter(code=values["category"]).first() if values["category"] else None
+        try:
+            event, _created = create_event(
+                by=request.user, channel=values["channel"], title=values["title"], content=values["content"],
+                address=values["address"], category=category, urgency=values["urgency"] or Urgency.NORMAL,
+                reporter_name="" if anonymous else values["reporter_name"],
+                reporter_phone="" if anonymous else values["reporter_phone"],
+                reporter_id_number="" if anonymous else values["reporter_id_number"],
+                anonymous=anonymous, channel_ref=values["channel_ref"],
+                idempotency_key=request.POST.get("idempotency_key", "") or "",
+            )
+        except UserError as exc:
+            error = {"field": exc.field, "message": exc.message()}
+        except PersonalDataError as exc:
+            error = {"field": _personal_field(exc.code), "message": str(exc)}
+        else:
+            return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
+    import uuid
+
+    return render(request, "web/matters/intake.html", {
+        "values": values, "error": error, "channels": Channel.choices, "urgencies": Urgency.choices,
+        "categories": Category.objects.filter(is_active=True).order_by("path"),
+        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+    }, status=400 if error else 200)
+
+
+def _personal_field(code: str) -> str:
+    return "reporter_id_number" if code.startswith("id_") else "reporter_phone"
+
+
+@login_required
+def suggestions(request):
+    """htmx partial: category, place and possible duplicates for the text typed so far."""
+    text = " ".join(request.POST.get(k, "") or request.GET.get(k, "") for k in ("title", "content", "address")).strip()
+    result = suggest.for_text(request.user, text) if len(text) >= 4 else None
+    return render(request, "web/matters/_suggestions.html", {"s": result})
+
+
+def existing_event(user, pk):
+    return Event.objects.restrict(user, "view").filter(pk=pk).first()

@@ -1,0 +1,333 @@
+"""Console pages for matters (事件): list, detail, actions, intake, export.
+
+Views parse input, read through ``restrict()``, call one action and render. The filters are
+the API's FilterSet, the action parameters the API's parser, the allowed actions the one
+transition table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from fengqiao.areas.models import Area, Department, Level
+from fengqiao.core import audit
+from fengqiao.core.errors import UserError
+from fengqiao.core.personal import PersonalDataError
+from fengqiao.events import actions, transitions
+from fengqiao.events.actions.attachments import add_attachment
+from fengqiao.events.api import EventFilter, action_kwargs
+from fengqiao.events.choices import Channel, Feedback, SlaColor, State, Urgency
+from fengqiao.events.models import Category, Event
+
+from .models import SavedFilter
+from .work import QUEUE_KEYS, queue_condition, queue_counts
+
+PAGE_SIZE = 50
+SORTS = {
+    "received": "-received_at", "received_asc": "received_at", "due": "handle_due_at",
+    "sign_due": "sign_due_at", "state": "state", "number": "number",
+}
+FILTER_KEYS = ["q", "channel", "state", "category", "area", "sla_color", "received_from", "received_to", "queue",
+               "urgency", "listed", "supervised"]
+EXPORT_LIMIT = 50_000
+
+
+def visible_events(user):
+    return Event.objects.restrict(user, "view")
+
+
+def get_event(user, pk) -> Event:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    event = visible_events(user).select_related(
+        "category", "area", "handling_area", "handling_department", "assignee", "merged_into", "created_by"
+    ).filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def filtered(request):
+    """The user's matters narrowed by the list's GET parameters; (queryset, errors)."""
+    qs = visible_events(request.user)
+    params = request.GET.copy()
+    queue = params.pop("queue", [""])[0]
+    errors = []
+    if queue:
+        cond = queue_condition(request.user, queue) if queue in QUEUE_KEYS else None
+        if cond is None:
+            errors.append(_("Unknown queue: %(q)s") % {"q": queue})
+        else:
+            qs = qs.filter(cond)
+    fs = EventFilter(params, queryset=qs, request=request)
+    try:
+        if not fs.is_valid():
+            errors += [f"{k}: {' '.join(str(m) for m in v)}" for k, v in fs.errors.items()]
+            return qs.none(), errors
+        qs = fs.qs
+    except DRFValidationError as exc:
+        detail = exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail}
+        errors += [f"{k}: {' '.join(str(m) for m in v)}" for k, v in detail.items()]
+        return qs.none(), errors
+    return qs, errors
+
+
+def _choices_context(user):
+    towns = Area.objects.restrict(user, "view").filter(level__in=[Level.COUNTY, Level.TOWN, Level.VILLAGE]).order_by("path")
+    return {
+        "channels": Channel.choices, "states": State.choices, "colors": SlaColor.choices, "urgencies": Urgency.choices,
+        "categories": Category.objects.filter(is_active=True, depth__lte=1).order_by("path"),
+        "area_options": towns.filter(level__in=[Level.COUNTY, Level.TOWN]) if user.role != "grid_worker" else towns,
+    }
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.role in {"auditor", "admin"}:
+        return render(request, "web/home_admin.html", {})
+    qs = visible_events(user)
+    counts = queue_counts(user, qs)
+    recent = qs.select_related("category", "area").order_by("-received_at")[:10]
+    return render(request, "web/home.html", {"counts": counts, "recent": recent})
+
+
+@login_required
+def matter_list(request):
+    qs, errors = filtered(request)
+    sort = request.GET.get("sort", "received")
+    qs = qs.select_related("category", "area", "handling_area", "handling_department", "assignee")
+    qs = qs.order_by(SORTS.get(sort, "-received_at"), "-id")
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
+    bulk = _bulk_actions(request.user)
+    ctx = {
+        "page": page, "errors": errors, "sort": sort, "query": query, "querystring": urlencode(query),
+        "sorts": SORTS, "saved": SavedFilter.objects.restrict(request.user, "view"), "bulk_actions": bulk,
+        "units": _units(request.user) if "dispatch" in bulk else [],
+        **_choices_context(request.user),
+    }
+    template = "web/matters/_rows.html" if request.htmx and request.GET.get("partial") else "web/matters/list.html"
+    return render(request, template, ctx)
+
+
+def _bulk_actions(user) -> list[str]:
+    out = []
+    for name in ("dispatch", "supervise"):
+        if user.role in transitions.TABLE[name].roles:
+            out.append(name)
+    return out
+
+
+def _units(user):
+    """Where this user can dispatch to: areas of its jurisdiction down to grids, and departments."""
+    areas = Area.objects.restrict(user, "view").filter(level__in=[Level.TOWN, Level.VILLAGE]).order_by("path")
+    if user.role == "town_operator":
+        areas = Area.objects.restrict(user, "view").filter(level__in=[Level.VILLAGE, Level.GRID]).order_by("path")
+    units = [(f"area:{a.code}", f"{a.name} ({a.get_level_display()})") for a in areas[:800]]
+    units += [(f"department:{d.code}", d.name) for d in Department.objects.restrict(user, "view").filter(is_active=True)]
+    return units
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    name = request.POST.get("action", "")
+    if name not in _bulk_actions(request.user):
+        messages.error(request, _("This bulk action is not available to you."))
+        return HttpResponseRedirect(reverse("web:matters"))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    done, failed = 0, []
+    for event in visible_events(request.user).filter(pk__in=ids):
+        try:
+            body = {"to_unit": request.POST.get("to_unit", ""), "reason": request.POST.get("reason", "")}
+            actions.perform(event, name, by=request.user, **action_kwargs(name, body, request, event))
+            done += 1
+        except UserError as exc:
+            failed.append(f"{event.number or event.pk}: {exc.message()}")
+    if done:
+        messages.success(request, _("%(n)d matters done.") % {"n": done})
+    for f in failed[:20]:
+        messages.error(request, f)
+    back = request.POST.get("next") or reverse("web:matters")
+    return HttpResponseRedirect(back if back.startswith("/") else reverse("web:matters"))
+
+
+@login_required
+@require_POST
+def save_filter(request):
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:1000]
+    if not name:
+        messages.error(request, _("Give the filter a name."))
+    else:
+        with transaction.atomic():
+            SavedFilter.objects.update_or_create(owner=request.user, name=name, defaults={"query": query})
+        messages.success(request, _("Filter saved."))
+    return HttpResponseRedirect(reverse("web:matters") + ("?" + query if query else ""))
+
+
+@login_required
+@require_POST
+def delete_filter(request, pk: int):
+    SavedFilter.objects.restrict(request.user, "change").filter(pk=pk).delete()
+    return HttpResponseRedirect(reverse("web:matters"))
+
+
+@login_required
+def export_xlsx(request):
+    from openpyxl import Workbook
+
+    qs, errors = filtered(request)
+    if errors:
+        messages.error(request, "; ".join(errors))
+        return HttpResponseRedirect(reverse("web:matters") + "?" + request.GET.urlencode())
+    qs = qs.select_related("category", "area", "handling_area", "handling_department", "assignee").order_by("-received_at")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Matters"))
+    ws.append([_("Number"), _("Channel"), _("Title"), _("Category"), _("Area"), _("Address"), _("State"),
+               _("Time-limit colour"), _("Handling unit"), _("Received at"), _("Handling due"), _("Reporter"),
+               _("Reporter phone")])
+    n = 0
+    for e in qs.iterator(chunk_size=2000):
+        ws.append([e.number or e.pk, e.get_channel_display(), e.title, e.category.name if e.category else "",
+                   e.area.name if e.area else "", e.address, e.get_state_display(), e.get_sla_color_display(),
+                   e.handling_unit_label(), timezone.localtime(e.received_at).replace(tzinfo=None),
+                   timezone.localtime(e.handle_due_at).replace(tzinfo=None) if e.handle_due_at else None,
+                   Event._meta.get_field("reporter_name").mask(e.reporter_name),
+                   Event._meta.get_field("reporter_phone").mask(e.reporter_phone)])
+        n += 1
+        if n >= EXPORT_LIMIT:
+            break
+    audit.record("export", object_type="events.event", object_repr=f"matters export ({n} rows, masked)",
+                 after={"filters": request.GET.dict(), "rows": n})
+    resp = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+    resp["Content-Disposition"] = f'attachment; filename="matters-{stamp}.xlsx"'
+    wb.save(resp)
+    return resp
+
+
+# ---------------------------------------------------------------- detail and actions
+
+FIELD_WIDGETS = {
+    "reason": "textarea", "result": "textarea", "text": "textarea", "note": "textarea",
+    "to_unit": "unit", "unit": "unit", "feedback": "feedback", "into": "text", "days": "number",
+    "approve": "approve", "evidence": "file", "attachments": "file",
+}
+
+
+def action_forms(event, user, *, errors=None, failed_action=None, posted=None):
+    forms = []
+    for name in transitions.allowed_actions(event, user):
+        t = transitions.TABLE[name]
+        import inspect
+
+        fn = actions.FUNCTIONS[name]
+        params = [p for p in inspect.signature(fn).parameters.values() if p.kind == p.KEYWORD_ONLY and p.name != "by"]
+        fields = [{
+            "name": p.name, "widget": FIELD_WIDGETS.get(p.name, "text"),
+            "required": p.name in t.required, "label": _field_label(p.name),
+            "value": (posted or {}).get(p.name, "") if failed_action == name else "",
+        } for p in params]
+        forms.append({"name": name, "label": t.label, "zh": t.zh, "fields": fields,
+                      "errors": errors if failed_action == name else None,
+                      "primary": t.target is not None})
+    return forms
+
+
+def _field_label(name: str) -> str:
+    return {
+        "reason": _("Reason"), "result": _("Result"), "text": _("Text"), "note": _("Note"),
+        "to_unit": _("Handling unit"), "unit": _("Co-handling unit"), "feedback": _("Citizen feedback"),
+        "into": _("Merge into (number)"), "days": _("Extra working days"), "approve": _("Decision"),
+        "evidence": _("Evidence (files)"), "attachments": _("Attachments"),
+    }.get(name, name)
+
+
+def _detail_context(request, event, **kw):
+    user = request.user
+    unmask = request.GET.get("unmask") == "1" and user.can_unmask
+    if unmask:
+        audit.record("view_personal", event, after={"fields": ["reporter_name", "reporter_phone", "reporter_id_number"]})
+    meta = Event._meta
+
+    def show(field):
+        value = getattr(event, field)
+        return value if unmask else meta.get_field(field).mask(value)
+
+    forms = action_forms(event, user, **kw)
+    needs_units = any(f["widget"] == "unit" for form in forms for f in form["fields"])
+    pins = []
+    if event.latitude is not None and event.longitude is not None:
+        pins.append({"lat": event.latitude, "lng": event.longitude, "label": event.title})
+    elif event.area and event.area.center_lat is not None:
+        pins.append({"lat": event.area.center_lat, "lng": event.area.center_lng, "label": event.area.name})
+    features = []
+    if event.area and event.area.boundary:
+        features.append({"type": "Feature", "geometry": event.area.boundary,
+                         "properties": {"name": event.area.name, "open": 0}})
+    return {
+        "event": event, "unmask": unmask, "can_unmask": user.can_unmask,
+        "reporter": {"name": show("reporter_name"), "phone": show("reporter_phone"), "id_number": show("reporter_id_number")},
+        "timeline": event.timeline.select_related("actor").order_by("at", "id"),
+        "attachments": list(event.attachments.all()),
+        "forms": forms, "units": _units(user) if needs_units else [], "feedbacks": Feedback.choices,
+        "map_data": {"type": "FeatureCollection", "features": features, "pins": pins},
+        "triage": _triage_of(event),
+        "duplicates": list(Event.objects.restrict(user, "view").filter(merged_into=event).only("id", "number", "title")),
+    }
+
+
+def _triage_of(event):
+    return getattr(event, "triage", None) if hasattr(event, "triage") else None
+
+
+@login_required
+def matter_detail(request, pk):
+    event = get_event(request.user, pk)
+    return render(request, "web/matters/detail.html", _detail_context(request, event))
+
+
+@login_required
+@require_POST
+def matter_act(request, pk, name):
+    event = get_event(request.user, pk)
+    if name not in transitions.TABLE:
+        raise Http404
+    body = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    try:
+        with transaction.atomic():
+            for key in ("evidence", "attachments"):
+                files = request.FILES.getlist(key)
+                if files:
+                    body[key] = [add_attachment(event, by=request.user, upload=f).pk for f in files]
+                elif key in body:
+                    body.pop(key)
+            actions.perform(event, name, by=request.user, **action_kwargs(name, body, request, event))
+    except (UserError, PersonalDataError) as exc:
+        message = exc.message() if isinstance(exc, UserError) else str(exc)
+        field = getattr(exc, "field", None)
+        event = get_event(request.user, pk)
+        ctx = _detail_context(request, event, errors={"field": field, "message": message}, failed_action=name,
+                              posted=body)
+        status = getattr(exc, "status", 400)
+        return render(request, "web/matters/detail.html", ctx, status=status)
+    messages.success(request, _("%(action)s: done.") % {"action": transitions.TABLE[name].label})
+    return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))

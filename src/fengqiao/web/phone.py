@@ -1,0 +1,95 @@
+"""Grid worker's phone page (网格员手机端): report with photo and GPS, my grid's matters.
+
+Reports are queued on the phone and posted here with an ``Idempotency-Key`` header; a retry
+of a report that already arrived returns the same matter, so nothing is ever created twice.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from fengqiao.core.errors import UserError
+from fengqiao.events.actions import create_event
+from fengqiao.events.actions.attachments import add_attachment
+from fengqiao.events.choices import OPEN_STATES, Channel, Urgency
+from fengqiao.events.models import INTAKE_ROLES, Category, Event
+
+from .work import handler_q
+
+
+@login_required
+def phone_home(request):
+    user = request.user
+    mine = (Event.objects.restrict(user, "view").filter(state__in=OPEN_STATES)
+            .select_related("category", "area").order_by("-received_at"))
+    return render(request, "web/phone.html", {
+        "todo": mine.filter(handler_q(user))[:30],
+        "recent": mine[:30],
+        "categories": Category.objects.filter(is_active=True, depth=0).order_by("order", "code"),
+        "can_report": user.role in INTAKE_ROLES,
+    })
+
+
+def _error(exc: UserError, status: int | None = None) -> JsonResponse:
+    return JsonResponse(exc.as_dict(), status=status or exc.status)
+
+
+@login_required
+@require_POST
+def phone_report(request):
+    """POST (multipart) from the phone's queue; 201 new, 200 already received, 4xx to fix."""
+    user = request.user
+    if user.role not in INTAKE_ROLES:
+        return _error(UserError("permission_denied", "您的角色不能上报事件", "your role cannot report matters", status=403))
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 100:
+        return _error(UserError("idempotency_key_required", "缺少幂等键", "an Idempotency-Key header is required"))
+    data = request.POST
+    category = Category.objects.filter(code=data.get("category", "")).first() if data.get("category") else None
+
+    def number(name):
+        raw = data.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise UserError("invalid", f"{name} 应为数字", f"{name} must be a number", field=name) from exc
+
+    try:
+        with transaction.atomic():
+            event, created = create_event(
+                by=user, channel=Channel.GRID_REPORT, title=data.get("title", ""), content=data.get("content", ""),
+                address=data.get("address", ""), category=category, urgency=data.get("urgency") or Urgency.NORMAL,
+                longitude=number("longitude"), latitude=number("latitude"), idempotency_key=key,
+            )
+            photo = request.FILES.get("photo")
+            if created and photo is not None:
+                add_attachment(event, by=user, upload=photo)
+    except UserError as exc:
+        return _error(exc)
+    return JsonResponse({"id": event.pk, "number": event.number, "state": event.state,
+                         "url": reverse("web:matter", args=[event.pk])}, status=201 if created else 200)
+
+
+@never_cache
+def service_worker(request):
+    body = f"importScripts('{static('fengqiao/sw.js')}');\n"
+    resp = HttpResponse(body, content_type="application/javascript")
+    resp["Service-Worker-Allowed"] = "/m/"
+    return resp
+
+
+def manifest(request):
+    return JsonResponse({
+        "name": "枫桥 网格员", "short_name": "枫桥网格", "start_url": "/m/", "scope": "/m/", "display": "standalone",
+        "background_color": "#ffffff", "theme_color": "#b42318",
+        "icons": [{"src": static("fengqiao/favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    }, content_type="application/manifest+json")

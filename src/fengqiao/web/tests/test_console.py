@@ -1,0 +1,201 @@
+"""The console through Django's test client: role homes, list, detail, actions, export,
+phone reports, dashboard — all restricted exactly like the API."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from fengqiao.events.actions import create_event, perform
+from fengqiao.events.models import Event
+
+pytestmark = pytest.mark.django_db
+
+HAIYOU = "331022001"
+JIANTIAO = "331022105"
+
+
+def _matter(by, title="心湖社区楼下夜宵摊占道经营", address="海游街道心湖社区", **kw):
+    event, _ = create_event(by=by, channel=kw.pop("channel", "hotline_12345"), title=title,
+                            content=kw.pop("content", title + ",影响通行,请尽快处理。"), address=address,
+                            reporter_name="张三", reporter_phone="13812341234", **kw)
+    return event
+
+
+def _dispatched_to_town(users, town_code=HAIYOU, **kw):
+    from fengqiao.areas.models import Area
+
+    e = _matter(users.county_op, **kw)
+    perform(e, "accept", by=users.county_op)
+    e.refresh_from_db()
+    perform(e, "dispatch", by=users.county_op, to_unit=Area.objects.get(code=town_code))
+    e.refresh_from_db()
+    return e
+
+
+def test_role_home_shows_counters(client, users):
+    _dispatched_to_town(users)
+    client.force_login(users.town_haiyou)
+    resp = client.get("/")
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    assert 'data-queue="to_sign"' in html and 'data-queue="overdue"' in html
+    counts = {q["key"]: q["count"] for q in resp.context["counts"]}
+    assert counts["to_sign"] >= 1
+
+
+def test_list_filters_and_jurisdiction(client, users):
+    e = _dispatched_to_town(users)
+    client.force_login(users.town_haiyou)
+    resp = client.get("/matters/", {"q": "夜宵摊", "state": "dispatched"})
+    assert resp.status_code == 200 and e.title in resp.content.decode()
+    client.force_login(users.town_jiantiao)
+    resp = client.get("/matters/", {"q": "夜宵摊"})
+    assert e.title not in resp.content.decode()
+    assert client.get(f"/matters/{e.pk}/").status_code == 404
+
+
+def test_bad_filter_is_a_message_not_a_500(client, users):
+    client.force_login(users.county_op)
+    resp = client.get("/matters/", {"state": "sleeping", "received_from": "not-a-date"})
+    assert resp.status_code == 200
+    assert resp.context["errors"]
+
+
+def test_list_page_runs_a_bounded_number_of_queries(client, users, django_assert_max_num_queries):
+    for i in range(60):
+        _matter(users.county_op, title=f"测试事件{i}号 道路破损")
+    client.force_login(users.county_op)
+    client.get("/matters/")  # warm caches (session, categories)
+    with django_assert_max_num_queries(15):
+        resp = client.get("/matters/", {"page_size": 50})
+    assert resp.status_code == 200
+    assert len(resp.context["page"].object_list) == 50
+
+
+def test_detail_offers_exactly_the_allowed_actions(client, users):
+    e = _dispatched_to_town(users)
+    client.force_login(users.town_haiyou)
+    html = client.get(f"/matters/{e.pk}/").content.decode()
+    assert 'data-action="sign"' in html and 'data-action="return"' in html
+    assert 'data-action="close"' not in html and 'data-action="verify"' not in html
+    # personal data masked; the town operator may unmask and it is audited
+    assert "138****1234" in html and "13812341234" not in html
+    from fengqiao.core.models import AuditRecord
+
+    full = client.get(f"/matters/{e.pk}/", {"unmask": "1"}).content.decode()
+    assert "13812341234" in full
+    assert AuditRecord.objects.filter(action="view_personal", object_id=str(e.pk)).exists()
+
+
+def test_grid_worker_cannot_unmask(client, users):
+    e = _matter(users.grid_xinhu1, channel="grid_report", address="心湖社区第1网格")
+    client.force_login(users.grid_xinhu1)
+    html = client.get(f"/matters/{e.pk}/", {"unmask": "1"}).content.decode()
+    assert "13812341234" not in html
+
+
+def test_action_form_and_validation_error_next_to_the_field(client, users):
+    e = _dispatched_to_town(users)
+    client.force_login(users.town_haiyou)
+    resp = client.post(f"/matters/{e.pk}/act/return/", {"reason": ""})
+    assert resp.status_code in (400, 409)
+    assert "field-error" in resp.content.decode() or "role=\"alert\"" in resp.content.decode()
+    resp = client.post(f"/matters/{e.pk}/act/sign/", {})
+    assert resp.status_code == 302
+    e.refresh_from_db()
+    assert e.state == "signed"
+    # a stale second click is refused with a clear message, not a 500
+    resp = client.post(f"/matters/{e.pk}/act/sign/", {})
+    assert resp.status_code == 409
+
+
+def test_bulk_supervise_and_export(client, users):
+    e1 = _dispatched_to_town(users)
+    e2 = _dispatched_to_town(users, title="海游街道某工地夜间施工噪音")
+    client.force_login(users.county_op)
+    resp = client.post("/matters/bulk/", {"action": "supervise", "ids": [e1.pk, e2.pk], "reason": "请加快办理"})
+    assert resp.status_code == 302
+    assert Event.objects.filter(pk__in=[e1.pk, e2.pk], supervised=True).count() == 2
+    resp = client.get("/matters/export.xlsx", {"q": "海游"})
+    assert resp.status_code == 200
+    wb = load_workbook(io.BytesIO(resp.content))
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert len(rows) >= 3
+    assert all("13812341234" not in str(r) for r in rows)
+
+
+def test_saved_filters_are_private(client, users):
+    client.force_login(users.county_op)
+    client.post("/matters/filters/", {"name": "红色预警", "query": "sla_color=red"})
+    assert "红色预警" in client.get("/matters/").content.decode()
+    client.force_login(users.county_op2)
+    assert "红色预警" not in client.get("/matters/").content.decode()
+
+
+def test_intake_form_creates_and_shows_errors(client, users):
+    client.force_login(users.county_op)
+    resp = client.post("/matters/new/", {"channel": "hotline_12345", "title": "", "content": "",
+                                         "reporter_phone": "12345"})
+    assert resp.status_code == 400 and "field-error" in resp.content.decode()
+    resp = client.post("/matters/new/", {"channel": "hotline_12345", "title": "小区电梯故障",
+                                         "content": "心湖社区某小区电梯经常停运", "address": "海游街道心湖社区",
+                                         "reporter_phone": "13900001111", "idempotency_key": "k-intake-1"})
+    assert resp.status_code == 302
+    again = client.post("/matters/new/", {"channel": "hotline_12345", "title": "小区电梯故障",
+                                          "content": "心湖社区某小区电梯经常停运", "idempotency_key": "k-intake-1"})
+    assert again.status_code == 302 and again["Location"] == resp["Location"]
+
+
+def test_suggestions_resolve_the_place(client, users):
+    client.force_login(users.county_op)
+    resp = client.post("/matters/suggest/", {"content": "健跳镇沿港居委会门口垃圾堆放很久没人清理"})
+    assert resp.status_code == 200
+    assert "健跳" in resp.content.decode()
+
+
+def test_phone_report_is_idempotent(client, users):
+    client.force_login(users.grid_xinhu1)
+    photo = SimpleUploadedFile("p.png", _png(), content_type="image/png")
+    data = {"title": "楼道堆放杂物", "content": "心湖社区3幢楼道堆放大量杂物,存在消防隐患", "address": "心湖社区",
+            "latitude": "29.1", "longitude": "121.4", "photo": photo}
+    r1 = client.post("/m/report/", data, HTTP_IDEMPOTENCY_KEY="phone-key-1")
+    assert r1.status_code == 201, r1.content
+    data["photo"] = SimpleUploadedFile("p.png", _png(), content_type="image/png")
+    r2 = client.post("/m/report/", data, HTTP_IDEMPOTENCY_KEY="phone-key-1")
+    assert r2.status_code == 200 and r2.json()["id"] == r1.json()["id"]
+    event = Event.objects.get(pk=r1.json()["id"])
+    assert event.channel == "grid_report" and event.attachments.count() == 1
+    missing = client.post("/m/report/", {"content": "x"})
+    assert missing.status_code == 400 and missing.json()["error"] == "idempotency_key_required"
+    client.force_login(users.auditor)
+    assert client.post("/m/report/", data, HTTP_IDEMPOTENCY_KEY="k2").status_code == 403
+
+
+def test_dashboard_renders_with_tables(client, users):
+    e = _dispatched_to_town(users)
+    client.force_login(users.county_op)
+    resp = client.get("/dashboard/")
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    assert 'id="chart-intake"' in html and 'id="rates-table"' in html
+    assert "海游街道" in html
+    assert e.channel  # the intake chart counts it
+    assert resp.context["intake_total"] >= 1
+
+
+def test_admin_and_auditor_have_no_matter_pages(client, users):
+    client.force_login(users.auditor)
+    assert client.get("/").status_code == 200
+    assert client.get("/matters/").context["page"].paginator.count == 0
+
+
+def _png() -> bytes:
+    import base64
+
+    return base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
