@@ -52,8 +52,11 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed node_modules/.installed browser assets lint
 	DJANGO_SETTINGS_MODULE=fengqiao.settings.test $(VENV)/bin/pytest -q -p no:cacheprovider
 
+# Refresh the Chinese catalogue: collect strings, fill them from the tables kept with the code
+# (src/fengqiao/locale/zh_extra.py, mediation/i18n_zh.py), compile the .mo that is committed.
 messages: $(VENV)/.installed
-	cd src/fengqiao && ../../$(FQ) makemessages -l zh_Hans --no-obsolete && ../../$(FQ) compilemessages -l zh_Hans
+	cd src/fengqiao && DJANGO_SETTINGS_MODULE=fengqiao.settings.test ../../$(PY) -m django makemessages -l zh_Hans --no-obsolete -i "tests/*"
+	$(PY) scripts/fill_translations.py
 
 clean:
 	rm -rf var node_modules $(VENV) .pytest_cache

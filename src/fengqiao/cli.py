@@ -23,6 +23,7 @@ COMMANDS = [
     ("sla sweep", "run one time-limit sweep now: yellow/red warnings and escalation"),
     ("events import", "import exported work orders (CSV/Excel, Chinese headers) with --dry-run"),
     ("triage", "train, evaluate and run the classifier, place resolver and duplicate finder"),
+    ("dbstats", "refresh the database's statistics (the worker also does it nightly)"),
     ("assets", "copy the front-end packages installed by npm into the static folder"),
     ("collectstatic", "gather static files for serving"),
     ("createsuperuser", "create an administrator account"),

@@ -92,7 +92,9 @@ def test_matter_list_and_dashboard(page, live_server, demo_county, screenshot_di
 def test_phone_report_survives_a_dropped_network(browser, live_server, demo_county, screenshot_dir):
     from fengqiao.events.models import Event
 
+    # Service workers are blocked so Playwright sees (and can drop) every request.
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+                              service_workers="block",
                               has_touch=True, permissions=["geolocation"], geolocation={"latitude": 29.12, "longitude": 121.38})
     page = ctx.new_page()
     login(page, live_server.url, "grid_xinhu1")
@@ -109,7 +111,6 @@ def test_phone_report_survives_a_dropped_network(browser, live_server, demo_coun
 
     # 2. Back online, but the first answer is lost on the way back: the server has the
     #    report, the phone does not know and sends it again with the same key.
-    ctx.set_offline(False)
     calls = []
 
     def lose_first_answer(route):
@@ -121,10 +122,12 @@ def test_phone_report_survives_a_dropped_network(browser, live_server, demo_coun
             route.fulfill(response=resp)
 
     page.route("**/m/report/", lose_first_answer)
-    page.evaluate("window.fengqiaoPhone.flush()")
-    page.wait_for_timeout(300)
-    page.evaluate("window.fengqiaoPhone.flush()")
-    page.wait_for_selector("#queue-status[data-count='0']")
+    ctx.set_offline(False)  # the page's "online" handler starts sending by itself
+    for _ in range(50):
+        if page.locator("#queue-status").get_attribute("data-count") == "0" and len(calls) >= 2:
+            break
+        page.evaluate("window.fengqiaoPhone.flush()")
+        page.wait_for_timeout(200)
     assert len(calls) == 2
     assert Event.objects.filter(channel="grid_report").count() == before + 1
     ctx.close()

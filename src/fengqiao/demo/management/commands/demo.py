@@ -12,4 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, sub=None, **o):
         totals = load_demo(self.stdout)
+        from fengqiao.core.maintenance import analyze_database
+
+        analyze_database()
         self.stdout.write(f"demo ready: {totals['areas']} areas, {totals['departments']} departments, {totals['users']} demo users")

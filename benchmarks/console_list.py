@@ -1,0 +1,124 @@
+"""Server time of the console's matter list (50 rows) on a demo database with 100,000 matters.
+
+    python benchmarks/console_list.py [--matters 100000] [--requests 30] [--database-url URL]
+
+Builds a fresh SQLite database under a temporary var directory (or uses --database-url),
+loads the demo county, bulk-inserts matters spread over its villages, then requests
+``/matters/`` through Django's test client (in-process: the time is the server's, without
+network) for several users and filters, and records p50/p95 and the SQL query count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--matters", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--database-url", default="")
+    args = ap.parse_args()
+    var = tempfile.mkdtemp(prefix="fq-bench-list-")
+    os.environ["FENGQIAO_VAR_DIR"] = var
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{var}/bench.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fengqiao.settings.dev"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # Page rendering only: plain static URLs, no collected manifest needed.
+    settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from benchmarks._report import write_section
+    from fengqiao.accounts.models import User
+    from fengqiao.areas.models import Area, Level
+    from fengqiao.demo.loader import load_demo
+    from fengqiao.events.models import Category, Event
+
+    call_command("migrate", verbosity=0)
+    load_demo(history=False)
+    rng = random.Random(7)
+    villages = list(Area.objects.filter(level=Level.VILLAGE).only("id", "path"))
+    cats = list(Category.objects.filter(depth__gte=1).only("id"))
+    states = ["received", "accepted", "dispatched", "signed", "in_progress", "resolved", "verified", "closed"]
+    colours = ["green"] * 8 + ["yellow", "red"]
+    channels = ["hotline_12345", "police_110", "grid_report", "citizen_app", "petition", "walk_in"]
+    now = timezone.now()
+    t0 = time.perf_counter()
+    batch = []
+    existing = Event.objects.count()
+    for i in range(existing, args.matters):
+        v = rng.choice(villages)
+        received = now - timezone.timedelta(minutes=rng.randint(0, 60 * 24 * 365))
+        batch.append(Event(
+            number=f"BENCH{i:08d}", channel=rng.choice(channels), title=f"基准测试事件{i} 道路破损需维修",
+            content="某小区门口道路破损,雨天积水严重,请尽快维修。", category_id=rng.choice(cats).id,
+            area_id=v.id, area_path=v.path, handling_area_id=v.id, handling_path=v.path,
+            state=rng.choice(states), sla_color=rng.choice(colours), received_at=received,
+            handle_due_at=received + timezone.timedelta(days=5),
+        ))
+        if len(batch) == 5000:
+            Event.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Event.objects.bulk_create(batch)
+    from fengqiao.core.maintenance import analyze_database
+
+    analyze_database()  # what the worker's nightly job does; see docs/operations.md
+    load_s = time.perf_counter() - t0
+    total = Event.objects.count()
+
+    cases = [
+        ("county_op", {}), ("county_op", {"state": "dispatched"}), ("county_op", {"sla_color": "red", "sort": "due"}),
+        ("county_op", {"q": "道路"}), ("town_haiyou", {}), ("town_haiyou", {"queue": "overdue"}),
+        ("cadre_xinhu", {}),
+    ]
+    rows = []
+    for username, params in cases:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        client.get("/matters/", params)  # warm up
+        times = []
+        queries = 0
+        for _ in range(args.requests):
+            reset_queries()
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                resp = client.get("/matters/", params)
+                times.append((time.perf_counter() - start) * 1000)
+            assert resp.status_code == 200, resp.status_code
+            queries = len(ctx.captured_queries)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        label = " ".join(f"{k}={v}" for k, v in params.items()) or "(no filter)"
+        rows.append(f"| {username} | {label} | {statistics.median(times):.0f} | {p95:.0f} | {queries} |")
+        print(rows[-1])
+    engine = connection.vendor
+    body = (
+        f"Database: {engine}, {total:,} matters (inserted in {load_s:.0f} s), {args.requests} requests per row, "
+        "server time measured in-process with Django's test client (no network).\n\n"
+        "| user | filter | p50 ms | p95 ms | SQL queries |\n|---|---|---|---|---|\n" + "\n".join(rows)
+    )
+    write_section(f"console-list-{engine}", f"Console: matter list, 50 rows ({engine})", body)
+
+
+if __name__ == "__main__":
+    main()

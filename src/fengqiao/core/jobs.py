@@ -1,0 +1,14 @@
+"""Periodic housekeeping run by the huey worker (``fengqiao worker``)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from .maintenance import analyze_database
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def nightly_analyze():
+    """Every night: refresh the database's statistics so list pages keep using their indexes."""
+    analyze_database()
