@@ -24,6 +24,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/v1/triage/", include("fengqiao.triage.api_urls")),
     path("api/v1/mediation/", include("fengqiao.mediation.api_urls")),
     path("mediation/", include("fengqiao.mediation.urls")),
     path("open311/v2/", include("fengqiao.events.open311.urls")),

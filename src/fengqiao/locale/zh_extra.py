@@ -469,4 +469,13 @@ ZH = {
     '%(n)s matter': '共 %(n)s 件',
     '%(n)s matters': '共 %(n)s 件',
     'Waiting to send: %%s (kept on this phone until the network is back)': '待发送:%%s 件(网络恢复前保存在手机上)',
+    'Activate the selected model version': '启用所选模型版本',
+    'Triage': '智能研判',
+    'no category: a person decides': '无法判断分类:由人工研判',
+    'unknown place': '未识别地点',
+    'category %(category)s at %(area)s → %(unit)s by rule #%(rule)s': '分类 %(category)s,地点 %(area)s → %(unit)s(依据规则 #%(rule)s)',
+    "category %(category)s at %(area)s → %(unit)s (the category's usual department)": '分类 %(category)s,地点 %(area)s → %(unit)s(该分类的常用承办部门)',
+    'no rule or history for category %(category)s at %(area)s: a person decides': '分类 %(category)s,地点 %(area)s 没有规则或历史可循:由人工研判',
+    'matters like this (%(category)s in %(town)s) were handled by %(unit)s: %(n)s of %(total)s closed': '同类事件(%(town)s 的 %(category)s)以往由 %(unit)s 办理:已办结 %(total)s 件中的 %(n)s 件',
+    'automatic dispatch (confidence %(c).2f): %(why)s': '自动派发(置信度 %(c).2f):%(why)s',
 }

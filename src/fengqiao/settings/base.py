@@ -246,5 +246,11 @@ LOGGING = {
 # Optional map tiles (e.g. a county's own tile server); maps work without any.
 FENGQIAO_TILE_URL = os.environ.get("FENGQIAO_TILE_URL", "")
 
+# Triage (精准识别): place resolution through the gazetteer and grid polygons on intake;
+# auto-dispatch stays off unless a centre sets a confidence (e.g. 0.9).
+FENGQIAO_PLACE_RESOLVER = "fengqiao.triage.service.resolve_area"
+_auto = os.environ.get("FENGQIAO_AUTO_DISPATCH_CONFIDENCE", "")
+FENGQIAO_AUTO_DISPATCH_CONFIDENCE = float(_auto) if _auto else None
+
 # Audit records must be kept at least this long (DOMAIN.md: six months).
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "400"))

@@ -33,15 +33,20 @@ def _columns(value: str) -> list[str]:
     return cols
 
 
-def add_arguments(parser) -> None:
-    """Add the ``train``/``evaluate``/``duplicates`` subcommands to an argparse parser."""
+def add_arguments(parser):
+    """Add the ``train``/``evaluate``/``duplicates`` subcommands to an argparse parser; return
+    the subparsers (the management command adds its database subcommands to them)."""
     sub = parser.add_subparsers(dest="action", required=True)
-    p = sub.add_parser("train", help="train a category model from labelled CSV/XLSX files")
-    p.add_argument("--data", action="append", required=True, help="CSV or XLSX file (repeatable)")
+    p = sub.add_parser("train", help="train a category model from labelled CSV/XLSX files or the database")
+    p.add_argument("--data", action="append", help="CSV or XLSX file (repeatable)")
     p.add_argument("--text", default="title,body", help="text columns, comma separated")
     p.add_argument("--label", default="label", help="label column")
-    p.add_argument("--out", required=True, help="model file to write (.skops)")
+    p.add_argument("--out", help="model file to write (.skops)")
     p.add_argument("--calibration-folds", type=int, default=3)
+    p.add_argument("--from-db", action="store_true",
+                   help="train on operator labels and closed matters; register a model version")
+    p.add_argument("--activate", action="store_true", help="with --from-db: activate even if not better")
+    p.add_argument("--json", action="store_true", help="with --from-db: print one JSON object")
     p = sub.add_parser("evaluate", help="evaluate a model on a labelled file")
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True)
@@ -55,6 +60,7 @@ def add_arguments(parser) -> None:
     p.add_argument("--time", default="time", help="time column (optional)")
     p.add_argument("--threshold", type=float, default=0.5)
     p.add_argument("--json", action="store_true")
+    return sub
 
 
 def _read(path, **kw):
@@ -66,6 +72,10 @@ def _read(path, **kw):
 
 def run_train(args, out: TextIO | None = None) -> classifier.CategoryModel:
     out = out or sys.stdout
+    if not getattr(args, "data", None):
+        raise TriageInputError("缺少 --data(或使用 --from-db)/ --data is required (or use --from-db)")
+    if not getattr(args, "out", None):
+        raise TriageInputError("缺少 --out / --out is required")
     cols = _columns(args.text)
     texts, labels, pre, pre_labels, files = [], [], [], [], []
     for path in args.data:

@@ -194,4 +194,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
         if existing is None:
             raise
         return existing, False
+    from fengqiao.triage.service import on_intake
+
+    on_intake(event, True)  # never raises; runs after the intake transaction
     return event, True

@@ -54,3 +54,48 @@ def small_model():
 
     texts, labels = synthetic_corpus()
     return classifier.train(texts, labels, calibration_folds=3)
+
+
+# ---------------------------------------------------------------- database half
+
+HAIYOU = "331022001"
+XINHU = "331022001001"
+CHENGXI = "331022001206"  # 城西村委会, alias 城西村
+JIANTIAO = "331022105"
+
+
+@pytest.fixture
+def triage_db(db):
+    """Default rules seeded (routing rules need the demo departments); per-process caches empty."""
+    from fengqiao.triage import actions, service
+
+    service.reset()
+    actions.seed_rules()
+    service.reset()
+    yield
+    service.reset()
+
+
+def new_event(by, **kw):
+    from fengqiao.events import actions
+
+    data = {"channel": "hotline_12345", "title": "测试事件", "content": "测试内容", "address": ""}
+    data.update(kw)
+    event, _created = actions.create_event(by=by, **data)
+    return event
+
+
+def area(code):
+    from fengqiao.areas.models import Area
+
+    return Area.objects.get(code=code)
+
+
+@pytest.fixture(autouse=True)
+def _english_explanations():
+    """Explanations are user-facing text; these tests read them in English (the zh_Hans
+    catalogue translates them in the console)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -1,0 +1,133 @@
+"""``/api/v1/triage/``: suggestions while typing, a matter's stored triage, an operator's label.
+
+Views parse input, fetch through ``restrict(user, action)``, call one action, render.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fengqiao.core.errors import NotFound, UserError
+from fengqiao.events.actions.intake import category_by_code
+from fengqiao.events.models import Event
+
+from . import actions, service
+from .models import TriageResult
+
+
+def _area(a) -> dict | None:
+    if a is None:
+        return None
+    return {"code": a.code, "name": a.name, "level": a.level}
+
+
+def _unit(area, department) -> dict | None:
+    if department is not None:
+        return {"kind": "department", "code": department.code, "name": department.name}
+    if area is not None:
+        return {"kind": "area", **_area(area)}
+    return None
+
+
+def result_data(r: TriageResult) -> dict:
+    return {
+        "event": r.event_id,
+        "categories": r.categories,
+        "classifier": r.classifier,
+        "model_version": r.model_version.version if r.model_version_id else None,
+        "top_confidence": r.top_confidence,
+        "needs_person": r.needs_person,
+        "place": {"area": _area(r.area), "label": r.area.full_name() if r.area_id else "",
+                  "evidence": r.area_evidence, "text_area": _area(r.text_area),
+                  "coordinate_area": _area(r.coordinate_area), "conflict": r.place_conflict},
+        "route": {"unit": _unit(r.route_area, r.route_department), "cohandlers": r.route_cohandlers,
+                  "rule": r.route_rule_id, "source": r.route_source, "explanation": r.route_explanation},
+        "duplicates": [{"id": pk, "score": s} for pk, s in r.duplicates],
+        "auto_dispatched": r.auto_dispatched,
+        "error": r.error,
+        "timings_ms": r.timings,
+        "created_at": r.created_at,
+    }
+
+
+class SuggestSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    content = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    longitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    latitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+
+
+class SuggestView(APIView):
+    """POST {title, content, address, longitude, latitude} → categories, place, route, repeats."""
+
+    access_model = TriageResult
+    action = "suggest"
+    access_actions = {"suggest": "suggest"}
+    serializer_class = SuggestSerializer
+
+    def post(self, request):
+        ser = SuggestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        if not (d["title"].strip() or d["content"].strip()):
+            raise UserError("required", "标题或诉求内容不能都为空", "a title or content is required", field="content")
+        s = service.suggest(request.user, d["content"], title=d["title"], address=d["address"],
+                            longitude=d["longitude"], latitude=d["latitude"])
+        place, rte = s.place, s.route_detail
+        return Response({
+            "categories": s.categories,
+            "classifier": s.classification.classifier,
+            "needs_person": (not s.categories or s.classification.top < service._threshold() or place.conflict),
+            "place": {"area": _area(place.area), "label": s.area_label, "evidence": place.evidence,
+                      "text_area": _area(place.text_area), "coordinate_area": _area(place.coordinate_area),
+                      "conflict": place.conflict},
+            "route": {"unit": _unit(rte.area, rte.department), "cohandlers": rte.cohandlers,
+                      "rule": rte.rule.pk if rte.rule else None, "source": rte.source,
+                      "explanation": rte.explanation},
+            "duplicates": s.duplicates,
+        })
+
+
+class LabelSerializer(serializers.Serializer):
+    category = serializers.CharField(max_length=100)
+
+
+class TriageEventViewSet(viewsets.ViewSet):
+    """GET events/{id}/: the stored triage of a matter; POST events/{id}/label/: accept/correct."""
+
+    access_model = TriageResult
+    access_actions = {"retrieve": "view", "label": "label"}
+
+    def _event(self, pk, action_name: str) -> Event:
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise NotFound("事件", "matter") from None
+        event = Event.objects.restrict(self.request.user, action_name).filter(pk=pk).first()
+        if event is None:
+            raise NotFound("事件", "matter")
+        return event
+
+    def retrieve(self, request, pk=None):
+        event = self._event(pk, "view")
+        r = (TriageResult.objects.select_related("area", "text_area", "coordinate_area", "route_area",
+                                                 "route_department", "model_version")
+             .filter(event=event).first())
+        if r is None:
+            raise NotFound("研判结果", "triage result")
+        return Response(result_data(r))
+
+    @action(detail=True, methods=["post"])
+    def label(self, request, pk=None):
+        ser = LabelSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        event = self._event(pk, "change")
+        category = category_by_code(ser.validated_data["category"])
+        event, label = actions.label_event(event, category, by=request.user)
+        return Response({"event": event.pk, "category": category.code, "category_name": category.name,
+                         "source": label.source, "suggested": label.suggested, "label": label.pk,
+                         "version": event.version})

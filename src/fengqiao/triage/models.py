@@ -1,0 +1,267 @@
+"""Triage's database half (精准识别、自动流转).
+
+- :class:`ModelVersion` — a trained model file with its training summary and evaluation; one
+  active per kind, with activate/rollback actions.
+- :class:`CategoryLabel` — every accept/correct of a category by an operator (the training
+  labels of ``triage train --from-db``).
+- :class:`KeywordRule` — the cold-start keyword classifier, editable in the admin.
+- :class:`PlaceName` — extra place names (estates, roads, companies) for the gazetteer.
+- :class:`RoutingRule` — category × area level → handling unit (with co-handlers).
+- :class:`TriageResult` — what triage said about one matter (category, place, route, repeats).
+
+Every model declares ``ACCESS`` and ``jurisdiction_q``; a :class:`TriageResult` or a
+:class:`CategoryLabel` follows its matter's restriction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.areas.models import Area, Department, Level
+from fengqiao.core import roles
+from fengqiao.core.restrict import RestrictedQuerySet
+from fengqiao.events.models import MATTER_ROLES, Category, Event
+
+CONFIG_VIEW = roles.WORKING_ROLES
+CONFIG_CHANGE = frozenset({roles.ADMIN})
+
+
+class _Config:
+    """Configuration tables: everyone working may read them, the admin edits them."""
+
+    ACCESS = {"view": CONFIG_VIEW, "change": CONFIG_CHANGE}
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return None
+
+
+class _ByEvent:
+    """Rows that exist for a user only when the user sees their matter."""
+
+    ACCESS = {
+        "view": MATTER_ROLES,
+        "suggest": frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.VILLAGE_CADRE, roles.GRID_WORKER,
+                              roles.DEPARTMENT_HANDLER}),
+        "label": roles.OPERATORS,
+        "change": roles.OPERATORS,
+    }
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return Q(event_id__in=Event.objects.restrict(user, "view").values("id"))
+
+
+class ModelKind(models.TextChoices):
+    CATEGORY = "category", _("Category classifier")
+
+
+class ModelVersion(_Config, models.Model):
+    """模型版本: one trained model file; exactly one active per kind."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ModelKind.choices, default=ModelKind.CATEGORY)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.CharField(_("model file"), max_length=500,
+                            help_text=_("Path of the skops file, relative to the var directory"))
+    sha256 = models.CharField(max_length=64, blank=True)
+    labels = models.JSONField(_("labels"), default=list, blank=True)
+    training = models.JSONField(_("training data summary"), default=dict, blank=True)
+    evaluation = models.JSONField(_("evaluation"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    is_active = models.BooleanField(_("active"), default=False)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="triage_model_version_unique"),
+            models.UniqueConstraint(fields=["kind"], condition=Q(is_active=True), name="triage_model_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version}{' *' if self.is_active else ''}"
+
+    def path(self):
+        from pathlib import Path
+
+        p = Path(self.file)
+        return p if p.is_absolute() else Path(settings.VAR_DIR) / p
+
+
+class LabelSource(models.TextChoices):
+    OPERATOR_ACCEPT = "operator_accept", _("Operator accepted the suggestion")
+    OPERATOR_CORRECT = "operator_correct", _("Operator corrected the suggestion")
+    IMPORT = "import", _("Imported")
+
+
+class CategoryLabel(_ByEvent, models.Model):
+    """分类标注: one accept/correct of a matter's category by an operator."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="category_labels")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    suggested = models.CharField(_("suggested category code"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=LabelSource.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("category label")
+        verbose_name_plural = _("category labels")
+        indexes = [models.Index(fields=["event", "at"], name="triage_label_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.category_id} ({self.source})"
+
+
+class KeywordRule(_Config, models.Model):
+    """关键词规则: the cold-start classifier. A text naming a keyword scores ``weight`` for the category."""
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE,
+                                 related_name="keyword_rules")
+    keywords = models.JSONField(_("keywords"), default=list, help_text=_("Words or phrases, e.g. [\"欠薪\", \"拖欠工资\"]"))
+    weight = models.FloatField(_("weight"), default=1.0)
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["category__path", "id"]
+        verbose_name = _("keyword rule")
+        verbose_name_plural = _("keyword rules")
+
+    def __str__(self) -> str:
+        return f"{self.category} ← {'、'.join(self.keywords[:5])}"
+
+
+class PlaceKind(models.TextChoices):
+    ESTATE = "estate", _("Estate / residential compound")
+    ROAD = "road", _("Road / street")
+    COMPANY = "company", _("Company / organisation")
+    LANDMARK = "landmark", _("Landmark")
+    OTHER = "other", _("Other")
+
+
+class PlaceName(_Config, models.Model):
+    """地名: an extra name (estate, road, company …) that places a matter in an area."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=PlaceKind.choices, default=PlaceKind.ESTATE)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place name")
+        verbose_name_plural = _("place names")
+        constraints = [models.UniqueConstraint(fields=["name", "area"], name="triage_placename_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.area}"
+
+
+class TargetLevel(models.TextChoices):
+    TOWN = Level.TOWN.value, _("Town command room")
+    VILLAGE = Level.VILLAGE.value, _("Village / community")
+    GRID = Level.GRID.value, _("Grid")
+
+
+class RoutingRule(_Config, models.Model):
+    """流转规则: matters of ``category`` (and its subtree) placed at ``area_level`` (or deeper,
+    optionally inside ``area``'s subtree) go to the ancestor at ``target_level`` or to ``department``.
+
+    The active rule with the highest priority wins; ties go to the more specific category, then area.
+    """
+
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+", help_text=_("Empty: any category"))
+    include_subcategories = models.BooleanField(_("include subcategories"), default=True)
+    area_level = models.CharField(_("area level"), max_length=12, choices=TargetLevel.choices, blank=True,
+                                  help_text=_("The matter must be placed at least this precisely; empty: anywhere"))
+    area = models.ForeignKey(Area, verbose_name=_("area subtree"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    target_level = models.CharField(_("handled by area level"), max_length=12, choices=TargetLevel.choices,
+                                    blank=True)
+    department = models.ForeignKey(Department, verbose_name=_("handled by department"), null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="+")
+    cohandlers = models.ManyToManyField(Department, verbose_name=_("co-handling departments"), blank=True,
+                                        related_name="+")
+    priority = models.IntegerField(_("priority"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-priority", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(department__isnull=False) & Q(target_level="")) | (Q(department__isnull=True) & ~Q(target_level="")),
+                name="triage_route_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+
+class TriageResult(_ByEvent, models.Model):
+    """研判结果: the machine's reading of one matter, shown to the operator."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="triage")
+    categories = models.JSONField(_("categories"), default=list, blank=True)  # [{code, name, confidence}]
+    classifier = models.CharField(_("classifier"), max_length=40, blank=True)
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    top_confidence = models.FloatField(_("top confidence"), null=True, blank=True)
+    area = models.ForeignKey(Area, verbose_name=_("place"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    area_evidence = models.JSONField(_("place evidence"), default=dict, blank=True)  # {text, start, end, source}
+    text_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    coordinate_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    place_conflict = models.BooleanField(_("text and coordinates disagree"), default=False)
+    route_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    route_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+")
+    route_cohandlers = models.JSONField(_("co-handlers"), default=list, blank=True)  # department codes
+    route_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    route_source = models.CharField(_("route source"), max_length=20, blank=True)  # rule/history/category/""
+    route_explanation = models.TextField(_("route explanation"), blank=True)
+    duplicates = models.JSONField(_("possible repeats"), default=list, blank=True)  # [[event_id, score]]
+    needs_person = models.BooleanField(_("needs a person"), default=True, db_index=True)
+    auto_dispatched = models.BooleanField(_("dispatched automatically"), default=False)
+    error = models.TextField(_("error"), blank=True)
+    timings = models.JSONField(_("timings (ms)"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("triage result")
+        verbose_name_plural = _("triage results")
+
+    def __str__(self) -> str:
+        top = self.categories[0]["name"] if self.categories else "-"
+        return f"{self.event_id}: {top}"
+
+    def route_unit(self):
+        return self.route_department or self.route_area

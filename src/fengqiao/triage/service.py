@@ -1,0 +1,831 @@
+"""Triage on intake (研判): what a matter is, where it is, who should handle it, whether it repeats.
+
+Per process, built lazily and kept until something they read changes:
+
+* the **classifier**: the active :class:`~.models.ModelVersion` (checked every few seconds, so
+  activating or rolling back in one process reaches the others), else the keyword rules;
+* the **gazetteer**: an Aho–Corasick automaton over town/village names and aliases and the
+  admin's :class:`~.models.PlaceName` list, and a shapely ``STRtree`` over area polygons;
+* the **routing rules**;
+* the **same-matter index**: one :class:`~.dedupe.Index` per town over its recent matters,
+  filled from the database on first use, updated on every triaged matter and caught up with
+  matters other processes took in (``pk > last seen``), never a scan of all matters.
+
+Signals (see :mod:`.apps`) drop the caches when areas, place names or rules are saved here;
+other processes notice within ``CACHE_SECONDS``.
+
+:func:`triage_event` never raises: a failure is logged and stored on the result as an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao.areas.models import Area, Department, Level, subtree_q
+from fengqiao.events.choices import OPEN_STATES, State
+from fengqiao.events.models import Category, Event
+
+from . import dedupe
+from .models import KeywordRule, ModelKind, ModelVersion, PlaceName, RoutingRule, TriageResult
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 300  # gazetteer / rules rebuilt at least this often (other processes' edits)
+MODEL_CHECK_SECONDS = 10  # how often a process asks which model version is active
+DEFAULT_CONFIDENCE = 0.5  # below it a matter needs a person (FENGQIAO_TRIAGE_CONFIDENCE)
+DEDUPE_WINDOW_DAYS = 30  # FENGQIAO_TRIAGE_DEDUPE_DAYS
+DEDUPE_MIN_SCORE = 0.3  # FENGQIAO_TRIAGE_DEDUPE_MIN_SCORE
+DEDUPE_WARM_LIMIT = 20000  # matters loaded per town when its index is first built
+DEDUPE_CATCHUP_SECONDS = 5.0
+LEVEL_DEPTH = {Level.COUNTY: 0, Level.TOWN: 1, Level.VILLAGE: 2, Level.GRID: 3, Level.MICROGRID: 4}
+
+_lock = threading.RLock()
+_cache: dict = {}
+
+
+def setting(name: str, default):
+    value = getattr(settings, name, None)
+    return default if value is None else value
+
+
+def invalidate() -> None:
+    """Drop the gazetteer, keyword and routing caches of this process."""
+    with _lock:
+        for key in ("gazetteer", "spatial", "keywords", "routes", "categories"):
+            _cache.pop(key, None)
+
+
+def invalidate_model() -> None:
+    with _lock:
+        _cache.pop("model", None)
+
+
+def reset() -> None:
+    """Drop every cache, the same-matter indexes included (tests, after a bulk import)."""
+    with _lock:
+        _cache.clear()
+
+
+def _cached(key: str, build, ttl: float = CACHE_SECONDS):
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        value = build()
+        _cache[key] = (time.monotonic(), value)
+        return value
+
+
+# ====================================================================== categories / classifier
+
+
+@dataclass
+class CatInfo:
+    code: str
+    name: str
+    path: str
+    pk: int
+
+
+def _categories() -> dict[str, CatInfo]:
+    def build():
+        return {c.code: CatInfo(c.code, c.name, c.path, c.pk)
+                for c in Category.objects.filter(is_active=True).only("code", "name", "path")}
+
+    return _cached("categories", build)
+
+
+def _label_info(label: str) -> dict:
+    cats = _categories()
+    info = cats.get(label)
+    if info is None:  # a model trained on names (e.g. imported history)
+        info = next((c for c in cats.values() if c.name == label), None)
+    return {"code": info.code if info else label, "name": info.name if info else label}
+
+
+class KeywordClassifier:
+    """Cold start (冷启动): sums the weights of the rule keywords found in a text."""
+
+    name = "keyword-rules"
+
+    def __init__(self, rules: list[tuple[str, list[str], float]]):
+        import ahocorasick
+
+        self.automaton = None
+        words: dict[str, list[tuple[str, float]]] = {}
+        for code, keywords, weight in rules:
+            for kw in keywords:
+                kw = (kw or "").strip().lower()
+                if kw:
+                    words.setdefault(kw, []).append((code, weight))
+        if words:
+            a = ahocorasick.Automaton()
+            for kw, targets in words.items():
+                a.add_word(kw, (kw, targets))
+            a.make_automaton()
+            self.automaton = a
+
+    def predict_top(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        if self.automaton is None or not text:
+            return []
+        scores: dict[str, float] = {}
+        seen: set[str] = set()
+        for _end, (kw, targets) in self.automaton.iter(text.lower()):
+            if kw in seen:  # a keyword counts once, however often it is repeated
+                continue
+            seen.add(kw)
+            for code, weight in targets:
+                scores[code] = scores.get(code, 0.0) + weight * (1.0 + 0.25 * (len(kw) - 2))
+        if not scores:
+            return []
+        total = sum(scores.values()) + 1.0  # one "unknown" vote keeps a single weak hit below 1
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return [(code, round(s / total, 4)) for code, s in ranked]
+
+
+def keyword_classifier() -> KeywordClassifier:
+    def build():
+        rows = KeywordRule.objects.filter(is_active=True, category__is_active=True).values_list(
+            "category__code", "keywords", "weight")
+        return KeywordClassifier([(c, list(k or []), float(w)) for c, k, w in rows])
+
+    return _cached("keywords", build)
+
+
+def active_model():
+    """``(ModelVersion, CategoryModel)`` of the active category model, or ``(None, None)``."""
+    hit = _cache.get("model")
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < setting("FENGQIAO_TRIAGE_MODEL_CHECK_SECONDS", MODEL_CHECK_SECONDS):
+        return hit[1]
+    with _lock:
+        active = ModelVersion.objects.filter(kind=ModelKind.CATEGORY, is_active=True).first()
+        current = hit[1] if hit is not None else (None, None)
+        if active is None:
+            value = (None, None)
+        elif current[0] is not None and current[0].pk == active.pk and current[0].sha256 == active.sha256:
+            value = current
+        else:
+            from . import classifier
+
+            try:
+                value = (active, classifier.load(active.path()))
+            except classifier.ModelFileError:
+                log.exception("active triage model v%s cannot be loaded; using keyword rules", active.version)
+                value = (None, None)
+        _cache["model"] = (time.monotonic(), value)
+        return value
+
+
+@dataclass
+class Classification:
+    categories: list[dict]  # [{code, name, confidence}]
+    classifier: str
+    model_version: ModelVersion | None = None
+
+    @property
+    def top(self) -> float:
+        return self.categories[0]["confidence"] if self.categories else 0.0
+
+
+def classify(text: str, k: int = 3) -> Classification:
+    """Top-``k`` categories of a text with their confidence (learned model, else keyword rules)."""
+    mv, model = active_model()
+    if model is not None:
+        top = model.predict_top(text, k=k)
+        name = f"model v{mv.version}"
+    else:
+        top = keyword_classifier().predict_top(text, k=k)
+        name = KeywordClassifier.name
+    cats = [{**_label_info(label), "confidence": round(float(p), 4)} for label, p in top]
+    return Classification(cats, name, mv)
+
+
+# ====================================================================== place
+
+
+@dataclass
+class Gazetteer:
+    automaton: object | None
+    areas: dict[int, tuple[str, str, int, str]]  # pk -> (code, path, depth, name)
+    area_keys: frozenset = frozenset()  # tails (3+ characters) of town/village names and aliases
+    area_words: frozenset = frozenset()  # every 2+ character piece of those names
+
+
+def _gazetteer() -> Gazetteer:
+    def build():
+        import ahocorasick
+
+        entries: dict[str, list[tuple[int, str]]] = {}
+        areas = {}
+        for pk, code, name, path, depth, aliases in Area.objects.filter(
+                level__in=[Level.TOWN, Level.VILLAGE], is_active=True).values_list(
+                "pk", "code", "name", "path", "depth", "aliases"):
+            areas[pk] = (code, path, depth, name)
+            entries.setdefault(name, []).append((pk, "area"))
+            for a in aliases or []:
+                if a and len(a) >= 2 and a != name:
+                    entries.setdefault(a, []).append((pk, "alias"))
+        for name, area_id, code, path, depth, aname in PlaceName.objects.filter(
+                is_active=True, area__is_active=True).values_list(
+                "name", "area_id", "area__code", "area__path", "area__depth", "area__name"):
+            areas[area_id] = (code, path, depth, aname)
+            if name and len(name) >= 2:
+                entries.setdefault(name, []).append((area_id, "place_name"))
+        names = [n for n, targets in entries.items() if any(src != "place_name" for _pk, src in targets)]
+        keys = frozenset(n[-k:] for n in names for k in range(3, len(n) + 1))
+        words = frozenset(n[i:j] for n in names for i in range(len(n)) for j in range(i + 2, len(n) + 1))
+        if not entries:
+            return Gazetteer(None, areas, keys, words)
+        a = ahocorasick.Automaton()
+        for name, targets in entries.items():
+            a.add_word(name, (name, targets))
+        a.make_automaton()
+        return Gazetteer(a, areas, keys, words)
+
+    return _cached("gazetteer", build)
+
+
+@dataclass
+class SpatialIndex:
+    tree: object | None
+    pks: list[int]
+    depths: list[int]
+
+
+def _spatial() -> SpatialIndex:
+    def build():
+        from shapely import STRtree
+        from shapely.geometry import shape
+
+        geoms, pks, depths = [], [], []
+        for pk, depth, boundary in Area.objects.filter(
+                level__in=[Level.TOWN, Level.VILLAGE, Level.GRID, Level.MICROGRID], is_active=True,
+                boundary__isnull=False).values_list("pk", "depth", "boundary"):
+            try:
+                g = shape(boundary)
+            except Exception:  # a bad polygon must not stop the others
+                log.warning("area %s has an unreadable boundary", pk)
+                continue
+            if g.is_empty:
+                continue
+            geoms.append(g)
+            pks.append(pk)
+            depths.append(depth)
+        return SpatialIndex(STRtree(geoms) if geoms else None, pks, depths)
+
+    return _cached("spatial", build)
+
+
+def area_at(longitude, latitude) -> Area | None:
+    """The deepest area (micro-grid, grid, village, town) whose polygon holds the point."""
+    if longitude in (None, "") or latitude in (None, ""):
+        return None
+    from shapely.geometry import Point
+
+    sp = _spatial()
+    if sp.tree is None:
+        return None
+    hits = sp.tree.query(Point(float(longitude), float(latitude)), predicate="intersects")
+    if len(hits) == 0:
+        return None
+    best = max(hits, key=lambda i: (sp.depths[i], -sp.pks[i]))
+    return Area.objects.filter(pk=sp.pks[best]).first()
+
+
+@dataclass
+class Place:
+    area: Area | None = None
+    evidence: dict = field(default_factory=dict)  # {text, start, end, source}
+    text_area: Area | None = None
+    coordinate_area: Area | None = None
+    conflict: bool = False
+
+    def label(self) -> str:
+        return self.area.full_name() if self.area is not None else ""
+
+
+def match_text(text: str, *, within: Area | None = None) -> tuple[int | None, dict]:
+    """``(area pk, evidence)`` of the most specific place named in ``text``."""
+    gz = _gazetteer()
+    if gz.automaton is None or not text:
+        return None, {}
+    spans = []
+    for end, (name, targets) in gz.automaton.iter(text):
+        spans.append((end - len(name) + 1, end + 1, name, targets))
+    # a name inside a longer matched name is not a match of its own (城西村 in 城西村委会)
+    spans = [s for s in spans if not any(o is not s and o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]
+                                         for o in spans)]
+    cands = []
+    for start, end, name, targets in spans:
+        for pk, source in targets:
+            code, path, depth, _n = gz.areas[pk]
+            if within is not None and not path.startswith(within.path):
+                continue
+            cands.append((pk, path, depth, start, end, name, source))
+    if not cands:
+        return None, {}
+    towns = {c[1] for c in cands if c[2] == LEVEL_DEPTH[Level.TOWN]}
+    if towns:  # a village or estate must agree with a town the text names, if it names one
+        agreeing = [c for c in cands if any(c[1].startswith(t) for t in towns)]
+        cands = agreeing or cands
+    best = max(cands, key=lambda c: (c[2], c[4] - c[3], -c[3]))
+    pk, _path, _depth, start, end, name, source = best
+    return pk, {"text": name, "start": start, "end": end, "source": source}
+
+
+def resolve_place(text: str, longitude=None, latitude=None, *, within: Area | None = None) -> Place:
+    """Place of a matter from its text (gazetteer) and its coordinates (polygons).
+
+    The text's area is kept when both agree or only one is known; when the coordinates fall
+    outside the named place (and the place outside the coordinates' area) the conflict is
+    flagged and the more precise of the two is used, never silently blended.
+    """
+    place = Place()
+    pk, evidence = match_text(text or "", within=within)
+    if pk is not None:
+        place.text_area = Area.objects.filter(pk=pk).first()
+        place.evidence = evidence
+    coord = area_at(longitude, latitude)
+    if coord is not None and within is not None and not coord.path.startswith(within.path):
+        coord = None
+    place.coordinate_area = coord
+    t, c = place.text_area, coord
+    if t is not None and c is not None:
+        if c.path.startswith(t.path):  # the point lies inside the named place: take the finer one
+            place.area = c
+        elif t.path.startswith(c.path):
+            place.area = t
+        else:
+            place.conflict = True
+            place.area = t
+    else:
+        place.area = t or c
+        if t is None and c is not None:
+            place.evidence = {"text": "", "source": "coordinates", "longitude": float(longitude),
+                              "latitude": float(latitude)}
+    return place
+
+
+def resolve_area(text: str, *, longitude=None, latitude=None, within: Area | None = None) -> Area | None:
+    """``FENGQIAO_PLACE_RESOLVER`` for the matters app: the triage gazetteer and polygons."""
+    return resolve_place(text, longitude, latitude, within=within).area
+
+
+# ====================================================================== routing
+
+
+@dataclass
+class Route:
+    area: Area | None = None
+    department: Department | None = None
+    cohandlers: list[str] = field(default_factory=list)  # department codes
+    rule: RoutingRule | None = None
+    source: str = ""  # rule / history / category / ""
+    explanation: str = ""
+
+    @property
+    def unit(self):
+        return self.department or self.area
+
+
+@dataclass
+class RuleRow:
+    pk: int
+    category_path: str | None
+    subtree: bool
+    area_depth: int
+    area_path: str | None
+    target_depth: int | None
+    department_id: int | None
+    cohandlers: list[str]
+    priority: int
+
+
+def _rules() -> list[RuleRow]:
+    def build():
+        rows = []
+        qs = RoutingRule.objects.filter(is_active=True).select_related("category", "area").prefetch_related("cohandlers")
+        for r in qs:
+            rows.append(RuleRow(
+                r.pk, r.category.path if r.category_id else None, r.include_subcategories,
+                LEVEL_DEPTH.get(r.area_level, 0) if r.area_level else 0, r.area.path if r.area_id else None,
+                LEVEL_DEPTH[r.target_level] if r.target_level else None, r.department_id,
+                sorted(d.code for d in r.cohandlers.all()), r.priority))
+        rows.sort(key=lambda r: (-r.priority, -(r.category_path or "").count("/"),
+                                 -(r.area_path or "").count("/"), r.pk))
+        return rows
+
+    return _cached("routes", build)
+
+
+def _ancestor_at(area: Area, depth: int) -> Area | None:
+    parts = area.path.strip("/").split("/")
+    if len(parts) <= depth:
+        return None
+    return area if area.depth == depth else Area.objects.filter(code=parts[depth]).first()
+
+
+def route(category: Category | None, area: Area | None) -> Route:
+    """Who should handle a matter of ``category`` placed at ``area``, and why.
+
+    1. the routing rule table (highest priority, then most specific);
+    2. history: the unit that handled most closed matters of this category in this town;
+    3. the category's usual department.
+    """
+    if category is None:
+        return Route(explanation=_("no category: a person decides"))
+    area_name = area.name if area is not None else _("unknown place")
+    for r in _rules():
+        if r.category_path is not None:
+            if r.subtree:
+                if not category.path.startswith(r.category_path):
+                    continue
+            elif category.path != r.category_path:
+                continue
+        if r.area_depth and (area is None or area.depth < r.area_depth):
+            continue
+        if r.area_path is not None and (area is None or not area.path.startswith(r.area_path)):
+            continue
+        if r.department_id:
+            dept = Department.objects.filter(pk=r.department_id, is_active=True).first()
+            if dept is None:
+                continue
+            unit_area = None
+        else:
+            if area is None:
+                continue
+            unit_area = _ancestor_at(area, r.target_depth)
+            if unit_area is None:
+                continue
+            dept = None
+        unit = dept or unit_area
+        rule = RoutingRule.objects.filter(pk=r.pk).first()
+        return Route(unit_area, dept, r.cohandlers, rule, "rule",
+                     _("category %(category)s at %(area)s → %(unit)s by rule #%(rule)s")
+                     % {"category": category.name, "area": area_name, "unit": unit.name, "rule": r.pk})
+    hist = _history(category, area)
+    if hist is not None:
+        return hist
+    if category.default_department_id:
+        dept = category.default_department
+        return Route(None, dept, [], None, "category",
+                     _("category %(category)s at %(area)s → %(unit)s (the category's usual department)")
+                     % {"category": category.name, "area": area_name, "unit": dept.name})
+    return Route(explanation=_("no rule or history for category %(category)s at %(area)s: a person decides")
+                 % {"category": category.name, "area": area_name})
+
+
+def _history(category: Category, area: Area | None) -> Route | None:
+    """"Matters like this were handled by …": the most frequent handling unit among closed
+    matters of the category (its subtree) in the matter's town."""
+    if area is None or area.depth < 1:
+        return None
+    town = _ancestor_at(area, 1)
+    if town is None:
+        return None
+    base = Event.objects.filter(subtree_q(town.path, "area_path"), state=State.CLOSED,
+                                category__path__startswith=category.path)
+    rows = list(base.values("handling_department_id", "handling_area_id").annotate(n=Count("id"))
+                .order_by("-n", "handling_department_id", "handling_area_id")[:5])
+    rows = [r for r in rows if r["handling_department_id"] or r["handling_area_id"]]
+    if not rows:
+        return None
+    total = sum(r["n"] for r in rows)
+    top = rows[0]
+    dept = Department.objects.filter(pk=top["handling_department_id"]).first() if top["handling_department_id"] else None
+    unit_area = Area.objects.filter(pk=top["handling_area_id"]).first() if not dept else None
+    unit = dept or unit_area
+    if unit is None:
+        return None
+    return Route(unit_area, dept, [], None, "history",
+                 _("matters like this (%(category)s in %(town)s) were handled by %(unit)s: %(n)s of %(total)s closed")
+                 % {"category": category.name, "town": town.name, "unit": unit.name, "n": top["n"],
+                    "total": total})
+
+
+# ====================================================================== same-matter index
+
+
+class TownIndex:
+    def __init__(self, key: str):
+        self.key = key
+        self.index = dedupe.Index()
+        self.last_id = 0
+        self.checked = 0.0
+
+
+def _town_key(path: str) -> str:
+    parts = (path or "").strip("/").split("/")
+    return parts[1] if len(parts) >= 2 else (parts[0] if parts and parts[0] else "")
+
+
+def _village_key(path: str) -> str | None:
+    parts = (path or "").strip("/").split("/")
+    return parts[2] if len(parts) >= 3 else None
+
+
+def _window_start():
+    return timezone.now() - dt.timedelta(days=setting("FENGQIAO_TRIAGE_DEDUPE_DAYS", DEDUPE_WINDOW_DAYS))
+
+
+def _town_q(key: str) -> Q:
+    if not key:
+        return Q(area_path="")
+    path = Area.objects.filter(code=key).values_list("path", flat=True).first()
+    return subtree_q(path, "area_path") if path else Q(pk__in=[])
+
+
+_SUFFIX_AT = re.compile("|".join(sorted(map(re.escape, dedupe._SUFFIXES), key=len, reverse=True)))
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9a-z]")
+
+
+def _all_entity_keys(text: str) -> set[str]:
+    """Entity keys at every place-suffix occurrence (``dedupe.entity_keys`` keeps only the
+    greedy, last suffix of a run: "金鳌花园的车库里" gives 车库里 but not 金鳌花园)."""
+    keys = set()
+    for m in _SUFFIX_AT.finditer(text):
+        head = ""
+        i = m.start() - 1
+        while i >= 0 and len(head) < 4 and _NAME_CHAR.match(text[i]) and text[i] not in dedupe._NAME_STOP:
+            head = text[i] + head
+            i -= 1
+        for k in (2, 3, 4):
+            if len(head) >= k:
+                keys.add(head[-k:] + m.group(0))
+    return keys
+
+
+def features(text: str, *, title: str = "", time=None, area_path: str = "") -> dedupe.Features:
+    """What a matter is about. Town and village names are dropped from the entity keys and
+    keywords: every matter of 心湖社区 names 心湖社区, and the place is already scored
+    through ``area`` (the village) and the per-town index."""
+    f = dedupe.extract(text, title=title, time=time, area=_village_key(area_path))
+    gz = _gazetteer()
+    norm = dedupe.PLACE_CODE.sub(" ", dedupe.normalize(f"{title} {text}"))
+    f.entities = {e for e in (f.entities | _all_entity_keys(norm))
+                  if not any(e[-k:] in gz.area_keys for k in range(3, len(e) + 1))}
+    f.keywords = {w: v for w, v in f.keywords.items() if w not in gz.area_words}
+    return f
+
+
+def _add(ti: TownIndex, rows) -> None:
+    for pk, title, content, address, received_at, area_path in rows:
+        if pk in ti.index.items:
+            continue
+        ti.index.add_features(pk, features(f"{title} {content} {address}", title=title, time=received_at,
+                                           area_path=area_path))
+        ti.last_id = max(ti.last_id, pk)
+
+
+_ROW = ("pk", "title", "content", "address", "received_at", "area_path")
+
+
+def _town_index(key: str) -> TownIndex:
+    """The town's index, built on first use from its recent matters and caught up since."""
+    indexes = _cache.setdefault("dedupe", {})
+    ti = indexes.get(key)
+    now = time.monotonic()
+    if ti is None:
+        with _lock:
+            ti = indexes.get(key)
+            if ti is None:
+                ti = TownIndex(key)
+                rows = (Event.objects.filter(_town_q(key), received_at__gte=_window_start())
+                        .order_by("-pk").values_list(*_ROW)[:DEDUPE_WARM_LIMIT])
+                _add(ti, reversed(list(rows)))
+                ti.checked = now
+                indexes[key] = ti
+                return ti
+    if now - ti.checked > DEDUPE_CATCHUP_SECONDS:  # matters other processes took in
+        with _lock:
+            rows = Event.objects.filter(_town_q(key), pk__gt=ti.last_id).order_by("pk").values_list(*_ROW)[:5000]
+            _add(ti, list(rows))
+            ti.checked = time.monotonic()
+    return ti
+
+
+def find_duplicates(*, text: str, title: str = "", area_path: str = "", received_at=None, exclude=None,
+                    limit: int = 5, add_id=None) -> list[tuple[int, float]]:
+    """Open or recent matters (same town, inside the time window) about the same thing:
+    ``[(event id, score)]``, best first. With ``add_id`` the matter is added to the index after."""
+    ti = _town_index(_town_key(area_path))
+    f = features(text, title=title, time=received_at, area_path=area_path)
+    min_score = setting("FENGQIAO_TRIAGE_DEDUPE_MIN_SCORE", DEDUPE_MIN_SCORE)
+    hits = ti.index.query_features(f, limit=limit * 3, min_score=min_score, exclude=exclude)
+    out: list[tuple[int, float]] = []
+    if hits:
+        alive = set(Event.objects.filter(pk__in=[h[0] for h in hits]).filter(
+            Q(state__in=OPEN_STATES) | Q(received_at__gte=_window_start())).exclude(
+            state__in=[State.MERGED, State.CANCELLED]).values_list("pk", flat=True))
+        out = [(pk, round(float(s), 3)) for pk, s in hits if pk in alive][:limit]
+    if add_id is not None and add_id not in ti.index.items:
+        with _lock:
+            if add_id not in ti.index.items:
+                ti.index.add_features(add_id, f)
+                ti.last_id = max(ti.last_id, add_id)
+    return out
+
+
+def event_duplicates(event: Event, limit: int = 5) -> list[tuple[int, float]]:
+    return find_duplicates(text=f"{event.title} {event.content} {event.address}", title=event.title,
+                           area_path=event.area_path, received_at=event.received_at, exclude=event.pk, limit=limit,
+                           add_id=event.pk)
+
+
+# ====================================================================== triage on intake
+
+
+def _event_text(event: Event) -> str:
+    return f"{event.title} {event.content}"
+
+
+def _threshold() -> float:
+    return float(setting("FENGQIAO_TRIAGE_CONFIDENCE", DEFAULT_CONFIDENCE))
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 3)
+
+
+def _county_of(area: Area | None) -> Area | None:
+    if area is None:
+        return Area.objects.filter(parent__isnull=True).order_by("path").first()
+    code = area.path.strip("/").split("/")[0]
+    return Area.objects.filter(code=code).first()
+
+
+def triage_event(event: Event) -> TriageResult | None:
+    """Read one new matter and store a :class:`TriageResult`. Never raises.
+
+    The work runs inside a savepoint, so a database error rolls back only triage; the matter
+    stays. On any failure the result is stored with ``error`` set and ``needs_person``.
+    """
+    started = time.perf_counter()
+    values: dict = {"needs_person": True, "error": "", "categories": [], "duplicates": []}
+    timings: dict = {}
+    cls = place = rte = None
+    try:
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            cls = classify(_event_text(event))
+            timings["classify"] = _ms(t0)
+            t0 = time.perf_counter()
+            place = resolve_place(f"{event.address} {event.title} {event.content}", event.longitude, event.latitude)
+            timings["place"] = _ms(t0)
+            t0 = time.perf_counter()
+            category = event.category
+            if category is None and cls.categories:
+                category = Category.objects.filter(code=cls.categories[0]["code"]).select_related(
+                    "default_department").first()
+            rte = route(category, place.area or event.area)
+            timings["route"] = _ms(t0)
+            t0 = time.perf_counter()
+            dups = event_duplicates(event)
+            timings["duplicates"] = _ms(t0)
+        values.update(
+            categories=cls.categories, classifier=cls.classifier, model_version=cls.model_version,
+            top_confidence=cls.top if cls.categories else None, area=place.area, area_evidence=place.evidence,
+            text_area=place.text_area, coordinate_area=place.coordinate_area, place_conflict=place.conflict,
+            route_area=rte.area, route_department=rte.department, route_cohandlers=rte.cohandlers,
+            route_rule=rte.rule, route_source=rte.source, route_explanation=rte.explanation,
+            duplicates=[[pk, s] for pk, s in dups],
+            needs_person=(not cls.categories or cls.top < _threshold() or place.conflict or rte.unit is None),
+        )
+    except Exception as exc:  # triage must never lose a matter
+        log.exception("triage failed for matter %s", event.pk)
+        values.update(error=f"{type(exc).__name__}: {exc}"[:2000], needs_person=True)
+    timings["total"] = _ms(started)
+    values["timings"] = timings
+    result = _store(event, values)
+    if result is not None and not result.error:
+        _maybe_auto_dispatch(event, result, cls, rte)
+    return result
+
+
+def _store(event: Event, values: dict) -> TriageResult | None:
+    try:
+        with transaction.atomic():
+            result, _created = TriageResult.objects.update_or_create(event=event, defaults={
+                **values, "created_at": timezone.now()})
+        return result
+    except Exception as exc:
+        log.exception("storing the triage result of matter %s failed", event.pk)
+        try:
+            with transaction.atomic():
+                result, _created = TriageResult.objects.update_or_create(event=event, defaults={
+                    "error": f"store failed: {type(exc).__name__}: {exc}"[:2000], "needs_person": True,
+                    "timings": values.get("timings", {}), "created_at": timezone.now()})
+            return result
+        except Exception:
+            log.exception("could not store a triage error marker for matter %s", event.pk)
+            return None
+
+
+def on_intake(event: Event, created: bool = True) -> TriageResult | None:
+    """The intake hook: triage a newly created matter (unless ``FENGQIAO_TRIAGE_ON_INTAKE`` is False)."""
+    if not created or not setting("FENGQIAO_TRIAGE_ON_INTAKE", True):
+        return None
+    return triage_event(event)
+
+
+def system_user(county: Area | None):
+    """The account automatic dispatches are recorded under (no password, county operator)."""
+    from fengqiao.accounts.models import User
+    from fengqiao.core import roles
+
+    user = User.objects.filter(username="triage_system").select_related("area").first()
+    if user is None:
+        user = User(username="triage_system", role=roles.COUNTY_OPERATOR, area=county, first_name="智能分拨")
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _maybe_auto_dispatch(event: Event, result: TriageResult, cls, rte) -> None:
+    """Accept and dispatch automatically when the centre chose a confidence and it is met."""
+    threshold = getattr(settings, "FENGQIAO_AUTO_DISPATCH_CONFIDENCE", None)
+    if threshold is None or cls is None or rte is None or rte.unit is None:
+        return
+    if event.state != State.RECEIVED or result.place_conflict or not cls.categories or cls.top < float(threshold):
+        return
+    from fengqiao.events import actions as event_actions
+
+    from .actions import set_category
+
+    try:
+        with transaction.atomic():
+            ev = Event.objects.get(pk=event.pk)
+            by = system_user(_county_of(ev.area))
+            reason = _("automatic dispatch (confidence %(c).2f): %(why)s") % {"c": cls.top, "why": rte.explanation}
+            if ev.category_id is None:
+                cat = Category.objects.filter(code=cls.categories[0]["code"]).first()
+                if cat is not None:
+                    set_category(ev, cat, by=by, reason=reason)
+            event_actions.perform(ev, "accept", by=by, note=reason)
+            event_actions.perform(ev, "dispatch", by=by, to_unit=rte.unit, note=reason)
+            for code in rte.cohandlers:
+                dept = Department.objects.filter(code=code).first()
+                if dept is not None:
+                    event_actions.perform(ev, "add_cohandler", by=by, unit=dept)
+            TriageResult.objects.filter(pk=result.pk).update(auto_dispatched=True, needs_person=False)
+            result.auto_dispatched = True
+            result.needs_person = False
+    except Exception:  # the matter waits for a person instead
+        log.exception("automatic dispatch of matter %s failed", event.pk)
+
+
+# ====================================================================== console / API
+
+
+def suggest(user, text: str, *, title: str = "", address: str = "", longitude=None, latitude=None):
+    """Suggestions while a matter is typed in (the console's and the API's), restricted to ``user``."""
+    from fengqiao.web.suggest import Suggestion
+
+    full = " ".join(p for p in (title, text) if p)
+    cls = classify(full)
+    within = user.area if getattr(user, "area_id", None) else None
+    place = resolve_place(" ".join(p for p in (address, full) if p), longitude, latitude, within=within)
+    category = None
+    if cls.categories:
+        category = Category.objects.filter(code=cls.categories[0]["code"]).select_related("default_department").first()
+    rte = route(category, place.area)
+    area_path = place.area.path if place.area is not None else (within.path if within is not None else "")
+    dups = find_duplicates(text=f"{full} {address}", title=title, area_path=area_path, received_at=timezone.now())
+    visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=[pk for pk, _s in dups])
+               .only("pk", "number", "title")}
+    s = Suggestion(
+        categories=cls.categories,
+        area=place.area,
+        area_label=place.label(),
+        area_evidence=place.evidence.get("text", ""),
+        duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score}
+                    for pk, score in dups if pk in visible],
+        route=rte.explanation,
+    )
+    s.place = place  # the API shows the conflict flag and the coordinate area too
+    s.route_detail = rte
+    s.classification = cls
+    return s
+
+
+def record_label(event: Event, category: Category, by, source: str):
+    """Store an operator's label (see :func:`.actions.record_label`)."""
+    from .actions import record_label as _record
+
+    return _record(event, category, by=by, source=source)

@@ -1,0 +1,78 @@
+"""The triage API: anonymous 401, wrong role 403, outside the jurisdiction 404, inside 200."""
+
+from __future__ import annotations
+
+import pytest
+
+from fengqiao.triage import service
+from fengqiao.triage.models import CategoryLabel
+
+from .conftest import XINHU, new_event
+
+pytestmark = [pytest.mark.usefixtures("triage_db"), pytest.mark.urls("fengqiao.triage.tests.urls")]
+
+SUGGEST = "/api/v1/triage/suggest/"
+BODY = {"title": "流动摊贩占道摆摊", "content": "心湖社区菜场门口流动摊贩占道摆摊", "address": "海游街道心湖社区"}
+
+
+def test_suggest_permissions(api, users):
+    assert api().post(SUGGEST, BODY, format="json").status_code == 401
+    assert api(users.auditor).post(SUGGEST, BODY, format="json").status_code == 403
+    res = api(users.town_haiyou).post(SUGGEST, BODY, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert res.status_code == 200, res.content
+    data = res.json()
+    assert data["categories"][0]["code"] == "street_vending.stall"
+    assert data["place"]["area"]["code"] == XINHU and data["place"]["evidence"]["text"] == "心湖社区"
+    assert data["route"]["unit"]["code"] == "ZF" and "by rule #" in data["route"]["explanation"]
+    zh = api(users.town_haiyou).post(SUGGEST, BODY, format="json").json()
+    assert "依据规则" in zh["route"]["explanation"]  # Chinese by default
+
+
+def test_suggest_validation_is_bilingual(api, users):
+    res = api(users.county_op).post(SUGGEST, {"title": "", "content": ""}, format="json")
+    assert res.status_code == 400 and res.json()["error"] == "required" and res.json()["detail_en"]
+    res = api(users.county_op).post(SUGGEST, {**BODY, "longitude": 500}, format="json")
+    assert res.status_code == 400
+
+
+def test_suggest_duplicates_only_what_the_user_sees(api, users):
+    ev = new_event(users.county_op, title="金鳌花园车库积水", content="海游街道心湖社区金鳌花园车库长期积水发臭",
+                   address="海游街道心湖社区")
+    service.triage_event(ev)
+    body = {"title": "车库积水", "content": "心湖社区金鳌花园车库积水一直没人管", "address": "海游街道心湖社区"}
+    data = api(users.town_haiyou).post(SUGGEST, body, format="json").json()
+    assert [d["id"] for d in data["duplicates"]] == [ev.pk]
+    assert data["duplicates"][0]["number"] == ev.number
+    # a Jiantiao operator gets no Haiyou matter back, whatever the text
+    data = api(users.town_jiantiao).post(SUGGEST, body, format="json").json()
+    assert data["duplicates"] == []
+
+
+def test_stored_result_permissions(api, users):
+    ev = new_event(users.county_op, title="流动摊贩占道", content="海游街道心湖社区流动摊贩占道摆摊", address="海游街道心湖社区")
+    service.triage_event(ev)
+    url = f"/api/v1/triage/events/{ev.pk}/"
+    assert api().get(url).status_code == 401
+    assert api(users.auditor).get(url).status_code == 403
+    assert api(users.town_jiantiao).get(url).status_code == 404
+    res = api(users.town_haiyou).get(url)
+    assert res.status_code == 200
+    assert res.json()["route"]["unit"]["code"] == "ZF"
+    assert api(users.town_haiyou).get("/api/v1/triage/events/999999999/").status_code == 404
+
+
+def test_label_endpoint(api, users):
+    ev = new_event(users.county_op, title="流动摊贩占道", content="海游街道心湖社区流动摊贩占道摆摊", address="海游街道心湖社区")
+    service.triage_event(ev)
+    url = f"/api/v1/triage/events/{ev.pk}/label/"
+    assert api().post(url, {"category": "street_vending.shop"}, format="json").status_code == 401
+    assert api(users.grid_xinhu1).post(url, {"category": "street_vending.shop"}, format="json").status_code == 403
+    assert api(users.town_jiantiao).post(url, {"category": "street_vending.shop"}, format="json").status_code == 404
+    res = api(users.town_haiyou).post(url, {"category": "nope"}, format="json")
+    assert res.status_code == 400
+    res = api(users.town_haiyou).post(url, {"category": "street_vending.shop"}, format="json")
+    assert res.status_code == 200, res.content
+    assert res.json()["source"] == "operator_correct"
+    ev.refresh_from_db()
+    assert ev.category.code == "street_vending.shop"
+    assert CategoryLabel.objects.filter(event=ev, by=users.town_haiyou).count() == 1
