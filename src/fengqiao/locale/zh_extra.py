@@ -478,4 +478,11 @@ ZH = {
     'no rule or history for category %(category)s at %(area)s: a person decides': '分类 %(category)s,地点 %(area)s 没有规则或历史可循:由人工研判',
     'matters like this (%(category)s in %(town)s) were handled by %(unit)s: %(n)s of %(total)s closed': '同类事件(%(town)s 的 %(category)s)以往由 %(unit)s 办理:已办结 %(total)s 件中的 %(n)s 件',
     'automatic dispatch (confidence %(c).2f): %(why)s': '自动派发(置信度 %(c).2f):%(why)s',
+    'Choose a category.': '请选择分类。',
+    'Category set: %(name)s': '分类已设为:%(name)s',
+    'Correct the category': '纠正分类',
+    'Correct': '纠正',
+    'Dispatch to': '派发至',
+    'Merge this matter into the earlier one?': '把本事件合并到之前的事件?',
+    'Merge into it': '合并到该件',
 }

@@ -36,6 +36,7 @@ from .models import SavedFilter
 from .work import QUEUE_KEYS, queue_condition, queue_counts
 
 PAGE_SIZE = 50
+OPERATOR_ROLES = frozenset({"county_operator", "town_operator"})
 SORTS = {
     "received": "-received_at", "received_asc": "received_at", "due": "handle_due_at",
     "sign_due": "sign_due_at", "state": "state", "number": "number",
@@ -290,13 +291,58 @@ def _detail_context(request, event, **kw):
         "attachments": list(event.attachments.all()),
         "forms": forms, "units": _units(user) if needs_units else [], "feedbacks": Feedback.choices,
         "map_data": {"type": "FeatureCollection", "features": features, "pins": pins},
-        "triage": _triage_of(event),
+        "triage": _triage_of(event, user, [f["name"] for f in forms]),
+        "all_categories": Category.objects.filter(is_active=True).order_by("path"),
         "duplicates": list(Event.objects.restrict(user, "view").filter(merged_into=event).only("id", "number", "title")),
     }
 
 
-def _triage_of(event):
-    return getattr(event, "triage", None) if hasattr(event, "triage") else None
+def _triage_of(event, user, allowed: list[str]):
+    """The stored triage result shaped for the page, duplicates limited to what the user sees."""
+    from fengqiao.triage.models import TriageResult
+
+    result = TriageResult.objects.select_related("area", "route_area", "route_department").filter(event=event).first()
+    if result is None:
+        return None
+    dup_ids = [int(d[0]) for d in result.duplicates or [] if d and str(d[0]).isdigit()]
+    visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=dup_ids).only("id", "number", "title")}
+    route_unit = ""
+    if result.route_department_id:
+        route_unit = f"department:{result.route_department.code}"
+    elif result.route_area_id:
+        route_unit = f"area:{result.route_area.code}"
+    return {
+        "categories": result.categories or [], "area": result.area, "area_evidence": (result.area_evidence or {}).get("text", ""),
+        "conflict": result.place_conflict, "route": result.route_explanation, "route_unit": route_unit,
+        "route_label": str(result.route_department or result.route_area or ""),
+        "duplicates": [{"id": d[0], "number": visible[int(d[0])].number, "score": d[1]} for d in result.duplicates or []
+                       if str(d[0]).isdigit() and int(d[0]) in visible],
+        "needs_person": result.needs_person, "error": result.error,
+        "can_label": user.role in OPERATOR_ROLES, "can_dispatch": "dispatch" in allowed,
+        "can_merge": "merge" in allowed,
+    }
+
+
+@login_required
+@require_POST
+def matter_category(request, pk):
+    """One click: the operator accepts or corrects the category (a label the model learns from)."""
+    from fengqiao.triage.actions import label_event
+
+    event = get_event(request.user, pk)
+    if request.user.role not in OPERATOR_ROLES:
+        raise Http404
+    category = Category.objects.filter(code=request.POST.get("category", ""), is_active=True).first()
+    if category is None:
+        messages.error(request, _("Choose a category."))
+    else:
+        try:
+            label_event(event, category, by=request.user)
+        except UserError as exc:
+            messages.error(request, exc.message())
+        else:
+            messages.success(request, _("Category set: %(name)s") % {"name": category.name})
+    return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
 
 
 @login_required

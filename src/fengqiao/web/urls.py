@@ -18,6 +18,7 @@ urlpatterns = [
     path("matters/filters/<int:pk>/delete/", matters.delete_filter, name="filter-delete"),
     path("matters/<int:pk>/", matters.matter_detail, name="matter"),
     path("matters/<int:pk>/act/<str:name>/", matters.matter_act, name="matter-act"),
+    path("matters/<int:pk>/category/", matters.matter_category, name="matter-category"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("m/", phone.phone_home, name="phone"),
     path("m/report/", phone.phone_report, name="phone-report"),

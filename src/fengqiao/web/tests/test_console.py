@@ -199,3 +199,20 @@ def _png() -> bytes:
     return base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     )
+
+
+def test_triage_suggestions_accept_and_dispatch_in_one_click(client, users):
+    from fengqiao.triage.models import CategoryLabel
+
+    e = _matter(users.county_op, title="心湖社区门口流动摊贩占道经营", content="海游街道心湖社区门口流动摊贩占道经营,堵塞人行道")
+    client.force_login(users.county_op)
+    html = client.get(f"/matters/{e.pk}/").content.decode()
+    assert 'id="triage"' in html and 'id="triage-categories"' in html
+    top = e.triage.categories[0]["code"]
+    resp = client.post(f"/matters/{e.pk}/category/", {"category": top})
+    assert resp.status_code == 302
+    e.refresh_from_db()
+    assert e.category.code == top
+    assert CategoryLabel.objects.filter(event=e, source="operator_accept").exists()
+    client.force_login(users.grid_xinhu1)
+    assert client.post(f"/matters/{e.pk}/category/", {"category": top}).status_code == 404
