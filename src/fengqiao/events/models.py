@@ -25,6 +25,7 @@ from fengqiao.areas.models import PATH_END, Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.restrict import RestrictedQuerySet
+from fengqiao.core.trees import CodePathTreeMixin
 
 from .choices import (
     AttachmentKind,
@@ -59,7 +60,7 @@ class CategoryQuerySet(RestrictedQuerySet):
         return self.filter(subtree_q(category.path))
 
 
-class Category(models.Model):
+class Category(CodePathTreeMixin, models.Model):
     """事件分类: one node of the category tree. ``path`` is ``/code/child/…/``."""
 
     code = models.CharField(_("code"), max_length=64, unique=True)
@@ -87,22 +88,9 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        parent_path = self.parent.path if self.parent_id else "/"
-        self.path = f"{parent_path}{self.code}/"
-        self.depth = self.path.strip("/").count("/")
-        super().save(*args, **kwargs)
-
     @classmethod
     def jurisdiction_q(cls, user, action):
         return None
-
-    def ancestor_codes(self) -> list[str]:
-        return [c for c in self.path.strip("/").split("/") if c]
-
-    def full_name(self) -> str:
-        names = dict(Category.objects.filter(code__in=self.ancestor_codes()).values_list("code", "name"))
-        return " / ".join(names.get(c, c) for c in self.ancestor_codes())
 
 
 class EventQuerySet(RestrictedQuerySet):

@@ -30,6 +30,7 @@ from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.restrict import RestrictedQuerySet
+from fengqiao.core.trees import CodePathTreeMixin
 
 from .choices import (
     AssignmentResult,
@@ -101,7 +102,7 @@ def registry_q(user, field: str = "area_path") -> Q | None:
 # ---------------------------------------------------------------------------- registry
 
 
-class DisputeType(models.Model):
+class DisputeType(CodePathTreeMixin, models.Model):
     """纠纷类型: one node of the configurable type tree. ``path`` is ``/code/child/…/``."""
 
     code = models.CharField(_("code"), max_length=64, unique=True)
@@ -127,19 +128,13 @@ class DisputeType(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        parent_path = self.parent.path if self.parent_id else "/"
-        self.path = f"{parent_path}{self.code}/"
-        self.depth = self.path.strip("/").count("/")
-        super().save(*args, **kwargs)
-
     @classmethod
     def jurisdiction_q(cls, user, action):
         return None
 
     def codes(self) -> list[str]:
         """Codes from the root to this node."""
-        return [c for c in self.path.strip("/").split("/") if c]
+        return self.ancestor_codes()
 
 
 class Organisation(models.Model):
