@@ -142,29 +142,32 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--triage", action="store_true", help="also measure with triage on intake")
     args = ap.parse_args()
     results = []
     base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fengqiao.settings.dev", "LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT / "src")}
     base_env.pop("DATABASE_URL", None)
     opts = dict(requests=args.requests, clients=args.clients, workers=args.workers, threads=args.threads)
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory(prefix="fq-bench-") as tmp:
-            env = {**base_env, "FENGQIAO_VAR_DIR": tmp}
-            results.append(bench("SQLite (WAL)", env, **opts))
-    if args.database_url:
-        with tempfile.TemporaryDirectory(prefix="fq-bench-") as tmp:
-            url = fresh_postgres(args.database_url, "fengqiao_bench_intake")
-            env = {**base_env, "FENGQIAO_VAR_DIR": tmp, "DATABASE_URL": url}
-            results.append(bench("PostgreSQL", env, **opts))
+    modes = [("triage off", "0")] + ([("triage on", "1")] if args.triage else [])
+    for mode, flag in modes:
+        if not args.no_sqlite:
+            with tempfile.TemporaryDirectory(prefix="fq-bench-") as tmp:
+                env = {**base_env, "FENGQIAO_VAR_DIR": tmp, "FENGQIAO_TRIAGE_ON_INTAKE": flag}
+                results.append(bench(f"SQLite (WAL), {mode}", env, **opts))
+        if args.database_url:
+            with tempfile.TemporaryDirectory(prefix="fq-bench-") as tmp:
+                url = fresh_postgres(args.database_url, "fengqiao_bench_intake")
+                env = {**base_env, "FENGQIAO_VAR_DIR": tmp, "DATABASE_URL": url, "FENGQIAO_TRIAGE_ON_INTAKE": flag}
+                results.append(bench(f"PostgreSQL, {mode}", env, **opts))
     rows = "\n".join(
         f"| {r['backend']} | {r['requests']} | {r['errors']} | {r['rate']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |"
         for r in results)
     body = (
         f"`POST /api/v1/events/` over real HTTP to gunicorn (`fengqiao serve`, {args.workers} workers × "
         f"{args.threads} threads, gthread), {args.clients} keep-alive client threads on the same machine, "
-        "triage-free intake (validation, place resolution from the address, encryption of the reporter's "
-        "name and phone, timeline entry, audit record, inbox notification). Target on PostgreSQL: ≥ 200 matters/s.\n\n"
+        "intake with triage off (validation, place resolution from the address, encryption of the reporter's "
+        "name and phone, timeline entry, audit record, inbox notification) and, with `--triage`, on (classification, gazetteer and grid look-up, routing, repeat search, stored result). Target on PostgreSQL, triage off: ≥ 200 matters/s.\n\n"
         "| backend | requests | errors | matters/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n" + rows
     )
     write_section("events_intake", "Matters: intake throughput (HTTP)", body)

@@ -249,6 +249,7 @@ FENGQIAO_TILE_URL = os.environ.get("FENGQIAO_TILE_URL", "")
 # Triage (精准识别): place resolution through the gazetteer and grid polygons on intake;
 # auto-dispatch stays off unless a centre sets a confidence (e.g. 0.9).
 FENGQIAO_PLACE_RESOLVER = "fengqiao.triage.service.resolve_area"
+FENGQIAO_TRIAGE_ON_INTAKE = env_bool("FENGQIAO_TRIAGE_ON_INTAKE", True)
 _auto = os.environ.get("FENGQIAO_AUTO_DISPATCH_CONFIDENCE", "")
 FENGQIAO_AUTO_DISPATCH_CONFIDENCE = float(_auto) if _auto else None
 
