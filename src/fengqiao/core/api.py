@@ -10,6 +10,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -45,6 +46,10 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, PersonalDataError):
         return Response(UserError(exc.code, exc.message_zh, exc.message_en).as_dict(), status=400)
+    if isinstance(exc, (OverflowError, DataError)):
+        # A filter or field value the database cannot hold (e.g. an id with 40 digits).
+        return Response(UserError("out_of_range", "提交的数值超出允许范围", "a submitted value is out of range").as_dict(),
+                        status=400)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
