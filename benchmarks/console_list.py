@@ -28,6 +28,8 @@ def main() -> None:
     ap.add_argument("--matters", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=30)
     ap.add_argument("--database-url", default="")
+    ap.add_argument("--no-analyze", action="store_true",
+                    help="skip ANALYZE after loading (shows the plans without statistics)")
     args = ap.parse_args()
     var = tempfile.mkdtemp(prefix="fq-bench-list-")
     os.environ["FENGQIAO_VAR_DIR"] = var
@@ -82,7 +84,8 @@ def main() -> None:
         Event.objects.bulk_create(batch)
     from fengqiao.core.maintenance import analyze_database
 
-    analyze_database()  # what the worker's nightly job does; see docs/operations.md
+    if not args.no_analyze:
+        analyze_database()  # what the worker's nightly job does; see docs/operations.md
     load_s = time.perf_counter() - t0
     total = Event.objects.count()
 
@@ -117,7 +120,9 @@ def main() -> None:
         "server time measured in-process with Django's test client (no network).\n\n"
         "| user | filter | p50 ms | p95 ms | SQL queries |\n|---|---|---|---|---|\n" + "\n".join(rows)
     )
-    write_section(f"console-list-{engine}", f"Console: matter list, 50 rows ({engine})", body)
+    if args.no_analyze:
+        body = body.replace("server time measured", "no ANALYZE (no planner statistics), server time measured")
+    write_section(f"console-list-{engine}{'-no-analyze' if args.no_analyze else ''}", f"Console: matter list, 50 rows ({engine})", body)
 
 
 if __name__ == "__main__":

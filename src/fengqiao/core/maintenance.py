@@ -1,8 +1,8 @@
 """Database housekeeping that keeps query plans good as tables grow.
 
 SQLite only picks the right index for the console's lists (e.g. newest-first within a
-jurisdiction) once it has statistics; without ``ANALYZE`` a 100,000-matter list page took
-~270 ms instead of ~5 ms (benchmarks/console_list.py). PostgreSQL's autovacuum keeps its own
+jurisdiction) once it has statistics; ``benchmarks/console_list.py --no-analyze`` shows the
+difference on a 100,000-matter list page. PostgreSQL's autovacuum keeps its own
 statistics, so there this is a plain ``ANALYZE`` that is cheap to repeat.
 """
 

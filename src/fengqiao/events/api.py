@@ -260,12 +260,16 @@ def resolve_unit(value, user):
     raise UserError("unknown_unit", f"找不到承办单位: {value}", f"no such unit: {value}", field="to_unit")
 
 
-def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
+def action_parameters(name: str) -> list[inspect.Parameter]:
+    """The inputs of the action called ``name`` (its keyword-only parameters but ``by``); the API
+    and the console's action forms both read them from the action function itself."""
     fn = actions.FUNCTIONS[name]
-    params = [p for p in inspect.signature(fn).parameters.values()
-              if p.kind == p.KEYWORD_ONLY and p.name != "by"]
+    return [p for p in inspect.signature(fn).parameters.values() if p.kind == p.KEYWORD_ONLY and p.name != "by"]
+
+
+def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
     kwargs = {}
-    for p in params:
+    for p in action_parameters(name):
         if p.name not in body:
             if p.default is inspect.Parameter.empty:
                 kwargs[p.name] = None  # the action reports what is missing, bilingually

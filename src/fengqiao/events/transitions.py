@@ -193,6 +193,18 @@ def is_handler(event, user) -> bool:
     return False
 
 
+def handler_q(user):
+    """The query form of :func:`is_handler`: matters whose handling unit is ``user``."""
+    from django.db.models import Q
+
+    q = Q(assignee_id=user.pk)
+    if user.department_id and user.role in {roles.DEPARTMENT_HANDLER, roles.LEADER}:
+        q |= Q(assignee__isnull=True, handling_department_id=user.department_id)
+    if user.area_id and user.role not in {roles.DEPARTMENT_HANDLER, roles.MEDIATOR}:
+        q |= Q(assignee__isnull=True, handling_department__isnull=True, handling_area_id=user.area_id)
+    return q
+
+
 def is_supervisor(event, user) -> bool:
     return user.role in SUPERVISORS and user.area_id is not None and event.in_area(user.area)
 

@@ -38,6 +38,7 @@ from fengqiao.events.models import Category, Event
 
 from . import dedupe
 from .models import KeywordRule, ModelKind, ModelVersion, PlaceName, RoutingRule, TriageResult
+from .suggestion import Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -795,8 +796,6 @@ def _maybe_auto_dispatch(event: Event, result: TriageResult, cls, rte) -> None:
 
 def suggest(user, text: str, *, title: str = "", address: str = "", longitude=None, latitude=None):
     """Suggestions while a matter is typed in (the console's and the API's), restricted to ``user``."""
-    from fengqiao.web.suggest import Suggestion
-
     full = " ".join(p for p in (title, text) if p)
     cls = classify(full)
     within = user.area if getattr(user, "area_id", None) else None

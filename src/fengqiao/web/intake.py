@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
@@ -12,7 +14,7 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.events.actions import create_event
 from fengqiao.events.choices import Channel, Urgency
-from fengqiao.events.models import INTAKE_ROLES, Category, Event
+from fengqiao.events.models import INTAKE_ROLES, Category
 
 from . import suggest
 
@@ -46,8 +48,6 @@ def intake(request):
             error = {"field": _personal_field(exc.code), "message": str(exc)}
         else:
             return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
-    import uuid
-
     return render(request, "web/matters/intake.html", {
         "values": values, "error": error, "channels": Channel.choices, "urgencies": Urgency.choices,
         "categories": Category.objects.filter(is_active=True).order_by("path"),
@@ -65,7 +65,3 @@ def suggestions(request):
     text = " ".join(request.POST.get(k, "") or request.GET.get(k, "") for k in ("title", "content", "address")).strip()
     result = suggest.for_text(request.user, text) if len(text) >= 4 else None
     return render(request, "web/matters/_suggestions.html", {"s": result})
-
-
-def existing_event(user, pk):
-    return Event.objects.restrict(user, "view").filter(pk=pk).first()

@@ -18,17 +18,18 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from fengqiao.areas.models import Area, Department, Level
-from fengqiao.core import audit
+from fengqiao.core import audit, roles
 from fengqiao.core.errors import UserError
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.events import actions, transitions
 from fengqiao.events.actions.attachments import add_attachment
-from fengqiao.events.api import EventFilter, action_kwargs
+from fengqiao.events.api import EventFilter, action_kwargs, action_parameters
 from fengqiao.events.choices import Channel, Feedback, SlaColor, State, Urgency
 from fengqiao.events.models import Category, Event
 
@@ -36,7 +37,6 @@ from .models import SavedFilter
 from .work import QUEUE_KEYS, queue_condition, queue_counts
 
 PAGE_SIZE = 50
-OPERATOR_ROLES = frozenset({"county_operator", "town_operator"})
 SORTS = {
     "received": "-received_at", "received_asc": "received_at", "due": "handle_due_at",
     "sign_due": "sign_due_at", "state": "state", "number": "number",
@@ -93,14 +93,14 @@ def _choices_context(user):
     return {
         "channels": Channel.choices, "states": State.choices, "colors": SlaColor.choices, "urgencies": Urgency.choices,
         "categories": Category.objects.filter(is_active=True, depth__lte=1).order_by("path"),
-        "area_options": towns.filter(level__in=[Level.COUNTY, Level.TOWN]) if user.role != "grid_worker" else towns,
+        "area_options": towns.filter(level__in=[Level.COUNTY, Level.TOWN]) if user.role != roles.GRID_WORKER else towns,
     }
 
 
 @login_required
 def home(request):
     user = request.user
-    if user.role in {"auditor", "admin"}:
+    if user.role in roles.GLOBAL_ROLES:
         return render(request, "web/home_admin.html", {})
     qs = visible_events(user)
     counts = queue_counts(user, qs)
@@ -124,8 +124,7 @@ def matter_list(request):
         "units": _units(request.user) if "dispatch" in bulk else [],
         **_choices_context(request.user),
     }
-    template = "web/matters/_rows.html" if request.htmx and request.GET.get("partial") else "web/matters/list.html"
-    return render(request, template, ctx)
+    return render(request, "web/matters/list.html", ctx)
 
 
 def _bulk_actions(user) -> list[str]:
@@ -139,7 +138,7 @@ def _bulk_actions(user) -> list[str]:
 def _units(user):
     """Where this user can dispatch to: areas of its jurisdiction down to grids, and departments."""
     areas = Area.objects.restrict(user, "view").filter(level__in=[Level.TOWN, Level.VILLAGE]).order_by("path")
-    if user.role == "town_operator":
+    if user.role == roles.TOWN_OPERATOR:
         areas = Area.objects.restrict(user, "view").filter(level__in=[Level.VILLAGE, Level.GRID]).order_by("path")
     units = [(f"area:{a.code}", f"{a.name} ({a.get_level_display()})") for a in areas[:800]]
     units += [(f"department:{d.code}", d.name) for d in Department.objects.restrict(user, "view").filter(is_active=True)]
@@ -166,8 +165,10 @@ def bulk_action(request):
         messages.success(request, _("%(n)d matters done.") % {"n": done})
     for f in failed[:20]:
         messages.error(request, f)
-    back = request.POST.get("next") or reverse("web:matters")
-    return HttpResponseRedirect(back if back.startswith("/") else reverse("web:matters"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("web:matters")
+    return HttpResponseRedirect(back)
 
 
 @login_required
@@ -238,10 +239,7 @@ def action_forms(event, user, *, errors=None, failed_action=None, posted=None):
     forms = []
     for name in transitions.allowed_actions(event, user):
         t = transitions.TABLE[name]
-        import inspect
-
-        fn = actions.FUNCTIONS[name]
-        params = [p for p in inspect.signature(fn).parameters.values() if p.kind == p.KEYWORD_ONLY and p.name != "by"]
+        params = action_parameters(name)
         fields = [{
             "name": p.name, "widget": FIELD_WIDGETS.get(p.name, "text"),
             "required": p.name in t.required, "label": _field_label(p.name),
@@ -318,7 +316,7 @@ def _triage_of(event, user, allowed: list[str]):
         "duplicates": [{"id": d[0], "number": visible[int(d[0])].number, "score": d[1]} for d in result.duplicates or []
                        if str(d[0]).isdigit() and int(d[0]) in visible],
         "needs_person": result.needs_person, "error": result.error,
-        "can_label": user.role in OPERATOR_ROLES, "can_dispatch": "dispatch" in allowed,
+        "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
         "can_merge": "merge" in allowed,
     }
 
@@ -330,7 +328,7 @@ def matter_category(request, pk):
     from fengqiao.triage.actions import label_event
 
     event = get_event(request.user, pk)
-    if request.user.role not in OPERATOR_ROLES:
+    if request.user.role not in roles.OPERATORS:
         raise Http404
     category = Category.objects.filter(code=request.POST.get("category", ""), is_active=True).first()
     if category is None:

@@ -20,8 +20,7 @@ from fengqiao.events.actions import create_event
 from fengqiao.events.actions.attachments import add_attachment
 from fengqiao.events.choices import OPEN_STATES, Channel, Urgency
 from fengqiao.events.models import INTAKE_ROLES, Category, Event
-
-from .work import handler_q
+from fengqiao.events.transitions import handler_q
 
 
 @login_required

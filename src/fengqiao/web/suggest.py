@@ -1,37 +1,16 @@
-"""Suggestions shown while a matter is typed in: category, place, same-matter candidates.
+"""Suggestions shown while a matter is typed in (the console's intake form).
 
-Uses the triage engine when one is installed and trained; always resolves the place from the
-area tree's names and aliases.
+The triage engine computes them (category, place with evidence, route, same-matter candidates
+the user may see); this module only adapts the console's request to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from fengqiao.triage import service
+from fengqiao.triage.suggestion import Suggestion
 
-from fengqiao.events import places
-
-
-@dataclass
-class Suggestion:
-    categories: list[dict] = field(default_factory=list)  # {code, name, confidence}
-    area: object | None = None
-    area_label: str = ""
-    area_evidence: str = ""
-    duplicates: list[dict] = field(default_factory=list)  # {event, score}
-    route: str = ""
+__all__ = ["Suggestion", "for_text"]
 
 
 def for_text(user, text: str) -> Suggestion:
-    s = Suggestion()
-    try:
-        from fengqiao.triage import service
-    except ImportError:
-        service = None
-    if service is not None and hasattr(service, "suggest"):
-        return service.suggest(user, text)
-    area = places.resolve_area(text, within=user.area if user.area_id else None)
-    if area is not None:
-        s.area = area
-        s.area_label = area.full_name()
-        s.area_evidence = next((n for n in [area.name, *area.aliases] if n and n in text), area.name)
-    return s
+    return service.suggest(user, text)

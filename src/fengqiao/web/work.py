@@ -11,16 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
 from fengqiao.events.choices import OPEN_STATES, State
-
-
-def handler_q(user) -> Q:
-    """Matters whose handling unit is this user (mirrors transitions.is_handler)."""
-    q = Q(assignee_id=user.pk)
-    if user.department_id and user.role in {roles.DEPARTMENT_HANDLER, roles.LEADER}:
-        q |= Q(assignee__isnull=True, handling_department_id=user.department_id)
-    if user.area_id and user.role not in {roles.DEPARTMENT_HANDLER, roles.MEDIATOR}:
-        q |= Q(assignee__isnull=True, handling_department__isnull=True, handling_area_id=user.area_id)
-    return q
+from fengqiao.events.transitions import handler_q
 
 
 def supervised_by_q(user) -> Q:
