@@ -86,17 +86,6 @@ class Area(models.Model):
     def full_name(self) -> str:
         return "".join(a.name for a in self.ancestors()) + self.name
 
-    def contains(self, other: Area) -> bool:
-        return other.path.startswith(self.path)
-
-    def town(self) -> Area | None:
-        if self.level == Level.TOWN:
-            return self
-        parts = self.path.strip("/").split("/")
-        if len(parts) < 2:
-            return None
-        return Area.objects.filter(code=parts[1]).first() if self.depth >= 1 else None
-
 
 class Department(models.Model):
     """职能部门: a functional department of the county (公安, 住建, 应急管理 …)."""

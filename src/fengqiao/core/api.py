@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -35,13 +35,12 @@ _MESSAGES = {
 }
 
 
-def _bilingual(code: str, request) -> dict:
+def _bilingual(code: str) -> dict:
     zh, en = _MESSAGES.get(code, _MESSAGES["invalid"])
     return UserError(code, zh, en).as_dict()
 
 
 def exception_handler(exc, context):
-    request = context.get("request")
     if isinstance(exc, UserError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, PersonalDataError):
@@ -60,19 +59,15 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = _bilingual("invalid", request)
+        body = _bilingual("invalid")
         body["fields"] = response.data
         response.data = body
         return response
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.NotAuthenticated):
         code = "not_authenticated"
-    body = _bilingual(code, request)
+    body = _bilingual(code)
     if code not in _MESSAGES:
         body["detail"] = str(getattr(exc, "detail", exc))
     response.data = body
     return response
-
-
-def error_response(code: str, zh: str, en: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response(UserError(code, zh, en).as_dict(), status=http_status)

@@ -294,17 +294,8 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                 transitions.get(str(data.get("action")))  # unknown action: a clear bilingual 400
             s.is_valid(raise_exception=True)
         params = {k: v for k, v in data.items() if k not in {"action", "version"}}
-        if s.validated_data["action"] == "assign":
-            # The named mediators must exist for the caller (the registry is restricted too).
-            ids = params.get("mediators")
-            ids = [ids] if isinstance(ids, (int, str)) else ids
-            if isinstance(ids, list) and ids:
-                visible = set(Mediator.objects.restrict(request.user, "view").values_list("pk", flat=True))
-                for i in ids:
-                    if _int_param(i, "mediators") not in visible:
-                        raise UserError("unknown_mediator", f"调解员不存在: {i}", f"unknown mediator: {i}",
-                                        field="mediators")
-        params.pop("_skip_pdf", None)
+        for internal in [k for k in params if str(k).startswith("_")]:
+            params.pop(internal)  # internal switches of the actions are never user input
         d = actions.act(d, s.validated_data["action"], by=request.user, params=params,
                         expected_version=s.validated_data["version"])
         return self._detail(d, request)

@@ -82,7 +82,7 @@ def queue(request):
                     messages.success(request, _("Calling %(label)s to window %(window)s.") % {"label": t.label,
                                                                                             "window": t.window})
             elif op in {"done", "no_show"}:
-                t = Ticket.objects.restrict(request.user, "change").filter(pk=request.POST.get("ticket") or 0).first()
+                t = Ticket.objects.restrict(request.user, "change").filter(pk=_id(request.POST.get("ticket"))).first()
                 if t is None:
                     raise Http404
                 actions.finish_ticket(t, by=request.user, status=op)
@@ -138,7 +138,7 @@ def register(request):
             dtype = types.filter(code=p.get("type", "")).first()
             if area is None or dtype is None:
                 raise UserError("invalid", "请选择纠纷类型和地点", "choose a dispute type and a place")
-            ticket = tickets.filter(pk=p.get("ticket") or 0).first() if p.get("ticket") else None
+            ticket = tickets.filter(pk=_id(p.get("ticket"))).first() if p.get("ticket") else None
             parties = [{"side": "applicant", "name": p.get("applicant_name", ""), "phone": p.get("applicant_phone", ""),
                         "id_number": p.get("applicant_id", "")}]
             if p.get("respondent_name"):
@@ -197,7 +197,9 @@ def dispute_act(request, pk: int):
         raise Http404
     p = request.POST
     action = p.get("action", "")
-    params = {k: v for k, v in p.items() if k not in {"action", "version", "csrfmiddlewaretoken"}}
+    # Fields starting with "_" are internal switches of the actions, never user input.
+    params = {k: v for k, v in p.items()
+              if k not in {"action", "version", "csrfmiddlewaretoken"} and not k.startswith("_")}
     if "mediators" in p:
         params["mediators"] = [m for m in p.getlist("mediators") if m]
     if action == "decide_confirmation":
@@ -254,3 +256,9 @@ def backlog_list(request):
     _need(request.user, BacklogCase, "view")
     cases = BacklogCase.objects.restrict(request.user, "view").select_related("leader", "dispute").prefetch_related("hearings")
     return render(request, "mediation/backlog.html", {"cases": cases})
+
+
+def _id(value) -> int:
+    """A record id from a form field; anything else matches nothing (0), never a 500."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 18 else 0

@@ -20,10 +20,15 @@ def now() -> dt.datetime:
 def lock(dispute_or_id, expected_version: int | None = None) -> Dispute:
     """Re-read the dispute under a row lock; a stale version is a 409 (someone acted first)."""
     pk = getattr(dispute_or_id, "pk", dispute_or_id)
+    if expected_version is not None:
+        try:
+            expected_version = int(expected_version)
+        except (TypeError, ValueError):
+            raise UserError("invalid", "版本号应为整数", "version must be an integer", field="version") from None
     d = Dispute.objects.select_for_update(of=("self",)).select_related("area", "type", "organisation").filter(pk=pk).first()
     if d is None:
         raise NotFound("纠纷", "dispute")
-    if expected_version is not None and int(expected_version) != d.version:
+    if expected_version is not None and expected_version != d.version:
         raise Conflict("stale_version", "该纠纷已被他人更新,请刷新后重试",
                        "the dispute was changed by someone else; reload and try again")
     return d

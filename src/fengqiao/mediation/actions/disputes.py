@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -183,7 +184,8 @@ def _accept(d, t, params, at, by=None):
     d.warn_at, d.due_at, d.sla_color, d.overdue = warn, due, SlaColor.GREEN, False
     org_id = params.get("organisation")
     if org_id not in (None, ""):
-        org = Organisation.objects.filter(pk=_int(org_id, "organisation"), is_active=True).first()
+        orgs = Organisation.objects.restrict(by, "view") if by is not None else Organisation.objects
+        org = orgs.filter(pk=_int(org_id, "organisation"), is_active=True).first()
         if org is None:
             raise UserError("unknown_organisation", "调解组织不存在", "unknown organisation", field="organisation")
         d.organisation = org
@@ -216,7 +218,9 @@ def _assign(d, t, params, at, by=None):
     ids = [_int(i, "mediators") for i in ids]
     if len(set(ids)) != len(ids):
         raise UserError("bad_mediators", "调解员重复", "a mediator is named twice", field="mediators")
-    found = {m.pk: m for m in Mediator.objects.filter(pk__in=ids, is_active=True)}
+    # Only mediators the acting user may see in the registry (a mediator named here can read the case).
+    pool = Mediator.objects.restrict(by, "view") if by is not None else Mediator.objects
+    found = {m.pk: m for m in pool.filter(pk__in=ids, is_active=True)}
     missing = [i for i in ids if i not in found]
     if missing:
         raise UserError("unknown_mediator", f"调解员不存在: {missing}", f"unknown mediators: {missing}", field="mediators")
@@ -229,9 +233,13 @@ def _assign(d, t, params, at, by=None):
     # Release the current team, then assign the new one (the lead first).
     Assignment.objects.filter(dispute=d, result="").update(result=AssignmentResult.RELEASED, ended_at=at)
     scores = params.get("scores") or {}
+    if not isinstance(scores, dict):
+        scores = {}
+    scores = {k: v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+              and math.isfinite(v)}
     for i, mid in enumerate(ids):
         Assignment.objects.create(dispute=d, mediator=found[mid], role=AssignmentRole.LEAD if i == 0 else AssignmentRole.MEMBER,
-                                  assigned_at=at, match_score=scores.get(str(mid)) if isinstance(scores, dict) else None)
+                                  assigned_at=at, match_score=scores.get(str(mid)))
     lead = found[ids[0]]
     if d.organisation_id is None and lead.organisation_id is not None:
         d.organisation = lead.organisation
@@ -424,7 +432,8 @@ def _mark_backlog(d, t, params, at, by=None):
         from fengqiao.accounts.models import User
         from fengqiao.core import roles
 
-        leader = User.objects.filter(pk=_int(params["leader"], "leader"), role=roles.LEADER, is_active=True).first()
+        leaders = User.objects.restrict(by, "view") if by is not None else User.objects
+        leader = leaders.filter(pk=_int(params["leader"], "leader"), role=roles.LEADER, is_active=True).first()
         if leader is None:
             raise UserError("unknown_leader", "包案领导不存在", "unknown leader", field="leader")
     reason = c.text(params, "reason", required=True)
