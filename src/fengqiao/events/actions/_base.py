@@ -53,13 +53,6 @@ def running_clock(state: str, values: dict) -> tuple:
     return None, None
 
 
-def event_values(event: Event, changes: dict) -> dict:
-    names = ("paused_at", "sign_warn_at", "sign_due_at", "handle_warn_at", "handle_due_at")
-    values = {n: getattr(event, n) for n in names}
-    values.update({k: v for k, v in changes.items() if k in names})
-    return values
-
-
 def attachments_of(event: Event, ids) -> list[int]:
     ids = [int(i) for i in (ids or [])]
     if not ids:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Department, Level
@@ -20,6 +21,7 @@ from ._base import (
     handler_ids,
     require,
     running_clock,
+    stale,
     unit_member_ids,
 )
 
@@ -47,9 +49,16 @@ def merge_event(event: Event, *, by, into: Event, reason: str = "") -> Event:
     """合并: a duplicate joins the matter ``into`` (which must be open and another matter)."""
     if into is None or into.pk == event.pk:
         raise UserError("bad_merge_target", "不能合并到自身", "a matter cannot be merged into itself", field="into")
-    if into.state in (State.REJECTED, State.MERGED, State.CANCELLED, State.CLOSED):
+    closed = (State.REJECTED, State.MERGED, State.CANCELLED, State.CLOSED)
+    if into.state in closed:
         raise Conflict("merge_target_closed", "目标事件已结束,不能合并", "the target matter is no longer open")
     with transaction.atomic():
+        # Claim the target too: two operators merging A→B and B→A at once cannot both win, and a
+        # target that closed in the meantime does not receive the merge.
+        claimed = Event.objects.filter(pk=into.pk, version=into.version).exclude(state__in=closed).update(
+            version=F("version") + 1)
+        if claimed != 1:
+            raise stale()
         apply(event, "merge", by, changes={"merged_into": into, "closed_at": sla.now()}, reason=reason,
               data={"into": into.pk, "into_number": into.number})
         TimelineEntry.objects.create(event=into, at=sla.now(), actor=by, actor_name=actor_name(by),

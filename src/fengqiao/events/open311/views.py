@@ -141,14 +141,14 @@ def requests(request, fmt="json"):
     p = request.GET
     if p.get("service_request_id"):
         ids = [i.strip() for i in p["service_request_id"].split(",") if i.strip()]
-        if not all(i.isdigit() for i in ids):
+        if not all(i.isascii() and i.isdecimal() and len(i) <= 18 for i in ids):
             return error(400, "service_request_id must be numbers")
         qs = qs.filter(pk__in=[int(i) for i in ids])
     else:
         try:
             end = parse_datetime(p["end_date"]) if p.get("end_date") else sla_now()
             start = parse_datetime(p["start_date"]) if p.get("start_date") else end - dt.timedelta(days=90)
-        except ValueError:
+        except (ValueError, OverflowError):
             start = end = None
         if start is None or end is None:
             return error(400, "start_date and end_date must be W3C date-times")
@@ -195,6 +195,9 @@ def _create(request, user):
             )
     except UserError as exc:
         return error(400, f"{exc.field + ': ' if exc.field else ''}{exc.en} / {exc.zh}")
+    if not created and not Event.objects.restrict(user, "view").filter(pk=ev.pk).exists():
+        # The external id is taken by a matter outside this key's jurisdiction: say so, reveal nothing.
+        return error(409, "external_id is already used by another request")
     return ok([{"service_request_id": str(ev.pk), "service_notice": "", "account_id": None}],
               status=201 if created else 200)
 

@@ -1,0 +1,62 @@
+"""Regressions from the code review: odd ids are 4xx, merges cannot cross, Open311 hides others."""
+
+import pytest
+
+from fengqiao.areas.models import Area
+from fengqiao.events.actions import create_event, perform
+
+pytestmark = pytest.mark.django_db
+
+
+def _accepted(by, title):
+    e, _ = create_event(by=by, channel="hotline_12345", title=title, content=title + "请处理", address="海游街道心湖社区")
+    perform(e, "accept", by=by)
+    e.refresh_from_db()
+    return e
+
+
+def test_non_ascii_and_huge_ids_are_400(api, users):
+    e = _accepted(users.county_op, "楼道堆物")
+    client = api(users.county_op)
+    for body in ({"action": "merge", "into": "²"}, {"action": "comment", "text": "x", "attachments": ["²"]},
+                 {"action": "comment", "text": "x", "attachments": ["9" * 30]}):
+        resp = client.post(f"/api/v1/events/{e.pk}/actions/", body, format="json")
+        assert 400 <= resp.status_code < 500, (body, resp.status_code)
+
+
+def test_crossed_merges_cannot_both_win(users):
+    from fengqiao.core.errors import Conflict
+
+    a = _accepted(users.county_op, "路灯不亮A")
+    b = _accepted(users.county_op, "路灯不亮B")
+    stale_b = type(b).objects.get(pk=b.pk)
+    perform(a, "merge", by=users.county_op, into=b)
+    a.refresh_from_db()
+    with pytest.raises(Conflict):
+        perform(stale_b, "merge", by=users.county_op2, into=a)  # a is merged (closed) now
+    b.refresh_from_db()
+    assert a.state == "merged" and b.state != "merged"
+
+
+def test_open311_odd_ids_and_dates_are_400(api, users):
+    from fengqiao.accounts.actions import token_for
+
+    key = token_for(users.county_op)
+    client = api()
+    for params in ({"service_request_id": "²"}, {"service_request_id": "9" * 30},
+                   {"end_date": "0001-01-05T00:00:00+00:00"}):
+        resp = client.get("/open311/v2/requests.json", {"api_key": key, **params})
+        assert resp.status_code == 400, (params, resp.status_code)
+
+
+def test_open311_external_id_of_another_town_reveals_nothing(api, users):
+    from fengqiao.accounts.actions import token_for
+
+    create_event(by=users.county_op, channel="citizen_app", title="健跳镇道路破损", content="健跳镇健中居委会道路破损",
+                 address="健跳镇健中居委会", channel_ref="EXT-REVIEW-1", area=Area.objects.get(code="331022105001"))
+    client = api()
+    resp = client.post("/open311/v2/requests.json", {
+        "api_key": token_for(users.town_haiyou), "service_code": "urban.road", "description": "海游街道心湖社区道路破损",
+        "address_string": "海游街道心湖社区", "external_id": "EXT-REVIEW-1"})
+    assert resp.status_code == 409, resp.content
+    assert "service_request_id" not in resp.content.decode()
