@@ -32,7 +32,9 @@ def _unit(area, department) -> dict | None:
     return None
 
 
-def result_data(r: TriageResult) -> dict:
+def result_data(r: TriageResult, user) -> dict:
+    ids = [pk for pk, _s in r.duplicates or [] if isinstance(pk, int)]
+    visible = set(Event.objects.restrict(user, "view").filter(pk__in=ids).values_list("pk", flat=True))
     return {
         "event": r.event_id,
         "categories": r.categories,
@@ -45,7 +47,8 @@ def result_data(r: TriageResult) -> dict:
                   "coordinate_area": _area(r.coordinate_area), "conflict": r.place_conflict},
         "route": {"unit": _unit(r.route_area, r.route_department), "cohandlers": r.route_cohandlers,
                   "rule": r.route_rule_id, "source": r.route_source, "explanation": r.route_explanation},
-        "duplicates": [{"id": pk, "score": s} for pk, s in r.duplicates],
+        # Repeats were searched across the town; show only those the caller may see.
+        "duplicates": [{"id": pk, "score": s} for pk, s in r.duplicates if pk in visible],
         "auto_dispatched": r.auto_dispatched,
         "error": r.error,
         "timings_ms": r.timings,
@@ -119,7 +122,7 @@ class TriageEventViewSet(viewsets.ViewSet):
              .filter(event=event).first())
         if r is None:
             raise NotFound("研判结果", "triage result")
-        return Response(result_data(r))
+        return Response(result_data(r, request.user))
 
     @action(detail=True, methods=["post"])
     def label(self, request, pk=None):

@@ -263,5 +263,10 @@ class TriageResult(_ByEvent, models.Model):
         top = self.categories[0]["name"] if self.categories else "-"
         return f"{self.event_id}: {top}"
 
-    def route_unit(self):
-        return self.route_department or self.route_area
+    def route_unit(self) -> str:
+        """The suggested handling unit as the dispatch action takes it (``department:ZF``, ``area:…``)."""
+        if self.route_department_id:
+            return f"department:{self.route_department.code}"
+        if self.route_area_id:
+            return f"area:{self.route_area.code}"
+        return ""

@@ -329,9 +329,16 @@ def match_text(text: str, *, within: Area | None = None) -> tuple[int | None, di
     spans = []
     for end, (name, targets) in gz.automaton.iter(text):
         spans.append((end - len(name) + 1, end + 1, name, targets))
-    # a name inside a longer matched name is not a match of its own (城西村 in 城西村委会)
-    spans = [s for s in spans if not any(o is not s and o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]
-                                         for o in spans)]
+    # A name inside a longer matched name is not a match of its own (城西村 in 城西村委会).
+    # One pass over spans sorted by start, longest first: linear, whatever the text holds.
+    spans.sort(key=lambda sp: (sp[0], -(sp[1] - sp[0])))
+    kept, reach = [], -1
+    for sp in spans:
+        if sp[1] <= reach:
+            continue  # lies inside an earlier, longer (or equal-start) span
+        kept.append(sp)
+        reach = max(reach, sp[1])
+    spans = kept
     cands = []
     for start, end, name, targets in spans:
         for pk, source in targets:
@@ -615,9 +622,10 @@ def _town_index(key: str) -> TownIndex:
                 return ti
     if now - ti.checked > DEDUPE_CATCHUP_SECONDS:  # matters other processes took in
         with _lock:
-            rows = Event.objects.filter(_town_q(key), pk__gt=ti.last_id).order_by("pk").values_list(*_ROW)[:5000]
-            _add(ti, list(rows))
-            ti.checked = time.monotonic()
+            if time.monotonic() - ti.checked > DEDUPE_CATCHUP_SECONDS:  # not done by a thread we waited for
+                rows = Event.objects.filter(_town_q(key), pk__gt=ti.last_id).order_by("pk").values_list(*_ROW)[:5000]
+                _add(ti, list(rows))
+                ti.checked = time.monotonic()
     return ti
 
 
@@ -638,8 +646,9 @@ def find_duplicates(*, text: str, title: str = "", area_path: str = "", received
     if add_id is not None and add_id not in ti.index.items:
         with _lock:
             if add_id not in ti.index.items:
+                # Only the catch-up moves ``last_id``: matters other processes took in with lower
+                # ids must still be fetched by it.
                 ti.index.add_features(add_id, f)
-                ti.last_id = max(ti.last_id, add_id)
     return out
 
 
@@ -823,8 +832,3 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
     return s
 
 
-def record_label(event: Event, category: Category, by, source: str):
-    """Store an operator's label (see :func:`.actions.record_label`)."""
-    from .actions import record_label as _record
-
-    return _record(event, category, by=by, source=source)

@@ -304,14 +304,9 @@ def _triage_of(event, user, allowed: list[str]):
         return None
     dup_ids = [int(d[0]) for d in result.duplicates or [] if d and str(d[0]).isdigit()]
     visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=dup_ids).only("id", "number", "title")}
-    route_unit = ""
-    if result.route_department_id:
-        route_unit = f"department:{result.route_department.code}"
-    elif result.route_area_id:
-        route_unit = f"area:{result.route_area.code}"
     return {
         "categories": result.categories or [], "area": result.area, "area_evidence": (result.area_evidence or {}).get("text", ""),
-        "conflict": result.place_conflict, "route": result.route_explanation, "route_unit": route_unit,
+        "conflict": result.place_conflict, "route": result.route_explanation, "route_unit": result.route_unit(),
         "route_label": str(result.route_department or result.route_area or ""),
         "duplicates": [{"id": d[0], "number": visible[int(d[0])].number, "score": d[1]} for d in result.duplicates or []
                        if str(d[0]).isdigit() and int(d[0]) in visible],

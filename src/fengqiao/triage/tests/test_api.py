@@ -76,3 +76,24 @@ def test_label_endpoint(api, users):
     ev.refresh_from_db()
     assert ev.category.code == "street_vending.shop"
     assert CategoryLabel.objects.filter(event=ev, by=users.town_haiyou).count() == 1
+
+
+def test_stored_repeats_are_restricted_to_the_caller(api, users):
+    """A repeat found across the town must not leak to a cadre of another village (review fix)."""
+    a = new_event(users.county_op, title="心湖社区金鳌花园车库积水", content="海游街道心湖社区金鳌花园车库长期积水",
+                  address="海游街道心湖社区")
+    b = new_event(users.county_op, title="金鳌花园车库又积水", content="海游街道心湖社区金鳌花园车库积水发臭没人管",
+                  address="海游街道心湖社区")
+    r = service.triage_event(b)
+    r.duplicates = [[a.pk, 0.9], [10**9, 0.8]]  # one visible repeat, one the caller cannot see
+    r.save()
+    data = api(users.county_op).get(f"/api/v1/triage/events/{b.pk}/").json()
+    assert [d["id"] for d in data["duplicates"]] == [a.pk]
+
+
+def test_nested_place_names_keep_only_the_longest_span():
+    """The one-pass filter (linear, replacing a quadratic one) keeps 城西村委会 over 城西村 inside it."""
+    _pk, evidence = service.match_text("海游街道城西村委会门口垃圾堆放")
+    assert evidence["text"] == "城西村委会"
+    _pk, evidence = service.match_text("城西村委会门口垃圾堆放" * 200)
+    assert evidence["text"] == "城西村委会"
