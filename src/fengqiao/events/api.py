@@ -341,9 +341,14 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
     def _audit_unmask(self, events):
         if wants_unmask(self.request):
-            for ev in events:
-                if any(getattr(ev, f) for f in PERSONAL_FIELDS):
-                    audit.record("view_personal", ev, after={"fields": list(PERSONAL_FIELDS)})
+            shown = [ev for ev in events if any(getattr(ev, f) for f in PERSONAL_FIELDS)]
+            ids = [ev.pk for ev in shown]
+            if len(shown) == 1:
+                audit.record("view_personal", shown[0], after={"fields": list(PERSONAL_FIELDS)})
+            elif shown:  # one record for a list page, naming every matter shown unmasked
+                audit.record("view_personal", object_type="events.event", object_id=",".join(map(str, ids))[:64],
+                             object_repr=f"{len(ids)} matters (list)",
+                             after={"fields": list(PERSONAL_FIELDS), "ids": ids})
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

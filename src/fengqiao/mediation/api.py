@@ -318,7 +318,7 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
             raise UserError("invalid", "limit 应为1到50的整数", "limit must be an integer from 1 to 50", field="limit") from None
         if not 1 <= limit <= 50:
             raise UserError("invalid", "limit 应为1到50的整数", "limit must be an integer from 1 to 50", field="limit")
-        return Response(match(d, task_force=task_force, size=size, limit=limit))
+        return Response(match(d, task_force=task_force, size=size, limit=limit, user=request.user))
 
     @action(detail=True, methods=["get"], url_path="agreement.pdf")
     def agreement(self, request, pk=None):

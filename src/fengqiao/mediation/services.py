@@ -45,10 +45,12 @@ def conflicts_for(m: Mediator, facts: matching.Case) -> list[matching.Reason]:
     return matching.conflicts(candidate(m, relatives), facts)
 
 
-def candidates(d: Dispute, *, expert_pool: bool = False) -> list[matching.Candidate]:
-    """Active mediators serving the dispute's county (and the expert pool when asked)."""
+def candidates(d: Dispute, *, expert_pool: bool = False, user=None) -> list[matching.Candidate]:
+    """Active mediators serving the dispute's county (and the expert pool when asked); with
+    ``user``, only those of the registry that user may see (and so may assign)."""
     county = "/" + d.area_path.strip("/").split("/")[0] + "/"
-    qs = Mediator.objects.filter(is_active=True, area_path__startswith=county).select_related("department")
+    base = Mediator.objects.restrict(user, "view") if user is not None else Mediator.objects
+    qs = base.filter(is_active=True, area_path__startswith=county).select_related("department")
     if not expert_pool:
         qs = qs.filter(Q(in_expert_pool=False) | Q(kind="peoples_mediator"))
     qs = qs.with_record()
@@ -59,10 +61,10 @@ def candidates(d: Dispute, *, expert_pool: bool = False) -> list[matching.Candid
     return [candidate(m, frozenset(rel.get(m.pk, ()))) for m in qs]
 
 
-def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 10) -> dict:
+def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 10, user=None) -> dict:
     """The ranked proposal for a dispute (or a task force of ``size``), with reasons."""
     facts = case_facts(d)
-    pool = candidates(d, expert_pool=task_force or d.is_hard)
+    pool = candidates(d, expert_pool=task_force or d.is_hard, user=user)
     if task_force:
         ranked, excluded = matching.task_force(pool, facts, size)
     else:

@@ -176,7 +176,7 @@ def dispute_detail(request, pk: int):
         if name in {"fail"}:
             fields.append({"name": "referral", "widget": "referral_optional", "label": _("Referred to")})
         forms.append({"action": name, "label": t.label, "fields": fields})
-    proposal = match(d) if "assign" in allowed else None
+    proposal = match(d, user=request.user) if "assign" in allowed else None
     return render(request, "mediation/dispute_detail.html", {
         "d": d, "unmask": unmask, "forms": forms,
         "parties": [(p, p.display_name(unmask)) for p in d.parties.all()],

@@ -171,7 +171,7 @@ class Index:
             self.postings[key].append(item_id)
 
     # -- scoring ------------------------------------------------------------------------------
-    def _vector(self, f: Features) -> tuple[dict[str, float], float]:
+    def _vector(self, f: Features, *, cache: bool = True) -> tuple[dict[str, float], float]:
         # weights of stored items are cached until the next add (IDF moves with every add)
         key = id(f)
         if self._cache_n != len(self.items):
@@ -182,7 +182,7 @@ class Index:
             return hit[1]
         vec = {w: tf * self._idf("w:" + w) for w, tf in f.keywords.items()}
         out = vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        if len(self._cache) < 200_000:
+        if cache and len(self._cache) < 200_000:
             self._cache[key] = (f, out)
         return out
 
@@ -225,7 +225,7 @@ class Index:
         return [i for i, _ in hits.most_common(self.max_candidates)]
 
     def query_features(self, f: Features, *, limit: int = 10, min_score: float = 0.0, exclude=None):
-        va = self._vector(f)
+        va = self._vector(f, cache=False)  # a query's features are thrown away: do not keep them
         scored = []
         for other in self.candidates(f, exclude=exclude):
             s = self.score(f, self.items[other], _va=va)

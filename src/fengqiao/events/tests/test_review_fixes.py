@@ -60,3 +60,17 @@ def test_open311_external_id_of_another_town_reveals_nothing(api, users):
         "address_string": "海游街道心湖社区", "external_id": "EXT-REVIEW-1"})
     assert resp.status_code == 409, resp.content
     assert "service_request_id" not in resp.content.decode()
+
+
+def test_unmasked_list_page_writes_one_audit_record(api, users):
+    from fengqiao.core.models import AuditRecord
+
+    for i in range(3):
+        create_event(by=users.county_op, channel="hotline_12345", title=f"噪音{i}", content=f"噪音扰民{i}",
+                     address="海游街道心湖社区", reporter_phone="13812345678")
+    before = AuditRecord.objects.filter(action="view_personal").count()
+    resp = api(users.county_op).get("/api/v1/events/", {"unmask": "1", "page_size": 3})
+    assert resp.status_code == 200 and "13812345678" in resp.content.decode()
+    records = AuditRecord.objects.filter(action="view_personal").order_by("-seq")
+    assert records.count() == before + 1
+    assert len(records.first().after["ids"]) == 3
