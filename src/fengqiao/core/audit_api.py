@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import django_filters
-from rest_framework import serializers
 
 from .models import AuditRecord
+from .serializers import ModelSerializer
 from .viewsets import RestrictedReadOnlyViewSet
 
 
-class AuditRecordSerializer(serializers.ModelSerializer):
+class AuditRecordSerializer(ModelSerializer):
     class Meta:
         model = AuditRecord
-        fields = ["seq", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
+        fields = ["id", "seq", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
                   "before", "after", "ip", "request_id", "channel", "prev_hash", "hash"]
 
 
@@ -28,6 +28,5 @@ class AuditFilter(django_filters.FilterSet):
 class AuditRecordViewSet(RestrictedReadOnlyViewSet):
     queryset = AuditRecord.objects.all()
     serializer_class = AuditRecordSerializer
-    lookup_field = "seq"
     filterset_class = AuditFilter
-    ordering = ["-seq"]
+    ordering = ["-id"]

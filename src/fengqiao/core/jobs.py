@@ -5,7 +5,15 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from . import audit
 from .maintenance import analyze_database
+
+
+@db_periodic_task(crontab(minute="*"))
+def seal_audit_trail():
+    """Every minute: seal audit records that no request sealed (e.g. a process stopped between
+    its commit and its seal)."""
+    audit.seal()
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

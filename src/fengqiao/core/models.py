@@ -22,40 +22,51 @@ class AuditQuerySet(RestrictedQuerySet):
 
 
 class AuditRecord(models.Model):
-    """审计日志: one write or one view of personal data. Never updated, never deleted.
+    """审计日志: one write or one view of personal data. Never deleted; changed once only, when
+    it is sealed into the chain.
 
-    ``hash`` = HMAC(audit key, ``prev_hash`` + canonical JSON of the record's fields), so an
-    edit, a deletion or a re-ordering breaks the chain at that record (``fengqiao audit verify``).
+    Written with ``mac`` = HMAC(audit key, canonical JSON of its content) in the transaction of
+    the change it records; sealed right after commit by :func:`fengqiao.core.audit.seal`,
+    which gives it the next ``seq`` and ``hash`` = HMAC(audit key, ``prev_hash``, ``seq``,
+    ``mac``). An edit, a deletion or a re-ordering breaks the chain at that record (``fengqiao
+    audit verify``). Records of older versions have no ``mac``: their ``hash`` covers the
+    content directly.
     """
 
-    seq = models.BigIntegerField(_("sequence"), unique=True)
+    seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
     actor_username = models.CharField(_("actor"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=40, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     ip = models.CharField(_("IP address"), max_length=64, blank=True)
     request_id = models.CharField(_("request id"), max_length=32, blank=True)
     channel = models.CharField(_("channel"), max_length=16, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     objects = AuditQuerySet.as_manager()
 
     ACCESS = {"view": frozenset({"auditor"})}
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
+        # few indexes: every record is written once and updated once (sealed)
+        indexes = [
+            models.Index(fields=["action"], name="audit_action_idx"),
+            models.Index(fields=["object_type", "object_id", "id"], name="audit_object_id_idx"),
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.actor_username or '-'} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.seq or '-'} {self.actor_username or '-'} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

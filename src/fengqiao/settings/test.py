@@ -15,6 +15,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+# seal the audit chain in the committing thread: deterministic, and no background thread holds
+# a connection to the test database when it is dropped
+FENGQIAO_AUDIT_SEAL = "commit"
 
 # A file (not in-memory) SQLite test database, so concurrent writers wait (WAL + busy
 # timeout) exactly as in production instead of failing at once.

@@ -1,10 +1,11 @@
 import subprocess
 import sys
+import threading
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from fengqiao.core import audit
 from fengqiao.core.models import AppendOnlyError, AuditRecord
@@ -12,8 +13,12 @@ from fengqiao.core.models import AppendOnlyError, AuditRecord
 pytestmark = pytest.mark.django_db
 
 
-def _append(n=3):
-    return [audit.record("test_write", object_type="tests.thing", object_id=str(i), after={"i": i, "名": "值"}) for i in range(n)]
+def _append(n=3, seal=True):
+    recs = [audit.record("test_write", object_type="tests.thing", object_id=str(i), after={"i": i, "名": "值"})
+            for i in range(n)]
+    if seal:  # the test's transaction never commits, so the after-commit seal does not run
+        audit.seal()
+    return [AuditRecord.objects.get(pk=r.pk) for r in recs]
 
 
 def test_intact_chain_verifies():
@@ -27,6 +32,50 @@ def test_each_record_links_to_the_previous():
     recs = _append(2)
     assert recs[1].prev_hash == recs[0].hash
     assert recs[1].seq == recs[0].seq + 1
+
+
+def test_records_are_written_unsealed_and_sealed_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            a = audit.record("test_write", object_type="tests.thing", object_id="a")
+            b = audit.record("test_write", object_type="tests.thing", object_id="b")
+            assert AuditRecord.objects.get(pk=a.pk).seq is None and a.mac
+    assert len(callbacks) == 1  # one seal per transaction, however many records
+    a, b = AuditRecord.objects.get(pk=a.pk), AuditRecord.objects.get(pk=b.pk)
+    assert a.seq is not None and b.seq == a.seq + 1 and b.prev_hash == a.hash
+    result = audit.verify()
+    assert result.ok and result.pending == 0, result.reason
+
+
+def test_an_unsealed_record_edited_through_sql_is_detected():
+    rec = _append(2, seal=False)[1]
+    assert audit.verify().ok and audit.verify().pending >= 2
+    with connection.cursor() as cur:
+        cur.execute("UPDATE core_auditrecord SET after = %s WHERE id = %s", ['{"i": 99}', rec.pk])
+    result = audit.verify()
+    assert not result.ok and result.first_bad_id == rec.pk
+
+
+def test_records_of_the_older_format_still_verify():
+    """A trail written before sealing existed (no ``mac``; the hash covers the content) verifies,
+    and new records continue its chain."""
+    from fengqiao.core.models import AuditChainHead
+
+    audit.seal()
+    head = AuditChainHead.objects.get(pk=1)
+    old = AuditRecord(seq=head.last_seq + 1, action="legacy", object_type="tests.thing", object_id="1",
+                      prev_hash=head.last_hash, after={"x": 1})
+    old.hash = audit.compute_hash(head.last_hash, old)
+    old.save()
+    with connection.cursor() as cur:
+        cur.execute("UPDATE core_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1", [old.seq, old.hash])
+    new = _append(1)[0]
+    assert new.seq == old.seq + 1 and new.prev_hash == old.hash
+    assert audit.verify().ok
+    with connection.cursor() as cur:
+        cur.execute("UPDATE core_auditrecord SET object_id = '2' WHERE id = %s", [old.pk])
+    result = audit.verify()
+    assert not result.ok and result.first_bad_seq == old.seq
 
 
 def test_edit_through_sql_is_detected_and_named():
@@ -98,6 +147,57 @@ def test_cli_exit_code_on_tampering(tmp_path):
     bad = subprocess.run([*fq, "audit", "verify"], env=env, capture_output=True, text=True)
     assert bad.returncode != 0
     assert "seq=1" in bad.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_make_one_unbroken_chain():
+    """Writers in several threads commit and seal at once: no record is lost or sealed twice,
+    and the chain has no gap."""
+    errors = []
+
+    def writer(w):
+        try:
+            for i in range(8):
+                with transaction.atomic():
+                    audit.record("test_write", object_type="tests.thing", object_id=f"{w}-{i}")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    audit.seal()
+    result = audit.verify()
+    assert result.ok, result.reason
+    assert result.pending == 0 and result.checked == AuditRecord.objects.count() >= 32
+    assert AuditRecord.objects.filter(object_type="tests.thing").count() == 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sealer_seals_committed_records(settings):
+    """The default mode: a commit wakes the process's sealer thread, which seals in a batch."""
+    import time
+
+    settings.FENGQIAO_AUDIT_SEAL = "background"
+    try:
+        with transaction.atomic():
+            recs = [audit.record("test_write", object_type="tests.thing", object_id=str(i)) for i in range(3)]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if not AuditRecord.objects.filter(pk__in=[r.pk for r in recs], seq__isnull=True).exists():
+                break
+            time.sleep(0.05)
+        sealed = list(AuditRecord.objects.filter(pk__in=[r.pk for r in recs]).order_by("seq"))
+        assert all(r.seq is not None for r in sealed)
+        assert [r.seq for r in sealed] == [sealed[0].seq + i for i in range(3)]
+        assert audit.verify().ok
+    finally:
+        audit.stop_sealer()
 
 
 def test_audit_api_is_for_auditors_only(api, users):
