@@ -18,6 +18,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo(history=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memos():
+    """Per-process memos (tokens, centre staff, areas) must not carry rows of a rolled-back
+    test into the next one."""
+    from fengqiao.core.memo import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
 @pytest.fixture
 def demo_county(db):
     """For tests with ``transaction=True`` (their flush empties the database): reload if needed."""

@@ -8,11 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fengqiao.core.roles import UNMASK_ROLES
+from fengqiao.core.serializers import ModelSerializer
 
 from .models import User
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     area_code = serializers.CharField(source="area.code", default=None, read_only=True)
     area_name = serializers.CharField(source="area.name", default=None, read_only=True)
     area_level = serializers.CharField(source="area.level", default=None, read_only=True)

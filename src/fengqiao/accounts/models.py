@@ -92,8 +92,9 @@ class User(AbstractUser):
         return self.role in roles.UNMASK_ROLES
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode("ascii")).hexdigest()
+def digest_key(key: str) -> str:
+    """The stored form of an API token (SHA-256 hex); the key itself is never stored in clear."""
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
 
 
 class ApiToken(models.Model):
@@ -119,7 +120,7 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user: User, name: str = "cli") -> tuple[ApiToken, str]:
         key = secrets.token_hex(20)
-        token = cls.objects.create(user=user, name=name, digest=_digest(key), encrypted=crypto.encrypt(key), prefix=key[:8])
+        token = cls.objects.create(user=user, name=name, digest=digest_key(key), encrypted=crypto.encrypt(key), prefix=key[:8])
         return token, key
 
     def reveal(self) -> str:
@@ -134,5 +135,5 @@ class ApiToken(models.Model):
         except UnicodeEncodeError:
             return None
         return cls.objects.select_related("user", "user__area", "user__department").filter(
-            digest=_digest(key), revoked_at__isnull=True
+            digest=digest_key(key), revoked_at__isnull=True
         ).first()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import django_filters
 from rest_framework import serializers
 
+from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet
 
 from .models import Area, Department, Level
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -55,7 +56,7 @@ class AreaViewSet(RestrictedReadOnlyViewSet):
         return AreaDetailSerializer if self.action == "retrieve" else AreaSerializer
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     county = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:

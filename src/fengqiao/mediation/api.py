@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from fengqiao.areas.models import Area
 from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.restrict import role_allowed
+from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin
 
 from . import actions, exports, stats, transitions
@@ -61,7 +62,7 @@ def _get(qs, pk, what_zh: str, what_en: str):
 # ---------------------------------------------------------------- serializers
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(ModelSerializer):
     name = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
     id_number = serializers.SerializerMethodField()
@@ -83,7 +84,7 @@ class PartySerializer(serializers.ModelSerializer):
         return p.id_number if self._unmask() else Party._meta.get_field("id_number").mask(p.id_number)
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ModelSerializer):
     name = serializers.CharField(source="mediator.name", read_only=True)
 
     class Meta:
@@ -91,7 +92,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         fields = ["id", "mediator", "name", "role", "result", "assigned_at", "ended_at", "match_score"]
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     dispute_number = serializers.CharField(source="dispute.number", read_only=True)
 
     class Meta:
@@ -99,7 +100,7 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = ["id", "dispute", "dispute_number", "seq", "held_at", "place", "attendees", "minutes", "status"]
 
 
-class DisputeListSerializer(serializers.ModelSerializer):
+class DisputeListSerializer(ModelSerializer):
     type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     type_name = serializers.CharField(source="type.name", read_only=True)
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -405,7 +406,7 @@ class SessionViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 # ---------------------------------------------------------------- walk-in queue
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     label = serializers.CharField(read_only=True)
     visitor_name = serializers.SerializerMethodField()
     visitor_phone = serializers.SerializerMethodField()
@@ -492,7 +493,7 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 # ---------------------------------------------------------------- registry
 
 
-class DisputeTypeSerializer(serializers.ModelSerializer):
+class DisputeTypeSerializer(ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -508,7 +509,7 @@ class DisputeTypeViewSet(RestrictedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9A-Za-z_-]+"
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.all())
     area_name = serializers.CharField(source="area.name", read_only=True)
 
@@ -541,7 +542,7 @@ class OrganisationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.
         return Response(OrganisationSerializer(org).data, status=status.HTTP_201_CREATED)
 
 
-class MediatorSerializer(serializers.ModelSerializer):
+class MediatorSerializer(ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True, default="")
@@ -621,7 +622,7 @@ class MediatorViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
         return Response({"mediator": m.pk, "declared": True}, status=status.HTTP_201_CREATED)
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(ModelSerializer):
     class Meta:
         model = AgreementTemplate
         fields = ["id", "name", "title", "body", "is_active", "updated_at"]
@@ -647,14 +648,14 @@ class AgreementTemplateViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mi
 # ---------------------------------------------------------------- backlog and hearings
 
 
-class HearingSerializer(serializers.ModelSerializer):
+class HearingSerializer(ModelSerializer):
     class Meta:
         model = Hearing
         fields = ["id", "backlog_case", "dispute", "scheduled_at", "place", "participants", "status", "outcome",
                   "summary", "version"]
 
 
-class BacklogSerializer(serializers.ModelSerializer):
+class BacklogSerializer(ModelSerializer):
     leader_name = serializers.SerializerMethodField()
     hearings = HearingSerializer(many=True, read_only=True)
     dispute_number = serializers.CharField(source="dispute.number", read_only=True, default=None)

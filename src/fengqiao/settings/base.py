@@ -9,6 +9,8 @@ Environment variables (all optional for the embedded demo):
   ``FENGQIAO_HASH_KEY`` (keyed hash for exact look-up), ``FENGQIAO_AUDIT_KEY`` (audit chain):
   generated into ``var/keys.json`` for development and the demo, required in production.
 - ``DEBUG`` (``1``/``0``), ``ALLOWED_HOSTS`` (comma separated), ``SESSION_AGE_MINUTES``.
+- ``FENGQIAO_AUDIT_SEAL`` (``background``/``commit``), ``FENGQIAO_TOKEN_CACHE_SECONDS`` (10),
+  ``PG_SERVER_SIDE_BINDING`` (``1``): see docs/operations.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from fengqiao.core.keys import load_or_create_keys
 
@@ -117,6 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA busy_timeout=20000;"
         ),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("PG_SERVER_SIDE_BINDING", True):
+    # Parameters bound by the server and statements prepared after a few uses (psycopg 3):
+    # the hot statements (intake's inserts) are parsed and planned once per connection.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -250,6 +257,14 @@ FENGQIAO_TILE_URL = os.environ.get("FENGQIAO_TILE_URL", "")
 # auto-dispatch stays off unless a centre sets a confidence (e.g. 0.9).
 FENGQIAO_PLACE_RESOLVER = "fengqiao.triage.service.resolve_area"
 FENGQIAO_TRIAGE_ON_INTAKE = env_bool("FENGQIAO_TRIAGE_ON_INTAKE", True)
+# Audit records join the hash chain after commit: "background" (a sealer thread per process,
+# in batches) or "commit" (the committing thread, at once). See docs/adr/0010.
+FENGQIAO_AUDIT_SEAL = os.environ.get("FENGQIAO_AUDIT_SEAL", "background")
+if FENGQIAO_AUDIT_SEAL not in {"background", "commit"}:
+    raise ImproperlyConfigured("FENGQIAO_AUDIT_SEAL must be 'background' or 'commit'")
+# How long a process trusts an API token it has seen (a revoked token or a deactivated user
+# stops working in every process within this many seconds; 0 = look it up on every request).
+FENGQIAO_TOKEN_CACHE_SECONDS = int(os.environ.get("FENGQIAO_TOKEN_CACHE_SECONDS", "10"))
 _auto = os.environ.get("FENGQIAO_AUTO_DISPATCH_CONFIDENCE", "")
 FENGQIAO_AUTO_DISPATCH_CONFIDENCE = float(_auto) if _auto else None
 

@@ -94,3 +94,37 @@ def test_chinese_is_the_default_and_english_is_available(client):
     assert "登录社会治理中心" in zh.content.decode()
     en = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
     assert "Sign in to the social governance centre" in en.content.decode()
+
+
+def test_a_revoked_token_or_deactivated_user_is_refused_at_once_in_this_process(users, client, settings):
+    """Tokens are remembered per process for FENGQIAO_TOKEN_CACHE_SECONDS; a change made
+    through the models in this process forgets them at once."""
+    settings.FENGQIAO_TOKEN_CACHE_SECONDS = 300
+    key = token_for(users.leader)
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get("/api/v1/me/", **auth).status_code == 200
+    assert client.get("/api/v1/me/", **auth).status_code == 200  # served from the memo
+    token = ApiToken.objects.get(user=users.leader)
+    token.revoked_at = token.created_at
+    token.save()
+    assert client.get("/api/v1/me/", **auth).status_code == 401
+    key2 = token_for(users.leader, name="second")
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key2}").status_code == 200
+    leader = users.leader
+    leader.is_active = False
+    leader.save()
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key2}").status_code == 401
+
+
+def test_requests_do_not_share_user_objects(users, client):
+    from django.test import RequestFactory
+
+    from fengqiao.accounts.authentication import TokenAuthentication
+
+    key = token_for(users.county_op)
+    rf = RequestFactory()
+    a = TokenAuthentication().authenticate(rf.get("/", HTTP_AUTHORIZATION=f"Token {key}"))
+    b = TokenAuthentication().authenticate(rf.get("/", HTTP_AUTHORIZATION=f"Token {key}"))
+    assert a[0] == b[0] and a[0] is not b[0]
+    a[0].note = "set by one request"
+    assert not hasattr(b[0], "note")
