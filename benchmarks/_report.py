@@ -61,6 +61,10 @@ def write_section(name: str, title: str, body: str, command: str | None = None) 
         f"- Machine: {machine()}\n- Date: {stamp} (commit {git_rev()})\n- Command: `{command}`\n\n"
         f"{body.strip()}\n<!-- {name}:end -->\n"
     )
+    if os.environ.get("BENCH_DRY_RUN"):
+        print(block)
+        print(f"BENCH_DRY_RUN set: section {name!r} not written")
+        return
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else HEADER
     pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->\n?", re.S)

@@ -90,9 +90,14 @@ class PersonalDigestField(models.CharField):
         kwargs["source"] = self.source
         if self.kind:
             kwargs["kind"] = self.kind
-        for key, default in (("max_length", 64), ("editable", False), ("blank", True), ("default", ""), ("db_index", True)):
+        for key, default in (("max_length", 64), ("editable", False), ("blank", True), ("default", "")):
             if kwargs.get(key, default) == default:
                 kwargs.pop(key, None)
+        # Field.deconstruct() leaves out db_index=False (its own default) but ours is True:
+        # say False explicitly, or a migration rebuilds the field with an index it should not have
+        kwargs.pop("db_index", None)
+        if not self.db_index:
+            kwargs["db_index"] = False
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):

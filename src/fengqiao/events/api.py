@@ -11,6 +11,7 @@ import inspect
 import django_filters
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,6 +21,7 @@ from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.errors import UserError
+from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 
 from . import actions, transitions
@@ -39,7 +41,7 @@ def wants_unmask(request) -> bool:
 # ---------------------------------------------------------------- serializers
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,7 +55,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
             return ""
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(ModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -75,7 +77,7 @@ class UnitField(serializers.Field):
         return None
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True, default="")
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -111,7 +113,7 @@ class EventSerializer(serializers.ModelSerializer):
         return data
 
 
-class EventCreateSerializer(serializers.Serializer):
+class EventCreateSerializer(ReusedFieldsMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     content = serializers.CharField(max_length=20000)
@@ -129,7 +131,31 @@ class EventCreateSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class EventReceiptSerializer(ReusedFieldsMixin, serializers.Serializer):
+    """The answer to an intake (受理回执): what a channel needs to track its matter. The full
+    record is at ``url`` (``GET /api/v1/events/{id}/``); intake stays cheap for busy channels."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    channel = serializers.CharField()
+    channel_ref = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area_name = serializers.CharField(source="area.name", default="")
+    received_at = serializers.DateTimeField()
+    sign_due_at = serializers.DateTimeField()
+    handle_due_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, event) -> str:
+        return f"/api/v1/events/{event.pk}/"
+
+
+class CategorySerializer(ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     department = serializers.CharField(source="department_code", read_only=True)
 
@@ -138,7 +164,7 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "parent", "path", "depth", "order", "department", "description", "is_active"]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "event", "created_at", "read_at"]
@@ -361,7 +387,10 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         self._audit_unmask([event])
         return Response(self.get_serializer(event).data)
 
+    @extend_schema(request=EventCreateSerializer, responses={201: EventReceiptSerializer, 200: EventReceiptSerializer})
     def create(self, request, *args, **kwargs):
+        """Take in one matter. 201 with its receipt; 200 with the same receipt when the
+        ``Idempotency-Key`` or the channel's reference number was seen before."""
         ser = EventCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "")
@@ -374,7 +403,8 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             if event is None:
                 raise UserError("duplicate", "该渠道编号已存在", "this channel reference number is already taken",
                                 field="channel_ref", status=409)
-        return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(EventReceiptSerializer(event).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=True, methods=["post"], url_path="actions", url_name="actions")
     def perform_action(self, request, pk=None):

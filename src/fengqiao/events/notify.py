@@ -9,7 +9,10 @@ An adapter has a ``name`` and ``send(message)``. Configured adapters (setting
 - ``webhook``: one :class:`~fengqiao.events.models.Outbox` delivery to the webhook named
   ``notifications`` (see :mod:`fengqiao.events.outbox`), delivered with retries.
 
-Actions call :func:`notify_on_commit`, so nothing is sent for a rolled-back change.
+Actions call :func:`notify_on_commit`. Adapters that only write rows of this database
+(``inbox``, ``webhook``: ``transactional = True``) write them inside the action's transaction,
+so a notice commits or rolls back with its change and costs no second transaction; the others
+run after commit, so nothing leaves the machine for a rolled-back change.
 """
 
 from __future__ import annotations
@@ -40,12 +43,16 @@ class Message:
 
 class ChannelAdapter(Protocol):
     name: str
+    #: True when ``send`` only writes rows of this database (then it runs in the caller's
+    #: transaction); False for anything that leaves the process (runs after commit).
+    transactional: bool
 
     def send(self, message: Message) -> None: ...
 
 
 class InboxAdapter:
     name = "inbox"
+    transactional = True
 
     def send(self, message: Message) -> None:
         from .models import Notification
@@ -59,6 +66,7 @@ class InboxAdapter:
 
 class FileAdapter:
     name = "file"
+    transactional = False
     _lock = threading.Lock()
 
     def __init__(self, path: str | Path | None = None):
@@ -72,6 +80,7 @@ class FileAdapter:
 
 class WebhookAdapter:
     name = "webhook"
+    transactional = True
 
     def send(self, message: Message) -> None:
         from . import outbox
@@ -93,10 +102,10 @@ def adapters() -> list[ChannelAdapter]:
     return [ADAPTERS[n]() for n in names if n in ADAPTERS]
 
 
-def send(message: Message) -> None:
+def send(message: Message, channels: list[ChannelAdapter] | None = None) -> None:
     if not message.user_ids:
         return
-    for adapter in adapters():
+    for adapter in adapters() if channels is None else channels:
         try:
             adapter.send(message)
         except Exception:  # one broken channel must not stop the others
@@ -108,4 +117,15 @@ def notify_on_commit(user_ids, kind: str, title: str, body: str = "", event_id: 
     if not ids:
         return
     message = Message(kind=kind, title=str(title), body=str(body), user_ids=ids, event_id=event_id)
-    transaction.on_commit(lambda: send(message))
+    chosen = adapters()
+    if transaction.get_connection().in_atomic_block:
+        # Rows of this database go in with the change (an error here rolls the change back:
+        # a broken database is not a broken channel); the rest wait for the commit.
+        for adapter in chosen:
+            if getattr(adapter, "transactional", False):
+                adapter.send(message)
+        later = [a for a in chosen if not getattr(a, "transactional", False)]
+        if later:
+            transaction.on_commit(lambda: send(message, later))
+    else:
+        send(message, chosen)

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
+from fengqiao.core.memo import Memo
 from fengqiao.events.choices import OPEN_STATES, State
 from fengqiao.events.models import Category, Event
 
@@ -293,6 +294,15 @@ def _spatial() -> SpatialIndex:
     return _cached("spatial", build)
 
 
+_areas = Memo("areas by id", 300, invalidated_by=["areas.area"])
+
+
+def area_by_pk(pk: int) -> Area | None:
+    """An area node by id, kept for a few minutes per process (every intake resolves one).
+    The instance is shared: read it, never change and save it."""
+    return _areas.get(int(pk), lambda: Area.objects.filter(pk=pk).first())
+
+
 def area_at(longitude, latitude) -> Area | None:
     """The deepest area (micro-grid, grid, village, town) whose polygon holds the point."""
     if longitude in (None, "") or latitude in (None, ""):
@@ -306,7 +316,7 @@ def area_at(longitude, latitude) -> Area | None:
     if len(hits) == 0:
         return None
     best = max(hits, key=lambda i: (sp.depths[i], -sp.pks[i]))
-    return Area.objects.filter(pk=sp.pks[best]).first()
+    return area_by_pk(sp.pks[best])
 
 
 @dataclass
@@ -367,7 +377,7 @@ def resolve_place(text: str, longitude=None, latitude=None, *, within: Area | No
     place = Place()
     pk, evidence = match_text(text or "", within=within)
     if pk is not None:
-        place.text_area = Area.objects.filter(pk=pk).first()
+        place.text_area = area_by_pk(pk)
         place.evidence = evidence
     coord = area_at(longitude, latitude)
     if coord is not None and within is not None and not coord.path.startswith(within.path):

@@ -9,6 +9,7 @@ from django.db.models import F
 from fengqiao.accounts.models import User
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.memo import Memo
 
 from .. import notify, outbox, transitions
 from ..choices import FEEDBACK_CHANNELS, State
@@ -141,11 +142,16 @@ def handler_ids(event: Event) -> list[int]:
                            user=event.assignee if event.assignee_id else None)
 
 
+_centres = Memo("command centre staff", 60, invalidated_by=["accounts.user"])
+
+
 def centre_ids(area) -> list[int]:
-    """Operators and leaders of a command centre (an area node, or its code)."""
+    """Operators and leaders of a command centre (an area node, or its code); kept for a
+    minute per process (every new matter notifies its town's centre)."""
     if area is None:
         return []
     where = {"area__code": area} if isinstance(area, str) else {"area": area}
-    return list(User.objects.filter(is_active=True, **where,
-                                    role__in=[roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.LEADER])
-                .values_list("pk", flat=True))
+    key = area if isinstance(area, str) else ("pk", area.pk)
+    return list(_centres.get(key, lambda: tuple(
+        User.objects.filter(is_active=True, **where, role__in=[roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR,
+                                                                roles.LEADER]).values_list("pk", flat=True))))

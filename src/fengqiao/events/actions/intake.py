@@ -21,6 +21,9 @@ from ..places import resolve_area
 from ..sla import now as sla_now
 from ._base import actor_name, centre_ids
 
+#: Urgencies that notify the town's command centre at intake (the rest wait in its queue).
+URGENT_ON_INTAKE = frozenset({Urgency.URGENT, Urgency.CRITICAL})
+
 
 def _bad(field: str, zh: str, en: str) -> UserError:
     return UserError("invalid", zh, en, field=field)
@@ -40,6 +43,11 @@ def _datetime(value, field: str):
 
         parsed = parsed.replace(tzinfo=SHANGHAI)
     return parsed
+
+
+def event_number(received_at, pk: int) -> str:
+    """受理编号: ``FQ`` + the UTC date received + the id, e.g. ``FQ202611230000331``."""
+    return f"FQ{received_at.astimezone(dt.UTC).strftime('%Y%m%d')}{pk:07d}"
 
 
 def home_root(user) -> Area | None:
@@ -100,7 +108,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     """Take in one matter; return ``(event, created)``.
 
     A repeated ``idempotency_key`` (scoped to the caller) or an already seen ``channel_ref`` of
-    the same channel returns the existing matter with ``created=False``. Everything is
+    the same channel returns the existing matter with ``created=False`` (nothing is written). Everything is
     validated before anything is written, and all writes share one transaction.
     """
     channel = (channel or "").strip()
@@ -149,10 +157,9 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     cat = category_by_code(category)
     idem = f"{by.pk}:{idempotency_key.strip()}"[:160] if idempotency_key and idempotency_key.strip() else None
 
-    existing = _existing(idem, channel, channel_ref)
-    if existing is not None:
-        return existing, False
-
+    # A repeat (same key, or a channel reference already seen) is caught by the unique
+    # constraints at the insert below rather than by a look-up first: retries are rare, and
+    # every first delivery would pay for the look-up.
     root = home_root(by)
     if area not in (None, ""):
         if not isinstance(area, Area):
@@ -175,21 +182,30 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
             )
             if state == State.ACCEPTED:
                 event.accepted_at = received_at
-            event.save()
-            event.number = f"FQ{received_at.astimezone(dt.UTC).strftime('%Y%m%d')}{event.pk:07d}"
-            Event.objects.filter(pk=event.pk).update(number=event.number)
+            event.pk = Event.objects.allocate_id()
+            if event.pk is not None:
+                event.number = event_number(received_at, event.pk)
+                event.save(force_insert=True)
+            else:
+                event.save()
+                event.number = event_number(received_at, event.pk)
+                Event.objects.filter(pk=event.pk).update(number=event.number)
             TimelineEntry.objects.create(event=event, at=now, actor=by, actor_name=actor_name(by), action="create",
                                          from_state="", to_state=state, reason=note,
                                          data={"channel": channel, "channel_ref": channel_ref,
                                                "area": area.code if area else ""})
             audit.record("event_create", event, actor=by, after=audit.snapshot(event))
-            if notify_centre and state == State.RECEIVED:
+            # The centre's 待受理 queue shows every new matter; the inbox is for the ones that
+            # cannot wait for the queue (紧急/特急). A notice per ordinary matter would bury the
+            # inbox on a busy day (ADR 0011).
+            if notify_centre and state == State.RECEIVED and urgency in URGENT_ON_INTAKE:
                 parts = area.path.strip("/").split("/") if area is not None else []
                 ids = centre_ids(parts[1]) if len(parts) >= 2 else []
-                notify.notify_on_commit([i for i in ids if i != by.pk], "event_new", f"新事件待受理: {title}", "",
+                notify.notify_on_commit([i for i in ids if i != by.pk], "event_new", f"紧急事件待受理: {title}", "",
                                         event.pk)
     except IntegrityError:
-        # A concurrent request with the same key or reference won the race: return its matter.
+        # A repeat, or a concurrent request with the same key or reference that won the race:
+        # return its matter.
         existing = _existing(idem, channel, channel_ref)
         if existing is None:
             raise

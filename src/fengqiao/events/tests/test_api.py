@@ -29,8 +29,9 @@ def test_full_loop_through_the_api(api, users, django_capture_on_commit_callback
     assert r.status_code == 201, r.content
     ev = r.json()
     assert ev["state"] == "received" and ev["area"] == "331022001001"
-    assert ev["reporter_phone"] == "138****5678" and ev["reporter_name"] == "张*"
     eid = ev["id"]
+    full = county.get(ev["url"]).json()
+    assert full["reporter_phone"] == "138****5678" and full["reporter_name"] == "张*"
 
     assert act(county, eid, "accept").json()["state"] == "accepted"
     with django_capture_on_commit_callbacks(execute=True):
@@ -231,3 +232,19 @@ def test_detail_lists_allowed_actions(api, users):
     ev = client.post(URL, BODY, format="json").json()
     ev = client.get(f"{URL}{ev['id']}/").json()
     assert "accept" in ev["allowed_actions"] and "sign" not in ev["allowed_actions"]
+
+
+def test_intake_answers_a_receipt_and_notifies_the_centre_only_when_urgent(api, users):
+    county = api(users.county_op)
+    r = county.post(URL, {**BODY, "channel_ref": "R-normal"}, format="json")
+    assert r.status_code == 201
+    receipt = r.json()
+    assert set(receipt) == {"id", "number", "state", "state_label", "channel", "channel_ref", "title", "category",
+                            "area", "area_name", "received_at", "sign_due_at", "handle_due_at", "version", "url"}
+    assert receipt["number"].startswith("FQ") and receipt["number"].endswith(f"{receipt['id']:07d}")
+    assert receipt["area"].startswith("331022001") and receipt["url"] == f"{URL}{receipt['id']}/"
+    assert county.get(receipt["url"]).json()["number"] == receipt["number"]
+    assert not Notification.objects.filter(event_id=receipt["id"]).exists()  # the 待受理 queue shows it
+    urgent = county.post(URL, {**BODY, "channel_ref": "R-urgent", "urgency": "urgent"}, format="json").json()
+    town_centre = Notification.objects.filter(event_id=urgent["id"], kind="event_new", user=users.town_haiyou)
+    assert town_centre.count() == 1 and town_centre.get().title.startswith("紧急事件待受理")
