@@ -19,6 +19,7 @@ other processes notice within ``CACHE_SECONDS``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -27,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -701,7 +702,7 @@ def triage_event(event: Event) -> TriageResult | None:
     timings: dict = {}
     cls = place = rte = None
     try:
-        with transaction.atomic():
+        with _contained():
             t0 = time.perf_counter()
             cls = classify(_event_text(event))
             timings["classify"] = _ms(t0)
@@ -738,12 +739,23 @@ def triage_event(event: Event) -> TriageResult | None:
     return result
 
 
+def _contained():
+    """A savepoint when called inside a transaction (a failed statement must not poison the
+    caller's), nothing otherwise: after intake's commit, triage's reads and its one insert
+    run in autocommit, without a BEGIN/COMMIT of their own."""
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext()
+
+
 def _store(event: Event, values: dict) -> TriageResult | None:
+    defaults = {**values, "created_at": timezone.now()}
     try:
-        with transaction.atomic():
-            result, _created = TriageResult.objects.update_or_create(event=event, defaults={
-                **values, "created_at": timezone.now()})
-        return result
+        try:  # a new matter: one insert
+            with _contained():
+                return TriageResult.objects.create(event=event, **defaults)
+        except IntegrityError:  # triaged before (re-triage): replace the stored result
+            with transaction.atomic():
+                result, _created = TriageResult.objects.update_or_create(event=event, defaults=defaults)
+            return result
     except Exception as exc:
         log.exception("storing the triage result of matter %s failed", event.pk)
         try:
