@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from . import context
+from . import context, rows
 from .models import AuditChainHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -143,7 +143,7 @@ def record(
         hash="",
     )
     rec.mac = compute_mac(rec)
-    rec.save()
+    rows.insert(rec)
     _schedule_seal()
     return rec
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
 from fengqiao.areas.models import Area, Department
-from fengqiao.core import audit, context, roles
+from fengqiao.core import audit, context, roles, rows
 from fengqiao.core.errors import UserError
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 
@@ -185,15 +185,15 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
             event.pk = Event.objects.allocate_id()
             if event.pk is not None:
                 event.number = event_number(received_at, event.pk)
-                event.save(force_insert=True)
+                rows.insert(event)
             else:
-                event.save()
+                rows.insert(event)
                 event.number = event_number(received_at, event.pk)
                 Event.objects.filter(pk=event.pk).update(number=event.number)
-            TimelineEntry.objects.create(event=event, at=now, actor=by, actor_name=actor_name(by), action="create",
-                                         from_state="", to_state=state, reason=note,
-                                         data={"channel": channel, "channel_ref": channel_ref,
-                                               "area": area.code if area else ""})
+            rows.insert(TimelineEntry(event=event, at=now, actor=by, actor_name=actor_name(by), action="create",
+                                      from_state="", to_state=state, reason=note,
+                                      data={"channel": channel, "channel_ref": channel_ref,
+                                            "area": area.code if area else ""}))
             audit.record("event_create", event, actor=by, after=audit.snapshot(event))
             # The centre's 待受理 queue shows every new matter; the inbox is for the ones that
             # cannot wait for the queue (紧急/特急). A notice per ordinary matter would bury the

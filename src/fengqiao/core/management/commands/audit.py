@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="sub", required=True)
-        sub.add_parser("verify", help="seal pending records, then verify the whole chain")
+        verify = sub.add_parser("verify", help="seal pending records, then verify the whole chain")
+        verify.add_argument("--no-seal", action="store_true",
+                            help="verify as found: records not yet sealed are checked and counted")
         sub.add_parser("seal", help="seal records written since the last seal into the chain")
         tail = sub.add_parser("tail", help="show the latest records")
         tail.add_argument("-n", type=int, default=20)
@@ -20,10 +22,11 @@ class Command(BaseCommand):
             self.stdout.write(f"sealed {n} records (已封存 {n} 条)")
             return
         if sub == "verify":
-            audit.seal()
+            if not opts.get("no_seal"):
+                audit.seal()
             result = audit.verify()
             if result.ok:
-                pending = f", {result.pending} written since (新写入 {result.pending} 条)" if result.pending else ""
+                pending = f", {result.pending} not yet sealed (待封存 {result.pending} 条)" if result.pending else ""
                 self.stdout.write(f"audit trail intact: {result.checked} records (审计日志完整){pending}")
                 return
             raise CommandError(
