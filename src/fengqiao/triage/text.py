@@ -73,12 +73,16 @@ def tokenizer():
     return _tokenizer
 
 
-def tokenize(text: str | None) -> list[str]:
-    """Segment normalised ``text`` into words; punctuation and whitespace are dropped."""
+def tokenize(text: str | None, *, hmm: bool = True) -> list[str]:
+    """Segment normalised ``text`` into words; punctuation and whitespace are dropped.
+
+    ``hmm=False`` skips jieba's HMM guessing of words missing from its dictionary (they come
+    out as single characters): about 30 % faster, used by the category classifier, whose
+    character n-grams cover such words anyway."""
     text = normalize(text)
     if not text:
         return []
-    return [w for w in tokenizer().lcut(text, HMM=True) if _TOKEN_KEEP.search(w)]
+    return [w for w in tokenizer().lcut(text, HMM=hmm) if _TOKEN_KEEP.search(w)]
 
 
 def read_tokens(tokens: str | None) -> list[str]:

@@ -19,6 +19,13 @@ def test_tokenize_drops_punctuation():
     assert tokenize("") == []
 
 
+def test_tokenize_without_hmm_keeps_dictionary_words():
+    text = "小区门口的垃圾站臭气熏天，请尽快处理！"
+    words = tokenize(text, hmm=False)
+    assert "垃圾站" in words and "，" not in words
+    assert "".join(words) == "".join(tokenize(text))  # same characters, maybe cut finer
+
+
 def test_read_tokens():
     assert read_tokens("A1 区  蔡锷 南路 ， 水箱") == ["a1", "区", "蔡锷", "南路", "水箱"]
     assert read_tokens("") == []
