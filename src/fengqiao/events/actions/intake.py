@@ -21,6 +21,7 @@ from ..places import resolve_area
 from ..sla import now as sla_now
 from ._base import actor_name, centre_ids
 
+_CHANNELS, _URGENCIES, _STATES = frozenset(Channel.values), frozenset(Urgency.values), frozenset(State.values)
 #: Urgencies that notify the town's command centre at intake (the rest wait in its queue).
 URGENT_ON_INTAKE = frozenset({Urgency.URGENT, Urgency.CRITICAL})
 
@@ -112,7 +113,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     validated before anything is written, and all writes share one transaction.
     """
     channel = (channel or "").strip()
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise _bad("channel", f"未知的来源渠道: {channel}", f"unknown channel: {channel}")
     title = (title or "").strip()
     content = (content or "").strip()
@@ -124,7 +125,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
         raise _bad("title", "标题不能超过200字", "the title is longer than 200 characters")
     if not content:
         raise _bad("content", "诉求内容不能为空", "the content is required")
-    if urgency not in Urgency.values:
+    if urgency not in _URGENCIES:
         raise _bad("urgency", f"未知的紧急程度: {urgency}", f"unknown urgency: {urgency}")
     channel_ref = (channel_ref or "").strip()[:64]
     address = (address or "").strip()[:300]
@@ -152,7 +153,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     occurred_at = _datetime(occurred_at, "occurred_at")
     now = sla_now()
     received_at = _datetime(received_at, "received_at") or now
-    if state not in State.values:
+    if state not in _STATES:
         raise _bad("state", f"未知状态: {state}", f"unknown state: {state}")
     cat = category_by_code(category)
     idem = f"{by.pk}:{idempotency_key.strip()}"[:160] if idempotency_key and idempotency_key.strip() else None
