@@ -28,6 +28,7 @@ class Memo:
         self.max_entries = max_entries
         self._data: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        _all.append(self)
         for label in invalidated_by:
             _watch(label, self)
 
@@ -57,6 +58,7 @@ class Memo:
 
 
 _watchers: dict[str, list[Memo]] = {}
+_all: list[Memo] = []
 
 
 def _watch(label: str, memo: Memo) -> None:
@@ -70,9 +72,8 @@ def _changed(sender, **kwargs) -> None:
 
 def clear_all() -> None:
     """Forget every memo of this process (tests; after a bulk change outside the ORM)."""
-    for memos in _watchers.values():
-        for memo in memos:
-            memo.clear()
+    for memo in _all:
+        memo.clear()
 
 
 post_save.connect(_changed, dispatch_uid="fengqiao.core.memo.save")

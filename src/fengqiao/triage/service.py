@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
+from fengqiao.core import context
 from fengqiao.core.memo import Memo
 from fengqiao.events.choices import OPEN_STATES, State
 from fengqiao.events.models import Category, Event
@@ -63,10 +64,12 @@ def setting(name: str, default):
 
 
 def invalidate() -> None:
-    """Drop the gazetteer, keyword and routing caches of this process."""
+    """Drop the gazetteer, keyword and routing caches of this process (the routing history
+    included: it is otherwise recounted every ten minutes)."""
     with _lock:
         for key in ("gazetteer", "spatial", "keywords", "routes", "categories"):
             _cache.pop(key, None)
+    _history_counts.clear()
 
 
 def invalidate_model() -> None:
@@ -457,7 +460,19 @@ def _ancestor_at(area: Area, depth: int) -> Area | None:
     parts = area.path.strip("/").split("/")
     if len(parts) <= depth:
         return None
-    return area if area.depth == depth else Area.objects.filter(code=parts[depth]).first()
+    if area.depth == depth:
+        return area
+    return _areas.get(("code", parts[depth]), lambda: Area.objects.filter(code=parts[depth]).first())
+
+
+_departments = Memo("departments by id", 300, invalidated_by=["areas.department"])
+#: "Matters like this were handled by …" counts, per category and town: an aggregate over the
+#: town's closed matters is too dear for every intake, and it changes slowly.
+_history_counts = Memo("routing history", 600, invalidated_by=["triage.routingrule"])
+
+
+def _department(pk: int) -> Department | None:
+    return _departments.get(int(pk), lambda: Department.objects.filter(pk=pk).first())
 
 
 def route(category: Category | None, area: Area | None) -> Route:
@@ -482,8 +497,8 @@ def route(category: Category | None, area: Area | None) -> Route:
         if r.area_path is not None and (area is None or not area.path.startswith(r.area_path)):
             continue
         if r.department_id:
-            dept = Department.objects.filter(pk=r.department_id, is_active=True).first()
-            if dept is None:
+            dept = _department(r.department_id)
+            if dept is None or not dept.is_active:
                 continue
             unit_area = None
         else:
@@ -518,17 +533,20 @@ def _history(category: Category, area: Area | None) -> Route | None:
     town = _ancestor_at(area, 1)
     if town is None:
         return None
-    base = Event.objects.filter(subtree_q(town.path, "area_path"), state=State.CLOSED,
-                                category__path__startswith=category.path)
-    rows = list(base.values("handling_department_id", "handling_area_id").annotate(n=Count("id"))
-                .order_by("-n", "handling_department_id", "handling_area_id")[:5])
-    rows = [r for r in rows if r["handling_department_id"] or r["handling_area_id"]]
+    def counts():
+        base = Event.objects.filter(subtree_q(town.path, "area_path"), state=State.CLOSED,
+                                    category__path__startswith=category.path)
+        rows = list(base.values("handling_department_id", "handling_area_id").annotate(n=Count("id"))
+                    .order_by("-n", "handling_department_id", "handling_area_id")[:5])
+        return [r for r in rows if r["handling_department_id"] or r["handling_area_id"]]
+
+    rows = _history_counts.get((category.path, town.path), counts)
     if not rows:
         return None
     total = sum(r["n"] for r in rows)
     top = rows[0]
-    dept = Department.objects.filter(pk=top["handling_department_id"]).first() if top["handling_department_id"] else None
-    unit_area = Area.objects.filter(pk=top["handling_area_id"]).first() if not dept else None
+    dept = _department(top["handling_department_id"]) if top["handling_department_id"] else None
+    unit_area = area_by_pk(top["handling_area_id"]) if not dept and top["handling_area_id"] else None
     unit = dept or unit_area
     if unit is None:
         return None
@@ -748,6 +766,13 @@ def _contained():
 
 def _store(event: Event, values: dict) -> TriageResult | None:
     defaults = {**values, "created_at": timezone.now()}
+    # a machine reading, reproducible from the matter: not an audited change (what operators
+    # do with it — accept, correct, dispatch — is)
+    with context.explicit_audit():
+        return _store_result(event, defaults, values)
+
+
+def _store_result(event: Event, defaults: dict, values: dict) -> TriageResult | None:
     try:
         try:  # a new matter: one insert
             with _contained():

@@ -139,6 +139,8 @@ def test_history_fallback_then_category_department(users):
         actions.resolve_event(ev, by=zhifa, result="已处理")
         actions.verify_event(ev, by=county, feedback="satisfied")
         actions.close_event(ev, by=county)
+    assert service.route(cat, area(XINHU)).source == "category"  # history is recounted every 10 minutes
+    service.invalidate()
     r = service.route(cat, area(XINHU))
     assert r.source == "history" and r.department.code == "ZF"
     assert "2 of 2" in r.explanation and "海游街道" in r.explanation
