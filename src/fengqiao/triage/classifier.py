@@ -76,9 +76,10 @@ ALLOWED_TYPES = frozenset(
 )
 #: Only the first ``WORD_CHARS`` characters are segmented by jieba for word features (the
 #: expensive step), and character n-grams read at most ``MAX_CHARS`` characters, so a long
-#: message is classified in milliseconds. Cutting words there costs <0.5 point of CV macro-F1.
+#: message is classified in milliseconds. Cutting words there costs <0.5 point of CV macro-F1;
+#: cutting characters at 800 rather than 1,200 costs 0.001 (noise) and a third of the time.
 WORD_CHARS = 400
-MAX_CHARS = 1200
+MAX_CHARS = 800
 
 #: jieba's HMM guessing of unknown words is off for the classifier (faster, same CV figure).
 WORD_HMM = False
@@ -219,18 +220,14 @@ class CategoryModel:
             (_ngrams(words, self._wn, " "), self._wvocab, self._widf, 0),
             (_ngrams(chars, self._cn, ""), self._cvocab, self._cidf, self._offset),
         ):
-            # count the n-grams first (C-level Counter), then look each distinct one up once;
-            # -1 marks n-grams outside the vocabulary
-            counts = Counter(grams)
-            if not counts:
+            # look every n-gram up (C-level map; -1 = outside the vocabulary), then count
+            n = len(grams)
+            if not n:
                 continue
-            n = len(counts)
-            idx = np.fromiter(map(vocab.get, counts, repeat(-1, n)), dtype=np.int64, count=n)
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=n)
-            known = idx >= 0
-            if not known.any():
+            idx = np.fromiter(map(vocab.get, grams, repeat(-1, n)), dtype=np.int64, count=n)
+            idx, tf = np.unique(idx[idx >= 0], return_counts=True)
+            if not len(idx):
                 continue
-            idx, tf = idx[known], tf[known]
             val = (np.log(tf) + 1.0) * idf[idx]
             val /= np.sqrt(np.dot(val, val))
             scores += val @ self._coef_t[idx + offset]
