@@ -65,6 +65,20 @@ def main() -> None:
     base2_acc = accuracy_score(te_labels, pb2)
     print(f"baseline {base_f1:.4f} / with extra {base2_f1:.4f} ({time.perf_counter() - t0:.0f}s)")
 
+    # ablation: the same features with the LinearSVC alone (no NB-SVM, no calibration)
+    svm_only = classifier.train(
+        tr_texts,
+        tr_labels,
+        pretokenized=ex_texts,
+        pretokenized_labels=ex_labels,
+        nb_c=0,
+        calibration_folds=0,
+    )
+    ps = svm_only.predict_many(te_texts)
+    svm_f1 = f1_score(te_labels, ps, average="macro")
+    svm_acc = accuracy_score(te_labels, ps)
+    del svm_only
+
     t0 = time.perf_counter()
     model = classifier.train(
         tr_texts, tr_labels, pretokenized=ex_texts, pretokenized_labels=ex_labels
@@ -79,6 +93,14 @@ def main() -> None:
     for t in te_texts[:20]:  # warm-up
         model.predict_top(t)
     res = evaluate(model, te_texts, te_labels)
+    # the same timing repeated 5 times, keeping each message's fastest run: on this shared
+    # machine a single pass's p99 is mostly other processes' preemptions
+    best = np.full(len(te_texts), np.inf)
+    for _ in range(5):
+        for i, t in enumerate(te_texts):
+            s = time.perf_counter()
+            model.predict_top(t)
+            best[i] = min(best[i], (time.perf_counter() - s) * 1000)
     # top-3 accuracy and calibration (expected calibration error of the top label)
     probs = model.predict_proba(te_texts)
     order = np.argsort(-probs, axis=1)
@@ -120,15 +142,22 @@ copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the t
 |---|---|---|
 | baseline: jieba word TF-IDF + LinearSVC, raw rows only | {base_f1:.4f} | {base_acc:.4f} |
 | baseline + segmented extra rows | {base2_f1:.4f} | {base2_acc:.4f} |
-| **triage classifier** (word 1–2 + char 1–3 TF-IDF, LinearSVC, temperature softmax) | **{res["macro_f1"]:.4f}** | **{res["accuracy"]:.4f}** |
+| format 1 (jieba with HMM, chars 1,200, LinearSVC alone; commit 78285ff, quoted, not re-run: p50 2.8 ms, p99 7.2 ms) | 0.9150 | 0.9232 |
+| format 2 features (no HMM, chars 800), LinearSVC alone (`nb_c=0`) | {svm_f1:.4f} | {svm_acc:.4f} |
+| **triage classifier** (same features, LinearSVC + NB-SVM averaged into one linear model, temperature softmax) | **{res["macro_f1"]:.4f}** | **{res["accuracy"]:.4f}** |
 
 - Held-out messages without a near-duplicate (cosine ≤ 0.5) in the training raw texts
   ({int(novel.sum())} of {len(te)}): macro-F1 {novel_f1:.4f}.
 - Top-3 accuracy {top3:.4f}; expected calibration error of the top label {ece:.4f}
   (temperature {model.temperature:.2f}, fitted on 3-fold out-of-fold scores).
-- CV macro-F1 on the training part (out-of-fold): {model.metadata["evaluation"].get("cv_macro_f1", 0):.4f}.
+- CV macro-F1 on the training part (the model's own 3-fold out-of-fold scores over raw and
+  extra rows): {model.metadata["evaluation"].get("cv_macro_f1", 0):.4f}. 5-fold CV on the raw
+  training rows only (extra rows near a validation fold dropped), from the recipe search in
+  `docs/adr/0107-classifier-recipe.md`: 0.9181 (LinearSVC alone 0.9119).
 - Latency per single message (raw text → top-3, one at a time, one thread):
-  p50 {res["latency_ms"]["p50"]:.2f} ms, p99 {res["latency_ms"]["p99"]:.2f} ms.
+  p50 {res["latency_ms"]["p50"]:.2f} ms, p99 {res["latency_ms"]["p99"]:.2f} ms
+  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when measured); best of 5
+  passes per message: p50 {np.percentile(best, 50):.2f} ms, p99 {np.percentile(best, 99):.2f} ms.
 - Training {train_s:.0f} s; model file {size_mb:.1f} MB; load {load_s:.1f} s.
 
 | class | precision | recall | F1 | support |

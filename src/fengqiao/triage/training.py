@@ -36,13 +36,18 @@ class NotEnoughData(ValueError):
 def labelled_rows(limit: int | None = None) -> list[tuple[int, str, str, str]]:
     """``(event id, text, category code, source)`` for every labelled or closed matter."""
     labels: dict[int, str] = {}
-    for event_id, code in CategoryLabel.objects.order_by("at", "pk").values_list("event_id", "category__code"):
+    for event_id, code in CategoryLabel.objects.order_by("at", "pk").values_list(
+        "event_id", "category__code"
+    ):
         labels[event_id] = code  # the latest label wins
-    qs = Event.objects.filter(Q(pk__in=CategoryLabel.objects.values("event_id"))
-                              | Q(state=State.CLOSED, category__isnull=False))
+    qs = Event.objects.filter(
+        Q(pk__in=CategoryLabel.objects.values("event_id"))
+        | Q(state=State.CLOSED, category__isnull=False)
+    )
     rows = []
     for pk, title, content, cat_code in qs.order_by("pk").values_list(
-            "pk", "title", "content", "category__code")[:limit]:
+        "pk", "title", "content", "category__code"
+    )[:limit]:
         code = labels.get(pk) or cat_code
         if code:
             rows.append((pk, f"{title} {content}", code, "label" if pk in labels else "closed"))
@@ -76,16 +81,24 @@ class _KeywordModel:
         return self.kc.predict_top(text, k=k) or [("", 0.0)]
 
 
-def train_from_db(*, activate: bool = False, by=None, out_dir: Path | None = None, calibration_folds: int = 3) -> dict:
+def train_from_db(
+    *, activate: bool = False, by=None, out_dir: Path | None = None, calibration_folds: int = 3
+) -> dict:
     rows = labelled_rows()
     labels = Counter(r[2] for r in rows)
     if len(labels) < 2:
-        raise NotEnoughData(f"至少需要两个类别的标注数据 / need labelled matters of at least two categories "
-                            f"(found {len(rows)} rows, {len(labels)} categories)")
+        raise NotEnoughData(
+            f"至少需要两个类别的标注数据 / need labelled matters of at least two categories "
+            f"(found {len(rows)} rows, {len(labels)} categories)"
+        )
     train_rows, test_rows = split(rows)
     started = time.perf_counter()
-    model = classifier.train([r[1] for r in train_rows], [r[2] for r in train_rows],
-                             calibration_folds=calibration_folds, metadata={"source": "database"})
+    model = classifier.train(
+        [r[1] for r in train_rows],
+        [r[2] for r in train_rows],
+        calibration_folds=calibration_folds,
+        metadata={"source": "database"},
+    )
     seconds = round(time.perf_counter() - started, 1)
     evaluation: dict = {"heldout_rows": len(test_rows)}
     baseline: dict = {}
@@ -105,13 +118,24 @@ def train_from_db(*, activate: bool = False, by=None, out_dir: Path | None = Non
         rel = str(path.relative_to(Path(settings.VAR_DIR)))
     except ValueError:
         rel = str(path)
-    training = {"rows": len(rows), "train_rows": len(train_rows), "heldout_rows": len(test_rows),
-                "from_labels": sum(1 for r in rows if r[3] == "label"),
-                "from_closed": sum(1 for r in rows if r[3] == "closed"),
-                "per_label": dict(sorted(labels.items())), "seconds": seconds,
-                "cv_macro_f1": model.metadata.get("evaluation", {}).get("cv_macro_f1")}
-    mv = actions.register_version(file=rel, labels=model.labels, training=training,
-                                  evaluation={**evaluation, "baseline": baseline}, by=by, note="train --from-db")
+    training = {
+        "rows": len(rows),
+        "train_rows": len(train_rows),
+        "heldout_rows": len(test_rows),
+        "from_labels": sum(1 for r in rows if r[3] == "label"),
+        "from_closed": sum(1 for r in rows if r[3] == "closed"),
+        "per_label": dict(sorted(labels.items())),
+        "seconds": seconds,
+        "cv_macro_f1": model.metadata.get("evaluation", {}).get("cv_macro_f1"),
+    }
+    mv = actions.register_version(
+        file=rel,
+        labels=model.labels,
+        training=training,
+        evaluation={**evaluation, "baseline": baseline},
+        by=by,
+        note="train --from-db",
+    )
     new_f1 = evaluation.get("macro_f1")
     old_f1 = baseline.get("macro_f1")
     better = new_f1 is not None and (old_f1 is None or new_f1 > old_f1)
@@ -119,5 +143,12 @@ def train_from_db(*, activate: bool = False, by=None, out_dir: Path | None = Non
     if activate or better:
         actions.activate_version(mv, by=by)
         activated = True
-    return {"version": mv.version, "file": rel, "training": training, "evaluation": evaluation,
-            "baseline": baseline, "better": better, "activated": activated}
+    return {
+        "version": mv.version,
+        "file": rel,
+        "training": training,
+        "evaluation": evaluation,
+        "baseline": baseline,
+        "better": better,
+        "activated": activated,
+    }
