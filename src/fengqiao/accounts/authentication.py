@@ -19,6 +19,16 @@ _tokens = Memo("api tokens", lambda: getattr(settings, "FENGQIAO_TOKEN_CACHE_SEC
                invalidated_by=["accounts.apitoken", "accounts.user", "areas.area", "areas.department"])
 
 
+def _clone(obj):
+    """A shallow copy of a model instance with its own related-object cache (what
+    ``copy.copy`` makes through pickling, without the pickling)."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    new._state = copy.copy(obj._state)
+    new._state.fields_cache = dict(obj._state.fields_cache)
+    return new
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
 
@@ -36,8 +46,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if cached is None or not cached.user.is_active:
             raise exceptions.AuthenticationFailed()
         # each request gets its own instances: views may annotate request.user
-        token = copy.copy(cached)
-        token.user = copy.copy(cached.user)
+        token = _clone(cached)
+        token.user = _clone(cached.user)
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

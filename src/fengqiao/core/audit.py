@@ -38,8 +38,14 @@ def _default(value):
     return str(value)
 
 
+class Canonical(dict):
+    """A dict already in canonical form (what :func:`snapshot` returns): not converted again."""
+
+
 def canonical(value) -> object:
     """JSON-safe value that survives a round trip through any database's JSON column."""
+    if isinstance(value, Canonical):
+        return value
     return json.loads(json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True))
 
 
@@ -100,7 +106,7 @@ def snapshot(instance: models.Model) -> dict:
         elif isinstance(f, models.FileField):
             value = str(value) if value else ""
         data[f.name] = value
-    return canonical(data)
+    return Canonical(canonical(data))
 
 
 def record(

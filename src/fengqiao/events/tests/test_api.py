@@ -248,3 +248,19 @@ def test_intake_answers_a_receipt_and_notifies_the_centre_only_when_urgent(api, 
     urgent = county.post(URL, {**BODY, "channel_ref": "R-urgent", "urgency": "urgent"}, format="json").json()
     town_centre = Notification.objects.filter(event_id=urgent["id"], kind="event_new", user=users.town_haiyou)
     assert town_centre.count() == 1 and town_centre.get().title.startswith("紧急事件待受理")
+
+
+def test_receipt_is_what_its_declared_fields_give(users):
+    """The receipt is built directly for speed; it must equal DRF's generic rendering of the
+    fields it declares (which is what the OpenAPI schema shows)."""
+    from rest_framework import serializers
+
+    from fengqiao.events.actions import create_event
+    from fengqiao.events.api import EventReceiptSerializer
+
+    ev, _ = create_event(by=users.county_op, channel="walk_in", title="路灯不亮", content="心湖社区路灯不亮",
+                         address="海游街道心湖社区", category="noise.business")
+    ev.sign_due_at = ev.received_at  # a non-empty date-time too
+    fast = EventReceiptSerializer(ev).data
+    generic = serializers.Serializer.to_representation(EventReceiptSerializer(ev), ev)
+    assert dict(fast) == dict(generic)
