@@ -304,11 +304,18 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
             for pk, mac in rows:
                 seq += 1
                 link = compute_link(prev, seq, mac)
-                links.append((seq, prev, link, pk))
+                links.append((pk, seq, prev, link))
                 prev = link
-            cur.executemany(
-                f"UPDATE {_RECORDS} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL", links
+            # one statement for the whole batch (SQLite ≥ 3.33 and PostgreSQL both take UPDATE … FROM)
+            # (a VALUES list names its columns column1… on both)
+            cur.execute(
+                f"UPDATE {_RECORDS} SET seq = CAST(v.column2 AS BIGINT), prev_hash = v.column3, hash = v.column4 "
+                f"FROM (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(links))}) AS v "
+                f"WHERE {_RECORDS}.id = CAST(v.column1 AS BIGINT) AND {_RECORDS}.seq IS NULL",
+                [x for pk, seq_, prev_, link in links for x in (pk, seq_, prev_, link)],
             )
+            if cur.rowcount != len(links):  # only a sealer holding the head writes seq
+                raise RuntimeError(f"audit: sealed {cur.rowcount} of {len(links)} records")
             cur.execute(f"UPDATE {_HEAD} SET last_seq = %s, last_hash = %s WHERE id = 1", [seq, prev])
         total += len(rows)
         if len(rows) < batch:
