@@ -7,10 +7,27 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz(client):
+def test_healthz(client, monkeypatch):
+    from fengqiao.core import views
+
+    monkeypatch.setattr(views, "_migrated", {})
     resp = client.get("/healthz")
     assert resp.status_code == 200
     assert resp.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+    assert views._migrated == {"default": True}
+    assert client.get("/healthz").json()["checks"]["migrations"] == "ok"  # not read again
+
+
+def test_healthz_reports_pending_migrations_and_looks_again(client, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from fengqiao.core import views
+
+    monkeypatch.setattr(views, "_migrated", {})
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["one"])
+    resp = client.get("/healthz")
+    assert resp.status_code == 503 and resp.json()["checks"]["migrations"] == "1 pending"
+    assert views._migrated == {"default": False}
 
 
 def test_production_settings_refuse_to_start_without_secrets(tmp_path):
