@@ -131,7 +131,7 @@ class EventCreateSerializer(ReusedFieldsMixin, serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class EventReceiptSerializer(ReusedFieldsMixin, serializers.Serializer):
+class EventReceiptSerializer(serializers.Serializer):
     """The answer to an intake (受理回执): what a channel needs to track its matter. The full
     record is at ``url`` (``GET /api/v1/events/{id}/``); intake stays cheap for busy channels."""
 

@@ -84,12 +84,12 @@ class SuggestView(APIView):
         return Response({
             "categories": s.categories,
             "classifier": s.classification.classifier,
-            "needs_person": (not s.categories or s.classification.top < service._threshold() or place.conflict),
+            "needs_person": s.needs_person,
             "place": {"area": _area(place.area), "label": s.area_label, "evidence": place.evidence,
                       "text_area": _area(place.text_area), "coordinate_area": _area(place.coordinate_area),
                       "conflict": place.conflict},
             "route": {"unit": _unit(rte.area, rte.department), "cohandlers": rte.cohandlers,
-                      "rule": rte.rule.pk if rte.rule else None, "source": rte.source,
+                      "rule": rte.rule_id, "source": rte.source,
                       "explanation": rte.explanation},
             "duplicates": s.duplicates,
         })

@@ -78,9 +78,12 @@ def invalidate_model() -> None:
 
 
 def reset() -> None:
-    """Drop every cache, the same-matter indexes included (tests, after a bulk import)."""
+    """Drop every cache, the same-matter indexes and the per-process memos included (tests,
+    after a bulk import)."""
     with _lock:
         _cache.clear()
+    for memo in (_areas, _departments, _history_counts):
+        memo.clear()
 
 
 def _cached(key: str, build, ttl: float = CACHE_SECONDS):
@@ -417,7 +420,7 @@ class Route:
     area: Area | None = None
     department: Department | None = None
     cohandlers: list[str] = field(default_factory=list)  # department codes
-    rule: RoutingRule | None = None
+    rule_id: int | None = None  # the RoutingRule that decided, when one did
     source: str = ""  # rule / history / category / ""
     explanation: str = ""
 
@@ -509,8 +512,7 @@ def route(category: Category | None, area: Area | None) -> Route:
                 continue
             dept = None
         unit = dept or unit_area
-        rule = RoutingRule.objects.filter(pk=r.pk).first()
-        return Route(unit_area, dept, r.cohandlers, rule, "rule",
+        return Route(unit_area, dept, r.cohandlers, r.pk, "rule",
                      _("category %(category)s at %(area)s → %(unit)s by rule #%(rule)s")
                      % {"category": category.name, "area": area_name, "unit": unit.name, "rule": r.pk})
     hist = _history(category, area)
@@ -584,7 +586,8 @@ def _window_start():
 def _town_q(key: str) -> Q:
     if not key:
         return Q(area_path="")
-    path = Area.objects.filter(code=key).values_list("path", flat=True).first()
+    town = _areas.get(("code", key), lambda: Area.objects.filter(code=key).first())
+    path = town.path if town is not None else None
     return subtree_q(path, "area_path") if path else Q(pk__in=[])
 
 
@@ -709,6 +712,11 @@ def _county_of(area: Area | None) -> Area | None:
     return Area.objects.filter(code=code).first()
 
 
+def needs_person(cls, place: Place, rte: Route) -> bool:
+    """The matter waits for a person: no category or too unsure, a place conflict, nowhere to route."""
+    return not cls.categories or cls.top < _threshold() or place.conflict or rte.unit is None
+
+
 def triage_event(event: Event) -> TriageResult | None:
     """Read one new matter and store a :class:`TriageResult`. Never raises.
 
@@ -742,9 +750,9 @@ def triage_event(event: Event) -> TriageResult | None:
             top_confidence=cls.top if cls.categories else None, area=place.area, area_evidence=place.evidence,
             text_area=place.text_area, coordinate_area=place.coordinate_area, place_conflict=place.conflict,
             route_area=rte.area, route_department=rte.department, route_cohandlers=rte.cohandlers,
-            route_rule=rte.rule, route_source=rte.source, route_explanation=rte.explanation,
+            route_rule_id=rte.rule_id, route_source=rte.source, route_explanation=rte.explanation,
             duplicates=[[pk, s] for pk, s in dups],
-            needs_person=(not cls.categories or cls.top < _threshold() or place.conflict or rte.unit is None),
+            needs_person=needs_person(cls, place, rte),
         )
     except Exception as exc:  # triage must never lose a matter
         log.exception("triage failed for matter %s", event.pk)
@@ -875,6 +883,7 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
     )
     s.place = place  # the API shows the conflict flag and the coordinate area too
     s.route_detail = rte
+    s.needs_person = needs_person(cls, place, rte)
     s.classification = cls
     return s
 

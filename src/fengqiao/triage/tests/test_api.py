@@ -84,11 +84,15 @@ def test_stored_repeats_are_restricted_to_the_caller(api, users):
                   address="海游街道心湖社区")
     b = new_event(users.county_op, title="金鳌花园车库又积水", content="海游街道心湖社区金鳌花园车库积水发臭没人管",
                   address="海游街道心湖社区")
+    elsewhere = new_event(users.county_op, title="健跳镇车库积水", content="健跳镇车库长期积水", address="健跳镇")
     r = service.triage_event(b)
-    r.duplicates = [[a.pk, 0.9], [10**9, 0.8]]  # one visible repeat, one the caller cannot see
+    r.duplicates = [[a.pk, 0.9], [elsewhere.pk, 0.8]]  # one visible repeat, one in another town
     r.save()
-    data = api(users.county_op).get(f"/api/v1/triage/events/{b.pk}/").json()
+    assert not elsewhere.area_path.startswith(users.town_haiyou.area.path)
+    data = api(users.town_haiyou).get(f"/api/v1/triage/events/{b.pk}/").json()
     assert [d["id"] for d in data["duplicates"]] == [a.pk]
+    everything = api(users.county_op).get(f"/api/v1/triage/events/{b.pk}/").json()
+    assert [d["id"] for d in everything["duplicates"]] == [a.pk, elsewhere.pk]
 
 
 def test_nested_place_names_keep_only_the_longest_span():

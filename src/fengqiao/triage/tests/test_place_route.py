@@ -94,7 +94,7 @@ def test_rule_routes_to_department_with_explanation():
     cat = Category.objects.get(code="street_vending.stall")
     r = service.route(cat, area(HAIYOU))
     rule = RoutingRule.objects.get(name="占道经营 → 综合行政执法局")
-    assert r.department.code == "ZF" and r.source == "rule" and r.rule == rule
+    assert r.department.code == "ZF" and r.source == "rule" and r.rule_id == rule.pk
     assert r.explanation == f"category 流动摊贩 at 海游街道 → 三门县综合行政执法局 by rule #{rule.pk}"
 
 
@@ -106,7 +106,7 @@ def test_rule_routes_to_the_village_when_placed_precisely():
     # placed only to the town: the village rule does not apply, the town-level dispute rule does
     r = service.route(cat, area(HAIYOU))
     assert r.area.code == HAIYOU
-    assert "矛盾纠纷 → 所在乡镇" not in r.explanation and f"#{r.rule.pk}" in r.explanation
+    assert "矛盾纠纷 → 所在乡镇" not in r.explanation and f"#{r.rule_id}" in r.explanation
 
 
 def test_cohandlers_and_priority():
@@ -116,7 +116,7 @@ def test_cohandlers_and_priority():
     special = RoutingRule.objects.create(name="心湖社区消防 → 社区", category=Category.objects.get(code="hazard.fire"),
                                          area=area(XINHU), target_level="village", priority=50)
     r = service.route(cat, area(XINHU))
-    assert r.rule == special and r.area.code == XINHU
+    assert r.rule_id == special.pk and r.area.code == XINHU
     r = service.route(cat, area(JIANTIAO))  # outside the rule's area subtree
     assert r.department.code == "XFJY"
 
