@@ -71,3 +71,13 @@ def exception_handler(exc, context):
         body["detail"] = str(getattr(exc, "detail", exc))
     response.data = body
     return response
+
+
+def small_id(value) -> bool:
+    """A record id as a client may send it: an int or ASCII digits, within a 64-bit column
+    ("²".isdigit() is true and 30 digits overflow the column: both would be a 500)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 < value < 2**63
+    return isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 18

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import audit, roles
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
@@ -303,15 +304,6 @@ def resolve_unit(value, user):
     raise UserError("unknown_unit", f"找不到承办单位: {value}", f"no such unit: {value}", field="to_unit")
 
 
-def _small_id(value) -> bool:
-    """A record id as a client may send it: an int or ASCII digits, within a 64-bit column."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return 0 < value < 2**63
-    return isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 18
-
-
 def action_parameters(name: str) -> list[inspect.Parameter]:
     """The inputs of the action called ``name`` (its keyword-only parameters but ``by``); the API
     and the console's action forms both read them from the action function itself."""
@@ -336,7 +328,7 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
             value = resolve_unit(value, request.user)
         elif p.name == "into":
             target = None
-            if _small_id(value):
+            if small_id(value):
                 target = Event.objects.restrict(request.user, "view").filter(pk=int(value)).first()
             if target is None and isinstance(value, str):
                 target = Event.objects.restrict(request.user, "view").filter(number=value).first()
@@ -344,7 +336,7 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
                 raise UserError("unknown_target", f"找不到目标事件: {value}", f"no such matter: {value}", field="into")
             value = target
         elif p.name in ("evidence", "attachments"):
-            if not isinstance(value, list) or not all(_small_id(i) for i in value):
+            if not isinstance(value, list) or not all(small_id(i) for i in value):
                 raise UserError("invalid", f"{p.name} 应为附件编号列表", f"{p.name} must be a list of attachment ids",
                                 field=p.name)
         elif p.name == "approve":

@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from fengqiao.core.sheets import safe_cell
+
 from .choices import Source, State
 
 REGISTER_COLUMNS = [
@@ -26,13 +28,6 @@ def _sheet_header(ws, columns):
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-
-
-def _safe(value):
-    """Cells never start with a formula character (CSV/Excel injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def register_workbook(qs, *, unmask: bool = False) -> bytes:
@@ -64,7 +59,7 @@ def register_workbook(qs, *, unmask: bool = False) -> bytes:
             colors.get(d.sla_color, ""),
         ]
         for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=_safe(value))
+            ws.cell(row=row, column=col, value=safe_cell(value))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -93,7 +88,7 @@ def stats_workbook(result: dict) -> bytes:
         sheet = wb.create_sheet(title)
         _sheet_header(sheet, [("分组", 22)] + [(t, 12) for _k, t in STAT_COLUMNS])
         for item in result["breakdowns"].get(key, []):
-            sheet.append([_safe(str(item["label"]) or "—")] + [item.get(k) for k, _t in STAT_COLUMNS])
+            sheet.append([safe_cell(str(item["label"]) or "—")] + [item.get(k) for k, _t in STAT_COLUMNS])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.areas.models import Area
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 
@@ -30,7 +31,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import match, record_unmask
+from .services import match, record_unmask, wants_unmask
 
 # How the console asks for each parameter an action requires (see transitions.TABLE).
 FIELD_WIDGETS = {
@@ -162,7 +163,7 @@ def dispute_detail(request, pk: int):
     d = Dispute.objects.restrict(request.user, "view").select_related("type", "area", "organisation").filter(pk=pk).first()
     if d is None:
         raise Http404
-    unmask = request.GET.get("unmask") == "1" and request.user.can_unmask
+    unmask = wants_unmask(request)
     if unmask:
         record_unmask(request.user, d, "parties")
     allowed = transitions.allowed_actions(d, request.user)
@@ -261,4 +262,4 @@ def backlog_list(request):
 def _id(value) -> int:
     """A record id from a form field; anything else matches nothing (0), never a 500."""
     value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdecimal() and len(value) < 18 else 0
+    return int(value) if small_id(value) else 0

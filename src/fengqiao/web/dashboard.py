@@ -34,6 +34,8 @@ def _period(request) -> tuple[dt.date, dt.date]:
         end = dt.date.fromisoformat(request.GET.get("to", ""))
     except ValueError:
         end = today
+    last = dt.date.max - dt.timedelta(days=1)  # the day after the period must exist
+    start, end = min(start, last), min(end, last)
     if start > end:
         start, end = end, start
     if (end - start).days > 366:

@@ -25,8 +25,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core import audit, roles
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.personal import PersonalDataError
+from fengqiao.core.sheets import safe_row
 from fengqiao.events import actions, transitions
 from fengqiao.events.actions.attachments import add_attachment
 from fengqiao.events.api import EventFilter, action_kwargs, action_parameters
@@ -152,7 +154,7 @@ def bulk_action(request):
     if name not in _bulk_actions(request.user):
         messages.error(request, _("This bulk action is not available to you."))
         return HttpResponseRedirect(reverse("web:matters"))
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("ids") if small_id(i)]
     done, failed = 0, []
     for event in visible_events(request.user).filter(pk__in=ids):
         try:
@@ -208,12 +210,12 @@ def export_xlsx(request):
                _("Reporter phone")])
     n = 0
     for e in qs.iterator(chunk_size=2000):
-        ws.append([e.number or e.pk, e.get_channel_display(), e.title, e.category.name if e.category else "",
+        ws.append(safe_row([e.number or e.pk, e.get_channel_display(), e.title, e.category.name if e.category else "",
                    e.area.name if e.area else "", e.address, e.get_state_display(), e.get_sla_color_display(),
                    e.handling_unit_label(), timezone.localtime(e.received_at).replace(tzinfo=None),
                    timezone.localtime(e.handle_due_at).replace(tzinfo=None) if e.handle_due_at else None,
                    Event._meta.get_field("reporter_name").mask(e.reporter_name),
-                   Event._meta.get_field("reporter_phone").mask(e.reporter_phone)])
+                   Event._meta.get_field("reporter_phone").mask(e.reporter_phone)]))
         n += 1
         if n >= EXPORT_LIMIT:
             break

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from fengqiao.accounts.models import ApiToken
 from fengqiao.core import context
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 
@@ -141,13 +142,15 @@ def requests(request, fmt="json"):
     p = request.GET
     if p.get("service_request_id"):
         ids = [i.strip() for i in p["service_request_id"].split(",") if i.strip()]
-        if not all(i.isascii() and i.isdecimal() and len(i) <= 18 for i in ids):
+        if not all(small_id(i) for i in ids):
             return error(400, "service_request_id must be numbers")
         qs = qs.filter(pk__in=[int(i) for i in ids])
     else:
         try:
             end = parse_datetime(p["end_date"]) if p.get("end_date") else sla_now()
-            start = parse_datetime(p["start_date"]) if p.get("start_date") else end - dt.timedelta(days=90)
+            # parse_datetime answers None for text that is not a date-time
+            start = parse_datetime(p["start_date"]) if p.get("start_date") else (
+                end - dt.timedelta(days=90) if end is not None else None)
         except (ValueError, OverflowError):
             start = end = None
         if start is None or end is None:

@@ -29,11 +29,12 @@ def test_crossed_merges_cannot_both_win(users):
 
     a = _accepted(users.county_op, "路灯不亮A")
     b = _accepted(users.county_op, "路灯不亮B")
+    stale_a = type(a).objects.get(pk=a.pk)  # the second operator opened both before the first merge
     stale_b = type(b).objects.get(pk=b.pk)
     perform(a, "merge", by=users.county_op, into=b)
     a.refresh_from_db()
-    with pytest.raises(Conflict):
-        perform(stale_b, "merge", by=users.county_op2, into=a)  # a is merged (closed) now
+    with pytest.raises(Conflict):  # the target claim refuses it, not the early state check
+        perform(stale_b, "merge", by=users.county_op2, into=stale_a)
     b.refresh_from_db()
     assert a.state == "merged" and b.state != "merged"
 
@@ -44,7 +45,7 @@ def test_open311_odd_ids_and_dates_are_400(api, users):
     key = token_for(users.county_op)
     client = api()
     for params in ({"service_request_id": "²"}, {"service_request_id": "9" * 30},
-                   {"end_date": "0001-01-05T00:00:00+00:00"}):
+                   {"end_date": "0001-01-05T00:00:00+00:00"}, {"end_date": "garbage"}):
         resp = client.get("/open311/v2/requests.json", {"api_key": key, **params})
         assert resp.status_code == 400, (params, resp.status_code)
 
@@ -74,3 +75,16 @@ def test_unmasked_list_page_writes_one_audit_record(api, users):
     records = AuditRecord.objects.filter(action="view_personal").order_by("-id")
     assert records.count() == before + 1
     assert len(records.first().after["ids"]) == 3
+
+
+def test_extension_days_that_are_not_whole_numbers_are_400(api, users):
+    e = _accepted(users.county_op, "路面塌陷")
+    client = api(users.county_op)
+    perform(e, "dispatch", by=users.county_op, to_unit=Area.objects.get(code="331022001"))
+    town = api(users.town_haiyou)
+    town.post(f"/api/v1/events/{e.pk}/actions/", {"action": "sign"}, format="json")
+    for days in ("1e400", "true", "1.5"):
+        resp = town.post(f"/api/v1/events/{e.pk}/actions/", data='{"action": "request_extension", "reason": "x", '
+                         f'"days": {days}}}', content_type="application/json")
+        assert resp.status_code == 400, (days, resp.status_code, resp.content)
+    assert client.get(f"/api/v1/events/{e.pk}/").status_code == 200

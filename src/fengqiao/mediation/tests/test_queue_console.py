@@ -61,7 +61,7 @@ def test_console_pages(client, users, med, new_dispute):
     d.refresh_from_db()
     assert d.state == "accepted"
     r = client.post(f"/mediation/disputes/{d.pk}/act/", {"action": "accept"}, follow=True)
-    assert r.status_code == 200 and "不能受理".encode() in r.content or b"not allowed" in r.content
+    assert r.status_code == 200 and ("不能受理".encode() in r.content or b"not allowed" in r.content)
     r = client.post(f"/mediation/disputes/{d.pk}/act/", {"action": "assign", "mediators": ["abc"]}, follow=True)
     assert r.status_code == 200
     # Outside the jurisdiction: 404; wrong role: 403.

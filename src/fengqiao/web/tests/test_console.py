@@ -219,3 +219,17 @@ def test_triage_suggestions_accept_and_dispatch_in_one_click(client, users):
     assert CategoryLabel.objects.filter(event=e, source="operator_accept").exists()
     client.force_login(users.grid_xinhu1)
     assert client.post(f"/matters/{e.pk}/category/", {"category": top}).status_code == 404
+
+
+def test_odd_input_is_never_a_500_and_exports_hold_no_formulas(client, users):
+    from fengqiao.events.actions import create_event
+
+    client.force_login(users.county_op)
+    resp = client.post("/matters/bulk/", {"action": "supervise", "ids": ["²", "9" * 30], "reason": "督办"})
+    assert resp.status_code == 302
+    assert client.get("/dashboard/", {"from": "9999-12-30", "to": "9999-12-31"}).status_code == 200
+    create_event(by=users.county_op, channel="walk_in", title="=HYPERLINK(\"http://evil\")", content="心湖社区",
+                 address="海游街道心湖社区")
+    rows = list(load_workbook(io.BytesIO(client.get("/matters/export.xlsx").content)).active.iter_rows(values_only=True))
+    titles = [r[2] for r in rows[1:]]
+    assert "'=HYPERLINK(\"http://evil\")" in titles and not any(str(t).startswith("=") for t in titles)
