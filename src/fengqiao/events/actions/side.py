@@ -149,6 +149,15 @@ def delist_event(event: Event, *, by, evidence, reason: str = "") -> Event:
                  data={"evidence": ids})
 
 
+def _county_code(user) -> str | None:
+    """The county a user works in: from its home area, else from its department."""
+    if user.area_id:
+        return user.area.path.strip("/").split("/")[0]
+    if user.department_id:
+        return user.department.county.code
+    return None
+
+
 def add_cohandler(event: Event, *, by, unit, note: str = "") -> Event:
     """协办: another area node or department helps (and can see the matter)."""
     transitions.check(event, "add_cohandler", by)
@@ -159,6 +168,12 @@ def add_cohandler(event: Event, *, by, unit, note: str = "") -> Event:
         fields = {"department": unit}
     else:
         raise UserError("bad_unit", "协办单位应为区域或部门", "a co-handler is an area node or a department", field="unit")
+    # a co-handler sees the matter (reporter included): only units of the caller's own county
+    county = _county_code(by)
+    inside = (unit.path.startswith(f"/{county}/") if isinstance(unit, Area)
+              else unit.is_active and unit.county.code == county) if county else False
+    if not inside:
+        raise UserError("unit_outside", "协办单位不在本县", "the co-handling unit is not one of this county", field="unit")
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -88,3 +88,21 @@ def test_extension_days_that_are_not_whole_numbers_are_400(api, users):
                          f'"days": {days}}}', content_type="application/json")
         assert resp.status_code == 400, (days, resp.status_code, resp.content)
     assert client.get(f"/api/v1/events/{e.pk}/").status_code == 200
+
+
+def test_a_cohandler_must_be_a_unit_of_the_callers_county(users):
+    """A co-handler sees the matter and its reporter: a unit of another county is refused."""
+    from fengqiao.areas.models import Department
+    from fengqiao.core.errors import UserError
+
+    e = _accepted(users.county_op, "河道垃圾")
+    other = Area.objects.create(code="330000999", name="外县", level="county", path="/330000999/", depth=0)
+    other_town = Area.objects.create(code="330000999001", name="外县某镇", level="town", parent=other,
+                                     path="/330000999/330000999001/", depth=1)
+    other_dept = Department.objects.create(code="X-ZF", name="外县执法局", county=other)
+    for unit in (other_town, other_dept):
+        with pytest.raises(UserError) as exc:
+            perform(e, "add_cohandler", by=users.county_op, unit=unit)
+        assert exc.value.code == "unit_outside"
+    e.refresh_from_db()
+    perform(e, "add_cohandler", by=users.county_op, unit=Department.objects.filter(county__code="331022").first())
