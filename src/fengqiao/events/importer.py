@@ -184,8 +184,6 @@ def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -
                     with transaction.atomic():
                         ev, created = create_event(by=by, notify_centre=False,
                                                    note="批量导入 (bulk import)", **data)
-                        if created and data.get("state") in {State.CLOSED, State.REJECTED, State.CANCELLED}:
-                            Event.objects.filter(pk=ev.pk).update(closed_at=ev.received_at)
                 except UserError as exc:
                     report.errors.append(RowError(n, header_of.get(exc.field or "", exc.field or ""), exc.zh, exc.en))
                     continue

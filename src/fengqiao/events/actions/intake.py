@@ -22,6 +22,7 @@ from ..sla import now as sla_now
 from ._base import actor_name, centre_ids
 
 _CHANNELS, _URGENCIES, _STATES = frozenset(Channel.values), frozenset(Urgency.values), frozenset(State.values)
+_ENDED = frozenset({State.CLOSED, State.REJECTED, State.CANCELLED})
 #: Urgencies that notify the town's command centre at intake (the rest wait in its queue).
 URGENT_ON_INTAKE = frozenset({Urgency.URGENT, Urgency.CRITICAL})
 
@@ -183,6 +184,8 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
             )
             if state == State.ACCEPTED:
                 event.accepted_at = received_at
+            elif state in _ENDED:  # imported already finished
+                event.closed_at = received_at
             event.pk = Event.objects.allocate_id()
             if event.pk is not None:
                 event.number = event_number(received_at, event.pk)

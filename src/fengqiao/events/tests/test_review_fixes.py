@@ -106,3 +106,11 @@ def test_a_cohandler_must_be_a_unit_of_the_callers_county(users):
         assert exc.value.code == "unit_outside"
     e.refresh_from_db()
     perform(e, "add_cohandler", by=users.county_op, unit=Department.objects.filter(county__code="331022").first())
+
+
+def test_a_matter_taken_in_as_finished_has_its_closing_time(users):
+    """Imported work orders that were already closed keep received = closed (set by the action)."""
+    e, _ = create_event(by=users.county_op, channel="hotline_12345", title="旧工单", content="已办结的旧工单",
+                        state="closed", channel_ref="OLD-1")
+    e.refresh_from_db()
+    assert e.closed_at == e.received_at
