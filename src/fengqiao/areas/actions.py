@@ -12,7 +12,7 @@ from fengqiao.core import audit, context
 from fengqiao.core.errors import UserError
 
 from . import layout
-from .models import Area, Department, Level
+from .models import Area, Department, Level, subtree_q
 
 # Known centres for counties we ship data for; others take --center or a neutral default.
 COUNTY_CENTRES = {"331022": (121.395, 29.105), "331081": (121.42, 28.66), "411200": (111.2, 34.77)}
@@ -27,12 +27,16 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=lambda: {"county": 0, "town": 0, "village": 0})
     updated: int = 0
     unchanged: int = 0
+    #: codes whose parent differs in the file: not moved (the paths of the node, its grids and
+    #: its matters would all change); reported for an administrator to handle
+    not_moved: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         c = self.created
         return (
             f"{self.county}: created {c['county']} county, {c['town']} towns, {c['village']} villages; "
             f"updated {self.updated}, unchanged {self.unchanged}"
+            + (f"; not moved to a new parent (移动上级未执行): {', '.join(self.not_moved)}" if self.not_moved else "")
         )
 
 
@@ -81,7 +85,7 @@ def import_divisions(path: Path, county_code: str, *, center: tuple[float, float
     """Create or update the county, town and village levels of one county. Idempotent."""
     rows = read_division_rows(Path(path), county_code)
     report = ImportReport(county=county_code)
-    existing = {a.code: a for a in Area.objects.filter(path__startswith=f"/{county_code}/")}
+    existing = {a.code: a for a in Area.objects.filter(subtree_q(f"/{county_code}/"))}
     by_code: dict[str, Area] = dict(existing)
     lng, lat = center or COUNTY_CENTRES.get(county_code, (120.0, 30.0))
     county_rect = layout.rect_around(lng, lat, *COUNTY_HALF_SIZE)
@@ -110,13 +114,15 @@ def import_divisions(path: Path, county_code: str, *, center: tuple[float, float
                 )
                 by_code[area.code] = area
                 report.created[str(r["level"])] += 1
-            elif area.name != r["name"] or area.parent_id != (parent.pk if parent else None):
-                area.name = r["name"]
-                area.parent = parent
-                area.save(update_fields=["name", "parent"])
-                report.updated += 1
             else:
-                report.unchanged += 1
+                if area.path != path_:
+                    report.not_moved.append(area.code)
+                if area.name != r["name"]:
+                    area.name = r["name"]
+                    area.save(update_fields=["name"])
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
         audit.record(
             "import_areas", object_type="areas.area", object_id=county_code,
             object_repr=f"division import {Path(path).name}", after={"summary": report.summary()}, actor=by,

@@ -104,6 +104,6 @@ class PersonalDigestField(models.CharField):
         source_field = model_instance._meta.get_field(self.source)
         kind = self.kind or source_field.kind
         value = getattr(model_instance, self.source) or ""
-        digest = crypto.keyed_digest(kind, NORMALIZERS[kind](value)) if value else ""
+        digest = digest_for(kind, value)
         setattr(model_instance, self.attname, digest)
         return digest

@@ -89,3 +89,20 @@ def test_grid_polygons_tessellate_their_village():
 def test_aliases_for_everyday_names():
     assert "城西村" in Area.objects.get(code="331022001206").aliases
     assert "海游镇" in Area.objects.get(code="331022001").aliases
+
+
+def test_a_village_under_a_new_parent_is_reported_not_moved(tmp_path):
+    """Moving a node would change the paths of its grids and matters: the import reports it."""
+    from pathlib import Path
+
+    src = Path(actions.__file__).resolve().parent.parent / "demo" / "data" / "sanmen_331022.csv"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    village = next(line for line in lines if line.startswith("village,331022001"))
+    code = village.split(",")[1]
+    moved = [line.rsplit(",", 1)[0] + ",331022002" if line == village else line for line in lines]
+    f = tmp_path / "moved.csv"
+    f.write_text("\n".join(moved) + "\n", encoding="utf-8")
+    before = Area.objects.get(code=code).path
+    report = actions.import_divisions(f, "331022")
+    assert report.not_moved == [code] and code in report.summary()
+    assert Area.objects.get(code=code).path == before
