@@ -42,7 +42,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed() from exc
-        cached = _tokens.get(digest_key(key), lambda: ApiToken.lookup(key))
+        cached = _tokens.get(digest_key(key), lambda: ApiToken.lookup(key), keep_none=False)
         if cached is None or not cached.user.is_active:
             raise exceptions.AuthenticationFailed()
         # each request gets its own instances: views may annotate request.user

@@ -36,8 +36,10 @@ class Memo:
     def seconds(self) -> float:
         return float(self._seconds() if callable(self._seconds) else self._seconds)
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The value for ``key``, computed (and kept) when missing or expired."""
+    def get(self, key: Hashable, compute: Callable[[], Any], *, keep_none: bool = True) -> Any:
+        """The value for ``key``, computed (and kept) when missing or expired. With
+        ``keep_none=False`` a ``None`` answer is not kept (a miss stays a miss: unknown keys
+        sent by anyone must not fill the memo and push out the known ones)."""
         ttl = self.seconds
         if ttl <= 0:
             return compute()
@@ -46,6 +48,8 @@ class Memo:
         if hit is not _MISSING and hit[0] > now:
             return hit[1]
         value = compute()
+        if value is None and not keep_none:
+            return None
         with self._lock:
             if len(self._data) >= self.max_entries:
                 self._data.clear()

@@ -161,6 +161,7 @@ def _ensure_seeded(by) -> None:
 
 
 def _changed() -> None:
+    """After bulk writes (no model signals); single saves and deletes are covered by signals.py."""
     from .services import clear_calendar_cache
 
     clear_calendar_cache()
@@ -200,7 +201,6 @@ def set_day(
         obj.updated_by = _username(by)
         obj.save()
     audit.record("workcal.set_day", obj, before=before, after=audit.snapshot(obj), actor=by)
-    _changed()
     return obj
 
 
@@ -229,7 +229,6 @@ def remove_day(date: dt.date | str, *, by=None) -> None:
         object_repr=day.isoformat(),
         before=before,
     )
-    _changed()
 
 
 @transaction.atomic
@@ -254,7 +253,6 @@ def mark_year_complete(
             obj.note = note
         obj.save()
     audit.record("workcal.mark_year", obj, before=before, after=audit.snapshot(obj), actor=by)
-    _changed()
     return obj
 
 

@@ -43,3 +43,10 @@ def test_size_is_bounded():
     for i in range(10):
         m.get(i, lambda i=i: i)
     assert len(m._data) <= 3
+
+
+def test_misses_can_be_left_out():
+    m = Memo("test", 300)
+    assert m.get("unknown", lambda: None, keep_none=False) is None
+    assert "unknown" not in m._data
+    assert m.get("unknown", lambda: "now known", keep_none=False) == "now known"
