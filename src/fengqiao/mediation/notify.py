@@ -1,31 +1,17 @@
-"""Notifications after commit, through the matters app's channel adapters when present."""
+"""Mediation notices go through the matters app's notification adapters (``events.notify``)."""
 
 from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
 log = logging.getLogger(__name__)
 
 
-def _send(user_ids: list[int], kind: str, title: str, body: str) -> None:
-    try:
-        from fengqiao.events import notify as events_notify
-    except ImportError:  # pragma: no cover - the matters app is part of every deployment
-        log.info("mediation notification %s to %s: %s", kind, user_ids, title)
-        return
-    try:
-        events_notify.send(events_notify.Message(kind=kind, title=title, body=body, user_ids=user_ids))
-    except Exception:  # a broken channel must never undo the change that was committed
-        log.exception("mediation notification %s failed", kind)
-
-
 def notify_on_commit(user_ids, kind: str, title: str, body: str = "") -> None:
-    ids = sorted({int(u) for u in user_ids if u})
-    if not ids:
-        return
-    transaction.on_commit(lambda: _send(ids, kind, str(title), str(body)))
+    """The matters app's notifications (inbox rows with the change, other channels after commit)."""
+    from fengqiao.events.notify import notify_on_commit as send
+
+    send(sorted({int(u) for u in user_ids if u}), kind, str(title), str(body))
 
 
 def staff_ids(area_path: str) -> list[int]:
