@@ -433,7 +433,8 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         event = self.get_object()
-        entries = TimelineEntry.objects.filter(event=event).select_related("actor").prefetch_related("attachments")
+        entries = (TimelineEntry.objects.restrict(request.user, "view").filter(event=event)
+                   .select_related("actor").prefetch_related("attachments"))
         return Response(TimelineEntrySerializer(entries, many=True, context={"request": request}).data)
 
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
@@ -443,7 +444,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             att = add_attachment(event, by=request.user, upload=request.FILES.get("file"))
             return Response(AttachmentSerializer(att, context={"request": request}).data,
                             status=status.HTTP_201_CREATED)
-        items = Attachment.objects.filter(event=event)
+        items = Attachment.objects.restrict(request.user, "view").filter(event=event)
         return Response(AttachmentSerializer(items, many=True, context={"request": request}).data)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -12,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from fengqiao.areas.models import Area, Department
 from fengqiao.core import audit, context, roles, rows
 from fengqiao.core.errors import UserError
+from fengqiao.core.memo import Memo
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 
 from .. import notify
@@ -61,20 +61,20 @@ def home_root(user) -> Area | None:
     return Area.objects.filter(parent__isnull=True).order_by("path").first()
 
 
-_categories: dict = {"at": 0.0, "by_code": {}, "by_name": {}}
-CATEGORY_CACHE_SECONDS = 30
+_categories = Memo("categories by code and name", 30, invalidated_by=["events.category"])
 
 
 def _category_maps() -> tuple[dict, dict]:
-    now = time.monotonic()
-    if now - _categories["at"] > CATEGORY_CACHE_SECONDS:
+    def build():
         cats = list(Category.objects.filter(is_active=True).order_by("-depth"))
-        _categories.update(at=now, by_code={c.code: c for c in cats}, by_name={c.name: c for c in cats})
-    return _categories["by_code"], _categories["by_name"]
+        return {c.code: c for c in cats}, {c.name: c for c in cats}
+
+    return _categories.get("maps", build)
 
 
 def category_by_code(code) -> Category | None:
-    """A category by code (or, failing that, by name); cached for a few seconds per process."""
+    """A category by code (or, failing that, by name); kept for 30 s per process (a change in
+    this process is seen at once)."""
     if code in (None, ""):
         return None
     if isinstance(code, Category):
@@ -97,8 +97,7 @@ def _existing(idem: str | None, channel: str, channel_ref: str) -> Event | None:
         q |= Q(channel=channel, channel_ref=channel_ref)
     if not (idem or channel_ref):
         return None
-    pks = list(Event.objects.filter(q).values_list("pk", flat=True)[:1])
-    return Event.objects.get(pk=pks[0]) if pks else None
+    return Event.objects.filter(q).first()
 
 
 def create_event(*, by, channel: str, title: str, content: str, address: str = "", category=None,
