@@ -142,7 +142,6 @@ copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the t
 |---|---|---|
 | baseline: jieba word TF-IDF + LinearSVC, raw rows only | {base_f1:.4f} | {base_acc:.4f} |
 | baseline + segmented extra rows | {base2_f1:.4f} | {base2_acc:.4f} |
-| format 1 (jieba with HMM, chars 1,200, LinearSVC alone; commit 78285ff, quoted, not re-run: p50 2.8 ms, p99 7.2 ms) | 0.9150 | 0.9232 |
 | format 2 features (no HMM, chars 800), LinearSVC alone (`nb_c=0`) | {svm_f1:.4f} | {svm_acc:.4f} |
 | **triage classifier** (same features, LinearSVC + NB-SVM averaged into one linear model, temperature softmax) | **{res["macro_f1"]:.4f}** | **{res["accuracy"]:.4f}** |
 
@@ -151,9 +150,9 @@ copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the t
 - Top-3 accuracy {top3:.4f}; expected calibration error of the top label {ece:.4f}
   (temperature {model.temperature:.2f}, fitted on 3-fold out-of-fold scores).
 - CV macro-F1 on the training part (the model's own 3-fold out-of-fold scores over raw and
-  extra rows): {model.metadata["evaluation"].get("cv_macro_f1", 0):.4f}. 5-fold CV on the raw
-  training rows only (extra rows near a validation fold dropped), from the recipe search in
-  `docs/adr/0107-classifier-recipe.md`: 0.9181 (LinearSVC alone 0.9119).
+  extra rows): {model.metadata["evaluation"].get("cv_macro_f1", 0):.4f}. The recipe search
+  (5-fold CV, and the format-1 model this replaced) is in `docs/adr/0107-classifier-recipe.md`;
+  its figures are not re-run here.
 - Latency per single message (raw text → top-3, one at a time, one thread):
   p50 {res["latency_ms"]["p50"]:.2f} ms, p99 {res["latency_ms"]["p99"]:.2f} ms
   (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when measured); best of 5
