@@ -21,9 +21,15 @@ def _audited(sender) -> bool:
     return meta.app_label in AUDITED_APPS and meta.label_lower not in SKIP_MODELS and context.auto_audit_enabled()
 
 
+def _login_stamp(kwargs) -> bool:
+    """Django's own ``last_login`` save at sign-in: the ``login`` record below covers it."""
+    fields = kwargs.get("update_fields")
+    return bool(fields) and set(fields) <= {"last_login"}
+
+
 @receiver(pre_save)
 def _remember_before(sender, instance, raw=False, **kwargs):
-    if raw or not _audited(sender) or instance._state.adding or instance.pk is None:
+    if raw or not _audited(sender) or instance._state.adding or instance.pk is None or _login_stamp(kwargs):
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     instance._audit_before = audit.snapshot(old) if old is not None else None
@@ -31,7 +37,7 @@ def _remember_before(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save)
 def _record_save(sender, instance, created, raw=False, **kwargs):
-    if raw or not _audited(sender):
+    if raw or not _audited(sender) or _login_stamp(kwargs):
         return
     after = audit.snapshot(instance)
     before = getattr(instance, "_audit_before", None)

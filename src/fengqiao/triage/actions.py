@@ -41,20 +41,9 @@ def label_event(event: Event, category: Category, *, by) -> tuple[Event, Categor
     result = TriageResult.objects.filter(event=event).only("categories").first()
     suggested = result.categories[0]["code"] if result is not None and result.categories else ""
     source = LabelSource.OPERATOR_ACCEPT if suggested == category.code else LabelSource.OPERATOR_CORRECT
-    before = event.category.code if event.category_id else ""
     now = timezone.now()
     with transaction.atomic(), context.explicit_audit():
-        n = Event.objects.filter(pk=event.pk, version=event.version).update(
-            category=category, version=F("version") + 1, updated_at=now)
-        if n != 1:
-            raise Conflict("stale", "事件已被他人处理,请刷新后重试", "someone else acted on this matter first; reload and try again")
-        event.category = category
-        event.version += 1
-        event.updated_at = now
-        TimelineEntry.objects.create(event=event, at=now, actor=by, actor_name=actor_name(by), action="categorize",
-                                     from_state=event.state, to_state=event.state,
-                                     data={"from": before, "to": category.code, "source": source,
-                                           "suggested": suggested})
+        before = _categorize(event, category, by=by, now=now, data={"source": source, "suggested": suggested})
         label = CategoryLabel.objects.create(event=event, category=category, source=source, by=by,
                                              suggested=suggested, at=now)
         audit.record("triage_label", event, actor=by, before={"category": before},
@@ -62,20 +51,28 @@ def label_event(event: Event, category: Category, *, by) -> tuple[Event, Categor
     return event, label
 
 
+def _categorize(event: Event, category: Category, *, by, now, data: dict, reason: str = "") -> str:
+    """Set the category (version-checked), write the ``categorize`` timeline entry; return the
+    category code it had before. Runs inside the caller's transaction."""
+    before = event.category.code if event.category_id else ""
+    n = Event.objects.filter(pk=event.pk, version=event.version).update(
+        category=category, version=F("version") + 1, updated_at=now)
+    if n != 1:
+        raise Conflict("stale", "事件已被他人处理,请刷新后重试", "someone else acted on this matter first; reload and try again")
+    event.category = category
+    event.version += 1
+    event.updated_at = now
+    TimelineEntry.objects.create(event=event, at=now, actor=by, actor_name=actor_name(by), action="categorize",
+                                 from_state=event.state, to_state=event.state, reason=reason,
+                                 data={"from": before, "to": category.code, **data})
+    return before
+
+
 def set_category(event: Event, category: Category, *, by, reason: str) -> Event:
     """Triage sets the category of a matter it dispatches automatically (not a label)."""
     now = timezone.now()
     with transaction.atomic(), context.explicit_audit():
-        n = Event.objects.filter(pk=event.pk, version=event.version).update(
-            category=category, version=F("version") + 1, updated_at=now)
-        if n != 1:
-            raise Conflict("stale", "事件已被他人处理,请刷新后重试", "someone else acted on this matter first; reload and try again")
-        before = event.category.code if event.category_id else ""
-        event.category = category
-        event.version += 1
-        TimelineEntry.objects.create(event=event, at=now, actor=by, actor_name=actor_name(by), action="categorize",
-                                     from_state=event.state, to_state=event.state, reason=reason,
-                                     data={"from": before, "to": category.code, "source": "triage"})
+        before = _categorize(event, category, by=by, now=now, data={"source": "triage"}, reason=reason)
         audit.record("triage_set_category", event, actor=by, before={"category": before},
                      after={"category": category.code, "reason": reason})
     return event

@@ -208,3 +208,13 @@ def test_audit_api_is_for_auditors_only(api, users):
     assert api(users.county_op).get("/api/v1/audit/").status_code == 403
     # an auditor cannot change data
     assert api(users.auditor).post("/api/v1/audit/", {}).status_code in (403, 405)
+
+
+def test_a_sign_in_is_one_login_record(client, users):
+    """Django stamps last_login with a save at sign-in; the login record covers it."""
+    u = users.county_op
+    mark = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    resp = client.post("/accounts/login/", {"username": u.username, "password": "Fengqiao-2026"})
+    assert resp.status_code == 302
+    new = list(AuditRecord.objects.filter(id__gt=mark, object_id=str(u.pk)).values_list("action", flat=True))
+    assert new == ["login"]
