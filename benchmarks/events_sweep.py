@@ -121,9 +121,14 @@ def main() -> None:
     t0 = time.perf_counter()
     second = sweep(now)
     second_s = time.perf_counter() - t0
+    connection.close()  # a backend reports its table statistics when it ends
+    time.sleep(1.0)
     with connection.cursor() as cur:
         cur.execute("SHOW shared_buffers")
         shared_buffers = cur.fetchone()[0]
+        cur.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+                    [Event._meta.db_table])
+        updated, hot = cur.fetchone()
     entries = TimelineEntry.objects.filter(action="escalate", actor__isnull=True).count()
     print(f"sweep 1: {first} in {first_s:.2f} s; sweep 2: {second} in {second_s:.2f} s; {entries} timeline entries")
     body = (
@@ -136,8 +141,9 @@ def main() -> None:
         "| sweep | turned yellow | turned red | escalated | seconds |\n|---|---|---|---|---|\n"
         f"| first | {first['yellow']:,} | {first['red']:,} | {first['escalated']:,} | {first_s:.2f} |\n"
         f"| second (idempotent) | {second['yellow']:,} | {second['red']:,} | {second['escalated']:,} | {second_s:.2f} |"
-        f"\n\nFirst sweep: colours {colour_s:.2f} s (each changed row writes every index of the matter table, "
-        f"shared_buffers {shared_buffers}), escalation {first_s - colour_s:.2f} s."
+        f"\n\nFirst sweep: colours {colour_s:.2f} s, escalation {first_s - colour_s:.2f} s (shared_buffers "
+        f"{shared_buffers}). The sweep writes no indexed column and the table keeps a fifth of each page free "
+        f"(ADR 0012): {hot:,} of the {updated:,} row updates were HOT (no index entry written)."
     )
     write_section("events_sweep", "Matters: time-limit sweep over 1M open matters", body)
     subprocess.run(["rm", "-rf", tmp], check=False)

@@ -252,8 +252,8 @@ class Event(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("matter")
         verbose_name_plural = _("matters")
-        # Every index is written on each non-HOT update of a colour by the sweep: keep only those
-        # that queries need; unique keys and digests are partial (no rows for empty values).
+        # Every index is written on each non-HOT update: keep only those that queries need;
+        # unique keys and digests are partial (no rows for empty values).
         constraints = [
             models.UniqueConstraint(fields=["channel", "channel_ref"], condition=~Q(channel_ref=""),
                                     name="event_channel_ref_unique"),
@@ -266,11 +266,12 @@ class Event(models.Model):
             # pattern operators on PostgreSQL, a range on SQLite (opclasses apply to PostgreSQL only)
             models.Index(fields=["area_path"], name="event_area_path_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["handling_path"], name="event_handling_path_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["sla_color", "sla_warn_at"], name="event_sla_warn_idx"),
-            models.Index(fields=["sla_color", "sla_due_at"], name="event_sla_due_idx"),
-            models.Index(fields=["state", "sla_color"], name="event_state_color_idx"),
-            models.Index(fields=["escalation_pending"], name="event_escalation_idx",
-                         condition=Q(escalation_pending=True)),
+            # The sweep's columns (sla_color, overdue_at, escalation_pending) are in no index, so
+            # its colour changes are HOT updates on PostgreSQL (no index is written; ADR 0012).
+            # It finds its rows through the running clock's instants, which it never changes.
+            models.Index(fields=["sla_warn_at"], name="event_sla_warn_at_idx"),
+            models.Index(fields=["sla_due_at"], name="event_sla_due_at_idx"),
+            models.Index(fields=["state"], name="event_state_idx"),
             models.Index(fields=["reporter_name_digest"], name="event_name_digest_idx",
                          condition=~Q(reporter_name_digest="")),
             models.Index(fields=["reporter_phone_digest"], name="event_phone_digest_idx",

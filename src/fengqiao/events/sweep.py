@@ -1,13 +1,19 @@
 """The time-limit sweep (超时巡检): set-based colour changes, then escalation of the newly red.
 
 1. ``green → yellow``: one ``UPDATE … WHERE sla_color='green' AND sla_warn_at <= now AND
-   sla_due_at > now`` (index ``(sla_color, sla_warn_at)``).
+   sla_due_at > now`` (index on ``sla_warn_at``).
 2. ``green/yellow → red``: one ``UPDATE … WHERE sla_color IN ('green','yellow') AND
-   sla_due_at <= now``, which also sets ``escalation_pending``.
-3. Escalation: rows with ``escalation_pending`` are claimed in batches (``SELECT … FOR UPDATE
-   SKIP LOCKED`` on PostgreSQL) and escalated to the supervising level (village/grid → town,
-   town/department → county) with one timeline entry each, one audit record per target and
-   one digest notification per centre user.
+   sla_due_at <= now`` (index on ``sla_due_at``), which also sets ``escalation_pending``.
+3. Escalation: overdue rows with ``escalation_pending`` are claimed in batches (``SELECT … FOR
+   UPDATE SKIP LOCKED`` on PostgreSQL) and escalated to the supervising level (village/grid →
+   town, town/department → county) with one timeline entry each, one audit record per target
+   and one digest notification per centre user. A matter whose clock stopped or paused before
+   its turn is not escalated (its clock no longer runs overdue).
+
+The columns these steps change are in no index, so on PostgreSQL the updates are HOT: only the
+row is rewritten, no index entry (ADR 0012). The indexes on the running clock's instants,
+which the sweep never changes, find the rows; they also hold the matters that are already
+yellow or red, which the conditions skip.
 
 Each step is a conditional update, so running the sweep twice, or on two workers at once,
 changes nothing more. Only the rows that just turned red are looped over.
@@ -52,14 +58,35 @@ def _level_path(row: dict, area_paths: dict[int, str]) -> str:
     return row["handling_path"] or county
 
 
+_TIMELINE_COLUMNS = ("event", "at", "actor", "actor_name", "action", "from_state", "to_state", "reason", "data")
+
+
+def _add_timeline(ids: list[int], now: dt.datetime, code: str) -> None:
+    """The escalation's timeline entries, one per matter, with one ``INSERT … SELECT`` (the state
+    is read in place): ten thousand entries built as objects cost more than the rest of the step."""
+    conn = connection
+    q = conn.ops.quote_name
+    field = TimelineEntry._meta.get_field
+    columns = ", ".join(q(field(name).column) for name in _TIMELINE_COLUMNS)
+    state, pk = q(Event._meta.get_field("state").column), q(Event._meta.pk.column)
+    sql = (f"INSERT INTO {q(TimelineEntry._meta.db_table)} ({columns}) "
+           f"SELECT {pk}, %s, NULL, %s, %s, {state}, {state}, %s, %s FROM {q(Event._meta.db_table)} "
+           f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))})")
+    params = [field("at").get_db_prep_save(now, conn), "system", "escalate",
+              "超时自动上报 (overdue, escalated automatically)",
+              field("data").get_db_prep_save({"to": code, "auto": True}, conn), *ids]
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+
+
 def escalate_pending(now: dt.datetime) -> int:
     total = 0
     while True:
         with transaction.atomic(), context.explicit_audit():
-            qs = Event.objects.filter(escalation_pending=True).order_by("id")
+            qs = Event.objects.filter(escalation_pending=True, sla_due_at__lte=now).order_by("id")
             if connection.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True)
-            rows = list(qs.values("id", "number", "title", "state", "area_path", "handling_path",
+            rows = list(qs.values("id", "number", "area_path", "handling_path",
                                   "handling_department_id", "escalated_to_id")[:BATCH])
             if not rows:
                 return total
@@ -71,17 +98,14 @@ def escalate_pending(now: dt.datetime) -> int:
                 code = supervising_code(path) or path.strip("/").split("/")[0]
                 groups[code].append(r)
             targets = {a.code: a for a in Area.objects.filter(code__in=list(groups))}
-            entries = []
             for code, members in groups.items():
                 target = targets.get(code)
                 ids = [r["id"] for r in members]
                 for i in range(0, len(ids), 500):
-                    Event.objects.filter(pk__in=ids[i:i + 500], escalation_pending=True).update(
+                    chunk = ids[i:i + 500]
+                    Event.objects.filter(pk__in=chunk, escalation_pending=True).update(
                         escalation_pending=False, escalated=True, escalated_to=target)
-                entries += [TimelineEntry(event_id=r["id"], at=now, actor=None, actor_name="system", action="escalate",
-                                          from_state=r["state"], to_state=r["state"],
-                                          reason="超时自动上报 (overdue, escalated automatically)",
-                                          data={"to": code, "auto": True}) for r in members]
+                    _add_timeline(chunk, now, code)
                 audit.record("event_auto_escalate", object_type="events.event", object_id=str(ids[0]),
                              object_repr=f"{len(ids)} overdue matters → {code}",
                              after={"to": code, "count": len(ids), "ids": ids[:200]})
@@ -91,7 +115,6 @@ def escalate_pending(now: dt.datetime) -> int:
                         f"{len(ids)}件事件超时未办,已自动上报 ({len(ids)} overdue matters escalated)",
                         "、".join(r["number"] or str(r["id"]) for r in members[:20]),
                         members[0]["id"] if len(members) == 1 else None)
-            TimelineEntry.objects.bulk_create(entries, batch_size=1000)
             total += len(rows)
 
 

@@ -136,7 +136,10 @@ def test_sweep_colours_escalates_and_is_idempotent(users, django_capture_on_comm
     c.refresh_from_db()
     assert a.sla_color == "red" and a.escalated and a.escalated_to.code == "331022"
     assert c.escalated_to.code == HAIYOU
-    assert TimelineEntry.objects.filter(event=a, action="escalate", actor__isnull=True).count() == 1
+    entry = TimelineEntry.objects.get(event=a, action="escalate", actor__isnull=True)
+    assert (entry.at, entry.actor_name, entry.from_state, entry.to_state, entry.data) == (
+        at(2025, 11, 3, 11, 30), "system", a.state, a.state, {"to": "331022", "auto": True})
+    assert "超时自动上报" in entry.reason
     assert Notification.objects.filter(user=users.county_op, kind="event_overdue").exists()
     assert Notification.objects.filter(user=users.town_haiyou, kind="event_overdue").exists()
     # b: 75 % of 5 working days (plus 8.5 h) later it turns yellow, then red after the due time.
@@ -156,6 +159,44 @@ def test_paused_and_resolved_matters_are_not_swept(users):
     ev.refresh_from_db()
     assert ev.sla_due_at is None and not ev.handle_overdue
     assert sweep(at(2025, 12, 31, 9, 0))["red"] == 0
+
+
+def test_a_pending_escalation_waits_while_the_clock_does_not_run(users):
+    """Marked overdue but stopped before its escalation ran (a crash between the steps, or a
+    second worker): the matter is escalated only if its clock still runs overdue."""
+    from fengqiao.events.sweep import colour, escalate_pending
+
+    ev = dispatched(users, at(2025, 11, 3, 9, 0))
+    late = at(2025, 11, 3, 11, 30)
+    assert colour(late) == (0, 1)
+    Event.objects.filter(pk=ev.pk).update(sla_warn_at=None, sla_due_at=None)  # as a pause leaves it
+    assert escalate_pending(late) == 0
+    Event.objects.filter(pk=ev.pk).update(sla_due_at=at(2025, 11, 3, 11, 0))  # running again, overdue
+    assert escalate_pending(late) == 1
+    ev.refresh_from_db()
+    assert ev.escalated and not ev.escalation_pending
+
+
+def test_the_sweep_changes_no_indexed_column(users):
+    """The sweep's updates must stay HOT on PostgreSQL: no index of the matter table, in the
+    database or in the model (fields, expressions, partial conditions), names a column the
+    sweep writes."""
+    from django.db import connection
+
+    written = {"sla_color", "overdue_at", "escalation_pending", "escalated", "escalated_to_id"}
+    with connection.cursor() as cur:
+        found = connection.introspection.get_constraints(cur, Event._meta.db_table)
+    indexes = {name: info for name, info in found.items() if info["index"] or info["unique"] or info["primary_key"]}
+    assert len(indexes) > 5, "no indexes were read"
+    for name, info in indexes.items():
+        assert not written & set(info["columns"] or ()), name
+    meta = Event._meta
+    for index in [*meta.indexes, *meta.constraints]:
+        named = set(getattr(index, "fields", ()) or ())
+        condition = getattr(index, "condition", None)
+        named |= {child[0].split("__")[0] for child in (condition.flatten() if condition else ())
+                  if isinstance(child, tuple)}
+        assert not {meta.get_field(f).column for f in named} & written, index.name
 
 
 def test_sla_command(users, capsys):
