@@ -34,6 +34,48 @@ def test_fast_path_matches_sklearn_vectorizers(small_model):
     assert np.allclose(slow, fast, atol=1e-4)
 
 
+def test_integer_coded_lookup_matches_string_lookup(small_model):
+    """The n-gram codes give the same features as looking every n-gram string up, including
+    n-grams with characters/words the vocabulary never saw and texts shorter than n."""
+    import copy
+
+    texts, _ = synthetic_corpus(3, seed=7)
+    items = [analyse(t) for t in texts] + [
+        analyse(""),
+        analyse("垃"),
+        analyse("垃圾"),
+        analyse("龘垃圾站龘龘噪音"),
+        (["垃圾站", "没见过的词", "噪音"], "垃圾站x噪音"),
+    ]
+    by_strings = copy.copy(small_model)
+    by_strings._wcodes = by_strings._ccodes = None  # the fallback: one dict probe per n-gram
+    assert small_model._ccodes is not None and small_model._wcodes is not None
+    for it in items:
+        np.testing.assert_allclose(
+            small_model._fast_scores(it), by_strings._fast_scores(it), rtol=0, atol=1e-6
+        )
+    assert np.allclose(
+        small_model.decision(items),
+        np.vstack([small_model._fast_scores(it) for it in items]),
+        atol=1e-4,
+    )
+
+
+def test_gram_codes_lookup():
+    from fengqiao.triage.classifier import _GramCodes
+
+    terms = ["a", "b", "ab", "ba", "abc", "c"]
+    codes = _GramCodes.build(terms, (1, 3), "")
+    idx, tf = codes.lookup("abzab")  # z is unknown: no n-gram across it counts
+    got = {terms[i]: int(n) for i, n in zip(idx, tf, strict=True)}
+    assert got == {"a": 2, "b": 2, "ab": 2}
+    idx, tf = codes.lookup("")
+    assert len(idx) == 0 and len(tf) == 0
+    words = _GramCodes.build(["x", "y", "x y"], (1, 2), " ")
+    idx, tf = words.lookup(["x", "y", "x", "y"])
+    assert sorted(zip(idx.tolist(), tf.tolist(), strict=True)) == [(0, 2), (1, 2), (2, 2)]
+
+
 def test_pretokenized_rows_share_the_feature_space():
     texts, labels = synthetic_corpus(20)
     tokens = ["北苑社区 养殖场 排放 污水 臭气熏天"] * 10 + ["地铁站 信号灯 坏了 经常 堵车"] * 10

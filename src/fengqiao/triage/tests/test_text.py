@@ -29,3 +29,28 @@ def test_tokenize_without_hmm_keeps_dictionary_words():
 def test_read_tokens():
     assert read_tokens("A1 区  蔡锷 南路 ， 水箱") == ["a1", "区", "蔡锷", "南路", "水箱"]
     assert read_tokens("") == []
+
+
+def test_dictionary_segmentation_is_jiebas(monkeypatch):
+    """Without the HMM, tokenize() runs on rjieba; it must cut exactly as jieba does (the
+    classifier's vocabulary was built either way), and jieba stands in without rjieba."""
+    import jieba
+
+    from fengqiao.triage import text
+
+    samples = [
+        "A3区中海国际社区三期的电梯经常停运，物业不管，请相关部门督促整改！",
+        "咨询A6区道路命名规划初步成果公示和城乡门牌问题 2019年4月以来, 水费4.23元/吨",
+        "ＡＢＣ小区 ２４小时施工噪音扰民　x000D 他来到了网易杭研大厦",
+    ]
+    tk = text.tokenizer()
+    for s in samples:
+        expected = [w for w in tk.lcut(normalize(s), HMM=False) if text._TOKEN_KEEP.search(w)]
+        assert tokenize(s, hmm=False) == expected
+    assert text.segmenter(hmm=False).startswith("rjieba")
+    assert text.segmenter(hmm=True).startswith("jieba")
+    monkeypatch.setattr(text, "_fast_cut", None)  # as on a platform without an rjieba wheel
+    assert text.segmenter(hmm=False).startswith("jieba")
+    assert tokenize(samples[0], hmm=False) == [
+        w for w in jieba.lcut(normalize(samples[0]), HMM=False) if text._TOKEN_KEEP.search(w)
+    ]
