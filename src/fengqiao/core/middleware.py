@@ -1,12 +1,41 @@
-"""Request context for the audit trail, and security headers (CSP)."""
+"""Request context for the audit trail, security headers (CSP), and middleware that only
+pages need."""
 
 from __future__ import annotations
 
+from django.contrib.messages.middleware import MessageMiddleware
+from whitenoise.middleware import WhiteNoiseMiddleware
+
 from . import context
+
+#: Paths of the JSON APIs (REST and Open311): no static files or flash messages behind them.
+API_PREFIXES = ("/api/", "/open311/")
 
 
 def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIXES)
+
+
+class WhiteNoiseForPages(WhiteNoiseMiddleware):
+    """Static files; API requests skip the look-up (their paths are never static files)."""
+
+    def __call__(self, request):
+        if is_api(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class MessagesForPages(MessageMiddleware):
+    """Flash messages for pages; API requests skip setting up the message storage."""
+
+    def __call__(self, request):
+        if is_api(request):
+            return self.get_response(request)
+        return super().__call__(request)
 
 
 class RequestContextMiddleware:
@@ -14,7 +43,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        channel = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
+        channel = "api" if is_api(request) else "web"
         user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
         with context.acting(user, ip=client_ip(request), channel=channel) as ctx:
             request.actor_context = ctx

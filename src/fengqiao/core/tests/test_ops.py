@@ -73,3 +73,50 @@ def test_out_of_range_numbers_are_a_400_not_a_500(client, users):
     for exc in (OverflowError("Python int too large"), DataError("integer out of range")):
         handled = exception_handler(exc, {})
         assert handled.status_code == 400 and handled.data["error"] == "out_of_range"
+
+
+def test_api_requests_skip_the_page_only_middleware(rf):
+    """WhiteNoise and the message storage run for pages, not for /api/ or /open311/."""
+    from fengqiao.core.middleware import MessagesForPages, WhiteNoiseForPages
+
+    seen = {}
+
+    def view(request):
+        seen[request.path] = hasattr(request, "_messages")
+        return HttpResponse("ok")
+
+    from django.http import HttpResponse
+
+    chain = WhiteNoiseForPages(MessagesForPages(view))
+    for path in ("/api/v1/events/", "/open311/v2/services.json", "/matters/"):
+        request = rf.get(path)
+        request.session = {}
+        chain(request)
+    assert seen == {"/api/v1/events/": False, "/open311/v2/services.json": False, "/matters/": True}
+
+
+def test_pages_still_get_static_files_and_messages(client, users, rf, settings):
+    from django.http import HttpResponse
+
+    from fengqiao.core.middleware import WhiteNoiseForPages
+
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    chain = WhiteNoiseForPages(lambda request: HttpResponse("view", status=404))
+    resp = chain(rf.get("/static/fengqiao/phone.js"))
+    assert resp.status_code == 200 and b"view" not in b"".join(resp)
+    client.force_login(users.county_op)
+    assert "_messages" in client.get("/matters/").wsgi_request.__dict__
+
+
+def test_serve_has_no_access_log_unless_asked(monkeypatch):
+    from fengqiao.web.management.commands.serve import Command, gunicorn_argv
+
+    assert "--access-logfile" not in gunicorn_argv("127.0.0.1", 8000, 3, 4, access_log=False)
+    assert gunicorn_argv("127.0.0.1", 8000, 3, 4, access_log=True)[-2:] == ["--access-logfile", "-"]
+    monkeypatch.setenv("FENGQIAO_ACCESS_LOG", "1")
+    assert Command().create_parser("fengqiao", "serve").parse_args([]).access_log is True
+    monkeypatch.setenv("FENGQIAO_ACCESS_LOG", "0")
+    parser = Command().create_parser("fengqiao", "serve")
+    assert parser.parse_args([]).access_log is False
+    assert parser.parse_args(["--access-log"]).access_log is True

@@ -1,7 +1,19 @@
+import argparse
 import os
 import sys
 
 from django.core.management.base import BaseCommand
+
+
+def gunicorn_argv(host: str, port, workers: int, threads: int, *, access_log: bool) -> list[str]:
+    argv = [
+        sys.executable, "-m", "gunicorn", "fengqiao.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread", "--timeout", "60",
+    ]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    return argv
 
 
 class Command(BaseCommand):
@@ -12,13 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "4")))
+        parser.add_argument("--access-log", action=argparse.BooleanOptionalAction,
+                            default=os.environ.get("FENGQIAO_ACCESS_LOG", "0").lower() in {"1", "true", "yes", "on"},
+                            help="one line per request on stdout (default off, as gunicorn's; FENGQIAO_ACCESS_LOG=1). "
+                                 "Writes are in the audit trail either way; a reverse proxy usually keeps the access log.")
 
-    def handle(self, *args, host, port, workers, threads, **o):
-        argv = [
-            sys.executable, "-m", "gunicorn", "fengqiao.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", "gthread", "--access-logfile", "-", "--timeout", "60",
-        ]
+    def handle(self, *args, host, port, workers, threads, access_log, **o):
+        argv = gunicorn_argv(host, port, workers, threads, access_log=access_log)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings.dev")
         self.stdout.write(f"serving on http://{host}:{port}/ (gunicorn, {workers} workers)")
         self.stdout.flush()
