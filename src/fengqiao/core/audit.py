@@ -172,7 +172,8 @@ def _schedule_seal() -> None:
     background = getattr(settings, "FENGQIAO_AUDIT_SEAL", "background") == "background"
     job = _sealer.poke if background else _seal_after_commit
     if not conn.in_atomic_block:
-        job()
+        if not rows.after_written(job, conn.alias):  # in rows.together(): once the record is written
+            job()
         return
     # once per transaction, however many records it writes
     if any(getattr(entry[1], "__name__", "") == job.__name__ for entry in conn.run_on_commit):
