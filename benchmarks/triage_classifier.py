@@ -10,6 +10,7 @@ Latency: one message at a time, one thread, raw text in → top-3 labels out.
 
 from __future__ import annotations
 
+import argparse
 import os
 
 for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -35,6 +36,9 @@ from fengqiao.triage.text import tokenize  # noqa: E402
 
 
 def main() -> None:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     if not (SHARED_DATA / "tipdm2020_messages_train.csv").exists():
         print(f"no data at {SHARED_DATA}; skipped")
         return
@@ -157,7 +161,8 @@ copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the t
   p50 {res["latency_ms"]["p50"]:.2f} ms, p99 {res["latency_ms"]["p99"]:.2f} ms
   (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when measured); best of 5
   passes per message: p50 {np.percentile(best, 50):.2f} ms, p99 {np.percentile(best, 99):.2f} ms.
-- Training {train_s:.0f} s; model file {size_mb:.1f} MB; load {load_s:.1f} s.
+- Word segmentation: {model.metadata["params"]["word"].get("segmenter", "jieba")}, dictionary
+  only. Training {train_s:.0f} s; model file {size_mb:.1f} MB; load {load_s:.1f} s.
 
 | class | precision | recall | F1 | support |
 |---|---|---|---|---|
