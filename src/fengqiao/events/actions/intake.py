@@ -72,6 +72,11 @@ def _category_maps() -> tuple[dict, dict]:
     return _categories.get("maps", build)
 
 
+def category_by_code_only(code: str) -> Category | None:
+    """An active category by its code alone (Open311's ``service_code``), from the memo."""
+    return _category_maps()[0].get(str(code).strip())
+
+
 def category_by_code(code) -> Category | None:
     """A category by code (or, failing that, by name); kept for 30 s per process (a change in
     this process is seen at once)."""

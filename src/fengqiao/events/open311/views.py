@@ -29,6 +29,7 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 
 from ..actions import create_event
+from ..actions.intake import category_by_code_only
 from ..choices import Channel, State
 from ..models import Category, Event
 from ..sla import now as sla_now
@@ -178,7 +179,8 @@ def _create(request, user):
     code = p.get("service_code", "").strip()
     if not code:
         return error(400, "service_code is required")
-    if not Category.objects.filter(code=code, is_active=True).exists():
+    category = category_by_code_only(code)
+    if category is None:
         return error(404, f"service_code '{code}' not found")
     description = p.get("description", "").strip()
     if not description:
@@ -191,7 +193,7 @@ def _create(request, user):
         with context.acting(user, ip=request.META.get("REMOTE_ADDR", ""), channel="api"):
             ev, created = create_event(
                 by=user, channel=Channel.CITIZEN_APP, title=description[:30], content=description,
-                category=code, address=address, latitude=lat or None, longitude=lng or None,
+                category=category, address=address, latitude=lat or None, longitude=lng or None,
                 area=p.get("address_id") or None, reporter_name=name, reporter_phone=p.get("phone", ""),
                 anonymous=not (name or p.get("phone")), idempotency_key=request.headers.get("Idempotency-Key", ""),
                 channel_ref=p.get("external_id", "")[:64],
