@@ -94,6 +94,14 @@ def test_hand_computed_example(api, users, med, new_dispute):
     ws = load_workbook(io.BytesIO(reg.content)).active
     cells = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "张**" in cells and "张三丰" not in cells
+    # Unmasked, it names the parties, and one audit record counts the rows exported.
+    from fengqiao.core.models import AuditRecord
+
+    reg = api(county).get("/api/v1/mediation/disputes/export.xlsx", {"unmask": 1})
+    rows = list(load_workbook(io.BytesIO(reg.content)).active.iter_rows(values_only=True))[1:]
+    assert any("张三丰" in str(c) for row in rows for c in row)
+    rec = AuditRecord.objects.filter(action="view_personal", object_repr="dispute register export").last()
+    assert rec is not None and rec.after["count"] == len(rows) > 0
 
 
 def test_kpi_pure():
