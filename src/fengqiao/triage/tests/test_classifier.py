@@ -208,3 +208,24 @@ def test_real_data_heldout_macro_f1(shared_data):
     items = [analyse(t) for t in te_texts[:50]]
     fast = np.vstack([model._fast_scores(it) for it in items])
     assert np.allclose(model.decision(items), fast, atol=1e-4)
+
+
+def test_a_model_cuts_texts_where_it_was_trained_to(small_model):
+    """The cuts are read from the model file, not the module: a file trained at 400 characters
+    keeps being applied at 400 after the default changed (and older files without the figure
+    are read as 400/800)."""
+    import copy
+
+    assert small_model.metadata["params"]["word_chars"] == classifier.WORD_CHARS
+    long_text = "幼儿园乱收补课费。" * 3 + "南湖街道的地铁站经常堵车，公交车晚点严重。" * 20
+    short = copy.deepcopy(small_model)
+    short.metadata["params"]["word_chars"] = 9
+    short._prepare()
+    expected = short._fast_scores(analyse(long_text, 9, classifier.MAX_CHARS))
+    assert not np.allclose(expected, short._fast_scores(analyse(long_text)))
+    p = short.predict_proba([long_text])[0]
+    assert np.allclose(p, classifier._softmax(expected[None, :], short.temperature)[0], atol=1e-6)
+    old = copy.deepcopy(small_model)
+    del old.metadata["params"]["word_chars"]
+    old._prepare()
+    assert old._cut == (400, classifier.MAX_CHARS)
