@@ -73,11 +73,12 @@ def together(using: str = "default") -> Iterator[None]:
         with transaction.atomic(using=using):
             yield
         return
+    outer = getattr(_open, "batch", None)  # a block open on another database
     batch = _open.batch = _Batch(using)
     try:
         yield
     finally:
-        _open.batch = None
+        _open.batch = outer
     if batch.rows:
         if conn.in_atomic_block:
             with transaction.atomic(using=using):  # a savepoint: a failed insert leaves the outer one usable
@@ -89,8 +90,8 @@ def together(using: str = "default") -> Iterator[None]:
 
 
 def after_written(fn: Callable[[], None], using: str = "default") -> bool:
-    """Run ``fn`` once the rows of the open :func:`together` block are written; ``False`` (and
-    nothing done) when no block is open."""
+    """Run ``fn`` once the rows of the open :func:`together` block are written (inside an outer
+    transaction: before that commits); ``False`` (and nothing done) when no block is open."""
     batch = _batch(using)
     if batch is None:
         return False
