@@ -15,9 +15,6 @@ is the only way a user reaches its rows.
 
 from __future__ import annotations
 
-import os
-import threading
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -105,29 +102,17 @@ class EventQuerySet(RestrictedQuerySet):
     def allocate_id(self) -> int | None:
         """The id the next matter will have, taken from the id sequence on PostgreSQL, so its
         number (which contains the id) goes in with the insert instead of a second write of
-        the row (which would touch every index). Ids are drawn ``ID_BLOCK`` at a time per
-        process (sequences have gaps anyway; ids were never in intake order across processes).
-        ``None`` where ids come only from the insert."""
+        the row (which would touch every index). One id per call: ids drawn in blocks per
+        process left a quiet process's ids far below the others', and triage's same-matter
+        index catches up with new matters by id. ``None`` where ids come only from the insert."""
         from django.db import connections
 
         conn = connections[self.db]
         if conn.vendor != "postgresql":
             return None
-        key = (os.getpid(), self.db)
-        with _id_lock:
-            block = _id_blocks.get(key)
-            if not block:
-                with conn.cursor() as cur:
-                    cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                                [self.model._meta.db_table, ID_BLOCK])
-                    block = _id_blocks[key] = sorted(int(r[0]) for r in cur.fetchall())
-            return block.pop(0)
-
-
-#: ids drawn from the sequence per round trip (``EventQuerySet.allocate_id``)
-ID_BLOCK = 16
-_id_blocks: dict[tuple[int, str], list[int]] = {}
-_id_lock = threading.Lock()
+        with conn.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [self.model._meta.db_table])
+            return int(cur.fetchone()[0])
 
 
 def _subtree(path: str, field: str) -> Q:

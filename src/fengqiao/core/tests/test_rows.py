@@ -91,7 +91,6 @@ def test_an_ordinary_intake_is_one_statement_on_postgresql(demo_county):
     from fengqiao.events import actions
 
     op = User.objects.select_related("area").get(username="county_op")
-    Event.objects.allocate_id()  # the id block is drawn outside the measured intake
     with CaptureQueriesContext(connection) as queries:
         ev, created = actions.create_event(by=op, channel="walk_in", title="路灯不亮", content="心湖社区路灯不亮",
                                            reporter_phone="13812345678")
@@ -106,3 +105,24 @@ def test_an_ordinary_intake_is_one_statement_on_postgresql(demo_county):
     again, created = actions.create_event(by=op, channel="walk_in", title="x", content="y", channel_ref="R-9")
     assert (again.pk, created) == (first.pk, False)
     assert AuditRecord.objects.filter(action="event_create", object_id=str(first.pk)).count() == 1
+
+
+def test_together_does_not_nest_and_a_failing_hook_does_not_undo_the_write(users, caplog):
+    from django.db import connection
+
+    with pytest.raises(RuntimeError, match="do not nest"), rows.together(), rows.together():
+        pass
+    if connection.vendor != "postgresql":
+        return  # elsewhere the block is transaction.atomic(), with on_commit hooks
+    calls = []
+
+    def boom():
+        calls.append(1)
+        raise ValueError("hook failed")
+
+    with rows.together():
+        ev = rows.insert(_matter(channel_ref="T-hook"))
+        rows.after_written(boom)
+        rows.after_written(boom)  # once per block
+    assert Event.objects.filter(pk=ev.pk).exists() and calls == [1]
+    assert "work after the write failed" in caplog.text
