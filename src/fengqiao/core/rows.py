@@ -17,11 +17,14 @@ of five (``BEGIN``, three inserts, ``COMMIT``). Elsewhere the block is a plain
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import connections, models, transaction
+
+log = logging.getLogger(__name__)
 
 _statements: dict[tuple, tuple[str, list]] = {}
 _lock = threading.Lock()
@@ -69,10 +72,22 @@ def together(using: str = "default") -> Iterator[None]:
     An error in the block writes nothing; an error of the statement (a unique key) is raised
     from the ``with``."""
     conn = connections[using]
-    if conn.vendor != "postgresql" or _batch(using) is not None:
-        with transaction.atomic(using=using):
-            yield
-        return
+    opened = _open.__dict__.setdefault("aliases", set())
+    if using in opened:
+        # an inner block's rows would be written, or not, with the outer block's
+        raise RuntimeError("rows.together() blocks do not nest")
+    opened.add(using)
+    try:
+        if conn.vendor == "postgresql":
+            yield from _together(conn, using)
+        else:
+            with transaction.atomic(using=using):
+                yield
+    finally:
+        opened.discard(using)
+
+
+def _together(conn, using: str) -> Iterator[None]:
     outer = getattr(_open, "batch", None)  # a block open on another database
     batch = _open.batch = _Batch(using)
     try:
@@ -86,7 +101,10 @@ def together(using: str = "default") -> Iterator[None]:
         else:
             _write(batch, conn)
     for fn in batch.after:
-        fn()
+        try:
+            fn()
+        except Exception:  # the rows are written: as with on_commit(robust=True), log and go on
+            log.exception("rows.together: work after the write failed")
 
 
 def after_written(fn: Callable[[], None], using: str = "default") -> bool:
@@ -95,7 +113,8 @@ def after_written(fn: Callable[[], None], using: str = "default") -> bool:
     batch = _batch(using)
     if batch is None:
         return False
-    batch.after.append(fn)
+    if fn not in batch.after:  # once per block, however many records ask
+        batch.after.append(fn)
     return True
 
 
