@@ -72,23 +72,20 @@ def _category_maps() -> tuple[dict, dict]:
     return _categories.get("maps", build)
 
 
-def category_by_code_only(code: str) -> Category | None:
-    """An active category by its code alone (Open311's ``service_code``), from the memo."""
-    return _category_maps()[0].get(str(code).strip())
-
-
-def category_by_code(code) -> Category | None:
-    """A category by code (or, failing that, by name); kept for 30 s per process (a change in
-    this process is seen at once)."""
+def category_by_code(code, *, by_name: bool = True) -> Category | None:
+    """An active category by code (or, failing that and with ``by_name``, by name); kept for
+    30 s per process (a change in this process is seen at once), and looked up in the
+    database when not kept."""
     if code in (None, ""):
         return None
     if isinstance(code, Category):
         return code
     key = str(code).strip()
-    by_code, by_name = _category_maps()
-    cat = by_code.get(key) or by_name.get(key)
+    by_code, names = _category_maps()
+    cat = by_code.get(key) or (names.get(key) if by_name else None)
     if cat is None:
-        cat = Category.objects.filter(Q(code=key) | Q(name=key), is_active=True).order_by("depth").first()
+        match = (Q(code=key) | Q(name=key)) if by_name else Q(code=key)
+        cat = Category.objects.filter(match, is_active=True).order_by("depth").first()
     if cat is None:
         raise _bad("category", f"未知的事件分类: {code}", f"unknown category: {code}")
     return cat
@@ -199,11 +196,10 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
             elif state in _ENDED:  # imported already finished
                 event.closed_at = received_at
             event.pk = pk
-            if event.pk is not None:
-                event.number = event_number(received_at, event.pk)
-                rows.insert(event)
-            else:
-                rows.insert(event)
+            if pk is not None:
+                event.number = event_number(received_at, pk)
+            rows.insert(event)
+            if pk is None:  # the id came from the insert; the number follows it
                 event.number = event_number(received_at, event.pk)
                 Event.objects.filter(pk=event.pk).update(number=event.number)
             rows.insert(TimelineEntry(event=event, at=now, actor=by, actor_name=actor_name(by), action="create",

@@ -86,7 +86,7 @@ def request_extension(event: Event, *, by, days, reason: str) -> Event:
         if isinstance(days, bool) or (isinstance(days, float) and not days.is_integer()):
             raise ValueError(days)
         days = int(days)
-    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: a JSON 1e400 is inf
+    except (TypeError, ValueError) as exc:  # a JSON 1e400 is inf, which is no integer
         raise UserError("bad_days", "延期天数应为整数", "days must be a whole number", field="days") from exc
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise UserError("bad_days", f"延期天数应在1到{MAX_EXTENSION_DAYS}之间",

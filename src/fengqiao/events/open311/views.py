@@ -29,7 +29,7 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 
 from ..actions import create_event
-from ..actions.intake import category_by_code_only
+from ..actions.intake import category_by_code
 from ..choices import Channel, State
 from ..models import Category, Event
 from ..sla import now as sla_now
@@ -179,8 +179,9 @@ def _create(request, user):
     code = p.get("service_code", "").strip()
     if not code:
         return error(400, "service_code is required")
-    category = category_by_code_only(code)
-    if category is None:
+    try:
+        category = category_by_code(code, by_name=False)
+    except UserError:
         return error(404, f"service_code '{code}' not found")
     description = p.get("description", "").strip()
     if not description:
