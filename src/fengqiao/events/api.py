@@ -191,8 +191,20 @@ class NotificationSerializer(ModelSerializer):
 # ---------------------------------------------------------------- filters
 
 
+#: Filter instants are held to these years: the database cannot take year 1 at +08:00 (it is
+#: year 0 in UTC) nor the day after 9999-12-31, and no matter is received outside them.
+INSTANT_RANGE = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+
+
 def _instant(value: str, end: bool = False):
-    """A date (local midnight; with ``end`` the next midnight) or a date-time (naive: local)."""
+    """A date (local midnight; with ``end`` the next midnight) or a date-time (naive: local),
+    held to :data:`INSTANT_RANGE`."""
+    low, high = INSTANT_RANGE
+    instant = _parse_instant(value, end)
+    return low if instant < low else high if instant > high else instant
+
+
+def _parse_instant(value: str, end: bool):
     from fengqiao.workcal.calendar import SHANGHAI
 
     value = (value or "").strip()
@@ -201,6 +213,8 @@ def _instant(value: str, end: bool = False):
     except ValueError:
         day = None
     if day is not None:
+        if end and day == dt.date.max:
+            return INSTANT_RANGE[1]
         return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=SHANGHAI)
     try:
         parsed = parse_datetime(value)

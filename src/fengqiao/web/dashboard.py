@@ -34,8 +34,9 @@ def _period(request) -> tuple[dt.date, dt.date]:
         end = dt.date.fromisoformat(request.GET.get("to", ""))
     except ValueError:
         end = today
-    last = dt.date.max - dt.timedelta(days=1)  # the day after the period must exist
-    start, end = min(start, last), min(end, last)
+    # the day after the period must exist, and year 1 at +08:00 would be year 0 in UTC
+    first, last = dt.date(1900, 1, 1), dt.date.max - dt.timedelta(days=1)
+    start, end = min(max(start, first), last), min(max(end, first), last)
     if start > end:
         start, end = end, start
     if (end - start).days > 366:

@@ -228,6 +228,12 @@ def test_odd_input_is_never_a_500_and_exports_hold_no_formulas(client, users):
     resp = client.post("/matters/bulk/", {"action": "supervise", "ids": ["²", "9" * 30], "reason": "督办"})
     assert resp.status_code == 302
     assert client.get("/dashboard/", {"from": "9999-12-30", "to": "9999-12-31"}).status_code == 200
+    assert client.get("/dashboard/", {"from": "0001-01-01", "to": "0001-01-03"}).status_code == 200
+    for edge in ({"received_from": "0001-01-01"}, {"received_to": "9999-12-31"},
+                 {"received_from": "0001-01-01T00:00:00"}):
+        assert client.get("/matters/", edge).status_code == 200, edge
+        assert client.get("/matters/export.xlsx", edge).status_code == 200, edge
+        assert client.get("/api/v1/events/", edge).status_code == 200, edge
     create_event(by=users.county_op, channel="walk_in", title="=HYPERLINK(\"http://evil\")", content="心湖社区",
                  address="海游街道心湖社区")
     rows = list(load_workbook(io.BytesIO(client.get("/matters/export.xlsx").content)).active.iter_rows(values_only=True))
