@@ -4,11 +4,10 @@ pages need."""
 from __future__ import annotations
 
 from django.contrib.messages.middleware import MessageMiddleware
-from whitenoise.middleware import WhiteNoiseMiddleware
 
 from . import context
 
-#: Paths of the JSON APIs (REST and Open311): no static files or flash messages behind them.
+#: Paths of the JSON APIs (REST and Open311): no flash messages behind them.
 API_PREFIXES = ("/api/", "/open311/")
 
 
@@ -18,15 +17,6 @@ def client_ip(request) -> str:
 
 def is_api(request) -> bool:
     return request.path_info.startswith(API_PREFIXES)
-
-
-class WhiteNoiseForPages(WhiteNoiseMiddleware):
-    """Static files; API requests skip the look-up (their paths are never static files)."""
-
-    def __call__(self, request):
-        if is_api(request):
-            return self.get_response(request)
-        return super().__call__(request)
 
 
 class MessagesForPages(MessageMiddleware):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 def safe_cell(value):
     """A cell never starts with a formula character: text typed by citizens (titles,
     addresses) must not run as a formula when an operator opens the export (CSV/Excel injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
-log = logging.getLogger(__name__)
-
 
 def notify_on_commit(user_ids, kind: str, title: str, body: str = "") -> None:
     """The matters app's notifications (inbox rows with the change, other channels after commit)."""

@@ -72,11 +72,11 @@ INSTALLED_APPS = [
     "fengqiao.demo",
 ]
 
-# WhiteNoise and the message storage run for pages only: requests to /api/ and /open311/
-# skip them (fengqiao.core.middleware).
+# The message storage is set up for pages only: requests to /api/ and /open311/ skip it
+# (fengqiao.core.middleware).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "fengqiao.core.middleware.WhiteNoiseForPages",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
