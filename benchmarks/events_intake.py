@@ -112,7 +112,7 @@ def bench(label: str, env: dict, *, requests: int, clients: int, workers: int, t
         total = requests + clients * 20
         # Requests are serialised before the clock starts, and answers are read with a minimal
         # HTTP/1.1 reader (status line, Content-Length): the load generator shares the two cores
-        # with the server, and http.client's header parsing alone cost ~0.5 ms per request.
+        # with the server, and http.client's header parsing took a share of them.
         wire = [post_bytes(port, token, body(run_id, i)) for i in range(total)]
         lock = threading.Lock()
         counter = iter(range(total))

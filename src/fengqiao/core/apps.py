@@ -14,8 +14,8 @@ class CoreConfig(AppConfig):
 
 def _cache_wide_statements() -> None:
     """psycopg converts each statement's placeholders again unless it has at most 50
-    parameters; a matter's INSERT has more, and converting it cost a seventh of an intake
-    request. Raise the limit (it only decides what the conversion cache may hold)."""
+    parameters; a matter's INSERT has more, and converting it again showed high in profiles of
+    intake. Raise the limit (it only decides what the conversion cache may hold)."""
     try:
         from psycopg import _queries
     except ImportError:  # PostgreSQL driver not installed: nothing to tune

@@ -21,7 +21,7 @@ def healthz(request):
             cur.execute("SELECT 1")
         checks["database"] = "ok"
         if not _migrated.get(conn.alias):
-            # reading every migration file costs ~15 ms: once all are applied, this process
+            # reading every migration file is slow: once all are applied, this process
             # (whose code cannot change under it) does not look again
             executor = MigrationExecutor(conn)
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
