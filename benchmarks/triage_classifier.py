@@ -146,7 +146,7 @@ copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the t
 |---|---|---|
 | baseline: jieba word TF-IDF + LinearSVC, raw rows only | {base_f1:.4f} | {base_acc:.4f} |
 | baseline + segmented extra rows | {base2_f1:.4f} | {base2_acc:.4f} |
-| format 2 features (no HMM, chars 800), LinearSVC alone (`nb_c=0`) | {svm_f1:.4f} | {svm_acc:.4f} |
+| format 2 features (HMM {'on' if classifier.WORD_HMM else 'off'}, words of {classifier.WORD_CHARS} chars, char n-grams of {classifier.MAX_CHARS}), LinearSVC alone (`nb_c=0`) | {svm_f1:.4f} | {svm_acc:.4f} |
 | **triage classifier** (same features, LinearSVC + NB-SVM averaged into one linear model, temperature softmax) | **{res["macro_f1"]:.4f}** | **{res["accuracy"]:.4f}** |
 
 - Held-out messages without a near-duplicate (cosine ≤ 0.5) in the training raw texts

@@ -283,10 +283,12 @@ class CategoryModel:
 
     def _prepare(self) -> None:
         """Build the lookup tables of the single-message fast path."""
-        # a text is cut where it was cut for training (files made before these were
-        # recorded were trained at 400 and 800 characters)
+        # a text is cut where it was cut for training (every format-2 file records it)
         params = self.metadata.get("params", {})
-        self._cut = (int(params.get("word_chars", 400)), int(params.get("max_chars", MAX_CHARS)))
+        try:
+            self._cut = (int(params["word_chars"]), int(params["max_chars"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError("模型文件未记录文本截断长度 / the model file does not say where texts were cut") from exc
         self._wvocab = self.word.vocabulary_ if hasattr(self.word, "vocabulary_") else None
         if self._wvocab is None:  # vectorizer built from a saved vocabulary
             self._wvocab = self.word.vocabulary

@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
-from fengqiao.core import context
 from fengqiao.core.memo import Memo
 from fengqiao.events.choices import OPEN_STATES, State
 from fengqiao.events.models import Category, Event
@@ -720,8 +719,9 @@ def needs_person(cls, place: Place, rte: Route) -> bool:
 def triage_event(event: Event) -> TriageResult | None:
     """Read one new matter and store a :class:`TriageResult`. Never raises.
 
-    The work runs inside a savepoint, so a database error rolls back only triage; the matter
-    stays. On any failure the result is stored with ``error`` set and ``needs_person``.
+    Inside a transaction the work runs in a savepoint, so a database error rolls back only
+    triage; after intake's commit it runs in autocommit. The matter stays either way. On any
+    failure the result is stored with ``error`` set and ``needs_person``.
     """
     started = time.perf_counter()
     values: dict = {"needs_person": True, "error": "", "categories": [], "duplicates": []}
@@ -773,14 +773,8 @@ def _contained():
 
 
 def _store(event: Event, values: dict) -> TriageResult | None:
+    """Store the result (not audited: ``core.signals.SKIP_MODELS``)."""
     defaults = {**values, "created_at": timezone.now()}
-    # a machine reading, reproducible from the matter: not an audited change (what operators
-    # do with it — accept, correct, dispatch — is)
-    with context.explicit_audit():
-        return _store_result(event, defaults, values)
-
-
-def _store_result(event: Event, defaults: dict, values: dict) -> TriageResult | None:
     try:
         try:  # a new matter: one insert
             with _contained():
@@ -795,7 +789,7 @@ def _store_result(event: Event, defaults: dict, values: dict) -> TriageResult | 
             with transaction.atomic():
                 result, _created = TriageResult.objects.update_or_create(event=event, defaults={
                     "error": f"store failed: {type(exc).__name__}: {exc}"[:2000], "needs_person": True,
-                    "timings": values.get("timings", {}), "created_at": timezone.now()})
+                    "timings": defaults.get("timings", {}), "created_at": timezone.now()})
             return result
         except Exception:
             log.exception("could not store a triage error marker for matter %s", event.pk)

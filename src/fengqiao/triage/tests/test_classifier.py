@@ -212,8 +212,7 @@ def test_real_data_heldout_macro_f1(shared_data):
 
 def test_a_model_cuts_texts_where_it_was_trained_to(small_model):
     """The cuts are read from the model file, not the module: a file trained at 400 characters
-    keeps being applied at 400 after the default changed (and older files without the figure
-    are read as 400/800)."""
+    keeps being applied at 400 after the default changed; a file that does not say is refused."""
     import copy
 
     assert small_model.metadata["params"]["word_chars"] == classifier.WORD_CHARS
@@ -227,5 +226,5 @@ def test_a_model_cuts_texts_where_it_was_trained_to(small_model):
     assert np.allclose(p, classifier._softmax(expected[None, :], short.temperature)[0], atol=1e-6)
     old = copy.deepcopy(small_model)
     del old.metadata["params"]["word_chars"]
-    old._prepare()
-    assert old._cut == (400, classifier.MAX_CHARS)
+    with pytest.raises(classifier.ModelFileError):
+        old._prepare()
