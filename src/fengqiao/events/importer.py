@@ -180,10 +180,8 @@ def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -
                 if Event.objects.filter(channel=data["channel"], channel_ref=data["channel_ref"]).exists():
                     report.existing += 1
                     continue
-                try:
-                    with transaction.atomic():
-                        ev, created = create_event(by=by, notify_centre=False,
-                                                   note="批量导入 (bulk import)", **data)
+                try:  # create_event writes under its own savepoint
+                    _event, created = create_event(by=by, notify_centre=False, note="批量导入 (bulk import)", **data)
                 except UserError as exc:
                     report.errors.append(RowError(n, header_of.get(exc.field or "", exc.field or ""), exc.zh, exc.en))
                     continue

@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from fengqiao.core import audit, context
-from fengqiao.core.errors import Conflict, UserError
-from fengqiao.events.actions._base import actor_name
+from fengqiao.core.errors import UserError
+from fengqiao.events.actions._base import actor_name, stale
 from fengqiao.events.models import Category, Event, TimelineEntry
 
 from .models import CategoryLabel, LabelSource, ModelKind, ModelVersion, TriageResult
@@ -58,7 +58,7 @@ def _categorize(event: Event, category: Category, *, by, now, data: dict, reason
     n = Event.objects.filter(pk=event.pk, version=event.version).update(
         category=category, version=F("version") + 1, updated_at=now)
     if n != 1:
-        raise Conflict("stale", "事件已被他人处理,请刷新后重试", "someone else acted on this matter first; reload and try again")
+        raise stale()
     event.category = category
     event.version += 1
     event.updated_at = now
