@@ -8,11 +8,13 @@ appended, so scripts can be re-run in any order without disturbing each other's 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import platform
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +45,25 @@ def machine() -> str:
             mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}, {platform.system()}"
+    return (
+        f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}, "
+        f"{platform.system()}; reference loop {reference_loop():.2f} s"
+    )
+
+
+@functools.cache
+def reference_loop() -> float:
+    """Seconds for a pure-Python loop of 10 million additions (best of 3): one core's speed,
+    so figures from machines of the same name but different speed can be told apart (the
+    shared 2-core machines of this project have differed by a factor of two from day to day)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def git_rev() -> str:

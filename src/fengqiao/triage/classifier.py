@@ -19,7 +19,8 @@ prediction costs one model): a one-vs-rest ``LinearSVC`` and an NB-SVM (one bina
 ``LinearSVC`` per class on features scaled by the class's naive-Bayes log-count ratio; the
 scaling is folded into its weights). Each model's scores are put on a common scale by a
 temperature fitted on out-of-fold scores; their average becomes probabilities through a softmax
-with a temperature fitted the same way (minimum log-loss).
+with a temperature fitted the same way (minimum log-loss). Training rows are weighted so that
+every class carries the same total weight (macro-F1 counts small classes as much as large ones).
 
 Models are saved with skops as a plain dict of numpy arrays and builtins (never a pickle of
 sklearn objects, never a custom function), and are loaded only when every type the file lists
@@ -92,6 +93,10 @@ SVC_C = 1.0
 NB_C = 0.7
 NB_ALPHA = 1.0
 CHAR_PARAMS = {"ngram_range": (1, 3), "min_df": 2, "max_df": 0.9}
+#: Rows are weighted so that every class carries the same total weight: macro-F1 counts the
+#: small classes (交通运输, 环境保护, 卫生计生) as much as the large ones. +0.002 CV macro-F1,
+#: better in 4 of 5 folds (ADR 0109).
+CLASS_WEIGHT = "balanced"
 
 
 class ModelFileError(ValueError):
@@ -513,6 +518,7 @@ def train(
     extra_weight: float = 1.0,
     c: float = SVC_C,
     nb_c: float = NB_C,
+    class_weight: str | None = CLASS_WEIGHT,
     calibration_folds: int = 3,
     metadata: dict | None = None,
 ) -> CategoryModel:
@@ -522,6 +528,8 @@ def train(
     ``pretokenized``/``pretokenized_labels``: optional extra rows given as space-separated
     words (e.g. the segmented TipDM file); they enter the same feature space.
     ``c``/``nb_c``: C of the LinearSVC and of the NB-SVM (``nb_c=0`` leaves the NB-SVM out).
+    ``class_weight``: ``"balanced"`` scales the row weights so each class carries the same
+    total weight; ``None`` keeps them as they are.
     ``calibration_folds``: folds for the out-of-fold scores that put the two models on one
     scale and fit the softmax temperature (0 or 1: plain sum, temperature 1).
     """
@@ -545,6 +553,11 @@ def train(
     if len(classes) < 2:
         raise ValueError("need at least two labels to train")
     y_idx = np.array([classes.index(v) for v in y])
+    if class_weight == "balanced":
+        per_class = np.bincount(y_idx, weights=weights, minlength=len(classes))
+        weights = weights * (weights.sum() / (len(classes) * per_class))[y_idx]
+    elif class_weight is not None:
+        raise ValueError(f"unknown class_weight {class_weight!r}")
 
     min_df = 2 if len(items) >= 50 else 1
     word = _word_vectorizer(params={"min_df": min_df})
@@ -596,6 +609,7 @@ def train(
         "params": {
             "c": c,
             "nb_c": nb_c,
+            "class_weight": class_weight,
             "model_scales": scales,
             "extra_weight": extra_weight,
             "word": {

@@ -228,3 +228,39 @@ def test_a_model_cuts_texts_where_it_was_trained_to(small_model):
     del old.metadata["params"]["word_chars"]
     with pytest.raises(classifier.ModelFileError):
         old._prepare()
+
+
+def test_balanced_weights_give_each_class_the_same_total(monkeypatch):
+    """Macro-F1 counts every class alike, so by default each class carries the same total row
+    weight in training; ``class_weight=None`` keeps the rows' own weights."""
+    seen = []
+    real = classifier._fit_svc
+
+    def spy(x, y, w, k, c):
+        seen.append(np.bincount(y, weights=w, minlength=k))
+        return real(x, y, w, k, c)
+
+    monkeypatch.setattr(classifier, "_fit_svc", spy)
+    texts, labels = synthetic_corpus(30, seed=4)
+    keep = [i for i, y in enumerate(labels) if y != "教育文体" or i % 5 == 0]  # 30 / 6 / 30
+    texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+    model = classifier.train(texts, labels, nb_c=0, calibration_folds=0)
+    assert model.metadata["params"]["class_weight"] == "balanced"
+    np.testing.assert_allclose(seen[-1], [len(keep) / 3] * 3)
+    classifier.train(texts, labels, nb_c=0, calibration_folds=0, class_weight=None)
+    np.testing.assert_allclose(seen[-1], [30, 6, 30])
+    # with extra rows weighted down, the classes are balanced on the total weight
+    tokens = [" ".join(analyse(t)[0]) for t in texts[2:]]
+    classifier.train(
+        texts[:2],
+        labels[:2],
+        pretokenized=tokens,
+        pretokenized_labels=labels[2:],
+        extra_weight=0.5,
+        nb_c=0,
+        calibration_folds=0,
+    )
+    total = 2 + 0.5 * (len(keep) - 2)
+    np.testing.assert_allclose(seen[-1], [total / 3] * 3)
+    with pytest.raises(ValueError, match="class_weight"):
+        classifier.train(texts, labels, class_weight="heavy")
