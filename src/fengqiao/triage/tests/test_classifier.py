@@ -117,9 +117,29 @@ def test_save_load_round_trip(small_model, tmp_path):
 
 
 def test_both_models_are_folded_into_one_linear_model(small_model):
+    """The stored coefficients are the scale-weighted average of the LinearSVC and the NB-SVM
+    fitted on the training features: refitting both here must give the same matrix."""
     params = small_model.metadata["params"]
     assert params["nb_c"] > 0 and len(params["model_scales"]) == 2
     assert all(t > 0 for t in params["model_scales"])
+    texts, labels = synthetic_corpus()
+    x = small_model._features([analyse(t) for t in texts])
+    y = np.array([small_model.labels.index(v) for v in labels])
+    w = np.ones(len(y))
+    w *= (len(y) / (len(small_model.labels) * np.bincount(y)))[y]  # balanced
+    k = len(small_model.labels)
+    s_svc, s_nb = params["model_scales"]
+    svc = classifier._fit_svc(x, y, w, k, params["c"])
+    nb = classifier._fit_nbsvm(x, y, w, k, params["nb_c"])
+    np.testing.assert_allclose(
+        small_model.coef, (s_svc * svc[0] + s_nb * nb[0]) / 2, rtol=1e-4, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        small_model.intercept, (s_svc * svc[1] + s_nb * nb[1]) / 2, rtol=1e-4, atol=1e-6
+    )
+    # and each part matters: neither alone is the stored model
+    assert not np.allclose(small_model.coef, s_svc * svc[0], atol=1e-3)
+    assert not np.allclose(small_model.coef, s_nb * nb[0], atol=1e-3)
     # the SVM alone (no NB-SVM) is still a working classifier with the same interface
     texts, labels = synthetic_corpus(20, seed=5)
     svm_only = classifier.train(texts, labels, nb_c=0, calibration_folds=0)
