@@ -282,5 +282,10 @@ def test_balanced_weights_give_each_class_the_same_total(monkeypatch):
     )
     total = 2 + 0.5 * (len(keep) - 2)
     np.testing.assert_allclose(seen[-1], [total / 3] * 3)
+    # a class with a handful of rows is weighted up at most MAX_CLASS_WEIGHT times
+    few = [i for i, y in enumerate(labels) if y != "教育文体"] + [labels.index("教育文体")]
+    classifier.train([texts[i] for i in few], [labels[i] for i in few], nb_c=0, calibration_folds=0)
+    assert seen[-1][1] == pytest.approx(classifier.MAX_CLASS_WEIGHT)  # 1 row, not 61 / 3
+    assert seen[-1][0] == pytest.approx(seen[-1][2])
     with pytest.raises(ValueError, match="class_weight"):
         classifier.train(texts, labels, class_weight="heavy")
