@@ -20,12 +20,14 @@ _tokens = Memo("api tokens", lambda: getattr(settings, "FENGQIAO_TOKEN_CACHE_SEC
 
 
 def _clone(obj):
-    """A shallow copy of a model instance with its own related-object cache (what
-    ``copy.copy`` makes through pickling, without the pickling)."""
+    """A shallow copy of a model instance with its own related-object and prefetch caches
+    (what ``copy.copy`` makes through pickling, without the pickling)."""
     new = obj.__class__.__new__(obj.__class__)
     new.__dict__.update(obj.__dict__)
     new._state = copy.copy(obj._state)
     new._state.fields_cache = dict(obj._state.fields_cache)
+    if "_prefetched_objects_cache" in obj.__dict__:  # a prefetch in one request stays there
+        new._prefetched_objects_cache = dict(obj._prefetched_objects_cache)
     return new
 
 

@@ -128,3 +128,14 @@ def test_requests_do_not_share_user_objects(users, client):
     assert a[0] == b[0] and a[0] is not b[0]
     a[0].note = "set by one request"
     assert not hasattr(b[0], "note")
+    # nor their caches: a prefetch or a related object set in one request stays in it
+    from fengqiao.accounts.authentication import _clone
+
+    cached = b[0]
+    cached._prefetched_objects_cache = {"groups": ["from an earlier request"]}
+    c = _clone(cached)
+    c._prefetched_objects_cache["groups"] = ["this request"]
+    c._prefetched_objects_cache["user_permissions"] = []
+    assert cached._prefetched_objects_cache == {"groups": ["from an earlier request"]}
+    c._state.fields_cache["only_here"] = None
+    assert "only_here" not in cached._state.fields_cache
