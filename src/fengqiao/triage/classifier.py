@@ -513,6 +513,14 @@ def _scores(x: csr_matrix, model: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.asarray(x @ coef.T) + intercept
 
 
+def balanced_weights(weights: np.ndarray, y_idx: np.ndarray, n_classes: int) -> np.ndarray:
+    """Row weights scaled so every class carries the same total (each class's scale capped
+    at :data:`MAX_CLASS_WEIGHT`)."""
+    per_class = np.bincount(y_idx, weights=weights, minlength=n_classes)
+    scale = np.minimum(weights.sum() / (n_classes * per_class), MAX_CLASS_WEIGHT)
+    return weights * scale[y_idx]
+
+
 def train(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -559,9 +567,7 @@ def train(
         raise ValueError("need at least two labels to train")
     y_idx = np.array([classes.index(v) for v in y])
     if class_weight == "balanced":
-        per_class = np.bincount(y_idx, weights=weights, minlength=len(classes))
-        scale = np.minimum(weights.sum() / (len(classes) * per_class), MAX_CLASS_WEIGHT)
-        weights = weights * scale[y_idx]
+        weights = balanced_weights(weights, y_idx, len(classes))
     elif class_weight is not None:
         raise ValueError(f"unknown class_weight {class_weight!r}")
 

@@ -125,9 +125,8 @@ def test_both_models_are_folded_into_one_linear_model(small_model):
     texts, labels = synthetic_corpus()
     x = small_model._features([analyse(t) for t in texts])
     y = np.array([small_model.labels.index(v) for v in labels])
-    w = np.ones(len(y))
-    w *= (len(y) / (len(small_model.labels) * np.bincount(y)))[y]  # balanced
     k = len(small_model.labels)
+    w = classifier.balanced_weights(np.ones(len(y)), y, k)
     s_svc, s_nb = params["model_scales"]
     svc = classifier._fit_svc(x, y, w, k, params["c"])
     nb = classifier._fit_nbsvm(x, y, w, k, params["nb_c"])
