@@ -288,3 +288,22 @@ def test_balanced_weights_give_each_class_the_same_total(monkeypatch):
     assert seen[-1][0] == pytest.approx(seen[-1][2])
     with pytest.raises(ValueError, match="class_weight"):
         classifier.train(texts, labels, class_weight="heavy")
+
+
+def test_loading_a_model_warms_up_the_segmenter(small_model, tmp_path, monkeypatch):
+    """The segmenter reads its dictionary on first use; a loaded model has already segmented
+    a text, so neither the first matter's intake nor the first timed message pays for that."""
+    from fengqiao.triage import text
+
+    path = tmp_path / "m.skops"
+    small_model.save(path)
+    real_cut = text._dictionary_cut()
+    seen = []
+
+    def spy(s, hmm):
+        seen.append(s)
+        return real_cut(s, hmm) if real_cut else text.tokenizer().lcut(s, HMM=hmm)
+
+    monkeypatch.setattr(text, "_fast_cut", spy)
+    classifier.load(path)
+    assert seen == [text.normalize(classifier.WARM_UP_TEXT)]
