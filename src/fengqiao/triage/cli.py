@@ -185,9 +185,12 @@ def run_evaluate(args, out: TextIO | None = None) -> dict:
 def run_duplicates(args, out: TextIO | None = None) -> dict:
     out = out or sys.stdout
     cols = _columns(args.text)
+    # of several text columns the first is the title: its words count double (dedupe.extract)
+    title, body = (cols[0], cols[1:]) if len(cols) > 1 else (None, cols)
     table = _read(
         args.data,
-        text_columns=cols,
+        text_columns=body,
+        title_column=title,
         id_column=args.id,
         time_column=getattr(args, "time", None),
         allow_tokens=False,
@@ -196,7 +199,12 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
     if len(set(ids)) != len(ids):
         raise TriageInputError(f"id 列有重复值 / column {args.id} has duplicate ids")
     records = [
-        {"id": i, "text": t, "time": (table.times[k] if table.times else None)}
+        {
+            "id": i,
+            "text": t,
+            "title": table.titles[k] if table.titles else "",
+            "time": table.times[k] if table.times else None,
+        }
         for k, (i, t) in enumerate(zip(ids, table.texts, strict=True))
     ]
     groups = dedupe.group(records, threshold=getattr(args, "threshold", 0.5))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import join_fields, read_tokens, tokenize
+from .text import join_fields, normalize, read_tokens, tokenize
 
 __all__ = [
     "DataError",
@@ -44,6 +44,8 @@ class Table:
     ids: list[str] | None
     times: list[str] | None
     pretokenized: bool
+    #: the ``title_column`` of each row (normalised) when one was asked for, else ``None``
+    titles: list[str] | None = None
 
 
 def shared_data_dir() -> Path:
@@ -95,10 +97,13 @@ def read_table(
     label_column: str | None = None,
     id_column: str | None = None,
     time_column: str | None = None,
+    title_column: str | None = None,
     allow_tokens: bool = True,
 ) -> Table:
     """Read a CSV (UTF-8) or .xlsx file. A file with a ``tokens`` column and none of the text
-    columns is read as pre-segmented text (when ``allow_tokens``)."""
+    columns is read as pre-segmented text (when ``allow_tokens``). ``title_column``, a column
+    kept apart from the text (same-matter detection weighs title words double), is read into
+    ``titles``."""
     path = Path(path)
     header, rows = _read_rows(path)
     cols = set(header)
@@ -106,7 +111,7 @@ def read_table(
         raise DataError(f"文件没有数据行 / no data rows in {path}")
     pretok = allow_tokens and "tokens" in cols and not any(c in cols for c in text_columns)
     needed = ["tokens"] if pretok else list(text_columns)
-    for c in (label_column, id_column):
+    for c in (label_column, id_column, None if pretok else title_column):
         if c:
             needed.append(c)
     missing = [c for c in needed if c not in cols]
@@ -122,15 +127,17 @@ def read_table(
     labels = [r[label_column].strip() for r in rows] if label_column else None
     ids = [r[id_column].strip() for r in rows] if id_column else None
     times = [r.get(time_column, "") for r in rows] if time_column and time_column in cols else None
+    titles = [normalize(r[title_column]) for r in rows] if title_column and not pretok else None
     if labels is not None:
         keep = [i for i, lab in enumerate(labels) if lab and texts[i].strip()]
         texts = [texts[i] for i in keep]
         labels = [labels[i] for i in keep]
         ids = [ids[i] for i in keep] if ids else None
         times = [times[i] for i in keep] if times else None
+        titles = [titles[i] for i in keep] if titles else None
         if not texts:
             raise DataError(f"没有带标签的文本 / no labelled text rows in {path}")
-    return Table(str(path), texts, labels, ids, times, pretok)
+    return Table(str(path), texts, labels, ids, times, pretok, titles)
 
 
 def heldout_split(

@@ -8,7 +8,8 @@ Repeat complaints are written by different people in different words, so charact
   "A3区中海国际社区" and "中海国际社区三期" share keys;
 * **keywords**: jieba words without generic complaint vocabulary and without the pseudonymised
   place codes (A市, A3区 …), weighted by TF-IDF over the index (title words count double);
-* **place**: the district/county codes mentioned (soft: different districts lower the score);
+* **place**: the city and district/county codes mentioned (soft: different districts, or
+  different cities, lower the score; a city alone does not contradict a district of it);
 * **time**: the message time (links fade outside a window).
 
 :class:`Index` keeps an inverted index over entity keys and each message's strongest keywords.
@@ -82,6 +83,20 @@ def _parse_time(value) -> float | None:
         value = value.replace(tzinfo=None)
         return (value - EPOCH).total_seconds() / 86400
     return None
+
+
+def _places_differ(a: set[str], b: set[str]) -> bool:
+    """Whether two messages name different places at the same level: both name districts or
+    counties (区/县) and share none, or both name cities and share none. A message naming only
+    its city (A市) does not contradict one naming a district of it (A2区)."""
+    if not a or not b:
+        return False
+    for level in (("区", "县"), ("市",)):
+        la = {p for p in a if p.endswith(level)}
+        lb = {p for p in b if p.endswith(level)}
+        if la and lb and not (la & lb):
+            return True
+    return False
 
 
 @dataclass
@@ -203,7 +218,7 @@ class Index:
                 wb = sum(self._idf("e:" + e) for e in b.entities)
                 ent = wsum / min(wa, wb)
         s = self.keyword_weight * cos + (1 - self.keyword_weight) * ent
-        if a.places and b.places and not (a.places & b.places):
+        if _places_differ(a.places, b.places):
             s *= 0.7
         if a.area and b.area and a.area != b.area:
             s *= 0.7

@@ -75,6 +75,28 @@ def test_duplicates_json(tmp_path):
     assert json.loads(out.getvalue()) == {"groups": [["10", "11"]]}
 
 
+def test_duplicates_reads_the_first_text_column_as_the_title(tmp_path, monkeypatch):
+    """Title words count double in same-matter detection, so the command passes the first of
+    several text columns as the title, and the rest as the text."""
+    from fengqiao.triage import dedupe
+
+    seen = []
+
+    def capture(records, **kw):
+        seen.extend(records)
+        return []
+
+    monkeypatch.setattr(dedupe, "group", capture)
+    path = _write_csv(tmp_path / "m.csv", ["id", "title", "body", "extra"],
+                      [(1, "丽发新城搅拌站 噪音", "附近搅拌站", "粉尘")])
+    cli.run_duplicates(Namespace(data=str(path), text="title,body,extra", id="id", json=True),
+                       out=io.StringIO())
+    assert [(r["title"], r["text"]) for r in seen] == [("丽发新城搅拌站 噪音", "附近搅拌站 粉尘")]
+    seen.clear()
+    cli.run_duplicates(Namespace(data=str(path), text="body", id="id", json=True), out=io.StringIO())
+    assert [(r["title"], r["text"]) for r in seen] == [("", "附近搅拌站")]
+
+
 @pytest.mark.parametrize(
     "kind,match",
     [
@@ -133,3 +155,9 @@ def test_management_command_maps_errors(tmp_path):
     out = io.StringIO()
     call_command("triage", "duplicates", "--data", str(path), "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"groups": []}
+
+
+def test_duplicates_missing_title_column(tmp_path):
+    path = _write_csv(tmp_path / "m.csv", ["id", "body"], [(1, "b")])
+    with pytest.raises(cli.TriageInputError, match="missing column.*title"):
+        cli.run_duplicates(Namespace(data=str(path), text="title,body", id="id", json=True))
