@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,8 @@ def minhash_groups(rows, *, perms=128, bands=32, threshold=0.5, seed=1):
     sigs = {}
     for r in rows:
         s = compact(r["title"] + r["body"])
-        grams = {hash(s[i : i + 3]) & 0xFFFFFFFF for i in range(max(1, len(s) - 2))}
+        # crc32, not hash(): str hashes change from run to run (PYTHONHASHSEED)
+        grams = {zlib.crc32(s[i : i + 3].encode()) for i in range(max(1, len(s) - 2))}
         x = np.array(sorted(grams), dtype=np.uint64)[:, None]
         sigs[r["id"]] = ((x * a + b) % np.uint64(prime)).min(axis=0)
     per = perms // bands
