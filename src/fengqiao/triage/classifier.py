@@ -315,8 +315,8 @@ class CategoryModel:
         self._cn = tuple(self.char.ngram_range)
         self._wcodes = _GramCodes.build(_terms(self._wvocab), self._wn, " ")
         self._ccodes = _GramCodes.build(_terms(self._cvocab), self._cn, "")
-        # The segmenter reads its dictionary on first use (about 0.1 s): pay that here, at
-        # load, rather than in the first matter's intake or the first timed message.
+        # The segmenter reads its dictionary on first use: do that as part of the load, not in
+        # the first classification (which `triage evaluate` would time).
         self._fast_scores(analyse(WARM_UP_TEXT, *self._cut))
 
     # -- prediction ---------------------------------------------------------------------------

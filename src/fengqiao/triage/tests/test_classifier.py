@@ -292,7 +292,7 @@ def test_balanced_weights_give_each_class_the_same_total(monkeypatch):
 
 def test_loading_a_model_warms_up_the_segmenter(small_model, tmp_path, monkeypatch):
     """The segmenter reads its dictionary on first use; a loaded model has already segmented
-    a text, so neither the first matter's intake nor the first timed message pays for that."""
+    a text, so that cost is part of the load, not of the first (timed) classification."""
     from fengqiao.triage import text
 
     path = tmp_path / "m.skops"
