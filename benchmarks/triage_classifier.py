@@ -28,10 +28,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
-from benchmarks._report import SHARED_DATA, write_section  # noqa: E402
+from benchmarks import _tipdm  # noqa: E402
+from benchmarks._report import write_section  # noqa: E402
 from fengqiao.triage import classifier  # noqa: E402
 from fengqiao.triage.cli import evaluate  # noqa: E402
-from fengqiao.triage.datasets import decontaminate, heldout_split, load_tipdm  # noqa: E402
 from fengqiao.triage.text import tokenize  # noqa: E402
 
 
@@ -39,18 +39,13 @@ def main() -> None:
     argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     ).parse_args()
-    if not (SHARED_DATA / "tipdm2020_messages_train.csv").exists():
-        print(f"no data at {SHARED_DATA}; skipped")
+    split = _tipdm.load()
+    if split is None:
         return
-    raw, extra = load_tipdm(SHARED_DATA)
-    tr, te = heldout_split(raw.labels)
-    tr_texts = [raw.texts[i] for i in tr]
-    tr_labels = [raw.labels[i] for i in tr]
-    te_texts = [raw.texts[i] for i in te]
-    te_labels = [raw.labels[i] for i in te]
-    keep = decontaminate(extra.texts, te_texts)
-    ex_texts = [extra.texts[i] for i in keep]
-    ex_labels = [extra.labels[i] for i in keep]
+    raw, extra = split.raw, split.extra
+    tr_texts, tr_labels = split.train_texts, split.train_labels
+    te_texts, te_labels = split.test_texts, split.test_labels
+    ex_texts, ex_labels = split.extra_without(te_texts)
 
     # baseline: word TF-IDF (jieba) + LinearSVC on the raw training part only
     t0 = time.perf_counter()
@@ -146,9 +141,9 @@ def main() -> None:
         for name, m in res["per_class"].items()
     )
     body = f"""
-Held-out split: {len(te)} of {len(raw.texts)} labelled raw TipDM messages (stratified, seed 42),
-never used for training or tuning. Training: {len(tr)} raw messages + {len(keep)} of
-{len(extra.texts)} pre-segmented extra rows ({len(extra.texts) - len(keep)} dropped as near
+Held-out split: {len(te_texts)} of {len(raw.texts)} labelled raw TipDM messages (stratified, seed 42),
+never used for training or tuning. Training: {len(tr_texts)} raw messages + {len(ex_texts)} of
+{len(extra.texts)} pre-segmented extra rows ({len(extra.texts) - len(ex_texts)} dropped as near
 copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the training part.
 
 | model | macro-F1 | accuracy |
@@ -163,7 +158,7 @@ Features of all rows but the baselines: words of the first {classifier.WORD_CHAR
 {classifier.MAX_CHARS}.
 
 - Held-out messages without a near-duplicate (cosine ≤ 0.5) in the training raw texts
-  ({int(novel.sum())} of {len(te)}): macro-F1 {novel_f1:.4f}.
+  ({int(novel.sum())} of {len(te_texts)}): macro-F1 {novel_f1:.4f}.
 - Top-3 accuracy {top3:.4f}; expected calibration error of the top label {ece:.4f}
   (temperature {model.temperature:.2f}, fitted on 3-fold out-of-fold scores).
 - CV macro-F1 on the training part (the model's own 3-fold out-of-fold scores over raw and

@@ -38,9 +38,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
-from benchmarks._report import SHARED_DATA, write_section  # noqa: E402
+from benchmarks import _tipdm  # noqa: E402
+from benchmarks._report import write_section  # noqa: E402
 from fengqiao.triage import classifier  # noqa: E402
-from fengqiao.triage.datasets import decontaminate, heldout_split, load_tipdm  # noqa: E402
 from fengqiao.triage.text import read_tokens, tokenize  # noqa: E402
 
 NEIGHBOURS, VOTE_WEIGHT, VOTE_FLOOR = 20, 0.3, 0.01
@@ -109,27 +109,23 @@ def main() -> None:
     argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     ).parse_args()
-    if not (SHARED_DATA / "tipdm2020_messages_train.csv").exists():
-        print(f"no data at {SHARED_DATA}; skipped")
-        return
     started = time.perf_counter()
-    raw, extra = load_tipdm(SHARED_DATA)
-    tr, te = heldout_split(raw.labels)
-    texts = [raw.texts[i] for i in tr]
-    labels = [raw.labels[i] for i in tr]
-    held = [raw.texts[i] for i in te]
-    held_labels = [raw.labels[i] for i in te]
+    split = _tipdm.load()
+    if split is None:
+        return
+    raw, extra = split.raw, split.extra
+    texts, labels = split.train_texts, split.train_labels
+    held, held_labels = split.test_texts, split.test_labels
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels))
     jobs = []
     for a, b in folds:
-        keep = decontaminate(extra.texts, held + [texts[i] for i in b])
+        validation = [texts[i] for i in b]
         jobs.append((
             [texts[i] for i in a], [labels[i] for i in a],
-            [extra.texts[i] for i in keep], [extra.labels[i] for i in keep],
-            [texts[i] for i in b],
+            *split.extra_without(held + validation),
+            validation,
         ))
-    keep = decontaminate(extra.texts, held)
-    jobs.append((texts, labels, [extra.texts[i] for i in keep], [extra.labels[i] for i in keep], held))
+    jobs.append((texts, labels, *split.extra_without(held), held))
     with ProcessPoolExecutor(2) as pool:
         outs = list(pool.map(run, jobs))
     names = outs[0]["labels"]
