@@ -39,11 +39,10 @@ _SUFFIXES = (
     "路 街 大道 巷 桥 隧道 高速 公司 集团 医院 学校 小学 中学 大学 学院 幼儿园 项目 工地 "
     "市场 酒店 宾馆 楼盘 车站 站 厂 局 所 镇 乡 街道"
 ).split()
-_SUFFIX_RE = re.compile(
-    r"([\u4e00-\u9fff0-9a-z]{2,})("
-    + "|".join(sorted(map(re.escape, _SUFFIXES), key=len, reverse=True))
-    + ")"
-)
+_SUFFIX_SET = frozenset(_SUFFIXES)
+_SUFFIX_LENGTHS = sorted({len(x) for x in _SUFFIXES}, reverse=True)
+#: a run of characters that can make up a name; a name and its suffix lie inside one run
+_NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9a-z]{3,}")
 #: suffixes so generic as a whole name ("本小区", "该公司") that a key needs 3+ characters
 #: before them; also words that are never part of a name
 _NAME_STOP = set("反映关于请问咨询投诉举报希望要求建议我们市民业主居民的了在和与及对是有")
@@ -110,15 +109,35 @@ class Features:
     area: str | None = None
 
 
+def _last_suffix(run: str) -> tuple[int, str] | None:
+    """The last place in ``run`` (at least 2 characters in) where a suffix starts, with the
+    longest suffix starting there."""
+    for q in range(len(run) - 1, 1, -1):
+        for k in _SUFFIX_LENGTHS:
+            suffix = run[q : q + k]
+            if len(suffix) == k and suffix in _SUFFIX_SET:
+                return q, suffix
+    return None
+
+
 def entity_keys(text: str) -> set[str]:
-    """Entity keys of normalised ``text``: every suffix match with 2–4 preceding characters."""
+    """Entity keys of normalised ``text``: in every run of name characters, the last suffix
+    with the 2–4 characters before it (cut at a stop character: verbs and particles are never
+    part of a name). One backward scan per run, so the cost is linear in the text's length:
+    a long run with no suffix in it (a pasted number, say) costs no more than its length."""
     text = PLACE_CODE.sub(" ", text)
     keys: set[str] = set()
-    for m in _SUFFIX_RE.finditer(text):
-        head, suffix = m.group(1), m.group(2)
-        # cut the head at the last stop character (verbs, particles before the name)
-        cut = max((head.rfind(c) for c in _NAME_STOP), default=-1)
-        head = head[cut + 1 :]
+    for m in _NAME_RUN.finditer(text):
+        found = _last_suffix(m.group(0))
+        if found is None:
+            continue
+        q, suffix = found
+        run = m.group(0)
+        head = ""
+        for ch in reversed(run[max(0, q - 4) : q]):
+            if ch in _NAME_STOP:
+                break
+            head = ch + head
         for k in (2, 3, 4):
             if len(head) >= k:
                 keys.add(head[-k:] + suffix)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import csv
+import re
+import signal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fengqiao.triage import dedupe
 
@@ -15,6 +19,63 @@ def test_entity_keys_ignore_place_codes():
     assert "国际社区" in keys and "海国际社区" in keys
     assert not any(k.startswith("a3") for k in keys)
     assert dedupe.entity_keys("a市a1区a2区") == set()
+
+
+# The rule entity_keys implements, written as the regular expression it replaced: a greedy run
+# of name characters ending in a suffix. The expression backtracks through the whole run at
+# every start position when no suffix follows, so a long run cost time quadratic in its length.
+_GREEDY = re.compile(
+    r"([\u4e00-\u9fff0-9a-z]{2,})("
+    + "|".join(sorted(map(re.escape, dedupe._SUFFIXES), key=len, reverse=True))
+    + ")"
+)
+
+
+def _greedy_keys(text: str) -> set[str]:
+    keys = set()
+    for m in _GREEDY.finditer(dedupe.PLACE_CODE.sub(" ", text)):
+        head, suffix = m.group(1), m.group(2)
+        head = head[max((head.rfind(c) for c in dedupe._NAME_STOP), default=-1) + 1 :]
+        keys.update(head[-k:] + suffix for k in (2, 3, 4) if len(head) >= k)
+    return keys
+
+
+_PIECES = ["小区", "花园", "幼儿园", "儿园", "城", "苑", "路", "站", "村", "公司", "学院",
+           "丽发新", "金鳌", "中海国际", "搅拌", "的", "在", "反映", "关于", "a", "1", "b2",
+           "a市", "a3区", "b县", " ", "，", "。", "-"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_entity_keys_follow_the_greedy_rule(pieces):
+    text = "".join(pieces)
+    assert dedupe.entity_keys(text) == _greedy_keys(text)
+
+
+def test_entity_keys_of_real_phrases():
+    text = dedupe.normalize("投诉A2区丽发新城小区旁边建搅拌站，金鳌花园的车库里很吵。A3区中海国际社区三期")
+    assert dedupe.entity_keys(text) == _greedy_keys(text)
+    # one key set per run: its last suffix ("金鳌花园的车库里" gives 车库里), the head cut at
+    # a stop character (建 of 建议: "建搅拌站" gives 搅拌站 only)
+    assert dedupe.entity_keys(text) == {"搅拌站", "车库里", "国际社区", "海国际社区", "中海国际社区"}
+
+
+def test_a_long_run_without_a_suffix_costs_its_length():
+    """A pasted number or address of 200,000 characters: the greedy expression would
+    backtrack for many minutes; the scan takes one pass (the alarm only guards a hang)."""
+
+    def hang(*_):
+        raise TimeoutError("entity_keys took quadratic time")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(20)
+    try:
+        assert dedupe.entity_keys("0" * 200_000) == set()
+        assert dedupe.entity_keys("ab1" * 70_000 + "，") == set()
+        assert dedupe.entity_keys("7" * 200_000 + "号小区") == {"7号小区", "77号小区", "777号小区"}
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def test_index_finds_reworded_complaint():
