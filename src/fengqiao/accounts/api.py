@@ -14,11 +14,11 @@ from .models import User
 
 
 class MeSerializer(ModelSerializer):
-    area_code = serializers.CharField(source="area.code", default=None, read_only=True)
-    area_name = serializers.CharField(source="area.name", default=None, read_only=True)
-    area_level = serializers.CharField(source="area.level", default=None, read_only=True)
-    department = serializers.CharField(source="department.code", default=None, read_only=True)
-    department_name = serializers.CharField(source="department.name", default=None, read_only=True)
+    area_code = serializers.CharField(source="area.code", default=None, read_only=True, allow_null=True)
+    area_name = serializers.CharField(source="area.name", default=None, read_only=True, allow_null=True)
+    area_level = serializers.CharField(source="area.level", default=None, read_only=True, allow_null=True)
+    department = serializers.CharField(source="department.code", default=None, read_only=True, allow_null=True)
+    department_name = serializers.CharField(source="department.name", default=None, read_only=True, allow_null=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     can_unmask = serializers.SerializerMethodField()
 

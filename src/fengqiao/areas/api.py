@@ -12,7 +12,7 @@ from .models import Area, Department, Level
 
 
 class AreaSerializer(ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Area

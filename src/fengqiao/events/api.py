@@ -11,7 +11,7 @@ import inspect
 import django_filters
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -56,6 +56,13 @@ class AttachmentSerializer(ModelSerializer):
             return ""
 
 
+class AttachmentUploadSerializer(serializers.Serializer):
+    """The upload form (OpenAPI only): one file, checked by ``add_attachment`` (type by name and
+    content, size)."""
+
+    file = serializers.FileField(help_text="a photo, document, audio or video file of an accepted type (see docs/api.md)")
+
+
 class TimelineEntrySerializer(ModelSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -65,6 +72,16 @@ class TimelineEntrySerializer(ModelSerializer):
         fields = ["id", "at", "actor", "actor_name", "action", "from_state", "to_state", "reason", "data", "attachments"]
 
 
+class HandlingUnitSerializer(serializers.Serializer):
+    """Who holds a matter now (OpenAPI only; ``UnitField`` builds it)."""
+
+    kind = serializers.ChoiceField(choices=["person", "department", "area"])
+    code = serializers.CharField(help_text="username, department code or area code")
+    name = serializers.CharField()
+    level = serializers.CharField(required=False, help_text="the area's level (kind area only)")
+
+
+@extend_schema_field(HandlingUnitSerializer(allow_null=True))
 class UnitField(serializers.Field):
     def to_representation(self, event):
         if event.assignee_id:
@@ -79,15 +96,15 @@ class UnitField(serializers.Field):
 
 
 class EventSerializer(ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     category_name = serializers.CharField(source="category.name", read_only=True, default="")
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     area_name = serializers.CharField(source="area.name", read_only=True, default="")
     handling_unit = UnitField(source="*", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     channel_label = serializers.CharField(source="get_channel_display", read_only=True)
-    escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    escalated_to = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     paused = serializers.BooleanField(source="is_paused", read_only=True)
 
     class Meta:
@@ -143,12 +160,12 @@ class EventReceiptSerializer(serializers.Serializer):
     channel = serializers.CharField()
     channel_ref = serializers.CharField()
     title = serializers.CharField()
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     area_name = serializers.CharField(source="area.name", default="")
     received_at = serializers.DateTimeField()
-    sign_due_at = serializers.DateTimeField()
-    handle_due_at = serializers.DateTimeField()
+    sign_due_at = serializers.DateTimeField(allow_null=True)
+    handle_due_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
     url = serializers.SerializerMethodField()
 
@@ -174,7 +191,7 @@ _DATETIME = serializers.DateTimeField()
 
 
 class CategorySerializer(ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     department = serializers.CharField(source="department_code", read_only=True)
 
     class Meta:
@@ -444,14 +461,17 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             return Response({"id": event.pk, "number": event.number, "state": event.state, "version": event.version})
         return Response(self.get_serializer(visible).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=TimelineEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         event = self.get_object()
         entries = (TimelineEntry.objects.restrict(request.user, "view").filter(event=event)
                    .select_related("actor").prefetch_related("attachments"))
         return Response(TimelineEntrySerializer(entries, many=True, context={"request": request}).data)
 
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
     def attachments(self, request, pk=None):
         event = self.get_object()
         if request.method == "POST":
@@ -506,6 +526,7 @@ class NotificationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.
         note.refresh_from_db()
         return Response(self.get_serializer(note).data)
 
+    @extend_schema(request=None, responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}))
     @action(detail=False, methods=["post"])
     def read_all(self, request):
         n = self.get_queryset().filter(read_at__isnull=True).update(read_at=sla_now())

@@ -12,6 +12,8 @@ import django_filters
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -224,6 +226,40 @@ class DisputeFilter(django_filters.FilterSet):
 # ---------------------------------------------------------------- disputes
 
 
+class MatchReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    zh = serializers.CharField()
+    en = serializers.CharField()
+    points = serializers.FloatField()
+
+
+class MatchResultSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    mediator = serializers.IntegerField()
+    name = serializers.CharField()
+    score = serializers.FloatField()
+    role = serializers.CharField(help_text="lead/member in a task force, else empty")
+    parts = serializers.DictField(child=serializers.FloatField())
+    open_cases = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    reasons = MatchReasonSerializer(many=True)
+
+
+class MatchExcludedSerializer(serializers.Serializer):
+    mediator = serializers.IntegerField()
+    name = serializers.CharField()
+    reasons = MatchReasonSerializer(many=True)
+
+
+class MatchSerializer(serializers.Serializer):
+    """The matching proposal (``services.match``; OpenAPI only)."""
+
+    dispute = serializers.IntegerField()
+    task_force = serializers.BooleanField()
+    results = MatchResultSerializer(many=True)
+    excluded = MatchExcludedSerializer(many=True)
+
+
 class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.CreateModelMixin, viewsets.GenericViewSet):
     """矛盾纠纷. ``POST`` registers one; ``POST {id}/actions/`` takes a step of the process."""
@@ -301,6 +337,7 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                         expected_version=s.validated_data["version"])
         return self._detail(d, request)
 
+    @extend_schema(responses=MatchSerializer)
     @action(detail=True, methods=["get"])
     def match(self, request, pk=None):
         d = self.get_object()
@@ -321,6 +358,7 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
             raise UserError("invalid", "limit 应为1到50的整数", "limit must be an integer from 1 to 50", field="limit")
         return Response(match(d, task_force=task_force, size=size, limit=limit, user=request.user))
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="agreement.pdf")
     def agreement(self, request, pk=None):
         d = self.get_object()
@@ -338,6 +376,7 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
         response["Content-Disposition"] = f'attachment; filename="{a.number}.pdf"'
         return response
 
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=False, methods=["get"], url_path="export.xlsx")
     def export(self, request):
         qs = self.filter_queryset(self.get_queryset())[:20000]
@@ -362,6 +401,7 @@ class MatchView(APIView):
 
     access_model = Dispute
 
+    @extend_schema(responses=MatchSerializer)
     def get(self, request):
         if not role_allowed(Dispute, request.user, "act"):
             raise PermissionDenied()
@@ -410,7 +450,7 @@ class TicketSerializer(ModelSerializer):
     label = serializers.CharField(read_only=True)
     visitor_name = serializers.SerializerMethodField()
     visitor_phone = serializers.SerializerMethodField()
-    dispute_number = serializers.CharField(source="dispute.number", read_only=True, default=None)
+    dispute_number = serializers.CharField(source="dispute.number", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Ticket
@@ -494,7 +534,7 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 
 class DisputeTypeSerializer(ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = DisputeType
@@ -557,7 +597,7 @@ class MediatorSerializer(ModelSerializer):
                   "area_name", "expertise", "in_expert_pool", "capacity", "open_cases", "succeeded_cases",
                   "failed_cases", "success_rate", "bio", "is_active", "user"]
 
-    def get_success_rate(self, m):
+    def get_success_rate(self, m) -> float | None:
         done = (getattr(m, "succeeded_cases", 0) or 0) + (getattr(m, "failed_cases", 0) or 0)
         return round(m.succeeded_cases / done, 4) if done else None
 
@@ -658,7 +698,7 @@ class HearingSerializer(ModelSerializer):
 class BacklogSerializer(ModelSerializer):
     leader_name = serializers.SerializerMethodField()
     hearings = HearingSerializer(many=True, read_only=True)
-    dispute_number = serializers.CharField(source="dispute.number", read_only=True, default=None)
+    dispute_number = serializers.CharField(source="dispute.number", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = BacklogCase

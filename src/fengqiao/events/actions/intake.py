@@ -31,6 +31,14 @@ def _bad(field: str, zh: str, en: str) -> UserError:
     return UserError("invalid", zh, en, field=field)
 
 
+#: bounds of a matter's times (occurred, received): nothing a county centre handles happened
+#: before the People's Republic (the year 124 once came in through the API and was echoed with
+#: Shanghai's local-mean-time offset, +08:05:43, which is no valid RFC 3339 time), and nothing
+#: in the future beyond a day of clock skew between the reporting system and ours
+EARLIEST = dt.datetime(1949, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+FUTURE_SKEW = dt.timedelta(days=1)
+
+
 def _datetime(value, field: str):
     if value in (None, ""):
         return None
@@ -44,6 +52,11 @@ def _datetime(value, field: str):
         from fengqiao.workcal.calendar import SHANGHAI
 
         parsed = parsed.replace(tzinfo=SHANGHAI)
+    shown = f"{parsed.date().isoformat()} {parsed:%H:%M}"
+    if parsed < EARLIEST:
+        raise _bad(field, f"时间早于1949年10月1日: {shown}", f"before 1949-10-01: {shown}")
+    if parsed > sla_now() + FUTURE_SKEW:
+        raise _bad(field, f"时间晚于当前时间: {shown}", f"in the future: {shown}")
     return parsed
 
 

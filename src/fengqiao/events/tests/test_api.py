@@ -166,6 +166,23 @@ def test_bad_input_is_400_never_500(body, api, users):
     assert data["error"] and data["detail_zh"] and data["detail_en"]
 
 
+@pytest.mark.parametrize(("occurred_at", "message"), [
+    ("0124-09-29T13:47:08", "before 1949-10-01: 0124-09-29 13:47"),
+    ("1949-09-30 23:59", "before 1949-10-01: 1949-09-30 23:59"),
+    ("2999-01-01 08:00", "in the future: 2999-01-01 08:00"),
+])
+def test_times_outside_any_matter_are_refused(occurred_at, message, api, users):
+    """The year 124 used to be stored and echoed with Shanghai's local mean time (+08:05:43),
+    which is no RFC 3339 time; a time far in the future would be just as wrong."""
+    before = Event.objects.count()
+    r = api(users.county_op).post(URL, {**BODY, "occurred_at": occurred_at}, format="json")
+    assert r.status_code == 400, r.content
+    assert r.json()["field"] == "occurred_at" and r.json()["detail_en"] == message
+    assert Event.objects.count() == before
+    ok = api(users.county_op).post(URL, {**BODY, "occurred_at": "1949-10-01 00:00"}, format="json")
+    assert ok.status_code == 201, ok.content
+
+
 @pytest.mark.parametrize("payload", [
     {}, {"action": "fly"}, {"action": "dispatch"}, {"action": "dispatch", "to_unit": "nowhere"},
     {"action": "dispatch", "to_unit": 12}, {"action": "reject"}, {"action": "reject", "reason": 5},
