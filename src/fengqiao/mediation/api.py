@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -76,13 +76,13 @@ class PartySerializer(ModelSerializer):
     def _unmask(self) -> bool:
         return bool(self.context.get("unmask"))
 
-    def get_name(self, p):
+    def get_name(self, p) -> str:
         return p.display_name(self._unmask())
 
-    def get_phone(self, p):
+    def get_phone(self, p) -> str:
         return p.phone if self._unmask() else Party._meta.get_field("phone").mask(p.phone)
 
-    def get_id_number(self, p):
+    def get_id_number(self, p) -> str:
         return p.id_number if self._unmask() else Party._meta.get_field("id_number").mask(p.id_number)
 
 
@@ -116,6 +116,29 @@ class DisputeListSerializer(ModelSerializer):
                   "accepted_at", "concluded_at", "due_at", "sla_color", "overdue", "is_hard", "version"]
 
 
+class DisputeTimelineEntrySerializer(serializers.Serializer):
+    """One step of a dispute's history (OpenAPI only; ``DisputeSerializer.get_timeline``)."""
+
+    at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    reason = serializers.CharField()
+    data = serializers.JSONField()
+
+
+class AgreementSummarySerializer(serializers.Serializer):
+    """The signed agreement on a dispute (OpenAPI only; ``DisputeSerializer.get_agreement``)."""
+
+    number = serializers.CharField()
+    terms = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    pdf = serializers.CharField(allow_null=True, help_text="address of the PDF, once rendered")
+
+
 class DisputeSerializer(DisputeListSerializer):
     parties = serializers.SerializerMethodField()
     assignments = AssignmentSerializer(many=True, read_only=True)
@@ -133,17 +156,20 @@ class DisputeSerializer(DisputeListSerializer):
                   "escalated_to", "supervised", "confirmation_status", "confirmation_deadline",
                   "confirmation_applied_at", "confirmation_court", "confirmation_decided_at", "mediation_started_at"]
 
+    @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, d):
         return PartySerializer(d.parties.all(), many=True, context=self.context).data
 
+    @extend_schema_field(DisputeTimelineEntrySerializer(many=True))
     def get_timeline(self, d):
         return [{"at": e.at, "actor": e.actor_name, "action": e.action, "from_state": e.from_state,
                  "to_state": e.to_state, "reason": e.reason, "data": e.data} for e in d.timeline.all()]
 
-    def get_allowed_actions(self, d):
+    def get_allowed_actions(self, d) -> list[str]:
         request = self.context.get("request")
         return transitions.allowed_actions(d, request.user) if request else []
 
+    @extend_schema_field(AgreementSummarySerializer(allow_null=True))
     def get_agreement(self, d):
         a = getattr(d, "agreement", None)
         if a is None:
@@ -151,7 +177,7 @@ class DisputeSerializer(DisputeListSerializer):
         return {"number": a.number, "terms": a.terms, "signed_at": a.signed_at, "version": a.version,
                 "sha256": a.sha256, "pdf": f"/api/v1/mediation/disputes/{d.pk}/agreement.pdf" if a.file else None}
 
-    def get_ticket(self, d):
+    def get_ticket(self, d) -> str | None:
         t = getattr(d, "ticket", None)
         return t.label if t is not None else None
 
@@ -457,10 +483,10 @@ class TicketSerializer(ModelSerializer):
         fields = ["id", "centre", "day", "number", "label", "visitor_name", "visitor_phone", "topic", "type",
                   "status", "window", "taken_at", "called_at", "finished_at", "dispute", "dispute_number"]
 
-    def get_visitor_name(self, t):
+    def get_visitor_name(self, t) -> str:
         return t.visitor_name if self.context.get("unmask") else Ticket._meta.get_field("visitor_name").mask(t.visitor_name)
 
-    def get_visitor_phone(self, t):
+    def get_visitor_phone(self, t) -> str:
         return t.visitor_phone if self.context.get("unmask") else Ticket._meta.get_field("visitor_phone").mask(t.visitor_phone)
 
 
@@ -705,7 +731,7 @@ class BacklogSerializer(ModelSerializer):
         fields = ["id", "dispute", "dispute_number", "event", "title", "reason", "status", "leader", "leader_name",
                   "plan", "progress", "opened_at", "assigned_at", "closed_at", "result", "hearings", "version"]
 
-    def get_leader_name(self, c):
+    def get_leader_name(self, c) -> str | None:
         return (c.leader.get_full_name() or c.leader.username) if c.leader_id else None
 
 
@@ -804,6 +830,17 @@ class StatsView(APIView):
 
     access_model = Dispute
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="first day (default: a year ago)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="last day (default: today)"),
+            OpenApiParameter("area", str, description="area code within the caller's jurisdiction"),
+            OpenApiParameter("type", str, description="dispute type code"),
+            OpenApiParameter("organisation", int, description="mediation organisation id"),
+            OpenApiParameter("as", str, enum=["xlsx"], description="xlsx: the same figures as a workbook"),
+        ],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, XLSX): OpenApiTypes.BINARY},
+    )
     def get(self, request):
         if not role_allowed(Dispute, request.user, "stats"):
             raise PermissionDenied()

@@ -242,6 +242,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["fengqiao.core.schema.drop_slash_duplicates"],
+    # choice sets that share a field name (level, state, status …) get names of their own
+    "ENUM_NAME_OVERRIDES": {
+        "AreaLevelEnum": "fengqiao.areas.models.Level",
+        "MediatorLevelEnum": "fengqiao.mediation.choices.MediatorLevel",
+        "EventStateEnum": "fengqiao.events.choices.State",
+        "DisputeStateEnum": "fengqiao.mediation.choices.State",
+        "DisputeSourceEnum": "fengqiao.mediation.choices.Source",
+        "DisputeOutcomeEnum": "fengqiao.mediation.choices.Outcome",
+        "HearingOutcomeEnum": "fengqiao.mediation.choices.HearingOutcome",
+        "SessionStatusEnum": "fengqiao.mediation.choices.SessionStatus",  # also a hearing's
+        "TicketStatusEnum": "fengqiao.mediation.choices.TicketStatus",
+        "BacklogStatusEnum": "fengqiao.mediation.choices.BacklogStatus",
+    },
 }
 
 LOGGING = {

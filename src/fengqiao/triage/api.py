@@ -5,6 +5,8 @@ Views parse input, fetch through ``restrict(user, action)``, call one action, re
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -64,6 +66,80 @@ class SuggestSerializer(serializers.Serializer):
     latitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
 
 
+# -- OpenAPI only: the shapes ``SuggestView`` and ``TriageEventViewSet`` answer ------------------
+
+
+class _AreaRef(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class _UnitRef(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["department", "area"])
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(required=False, help_text="kind area only")
+
+
+class _CategoryGuess(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class _PlaceGuess(serializers.Serializer):
+    area = _AreaRef(allow_null=True)
+    label = serializers.CharField()
+    evidence = serializers.DictField(help_text="the matched text span ({text, start, end, source}) or the coordinates")
+    text_area = _AreaRef(allow_null=True)
+    coordinate_area = _AreaRef(allow_null=True)
+    conflict = serializers.BooleanField()
+
+
+class _RouteGuess(serializers.Serializer):
+    unit = _UnitRef(allow_null=True)
+    cohandlers = serializers.ListField(child=serializers.CharField(), help_text="department codes")
+    rule = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField()
+    explanation = serializers.CharField()
+
+
+class _Repeat(serializers.Serializer):
+    id = serializers.IntegerField()
+    score = serializers.FloatField()
+
+
+class _SuggestedRepeat(_Repeat):
+    number = serializers.CharField()
+    title = serializers.CharField()
+
+
+class TriageSuggestionSerializer(serializers.Serializer):
+    categories = _CategoryGuess(many=True)
+    classifier = serializers.CharField()
+    needs_person = serializers.BooleanField()
+    place = _PlaceGuess()
+    route = _RouteGuess()
+    duplicates = _SuggestedRepeat(many=True)
+
+
+class TriageResultSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    categories = _CategoryGuess(many=True)
+    classifier = serializers.CharField()
+    model_version = serializers.IntegerField(allow_null=True, help_text="null: the keyword rules")
+    top_confidence = serializers.FloatField(allow_null=True)
+    needs_person = serializers.BooleanField()
+    place = _PlaceGuess()
+    route = _RouteGuess()
+    duplicates = _Repeat(many=True)
+    auto_dispatched = serializers.BooleanField()
+    error = serializers.CharField()
+    timings_ms = serializers.DictField(child=serializers.FloatField())
+    created_at = serializers.DateTimeField()
+
+
 class SuggestView(APIView):
     """POST {title, content, address, longitude, latitude} → categories, place, route, repeats."""
 
@@ -72,6 +148,7 @@ class SuggestView(APIView):
     access_actions = {"suggest": "suggest"}
     serializer_class = SuggestSerializer
 
+    @extend_schema(request=SuggestSerializer, responses=TriageSuggestionSerializer)
     def post(self, request):
         ser = SuggestSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -99,6 +176,19 @@ class LabelSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=100)
 
 
+class LabelResultSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    category = serializers.CharField()
+    category_name = serializers.CharField()
+    source = serializers.CharField(help_text="accept or correct")
+    suggested = serializers.CharField(help_text="the category triage had suggested")
+    label = serializers.IntegerField()
+    version = serializers.IntegerField(help_text="the matter's new version")
+
+
+_MATTER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="the matter's id")
+
+
 class TriageEventViewSet(viewsets.ViewSet):
     """GET events/{id}/: the stored triage of a matter; POST events/{id}/label/: accept/correct."""
 
@@ -115,6 +205,7 @@ class TriageEventViewSet(viewsets.ViewSet):
             raise NotFound("事件", "matter")
         return event
 
+    @extend_schema(parameters=[_MATTER_ID], responses=TriageResultSerializer)
     def retrieve(self, request, pk=None):
         event = self._event(pk, "view")
         r = (TriageResult.objects.select_related("area", "text_area", "coordinate_area", "route_area",
@@ -124,6 +215,7 @@ class TriageEventViewSet(viewsets.ViewSet):
             raise NotFound("研判结果", "triage result")
         return Response(result_data(r, request.user))
 
+    @extend_schema(parameters=[_MATTER_ID], request=LabelSerializer, responses=LabelResultSerializer)
     @action(detail=True, methods=["post"])
     def label(self, request, pk=None):
         ser = LabelSerializer(data=request.data)
