@@ -128,11 +128,11 @@ def entity_keys(text: str) -> set[str]:
     text = PLACE_CODE.sub(" ", text)
     keys: set[str] = set()
     for m in _NAME_RUN.finditer(text):
-        found = _last_suffix(m.group(0))
+        run = m.group(0)
+        found = _last_suffix(run)
         if found is None:
             continue
         q, suffix = found
-        run = m.group(0)
         head = ""
         for ch in reversed(run[max(0, q - 4) : q]):
             if ch in _NAME_STOP:
