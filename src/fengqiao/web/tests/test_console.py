@@ -239,3 +239,18 @@ def test_odd_input_is_never_a_500_and_exports_hold_no_formulas(client, users):
     rows = list(load_workbook(io.BytesIO(client.get("/matters/export.xlsx").content)).active.iter_rows(values_only=True))
     titles = [r[2] for r in rows[1:]]
     assert "'=HYPERLINK(\"http://evil\")" in titles and not any(str(t).startswith("=") for t in titles)
+
+
+def test_export_drops_control_characters_instead_of_failing(client, users):
+    """A bell or vertical tab pasted into a matter (they reach the API as \u0007 …) made openpyxl
+    refuse the whole workbook: the jurisdiction's export answered 500 for every operator."""
+    from fengqiao.events.actions import create_event
+
+    create_event(by=users.county_op, channel="walk_in", title="\x07=1+1 路灯\x0b不亮\x1f", content="心湖社区路灯",
+                 address="海游街道心湖社区")
+    client.force_login(users.county_op)
+    resp = client.get("/matters/export.xlsx")
+    assert resp.status_code == 200
+    titles = [r[2] for r in load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True)]
+    # dropped first, then the formula guard sees the "=" the bell had hidden
+    assert "'=1+1 路灯不亮" in titles
