@@ -139,7 +139,7 @@ Threshold sweep (linkage 0.2):
 {sweep_rows}
 
 - Largest groups: {sizes[:8]}; {sum(sizes)} messages in {len(groups)} groups.
-- Index build {add_s:.1f} s ({len(rows) / add_s:.0f} messages/s, jieba included); query
+- Index build {add_s:.1f} s ({len(rows) / add_s:.0f} messages/s, segmentation included); query
   {query_ms:.2f} ms per message; grouping all messages {group_s:.1f} s. MinHash runs {mh_s:.1f} s.
 """
     print(body)

@@ -48,9 +48,37 @@ def test_dictionary_segmentation_is_jiebas(monkeypatch):
         expected = [w for w in tk.lcut(normalize(s), HMM=False) if text._TOKEN_KEEP.search(w)]
         assert tokenize(s, hmm=False) == expected
     assert text.segmenter(hmm=False).startswith("rjieba")
-    assert text.segmenter(hmm=True).startswith("jieba")
+    assert text.segmenter(hmm=True).startswith("rjieba")
     monkeypatch.setattr(text, "_fast_cut", None)  # as on a platform without an rjieba wheel
     assert text.segmenter(hmm=False).startswith("jieba")
     assert tokenize(samples[0], hmm=False) == [
         w for w in jieba.lcut(normalize(samples[0]), HMM=False) if text._TOKEN_KEEP.search(w)
     ]
+
+
+def test_hmm_segmentation_keeps_jiebas_chinese_words(monkeypatch):
+    """With the HMM (same-matter keywords) rjieba finds the words jieba's HMM finds; the two
+    differ only in runs of ASCII letters, digits and punctuation, which rjieba keeps whole."""
+    import re
+
+    from fengqiao.triage import text
+
+    samples = [
+        "A2区丽发新城小区旁边建搅拌站，彻夜施工扰民，噪音和粉尘严重影响居民生活",
+        "伊景园滨河苑捆绑销售车位，开发商要求业主必须购买车位才能收房",
+        "网址 www.baidu.com 电话0731-88889999，2019.1 起80-90户受影响",
+    ]
+    tk = text.tokenizer()
+
+    def chinese(words):
+        return [w for w in words if re.search(r"[\u4e00-\u9fff]", w)]
+
+    for s in samples:
+        expected = [w for w in tk.lcut(normalize(s), HMM=True) if text._TOKEN_KEEP.search(w)]
+        got = tokenize(s)
+        assert chinese(got) == chinese(expected), s
+    assert "www.baidu.com" in tokenize(samples[2]) and "0731-88889999" in tokenize(samples[2])
+    monkeypatch.setattr(text, "_fast_cut", None)
+    assert text.segmenter(hmm=True).startswith("jieba")
+    assert tokenize(samples[2]) == [w for w in tk.lcut(normalize(samples[2]), HMM=True)
+                                    if text._TOKEN_KEEP.search(w)]
