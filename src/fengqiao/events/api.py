@@ -26,6 +26,7 @@ from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 
 from . import actions, transitions
+from .actions.attachments import ALLOWED as ATTACHMENT_TYPES
 from .actions.attachments import add_attachment
 from .choices import Channel, SlaColor, State, Urgency
 from .models import Attachment, Category, Event, Notification, TimelineEntry
@@ -60,7 +61,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
     """The upload form (OpenAPI only): one file, checked by ``add_attachment`` (type by name and
     content, size)."""
 
-    file = serializers.FileField(help_text="a photo, document, audio or video file of an accepted type (see docs/api.md)")
+    file = serializers.FileField(help_text="one file of type " + ", ".join(sorted(ATTACHMENT_TYPES))
+                                 + " (checked by extension and content; size limit FENGQIAO_ATTACHMENT_MAX_BYTES)")
 
 
 class TimelineEntrySerializer(ModelSerializer):
