@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("fengqiao.web.urls")),
 ]
 
+handler404 = "fengqiao.core.views.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -25,3 +25,50 @@ def drop_slash_duplicates(endpoints):
     """Preprocessing hook: the PDF and Excel downloads are served at ``…/agreement.pdf`` and also,
     by the router, at ``…/agreement.pdf/``; the schema lists only the first."""
     return [e for e in endpoints if not e[0].endswith((".pdf/", ".xlsx/"))]
+
+
+#: the one error shape (core.api.exception_handler, core.errors.UserError.as_dict)
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error answer: a stable code and the message in Chinese and English "
+    "(`detail` in the caller's language, `Accept-Language: en` for English).",
+    "properties": {
+        "error": {"type": "string", "description": "stable code, e.g. invalid, not_found, conflict"},
+        "detail": {"type": "string"},
+        "detail_zh": {"type": "string"},
+        "detail_en": {"type": "string"},
+        "field": {"type": "string", "description": "the input field at fault, when there is one"},
+        "fields": {"type": "object", "additionalProperties": True,
+                   "description": "validation errors per field (error invalid)"},
+    },
+    "required": ["error", "detail", "detail_zh", "detail_en"],
+}
+
+_ERRORS = {
+    "400": "bad input (error invalid, out_of_range …)",
+    "401": "not signed in (no or an unknown token)",
+    "403": "the caller's role may never do this",
+    "404": "no such record (or page), or it lies outside the caller's jurisdiction",
+    "414": "the address (query string) is longer than the web server accepts",
+}
+_WRITE_ERRORS = {
+    "409": "the record changed meanwhile (version), or its state does not allow the action",
+    "415": "unsupported content type of the request body",
+}
+
+
+def document_errors(result, generator, request, public):
+    """Postprocessing hook: every operation documents the error answers it can give (writes
+    also 409 and 415), all with the one error shape, so a client knows what a 4xx carries."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            errors = _ERRORS if method == "get" else {**_ERRORS, **_WRITE_ERRORS}
+            responses = operation.setdefault("responses", {})
+            for code, description in errors.items():
+                responses.setdefault(code, {"description": description,
+                                            "content": {"application/json": {"schema": ref}}})
+    return result

@@ -243,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["fengqiao.core.schema.drop_slash_duplicates"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fengqiao.core.schema.document_errors",
+    ],
     # choice sets that share a field name (level, state, status …) get names of their own
     "ENUM_NAME_OVERRIDES": {
         "AreaLevelEnum": "fengqiao.areas.models.Level",

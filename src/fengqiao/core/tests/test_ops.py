@@ -113,6 +113,27 @@ def test_export_cells_never_start_a_formula():
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert safe_cell(text) == "'" + text
     assert safe_cell("路灯不亮") == "路灯不亮" and safe_cell(5) == 5
+    # control characters are dropped first (openpyxl refuses them), then the formula guard
+    assert safe_cell("\x07=1\x0b路灯\x00") == "'=1路灯" and safe_cell("a\tb\nc") == "a\tb\nc"
+
+
+def test_an_api_address_no_route_matches_answers_in_the_error_shape(client, users):
+    """Found by schemathesis: an id the route's pattern refuses (``/api/v1/areas/+(/``) fell
+    through to Django's HTML 404 page, not the API's JSON error."""
+    from rest_framework.test import APIClient
+
+    from fengqiao.accounts.actions import token_for
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(users.county_op)}", HTTP_ACCEPT_LANGUAGE="en")
+    for path in ("/api/v1/areas/%2B%28/", "/api/v1/no-such-thing/", "/api/v1/events/12/timeline/x/"):
+        resp = api.get(path)
+        assert resp.status_code == 404 and resp["Content-Type"].startswith("application/json"), path
+        assert resp.json()["error"] == "not_found" and resp.json()["detail_zh"] and resp.json()["detail_en"]
+    resp = client.get("/open311/v2/no-such-thing")
+    assert resp.status_code == 404 and resp.json() == [{"code": 404, "description": "not found"}]
+    resp = client.get("/no-such-page/")
+    assert resp.status_code == 404 and resp["Content-Type"].startswith("text/html")
 
 
 def test_serve_has_no_access_log_unless_asked(monkeypatch):

@@ -1,8 +1,9 @@
 """Property-based API fuzzing (schemathesis) against a live server: whatever the generated
 input, no endpoint of the OpenAPI schema may answer with a server error (5xx), nor fail to
 answer within schemathesis's request timeout (10 s); and what an endpoint answers matches what
-the schema (/api/docs/) says it answers, in body and content type, so a client generated from
-the schema can read it (null where the schema allows null, lists where it documents lists)."""
+the schema (/api/docs/) says it answers, in status code, body and content type, so a client
+generated from the schema can read it (null where the schema allows null, lists where it
+documents lists, errors in the one JSON error shape)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def _schemathesis(live_server, users, *args: str, checks: str = "not_a_server_er
 
 def test_no_endpoint_answers_5xx_and_answers_match_the_schema(live_server, demo_county, users):
     proc = _schemathesis(live_server, users, "--phases", "examples,fuzzing",
-                         checks="not_a_server_error,response_schema_conformance,content_type_conformance")
+                         checks="not_a_server_error,status_code_conformance,response_schema_conformance,"
+                                "content_type_conformance")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
