@@ -49,8 +49,9 @@ _ERRORS = {
     "401": "not signed in (no or an unknown token)",
     "403": "the caller's role may never do this",
     "404": "no such record (or page), or it lies outside the caller's jurisdiction",
-    "414": "the address (query string) is longer than the web server accepts",
 }
+#: answered by the web server (gunicorn) before the application: no JSON body
+_SERVER_ERRORS = {"414": "the address (query string) is longer than the web server accepts"}
 _WRITE_ERRORS = {
     "409": "the record changed meanwhile (version), or its state does not allow the action",
     "415": "unsupported content type of the request body",
@@ -59,7 +60,8 @@ _WRITE_ERRORS = {
 
 def document_errors(result, generator, request, public):
     """Postprocessing hook: every operation documents the error answers it can give (writes
-    also 409 and 415), all with the one error shape, so a client knows what a 4xx carries."""
+    also 409 and 415), all with the one error shape, so a client knows what a 4xx carries; and
+    the web server's own 414, which has no JSON body."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
     for path_item in result.get("paths", {}).values():
@@ -71,4 +73,6 @@ def document_errors(result, generator, request, public):
             for code, description in errors.items():
                 responses.setdefault(code, {"description": description,
                                             "content": {"application/json": {"schema": ref}}})
+            for code, description in _SERVER_ERRORS.items():
+                responses.setdefault(code, {"description": description})
     return result
