@@ -43,6 +43,7 @@ _SUFFIX_SET = frozenset(_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(x) for x in _SUFFIXES}, reverse=True)
 #: a run of characters that can make up a name; a name and its suffix lie inside one run
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9a-z]{3,}")
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 #: suffixes so generic as a whole name ("本小区", "该公司") that a key needs 3+ characters
 #: before them; also words that are never part of a name
 _NAME_STOP = set("反映关于请问咨询投诉举报希望要求建议我们市民业主居民的了在和与及对是有")
@@ -120,6 +121,18 @@ def _last_suffix(run: str) -> tuple[int, str] | None:
     return None
 
 
+def name_keys(text: str, start: int, suffix: str) -> list[str]:
+    """Keys of the name whose ``suffix`` starts at ``start`` in ``text``: the suffix with the 2,
+    3 and 4 name characters before it, cut at a stop character (verbs and particles are never
+    part of a name)."""
+    head = ""
+    i = start - 1
+    while i >= 0 and len(head) < 4 and text[i] not in _NAME_STOP and _NAME_CHAR.match(text[i]):
+        head = text[i] + head
+        i -= 1
+    return [head[-k:] + suffix for k in (2, 3, 4) if len(head) >= k]
+
+
 def entity_keys(text: str) -> set[str]:
     """Entity keys of normalised ``text``: in every run of name characters, the last suffix
     with the 2–4 characters before it (cut at a stop character: verbs and particles are never
@@ -132,15 +145,7 @@ def entity_keys(text: str) -> set[str]:
         found = _last_suffix(run)
         if found is None:
             continue
-        q, suffix = found
-        head = ""
-        for ch in reversed(run[max(0, q - 4) : q]):
-            if ch in _NAME_STOP:
-                break
-            head = ch + head
-        for k in (2, 3, 4):
-            if len(head) >= k:
-                keys.add(head[-k:] + suffix)
+        keys.update(name_keys(run, *found))
     return keys
 
 

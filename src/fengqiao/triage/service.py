@@ -591,7 +591,6 @@ def _town_q(key: str) -> Q:
 
 
 _SUFFIX_AT = re.compile("|".join(sorted(map(re.escape, dedupe._SUFFIXES), key=len, reverse=True)))
-_NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 
 
 def _all_entity_keys(text: str) -> set[str]:
@@ -599,14 +598,7 @@ def _all_entity_keys(text: str) -> set[str]:
     greedy, last suffix of a run: "金鳌花园的车库里" gives 车库里 but not 金鳌花园)."""
     keys = set()
     for m in _SUFFIX_AT.finditer(text):
-        head = ""
-        i = m.start() - 1
-        while i >= 0 and len(head) < 4 and _NAME_CHAR.match(text[i]) and text[i] not in dedupe._NAME_STOP:
-            head = text[i] + head
-            i -= 1
-        for k in (2, 3, 4):
-            if len(head) >= k:
-                keys.add(head[-k:] + m.group(0))
+        keys.update(dedupe.name_keys(text, m.start(), m.group(0)))
     return keys
 
 
