@@ -637,7 +637,7 @@ def train(
                 **WORD_PARAMS,
                 "min_df": min_df,
                 "hmm": WORD_HMM,
-                "segmenter": segmenter(hmm=WORD_HMM),
+                "segmenter": segmenter(),
             },
             "char": {**CHAR_PARAMS, "min_df": min_df},
             "word_chars": WORD_CHARS,

@@ -80,7 +80,7 @@ def tokenizer():
     return _tokenizer
 
 
-def _dictionary_cut():
+def _rjieba_cut():
     """``rjieba.cut`` when rjieba can be imported, else ``None`` (jieba is used instead)."""
     global _fast_cut
     if _fast_cut is _UNSET:
@@ -93,12 +93,12 @@ def _dictionary_cut():
     return _fast_cut
 
 
-def segmenter(*, hmm: bool = True) -> str:
-    """Which segmenter :func:`tokenize` uses, e.g. ``"rjieba 0.2.2"`` (recorded in model
-    metadata; ``hmm`` is kept for the callers that record it, both settings use the same one)."""
+def segmenter() -> str:
+    """Which segmenter :func:`tokenize` uses (with or without the HMM), e.g. ``"rjieba 0.2.2"``;
+    recorded in model metadata."""
     from importlib.metadata import PackageNotFoundError, version
 
-    name = "jieba" if _dictionary_cut() is None else "rjieba"
+    name = "jieba" if _rjieba_cut() is None else "rjieba"
     try:
         return f"{name} {version(name)}"
     except PackageNotFoundError:  # pragma: no cover
@@ -117,7 +117,7 @@ def tokenize(text: str | None, *, hmm: bool = True) -> list[str]:
     text = normalize(text)
     if not text:
         return []
-    cut = _dictionary_cut()
+    cut = _rjieba_cut()
     words = cut(text, hmm) if cut is not None else tokenizer().lcut(text, HMM=hmm)
     return list(filter(_TOKEN_KEEP.search, words))
 

@@ -297,7 +297,7 @@ def test_loading_a_model_warms_up_the_segmenter(small_model, tmp_path, monkeypat
 
     path = tmp_path / "m.skops"
     small_model.save(path)
-    real_cut = text._dictionary_cut()
+    real_cut = text._rjieba_cut()
     seen = []
 
     def spy(s, hmm):

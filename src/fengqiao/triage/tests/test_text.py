@@ -47,10 +47,9 @@ def test_dictionary_segmentation_is_jiebas(monkeypatch):
     for s in samples:
         expected = [w for w in tk.lcut(normalize(s), HMM=False) if text._TOKEN_KEEP.search(w)]
         assert tokenize(s, hmm=False) == expected
-    assert text.segmenter(hmm=False).startswith("rjieba")
-    assert text.segmenter(hmm=True).startswith("rjieba")
+    assert text.segmenter().startswith("rjieba")
     monkeypatch.setattr(text, "_fast_cut", None)  # as on a platform without an rjieba wheel
-    assert text.segmenter(hmm=False).startswith("jieba")
+    assert text.segmenter().startswith("jieba")
     assert tokenize(samples[0], hmm=False) == [
         w for w in jieba.lcut(normalize(samples[0]), HMM=False) if text._TOKEN_KEEP.search(w)
     ]
@@ -79,6 +78,6 @@ def test_hmm_segmentation_keeps_jiebas_chinese_words(monkeypatch):
         assert chinese(got) == chinese(expected), s
     assert "www.baidu.com" in tokenize(samples[2]) and "0731-88889999" in tokenize(samples[2])
     monkeypatch.setattr(text, "_fast_cut", None)
-    assert text.segmenter(hmm=True).startswith("jieba")
+    assert text.segmenter().startswith("jieba")
     assert tokenize(samples[2]) == [w for w in tk.lcut(normalize(samples[2]), HMM=True)
                                     if text._TOKEN_KEEP.search(w)]
