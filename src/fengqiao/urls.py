@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -8,7 +10,9 @@ from rest_framework.routers import DefaultRouter
 from fengqiao.accounts.api import MeView
 from fengqiao.areas.api import AreaViewSet, DepartmentViewSet
 from fengqiao.core.audit_api import AuditRecordViewSet
+from fengqiao.core.errors import NotFound
 from fengqiao.core.views import healthz
+from fengqiao.events.open311.views import error as open311_error
 
 router = DefaultRouter(trailing_slash=True)
 router.register("areas", AreaViewSet, basename="area")
@@ -36,7 +40,20 @@ urlpatterns = [
     path("", include("fengqiao.web.urls")),
 ]
 
-handler404 = "fengqiao.core.views.not_found"
+
+
+def not_found(request, exception=None):
+    """``handler404``: an address under the API that matches no route (e.g. an id the route's
+    pattern refuses) answers in the API's error shape, Open311 in its own; pages keep Django's
+    HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(NotFound().as_dict(), status=404, json_dumps_params={"ensure_ascii": False})
+    if request.path.startswith("/open311/"):
+        return open311_error(404, "not found")
+    return page_not_found(request, exception)
+
+
+handler404 = not_found
 
 if settings.DEBUG:
     from django.conf.urls.static import static

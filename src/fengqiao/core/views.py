@@ -34,18 +34,3 @@ def healthz(request):
         checks["database"] = f"error: {exc.__class__.__name__}"
         ok = False
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
-
-
-def not_found(request, exception=None):
-    """``handler404``: an address under the API that matches no route (e.g. an id the route's
-    pattern refuses) answers in the API's error shape, Open311 in its own; pages keep Django's
-    HTML page."""
-    from django.views.defaults import page_not_found
-
-    from .errors import NotFound
-
-    if request.path.startswith("/api/"):
-        return JsonResponse(NotFound().as_dict(), status=404, json_dumps_params={"ensure_ascii": False})
-    if request.path.startswith("/open311/"):
-        return JsonResponse([{"code": 404, "description": "not found"}], status=404, safe=False)
-    return page_not_found(request, exception)
