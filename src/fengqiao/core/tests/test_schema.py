@@ -8,11 +8,16 @@ import yaml
 from django.core.management import call_command
 
 
-def test_schema_builds_without_warnings_and_is_valid(tmp_path):
-    out = tmp_path / "schema.yml"
-    # --fail-on-warn turns every "could not resolve / defaulting to string" into an error
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory) -> dict:
+    """The schema, built once for this module. --fail-on-warn turns every "could not resolve /
+    defaulting to string" into an error, so a warning fails the build here."""
+    out = tmp_path_factory.mktemp("schema") / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
-    schema = yaml.safe_load(out.read_text(encoding="utf-8"))
+    return yaml.safe_load(out.read_text(encoding="utf-8"))
+
+
+def test_schema_builds_without_warnings_and_is_valid(schema):
     token = schema["components"]["securitySchemes"]["tokenAuth"]
     assert token == {**token, "type": "apiKey", "in": "header", "name": "Authorization"}
     paths = schema["paths"]
@@ -27,7 +32,5 @@ def test_schema_builds_without_warnings_and_is_valid(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["AreaLevelEnum", "EventStateEnum", "DisputeStateEnum", "SessionStatusEnum"])
-def test_choice_sets_sharing_a_field_name_have_names_of_their_own(name, tmp_path):
-    out = tmp_path / "schema.yml"
-    call_command("spectacular", "--file", str(out))
-    assert name in yaml.safe_load(out.read_text(encoding="utf-8"))["components"]["schemas"]
+def test_choice_sets_sharing_a_field_name_have_names_of_their_own(name, schema):
+    assert name in schema["components"]["schemas"]
