@@ -112,8 +112,8 @@ def tokenize(text: str | None, *, hmm: bool = True) -> list[str]:
     out as single characters), used by the category classifier, whose character n-grams cover
     such words anyway. Both settings run on rjieba, the Rust port of jieba, when it can be
     imported (ADR 0108): without the HMM it gives jieba's words exactly, with it the same
-    Chinese words and only ASCII runs kept whole ("baidu.com", "0731-8888"), 10–20 times
-    faster; jieba itself is the fallback."""
+    Chinese words and only ASCII runs kept whole ("baidu.com", "0731-8888"), several times
+    faster (benchmarks/triage_duplicates.py); jieba itself is the fallback."""
     text = normalize(text)
     if not text:
         return []
