@@ -58,7 +58,7 @@ def add_arguments(parser):
     p.add_argument("--text", default="title,body")
     p.add_argument("--id", default="id", help="id column")
     p.add_argument("--time", default="time", help="time column (optional)")
-    p.add_argument("--threshold", type=float, default=0.5)
+    p.add_argument("--threshold", type=float, default=dedupe.GROUP_THRESHOLD)
     p.add_argument("--json", action="store_true")
     return sub
 
@@ -207,7 +207,7 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
         }
         for k, (i, t) in enumerate(zip(ids, table.texts, strict=True))
     ]
-    groups = dedupe.group(records, threshold=getattr(args, "threshold", 0.5))
+    groups = dedupe.group(records, threshold=getattr(args, "threshold", dedupe.GROUP_THRESHOLD))
     result = {"groups": groups}
     if getattr(args, "json", False):
         print(json.dumps(result, ensure_ascii=False), file=out)

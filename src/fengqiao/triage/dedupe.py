@@ -5,7 +5,9 @@ Repeat complaints are written by different people in different words, so charact
 
 * **entities**: names ending in a place/organisation suffix (小区, 花园, 苑, 大厦, 路, 公司,
   学校, 项目, 工地, 市场, 村 …), as keys of the suffix with 2, 3 and 4 preceding characters, so
-  "A3区中海国际社区" and "中海国际社区三期" share keys;
+  "A3区中海国际社区" and "中海国际社区三期" share keys; generic words between a name and its
+  suffix (职业技术, 置业有限, 科技 …) are read as part of the suffix, so the keys of
+  "西地省环境生物职业技术学院" hold 环境生物, not 职业技术;
 * **keywords**: jieba words without generic complaint vocabulary and without the pseudonymised
   place codes (A市, A3区 …), weighted by TF-IDF over the index (title words count double);
 * **place**: the city and district/county codes mentioned (soft: different districts, or
@@ -15,9 +17,11 @@ Repeat complaints are written by different people in different words, so charact
 :class:`Index` keeps an inverted index over entity keys and each message's strongest keywords.
 A query reads only the postings of its rarest features (features held by more than
 ``max_postings`` messages are skipped), so it stays fast at a million items. Candidates are
-scored by ``0.55·cosine(keywords) + 0.45·weighted-overlap(entities)``, times place and time
-factors. :func:`group` links pairs above a threshold and merges them by average linkage with a
-size guard, so chains of loosely related messages do not fuse into giant groups.
+scored by ``0.55·cosine(keywords) + 0.45·entities``, times place and time factors; the entity
+term is the IDF-weighted overlap of the two key sets, or, when higher, how rare the rarest
+shared name is in the index (one shared rare name is strong evidence however many other names
+either message holds). When neither message names anything the cosine alone is the score.
+:func:`group` links pairs above a threshold and merges them by average linkage with a size guard, so chains of loosely related messages do not fuse into giant groups.
 """
 
 from __future__ import annotations
@@ -47,6 +51,23 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 #: suffixes so generic as a whole name ("本小区", "该公司") that a key needs 3+ characters
 #: before them; also words that are never part of a name
 _NAME_STOP = set("反映关于请问咨询投诉举报希望要求建议我们市民业主居民的了在和与及对是有")
+#: generic words that stand between a name's distinctive part and its suffix; read as part of
+#: the suffix (at most ``_MAX_GENERIC_PARTS`` of them, longest first)
+_GENERIC_PARTS = tuple(
+    sorted(
+        set(
+            """
+            职业技术 职业 技术 有限责任 有限 股份 科技 置业 房地产开发 房地产 地产 开发 物业管理
+            物业服务 物业 实业 投资 发展 建设 建筑 工程 实验 人民 附属 第一 第二 第三 第四 第五
+            第六 第七 第八 第九 中心 商贸 贸易 文化 教育 培训 管理 服务 电子 信息 网络 传媒 汽车
+            销售 医药 生物 环保 集团
+            """.split()
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_MAX_GENERIC_PARTS = 4
 GENERIC_WORDS = frozenset(
     """
     反映 问题 投诉 举报 咨询 请问 希望 要求 建议 领导 相关 相关部门 部门 政府 市政府 市长 书记
@@ -58,6 +79,9 @@ GENERIC_WORDS = frozenset(
     """.split()
 )
 MAX_KEYWORDS = 12  # keywords per message put into the inverted index
+#: pairs scoring at least this are linked by :func:`group` (read off the hand-labelled pairs of
+#: the TipDM hot messages, docs/triage.md)
+GROUP_THRESHOLD = 0.55
 EPOCH = dt.datetime(2000, 1, 1)
 
 
@@ -124,7 +148,16 @@ def _last_suffix(run: str) -> tuple[int, str] | None:
 def name_keys(text: str, start: int, suffix: str) -> list[str]:
     """Keys of the name whose ``suffix`` starts at ``start`` in ``text``: the suffix with the 2,
     3 and 4 name characters before it, cut at a stop character (verbs and particles are never
-    part of a name)."""
+    part of a name). Generic words right before the suffix (``_GENERIC_PARTS``: 有限, 职业技术 …)
+    count as part of the suffix, so the characters kept are the name's own."""
+    for _ in range(_MAX_GENERIC_PARTS):
+        for part in _GENERIC_PARTS:
+            if start >= len(part) and text.startswith(part, start - len(part)):
+                start -= len(part)
+                suffix = part + suffix
+                break
+        else:
+            break
     head = ""
     i = start - 1
     while i >= 0 and len(head) < 4 and text[i] not in _NAME_STOP and _NAME_CHAR.match(text[i]):
@@ -178,6 +211,14 @@ class Index:
     max_candidates: int = 500
     time_window_days: float = 120.0  # links fade linearly to half strength at 4x the window
     keyword_weight: float = 0.55
+    #: a shared name held by this share of the stored messages or more is no evidence alone; one
+    #: held by ``rare_share`` or less counts ``name_weight`` (log scale between); shares are
+    #: taken of at least ``min_share_base`` messages, so a small index does not make every name
+    #: common
+    common_share: float = 0.01
+    rare_share: float = 0.001
+    name_weight: float = 0.9
+    min_share_base: int = 1000
     items: dict = field(default_factory=dict)
     postings: dict = field(default_factory=lambda: defaultdict(list))
     df: Counter = field(default_factory=Counter)
@@ -225,6 +266,17 @@ class Index:
             self._cache[key] = (f, out)
         return out
 
+    def _name_evidence(self, shared: set[str]) -> float:
+        """How strongly sharing ``shared`` entity keys says "same matter", from the rarest one:
+        ``name_weight`` for a name held by at most ``rare_share`` of the index, 0 from
+        ``common_share`` up, log-linear between."""
+        df = min(self.df.get("e:" + e, 0) for e in shared)
+        share = max(df, 1) / max(len(self.items), self.min_share_base)
+        if share >= self.common_share:
+            return 0.0
+        span = math.log(self.common_share / self.rare_share)
+        return self.name_weight * min(1.0, math.log(self.common_share / share) / span)
+
     def score(self, a: Features, b: Features, _va=None) -> float:
         """Similarity of two messages in [0, 1]."""
         va, na = _va or self._vector(a)
@@ -240,8 +292,11 @@ class Index:
                 wsum = sum(self._idf("e:" + e) for e in shared)
                 wa = sum(self._idf("e:" + e) for e in a.entities)
                 wb = sum(self._idf("e:" + e) for e in b.entities)
-                ent = wsum / min(wa, wb)
-        s = self.keyword_weight * cos + (1 - self.keyword_weight) * ent
+                ent = max(wsum / min(wa, wb), self._name_evidence(shared))
+        if a.entities or b.entities:
+            s = self.keyword_weight * cos + (1 - self.keyword_weight) * ent
+        else:  # neither names anything: the words are all there is to go by
+            s = cos
         if _places_differ(a.places, b.places):
             s *= 0.7
         if a.area and b.area and a.area != b.area:
@@ -302,7 +357,7 @@ def pair_scores(index: Index, min_score: float) -> dict[tuple, float]:
 def group(
     records: Iterable[dict] | Sequence[tuple],
     *,
-    threshold: float = 0.5,
+    threshold: float = GROUP_THRESHOLD,
     linkage: float = 0.2,
     max_group: int = 100,
     index: Index | None = None,

@@ -35,6 +35,11 @@ def _greedy_keys(text: str) -> set[str]:
     keys = set()
     for m in _GREEDY.finditer(dedupe.PLACE_CODE.sub(" ", text)):
         head, suffix = m.group(1), m.group(2)
+        for _ in range(dedupe._MAX_GENERIC_PARTS):  # generic words before the suffix join it
+            part = next((g for g in dedupe._GENERIC_PARTS if head.endswith(g)), None)
+            if part is None:
+                break
+            head, suffix = head[: -len(part)], part + suffix
         head = head[max((head.rfind(c) for c in dedupe._NAME_STOP), default=-1) + 1 :]
         keys.update(head[-k:] + suffix for k in (2, 3, 4) if len(head) >= k)
     return keys
@@ -42,7 +47,7 @@ def _greedy_keys(text: str) -> set[str]:
 
 _PIECES = ["小区", "花园", "幼儿园", "儿园", "城", "苑", "路", "站", "村", "公司", "学院",
            "丽发新", "金鳌", "中海国际", "搅拌", "的", "在", "反映", "关于", "a", "1", "b2",
-           "a市", "a3区", "b县", " ", "，", "。", "-"]
+           "a市", "a3区", "b县", " ", "，", "。", "-", "有限", "职业技术", "科技", "置业"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -58,6 +63,47 @@ def test_entity_keys_of_real_phrases():
     # one key set per run: its last suffix ("金鳌花园的车库里" gives 车库里), the head cut at
     # a stop character (建 of 建议: "建搅拌站" gives 搅拌站 only)
     assert dedupe.entity_keys(text) == {"搅拌站", "车库里", "国际社区", "海国际社区", "中海国际社区"}
+
+
+def test_generic_words_before_a_suffix_are_not_the_name():
+    # two colleges of one kind: their keys hold what tells them apart, not 职业技术
+    a = dedupe.entity_keys(dedupe.normalize("西地省环境生物职业技术学院收取空调维修费"))
+    b = dedupe.entity_keys(dedupe.normalize("A市航空职业技术学院拿快递二次收费"))
+    assert "环境生物职业技术学院" in a and "航空职业技术学院" in b
+    assert not a & b
+    assert dedupe.entity_keys("泰地置业有限公司") == {"泰地置业有限公司"}
+    # the name alone, nothing before the generic words: no key
+    assert dedupe.entity_keys(dedupe.normalize("A市职业技术学院")) == set()
+    # a run of generic words costs a bounded number of steps (at most four join the suffix)
+    suffix = "科技" * 4 + "公司"
+    assert dedupe.entity_keys("科技" * 50_000 + "公司") == {
+        "科技" + suffix, "技科技" + suffix, "科技科技" + suffix}
+
+
+def test_one_rare_shared_name_is_evidence_however_many_other_names():
+    idx = dedupe.Index()
+    for i in range(300):
+        idx.add(i, f"第{i}号楼前的路灯不亮")
+    a = dedupe.extract("西湖文化园偷钓者十分猖獗，保安不管，湖边钓鱼的人天天都有")
+    b = dedupe.extract("反映西湖文化园湖边偷钓现象仍然存在，另外南门停车场收费乱、北门公厕没人打扫、东门广场跳舞噪音")
+    assert "西湖文化园" in a.entities & b.entities
+    assert idx._name_evidence({"西湖文化园"}) == pytest.approx(idx.name_weight)
+    assert idx.score(a, b) >= dedupe.GROUP_THRESHOLD
+    # a name most stored messages hold says nothing alone
+    for i in range(300, 320):
+        idx.add(i, "西湖文化园停车收费贵")
+    assert idx._name_evidence({"西湖文化园"}) == 0.0
+
+
+def test_messages_naming_nothing_are_scored_by_their_words():
+    idx = dedupe.Index()
+    text = "很多省份都已经试水独生子女护理假了，本省什么时候能实行独生子女护理假"
+    a, b = dedupe.extract(text), dedupe.extract(text + "？")
+    assert not a.entities and not b.entities
+    idx.add_features(1, a)
+    idx.add_features(2, b)
+    assert idx.score(a, b) == pytest.approx(1.0)
+    assert dedupe.group([], index=idx) == [[1, 2]]
 
 
 def test_a_long_run_without_a_suffix_costs_its_length():
@@ -120,14 +166,27 @@ def test_group_does_not_chain_unrelated_messages():
 def test_labelled_pairs_file_is_well_formed():
     with PAIRS.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert set(rows[0]) == {"id_a", "id_b", "same"}
+    assert set(rows[0]) == {"id_a", "id_b", "same", "drawn"}
+    assert {r["drawn"] for r in rows} == {"initial", "candidates", "disagreement"}
+    assert {r["same"] for r in rows} == {"0", "1"}
+    pairs = [frozenset((r["id_a"], r["id_b"])) for r in rows]
+    assert len(set(pairs)) == len(pairs) and all(len(x) == 2 for x in pairs)
     pos = sum(r["same"] == "1" for r in rows)
     assert pos >= 150 and len(rows) - pos >= 150
 
 
+def _pair_metrics(groups, labels):
+    g = {i: k for k, m in enumerate(groups) for i in m}
+    same = [(y, a in g and g.get(a) == g.get(b)) for a, b, y in labels]
+    tp = sum(1 for y, s in same if y and s)
+    fp = sum(1 for y, s in same if not y and s)
+    return tp / (tp + fp), tp / sum(1 for y, _ in same if y)
+
+
 def test_real_pairs_precision_recall(shared_data):
     """Groups of the command the acceptance check runs (`triage duplicates --text title,body`)
-    on the hot messages, against hand-labelled pairs (measured P 0.894 / R 0.778)."""
+    on the hot messages, against hand-labelled pairs (measured on all 1,590: P 0.887 / R 0.760;
+    on the 330 drawn at random from the index's candidates: P 0.934 / R 0.873)."""
     import io
     import json
     from argparse import Namespace
@@ -135,20 +194,19 @@ def test_real_pairs_precision_recall(shared_data):
     from fengqiao.triage import cli
 
     with PAIRS.open(encoding="utf-8") as fh:
-        labels = [(r["id_a"], r["id_b"], r["same"] == "1") for r in csv.DictReader(fh)]
+        rows = list(csv.DictReader(fh))
     out = io.StringIO()
     args = Namespace(data=str(shared_data / "tipdm2020_hot_messages.csv"), text="title,body",
                      id="id", time="time", json=True)
     cli.run_duplicates(args, out=out)
     groups = json.loads(out.getvalue())["groups"]  # what the command prints
-    g = {i: k for k, m in enumerate(groups) for i in m}
-    same = [(y, a in g and g.get(a) == g.get(b)) for a, b, y in labels]
-    tp = sum(1 for y, s in same if y and s)
-    fp = sum(1 for y, s in same if not y and s)
-    precision = tp / (tp + fp)
-    recall = tp / sum(1 for y, _ in same if y)
-    assert precision >= 0.87, precision
-    assert recall >= 0.75, recall
+    precision, recall = _pair_metrics(groups, [(r["id_a"], r["id_b"], r["same"] == "1") for r in rows])
+    assert precision >= 0.86, precision
+    assert recall >= 0.73, recall
+    precision, recall = _pair_metrics(
+        groups, [(r["id_a"], r["id_b"], r["same"] == "1") for r in rows if r["drawn"] == "candidates"])
+    assert precision >= 0.9, precision
+    assert recall >= 0.84, recall
     assert max(len(x) for x in groups) <= 100
 
 
