@@ -39,12 +39,25 @@ __all__ = ["Features", "Index", "extract", "group", "pair_scores"]
 
 PLACE_CODE = re.compile(r"[a-z]\d{0,2}(?:市|区|县)")
 _SUFFIXES = (
-    "小区 花园 家园 新村 公寓 大厦 广场 中心 商城 城 苑 园 府 庭 湾 郡 居 里 山庄 社区 村 组 "
+    "小区 花园 家园 新村 公寓 大厦 广场 中心 商城 城 苑 园 府 庭 湾 郡 居 山庄 社区 村 组 "
     "路 街 大道 巷 桥 隧道 高速 公司 集团 医院 学校 小学 中学 大学 学院 幼儿园 项目 工地 "
     "市场 酒店 宾馆 楼盘 车站 站 厂 局 所 镇 乡 街道"
 ).split()
 _SUFFIX_SET = frozenset(_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(x) for x in _SUFFIXES}, reverse=True)
+#: one-character suffixes that, after these characters, end a common word and no name (临街,
+#: 马路, 网站, 厕所, 政府, 家庭, 农村 …). 里 is no suffix at all: 店里, 这里, 家里 outnumber
+#: the names ending in it.
+_NOT_A_NAME_AFTER = {
+    "街": "临沿上逛满过", "路": "马道线", "站": "网", "所": "厕场住", "局": "结格布当",
+    "城": "进全满县", "村": "农", "组": "小班", "厂": "工", "园": "校", "府": "政",
+    "庭": "家法", "居": "邻定同", "乡": "家城老", "镇": "城乡",
+}
+#: a suffix where it can end a name, longest first (for scans of every occurrence)
+SUFFIX_PATTERN = "|".join(
+    (f"(?<![{_NOT_A_NAME_AFTER[x]}])" if x in _NOT_A_NAME_AFTER else "") + re.escape(x)
+    for x in sorted(_SUFFIXES, key=len, reverse=True)
+)
 #: a run of characters that can make up a name; a name and its suffix lie inside one run
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff0-9a-z]{3,}")
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9a-z]")
@@ -136,11 +149,13 @@ class Features:
 
 def _last_suffix(run: str) -> tuple[int, str] | None:
     """The last place in ``run`` (at least 2 characters in) where a suffix starts, with the
-    longest suffix starting there."""
+    longest suffix starting there that can end a name (not 临街, 马路 …)."""
     for q in range(len(run) - 1, 1, -1):
         for k in _SUFFIX_LENGTHS:
             suffix = run[q : q + k]
             if len(suffix) == k and suffix in _SUFFIX_SET:
+                if k == 1 and run[q - 1] in _NOT_A_NAME_AFTER.get(suffix, ""):
+                    continue
                 return q, suffix
     return None
 

@@ -590,12 +590,12 @@ def _town_q(key: str) -> Q:
     return subtree_q(path, "area_path") if path else Q(pk__in=[])
 
 
-_SUFFIX_AT = re.compile("|".join(sorted(map(re.escape, dedupe._SUFFIXES), key=len, reverse=True)))
+_SUFFIX_AT = re.compile(dedupe.SUFFIX_PATTERN)
 
 
 def _all_entity_keys(text: str) -> set[str]:
     """Entity keys at every place-suffix occurrence (``dedupe.entity_keys`` keeps only the
-    greedy, last suffix of a run: "金鳌花园的车库里" gives 车库里 but not 金鳌花园)."""
+    last suffix of a run: "丽发新城小区附近搅拌站" gives 搅拌站 but not 丽发新城小区)."""
     keys = set()
     for m in _SUFFIX_AT.finditer(text):
         keys.update(dedupe.name_keys(text, m.start(), m.group(0)))

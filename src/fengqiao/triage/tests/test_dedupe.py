@@ -26,7 +26,7 @@ def test_entity_keys_ignore_place_codes():
 # every start position when no suffix follows, so a long run cost time quadratic in its length.
 _GREEDY = re.compile(
     r"([\u4e00-\u9fff0-9a-z]{2,})("
-    + "|".join(sorted(map(re.escape, dedupe._SUFFIXES), key=len, reverse=True))
+    + dedupe.SUFFIX_PATTERN
     + ")"
 )
 
@@ -47,7 +47,8 @@ def _greedy_keys(text: str) -> set[str]:
 
 _PIECES = ["小区", "花园", "幼儿园", "儿园", "城", "苑", "路", "站", "村", "公司", "学院",
            "丽发新", "金鳌", "中海国际", "搅拌", "的", "在", "反映", "关于", "a", "1", "b2",
-           "a市", "a3区", "b县", " ", "，", "。", "-", "有限", "职业技术", "科技", "置业"]
+           "a市", "a3区", "b县", " ", "，", "。", "-", "有限", "职业技术", "科技", "置业",
+           "临", "街", "马", "政", "府", "店里"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -60,9 +61,17 @@ def test_entity_keys_follow_the_greedy_rule(pieces):
 def test_entity_keys_of_real_phrases():
     text = dedupe.normalize("投诉A2区丽发新城小区旁边建搅拌站，金鳌花园的车库里很吵。A3区中海国际社区三期")
     assert dedupe.entity_keys(text) == _greedy_keys(text)
-    # one key set per run: its last suffix ("金鳌花园的车库里" gives 车库里), the head cut at
-    # a stop character (建 of 建议: "建搅拌站" gives 搅拌站 only)
-    assert dedupe.entity_keys(text) == {"搅拌站", "车库里", "国际社区", "海国际社区", "中海国际社区"}
+    # one key set per run: its last suffix that can end a name (里 cannot: "金鳌花园的车库里"
+    # gives 金鳌花园), the head cut at a stop character (建 of 建议: "建搅拌站" gives 搅拌站 only)
+    assert dedupe.entity_keys(text) == {"搅拌站", "鳌花园", "金鳌花园", "国际社区", "海国际社区", "中海国际社区"}
+
+
+def test_a_suffix_ending_a_common_word_ends_no_name():
+    # 临街 (by the street), 马路 (a road), 政府 (the government) are words, not names
+    assert dedupe.entity_keys("润芳园小区临街") == {"芳园小区", "润芳园小区"}
+    assert dedupe.entity_keys("中海国际社区门口马路") == {"国际社区", "海国际社区", "中海国际社区"}
+    assert dedupe.entity_keys("市人民政府") == set()
+    assert dedupe.entity_keys("芙蓉中路") == {"蓉中路", "芙蓉中路"}
 
 
 def test_generic_words_before_a_suffix_are_not_the_name():
