@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -590,27 +589,13 @@ def _town_q(key: str) -> Q:
     return subtree_q(path, "area_path") if path else Q(pk__in=[])
 
 
-_SUFFIX_AT = re.compile(dedupe.SUFFIX_PATTERN)
-
-
-def _all_entity_keys(text: str) -> set[str]:
-    """Entity keys at every place-suffix occurrence (``dedupe.entity_keys`` keeps only the
-    last suffix of a run: "丽发新城小区附近搅拌站" gives 搅拌站 but not 丽发新城小区)."""
-    keys = set()
-    for m in _SUFFIX_AT.finditer(text):
-        keys.update(dedupe.name_keys(text, m.start(), m.group(0)))
-    return keys
-
-
 def features(text: str, *, title: str = "", time=None, area_path: str = "") -> dedupe.Features:
     """What a matter is about. Town and village names are dropped from the entity keys and
     keywords: every matter of 心湖社区 names 心湖社区, and the place is already scored
     through ``area`` (the village) and the per-town index."""
     f = dedupe.extract(text, title=title, time=time, area=_village_key(area_path))
     gz = _gazetteer()
-    norm = dedupe.PLACE_CODE.sub(" ", dedupe.normalize(f"{title} {text}"))
-    f.entities = {e for e in (f.entities | _all_entity_keys(norm))
-                  if not any(e[-k:] in gz.area_keys for k in range(3, len(e) + 1))}
+    f.entities = {e for e in f.entities if not any(e[-k:] in gz.area_keys for k in range(3, len(e) + 1))}
     f.keywords = {w: v for w, v in f.keywords.items() if w not in gz.area_words}
     return f
 
