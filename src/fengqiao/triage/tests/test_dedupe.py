@@ -98,6 +98,8 @@ def test_generic_words_before_a_suffix_are_not_the_name():
     assert "环境生物职业技术学院" in a and "航空职业技术学院" in b
     assert not a & b
     assert dedupe.entity_keys("泰地置业有限公司") == {"泰地置业有限公司"}
+    # "the estate's kindergarten" of two estates
+    assert not (dedupe.entity_keys("山水湾小区幼儿园性质") & dedupe.entity_keys("恒基凯旋门小区配套幼儿园"))
     # the name alone, nothing before the generic words: no key
     assert dedupe.entity_keys(dedupe.normalize("A市职业技术学院")) == set()
     # a run of generic words costs a bounded number of steps (at most four join the suffix)
