@@ -6,8 +6,8 @@ Repeat complaints are written by different people in different words, so charact
 * **entities**: names ending in a place/organisation suffix (小区, 花园, 苑, 大厦, 路, 公司,
   学校, 项目, 工地, 市场, 村 …), as keys of the suffix with 2, 3 and 4 preceding characters, so
   "A3区中海国际社区" and "中海国际社区三期" share keys (every suffix in the text gives keys,
-  except where it ends or begins a common word: 临街, 政府, 居民); generic words between a name and its
-  suffix (职业技术, 置业有限, 科技 …) are read as part of the suffix, so the keys of
+  except where it ends or begins a common word: 临街, 政府, 居民); generic words between a name
+  and its suffix (职业技术, 置业有限, 科技 …) are read as part of the suffix, so the keys of
   "西地省环境生物职业技术学院" hold 环境生物, not 职业技术;
 * **keywords**: jieba words without generic complaint vocabulary and without the pseudonymised
   place codes (A市, A3区 …), weighted by TF-IDF over the index (title words count double);
@@ -22,7 +22,8 @@ scored by ``0.55·cosine(keywords) + 0.45·entities``, times place and time fact
 term is the IDF-weighted overlap of the two key sets, or, when higher, how rare the rarest
 shared name is in the index (one shared rare name is strong evidence however many other names
 either message holds). When neither message names anything the cosine alone is the score.
-:func:`group` links pairs above a threshold and merges them by average linkage with a size guard, so chains of loosely related messages do not fuse into giant groups.
+:func:`group` links pairs above a threshold and merges them by average linkage with a size
+guard, so chains of loosely related messages do not fuse into giant groups.
 """
 
 from __future__ import annotations
@@ -44,8 +45,6 @@ _SUFFIXES = (
     "路 街 大道 巷 桥 隧道 高速 公司 集团 医院 学校 小学 中学 大学 学院 幼儿园 项目 工地 "
     "市场 酒店 宾馆 楼盘 车站 站 厂 局 所 镇 乡 街道"
 ).split()
-_SUFFIX_SET = frozenset(_SUFFIXES)
-_SUFFIX_LENGTHS = sorted({len(x) for x in _SUFFIXES}, reverse=True)
 #: one-character suffixes that, after these characters, end a common word and no name (临街,
 #: 马路, 网站, 厕所, 政府, 家庭, 农村 …). 里 is no suffix at all: 店里, 这里, 家里 outnumber
 #: the names ending in it.
