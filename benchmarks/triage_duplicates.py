@@ -11,7 +11,9 @@ A pair counts as predicted "same" when both ids end in the same group. Compared 
 Also: the segmentation the index uses (``text.tokenize`` with the HMM, on rjieba) against
 jieba's own HMM cut on the same messages (time, and messages whose words differ at all or in
 their Chinese words), and the feature extraction of the worst texts intake accepts: a content
-of 20,000 digits or letters, one run of name characters with no name suffix in it.
+of 20,000 digits or letters, one run of name characters with no name suffix in it; and the
+query cost of an index of 4,326, 100,000 and 1,000,000 messages (``at_scale``: about 3 minutes
+and 6 GB of memory).
 """
 
 from __future__ import annotations
