@@ -203,6 +203,24 @@ def test_labelled_pairs_file_is_well_formed():
     assert pos >= 150 and len(rows) - pos >= 150
 
 
+def test_audit_sample_is_well_formed():
+    """The audit sample: pairs drawn at random after the scoring was fixed, half from the pairs
+    the grouping put together, half from those it scored ≥ 0.3 but kept apart."""
+    with PAIRS.with_name("triage_dup_audit.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert set(rows[0]) == {"id_a", "id_b", "same", "kind"}
+    assert {r["kind"] for r in rows} == {"grouped", "apart"}
+    assert {r["same"] for r in rows} == {"0", "1"}
+    pairs = [frozenset((r["id_a"], r["id_b"])) for r in rows]
+    assert len(set(pairs)) == len(pairs) and all(len(x) == 2 for x in pairs)
+    # where a pair is in both files, the two readings agree
+    with PAIRS.open(encoding="utf-8") as fh:
+        labelled = {frozenset((r["id_a"], r["id_b"])): r["same"] for r in csv.DictReader(fh)}
+    both = [(labelled[frozenset((r["id_a"], r["id_b"]))], r["same"]) for r in rows
+            if frozenset((r["id_a"], r["id_b"])) in labelled]
+    assert both and all(a == b for a, b in both)
+
+
 def _pair_metrics(groups, labels):
     g = {i: k for k, m in enumerate(groups) for i in m}
     same = [(y, a in g and g.get(a) == g.get(b)) for a, b, y in labels]
