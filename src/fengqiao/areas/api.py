@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from rest_framework import serializers
 
+from fengqiao.core.filters import FilterSet
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet
 
@@ -24,7 +25,7 @@ class AreaDetailSerializer(AreaSerializer):
         fields = [*AreaSerializer.Meta.fields, "boundary"]
 
 
-class AreaFilter(django_filters.FilterSet):
+class AreaFilter(FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code", label="parent code")
     level = django_filters.ChoiceFilter(choices=Level.choices)
     code_prefix = django_filters.CharFilter(field_name="code", lookup_expr="startswith", label="code prefix")

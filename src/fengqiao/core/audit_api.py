@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from .filters import FilterSet
 from .models import AuditRecord
 from .serializers import ModelSerializer
 from .viewsets import RestrictedReadOnlyViewSet
@@ -16,7 +17,7 @@ class AuditRecordSerializer(ModelSerializer):
                   "before", "after", "ip", "request_id", "channel", "prev_hash", "hash"]
 
 
-class AuditFilter(django_filters.FilterSet):
+class AuditFilter(FilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
 

@@ -7,14 +7,34 @@ from __future__ import annotations
 
 from rest_framework import exceptions, pagination, permissions
 
+from .errors import UserError
 from .restrict import role_allowed
 
 
 class Pagination(pagination.PageNumberPagination):
-    """``?page=N&page_size=M`` (max 500); answers ``{count, next, previous, results}``."""
+    """``?page=N&page_size=M`` (max 500); answers ``{count, next, previous, results}``. A
+    ``page_size`` that is not a whole number from 1 to 500 is a 400 (DRF would silently use the
+    default size)."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "").strip()
+        if raw:
+            if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+                raise UserError("bad_page_size", f"每页条数须为 1 到 {self.max_page_size} 的整数",
+                                f"page_size must be a whole number from 1 to {self.max_page_size}",
+                                field=self.page_size_query_param)
+            return int(raw)
+        return self.page_size
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return params
 
 
 class RolePermission(permissions.BasePermission):

@@ -22,6 +22,7 @@ from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import FilterSet, StrictBooleanFilter
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 
@@ -244,7 +245,7 @@ def _parse_instant(value: str, end: bool):
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     channel = django_filters.CharFilter(method="filter_in", label="channel (comma-separated)")
     state = django_filters.CharFilter(method="filter_in", label="state (comma-separated)")
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
@@ -255,9 +256,9 @@ class EventFilter(django_filters.FilterSet):
     received_from = django_filters.CharFilter(method="filter_received_from", label="received on or after (date/time)")
     received_to = django_filters.CharFilter(method="filter_received_to", label="received before the end of (date/time)")
     q = django_filters.CharFilter(method="filter_q", label="text in title/content, number or channel reference")
-    listed = django_filters.BooleanFilter()
-    supervised = django_filters.BooleanFilter()
-    escalated = django_filters.BooleanFilter()
+    listed = StrictBooleanFilter()
+    supervised = StrictBooleanFilter()
+    escalated = StrictBooleanFilter()
 
     class Meta:
         model = Event
@@ -484,7 +485,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(AttachmentSerializer(items, many=True, context={"request": request}).data)
 
 
-class CategoryFilter(django_filters.FilterSet):
+class CategoryFilter(FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code")
     depth = django_filters.NumberFilter()
     q = django_filters.CharFilter(field_name="name", lookup_expr="contains")

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from fengqiao.areas.models import Area
 from fengqiao.core.errors import NotFound, UserError
+from fengqiao.core.filters import FilterSet, StrictBooleanFilter
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin
@@ -218,13 +219,13 @@ class ActionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class DisputeFilter(django_filters.FilterSet):
+class DisputeFilter(FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=Dispute._meta.get_field("state").choices)
     source = django_filters.CharFilter()
     type = django_filters.CharFilter(method="filter_type")
     area = django_filters.CharFilter(method="filter_area")
     sla_color = django_filters.CharFilter()
-    mine = django_filters.BooleanFilter(method="filter_mine")
+    mine = StrictBooleanFilter(method="filter_mine")
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
@@ -437,11 +438,11 @@ class MatchView(APIView):
         return DisputeViewSet.match(view, request, pk=d.pk)
 
 
-class SessionFilter(django_filters.FilterSet):
+class SessionFilter(FilterSet):
     dispute = django_filters.NumberFilter()
     status = django_filters.CharFilter()
-    today = django_filters.BooleanFilter(method="filter_today")
-    mine = django_filters.BooleanFilter(method="filter_mine")
+    today = StrictBooleanFilter(method="filter_today")
+    mine = StrictBooleanFilter(method="filter_mine")
 
     class Meta:
         model = Session

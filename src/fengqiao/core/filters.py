@@ -1,0 +1,58 @@
+"""Query-string filters of the API: a value that cannot be read is a 400, not a silent no-op.
+
+django-filter reads a boolean through ``NullBooleanSelect``, which turns any value it does not
+know (``?supervised=abc``, ``?is_active=ja``) into "no filter", so a typo answered every row as
+if it had filtered. Here such a value fails validation, and ``DjangoFilterBackend`` answers
+400 with the field's bilingual message (``core.api.exception_handler``).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db import models
+from django_filters import rest_framework as drf_filters
+
+TRUE = frozenset({"true", "1", "yes", "on"})
+FALSE = frozenset({"false", "0", "no", "off"})
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (also 1/0, yes/no, on/off, any case); empty means "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+        raise forms.ValidationError("须为 true 或 false / must be true or false", code="invalid")
+
+    def validate(self, value):  # None is allowed: the filter is then not applied
+        return None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class FilterSet(drf_filters.FilterSet):
+    """The API's filter sets: model booleans get :class:`StrictBooleanFilter`."""
+
+    FILTER_DEFAULTS = {
+        **drf_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+class FilterBackend(drf_filters.DjangoFilterBackend):
+    """``DjangoFilterBackend`` whose generated filter sets (``filterset_fields``) use
+    :class:`FilterSet`."""
+
+    filterset_base = FilterSet
