@@ -1,4 +1,5 @@
-"""Query-string filters of the API: a value that cannot be read is a 400, not a silent no-op.
+"""Query-string filters of the API: a value that cannot be read is a 400, not a silent no-op
+or an empty answer.
 
 django-filter reads a boolean through ``NullBooleanSelect``, which turns any value it does not
 know (``?supervised=abc``, ``?is_active=ja``) into "no filter", so a typo answered every row as
@@ -42,12 +43,24 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (django-filter's number filter takes 0.5 for an id or a depth and answers
+    an empty list)."""
+
+    field_class = forms.IntegerField
+
+
 class FilterSet(drf_filters.FilterSet):
-    """The API's filter sets: model booleans get :class:`StrictBooleanFilter`."""
+    """The API's filter sets: model booleans get :class:`StrictBooleanFilter`, whole-number
+    fields :class:`IntegerFilter`."""
 
     FILTER_DEFAULTS = {
         **drf_filters.FilterSet.FILTER_DEFAULTS,
         models.BooleanField: {"filter_class": StrictBooleanFilter},
+        **{f: {"filter_class": IntegerFilter} for f in (
+            models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField,
+            models.SmallIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField)},
     }
 
 

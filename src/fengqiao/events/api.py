@@ -22,7 +22,7 @@ from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import FilterSet, StrictBooleanFilter
+from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 
@@ -487,7 +487,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
 class CategoryFilter(FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code")
-    depth = django_filters.NumberFilter()
+    depth = IntegerFilter()
     q = django_filters.CharFilter(field_name="name", lookup_expr="contains")
 
     class Meta:

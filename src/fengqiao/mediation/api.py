@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from fengqiao.areas.models import Area
 from fengqiao.core.errors import NotFound, UserError
-from fengqiao.core.filters import FilterSet, StrictBooleanFilter
+from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin
@@ -439,7 +439,7 @@ class MatchView(APIView):
 
 
 class SessionFilter(FilterSet):
-    dispute = django_filters.NumberFilter()
+    dispute = IntegerFilter()
     status = django_filters.CharFilter()
     today = StrictBooleanFilter(method="filter_today")
     mine = StrictBooleanFilter(method="filter_mine")

@@ -25,6 +25,14 @@ def test_an_unreadable_boolean_is_a_400(api, users, path, param):
     assert body["fields"][param] == ["须为 true 或 false / must be true or false"]
 
 
+@pytest.mark.parametrize("path,param", [("/api/v1/categories/", "depth"), ("/api/v1/mediation/sessions/", "dispute")])
+@pytest.mark.parametrize("value", ["0.5", "abc"])
+def test_an_unreadable_whole_number_is_a_400(api, users, path, param, value):
+    resp = api(users.county_op).get(path, {param: value})
+    assert resp.status_code == 400, resp.content
+    assert param in resp.json()["fields"]
+
+
 def test_readable_booleans_filter_and_an_empty_one_does_not(api, users):
     client = api(users.county_op)
 
