@@ -522,6 +522,7 @@ class NotificationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.
             qs = qs.filter(read_at__isnull=True)
         return qs
 
+    @extend_schema(request=None)  # no body: the address says which notification
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         note = self.get_object()
