@@ -22,7 +22,7 @@ from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
+from fengqiao.core.filters import FilterSet
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 
@@ -256,9 +256,6 @@ class EventFilter(FilterSet):
     received_from = django_filters.CharFilter(method="filter_received_from", label="received on or after (date/time)")
     received_to = django_filters.CharFilter(method="filter_received_to", label="received before the end of (date/time)")
     q = django_filters.CharFilter(method="filter_q", label="text in title/content, number or channel reference")
-    listed = StrictBooleanFilter()
-    supervised = StrictBooleanFilter()
-    escalated = StrictBooleanFilter()
 
     class Meta:
         model = Event
@@ -487,7 +484,6 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
 class CategoryFilter(FilterSet):
     parent = django_filters.CharFilter(field_name="parent__code")
-    depth = IntegerFilter()
     q = django_filters.CharFilter(field_name="name", lookup_expr="contains")
 
     class Meta:

@@ -68,21 +68,16 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fff0-9a-z]")
 #: before them; also words that are never part of a name
 _NAME_STOP = set("反映关于请问咨询投诉举报希望要求建议我们市民业主居民的了在和与及对是有")
 #: generic words that stand between a name's distinctive part and its suffix; read as part of
-#: the suffix (at most ``_MAX_GENERIC_PARTS`` of them, longest first)
-_GENERIC_PARTS = tuple(
-    sorted(
-        set(
-            """
-            职业技术 职业 技术 有限责任 有限 股份 科技 置业 房地产开发 房地产 地产 开发 物业管理
-            物业服务 物业 实业 投资 发展 建设 建筑 工程 实验 人民 附属 第一 第二 第三 第四 第五
-            第六 第七 第八 第九 中心 商贸 贸易 文化 教育 培训 管理 服务 电子 信息 网络 传媒 汽车
-            销售 医药 生物 环保 集团 小区 社区 配套 公办 民办
-            """.split()
-        ),
-        key=len,
-        reverse=True,
-    )
+#: the suffix (at most ``_MAX_GENERIC_PARTS`` of them, the longest that fits first)
+_GENERIC_PARTS = frozenset(
+    """
+    职业技术 职业 技术 有限责任 有限 股份 科技 置业 房地产开发 房地产 地产 开发 物业管理
+    物业服务 物业 实业 投资 发展 建设 建筑 工程 实验 人民 附属 第一 第二 第三 第四 第五
+    第六 第七 第八 第九 中心 商贸 贸易 文化 教育 培训 管理 服务 电子 信息 网络 传媒 汽车
+    销售 医药 生物 环保 集团 小区 社区 配套 公办 民办
+    """.split()
 )
+_GENERIC_LENGTHS = sorted({len(x) for x in _GENERIC_PARTS}, reverse=True)
 _MAX_GENERIC_PARTS = 4
 GENERIC_WORDS = frozenset(
     """
@@ -156,13 +151,11 @@ def name_keys(text: str, start: int, suffix: str) -> list[str]:
     part of a name). Generic words right before the suffix (``_GENERIC_PARTS``: 有限, 职业技术 …)
     count as part of the suffix, so the characters kept are the name's own."""
     for _ in range(_MAX_GENERIC_PARTS):
-        for part in _GENERIC_PARTS:
-            if start >= len(part) and text.startswith(part, start - len(part)):
-                start -= len(part)
-                suffix = part + suffix
-                break
-        else:
+        k = next((k for k in _GENERIC_LENGTHS if start >= k and text[start - k : start] in _GENERIC_PARTS), 0)
+        if not k:
             break
+        start -= k
+        suffix = text[start : start + k] + suffix
     head = ""
     i = start - 1
     while i >= 0 and len(head) < 4 and text[i] not in _NAME_STOP and _NAME_CHAR.match(text[i]):

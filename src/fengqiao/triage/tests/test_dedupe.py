@@ -51,7 +51,7 @@ def _plain_keys(text: str) -> set[str]:
             j -= 1
         head, tail = text[j:i], suffix
         for _ in range(dedupe._MAX_GENERIC_PARTS):  # generic words before the suffix join it
-            part = next((g for g in dedupe._GENERIC_PARTS if head.endswith(g)), None)
+            part = max((g for g in dedupe._GENERIC_PARTS if head.endswith(g)), key=len, default=None)
             if part is None:
                 break
             head, tail = head[: -len(part)], part + tail
