@@ -14,18 +14,28 @@ their Chinese words), and the feature extraction of the worst texts intake accep
 of 20,000 digits or letters, one run of name characters with no name suffix in it; and the
 query cost of an index of 4,326, 100,000 and 1,000,000 messages (``at_scale``: about 3 minutes
 and 6 GB of memory).
+
+    python benchmarks/triage_duplicates.py --compare REV [REV …]
+
+scores ``dedupe.py`` as it was at each git revision (its own defaults) on today's labels, and
+for each revision against the one before it counts the co-grouped pairs gained and lost by
+label (the *Triage: same-matter detection by version* section; ADR 0110 quotes it).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import gc
+import itertools
 import math
 import os
 import random
 import re
+import subprocess
 import sys
 import time
+import types
 import zlib
 from pathlib import Path
 
@@ -190,7 +200,72 @@ def audit(groups, links) -> dict | None:
     return out
 
 
+def _dedupe_at(rev: str):
+    """``dedupe.py`` as it was at git revision ``rev``, loaded as a module of the package (it
+    imports ``.text``, whose interface has not changed)."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:src/fengqiao/triage/dedupe.py"],
+                            capture_output=True, text=True, check=True).stdout
+    name = f"fengqiao.triage._dedupe_{rev}"
+    module = types.ModuleType(name)
+    module.__package__ = "fengqiao.triage"
+    sys.modules[name] = module  # dataclasses look their module up
+    exec(compile(source, f"{rev}:dedupe.py", "exec"), module.__dict__)
+    return module
+
+
+def _co_grouped(groups) -> set:
+    return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
+
+
+def compare(rows, pairs, revs) -> None:
+    """Each revision's grouping (its own defaults) on today's labels, and the co-grouped pairs
+    each one gained and lost against the one before, by label."""
+    sets = {"all": [(r["id_a"], r["id_b"], int(r["same"])) for r in pairs]}
+    for k in ("candidates", "initial"):
+        sets[k] = [(r["id_a"], r["id_b"], int(r["same"])) for r in pairs if r["drawn"] == k]
+    label = {tuple(sorted((r["id_a"], r["id_b"]))): r["same"] for r in pairs}
+    table, steps, before = [], [], None
+    for rev in revs:
+        mod = _dedupe_at(rev)
+        index = mod.Index()
+        for r in rows:
+            index.add(r["id"], r["body"], time=r["time"], title=r["title"])
+        groups = mod.group([], index=index)
+        subject = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s", rev],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        figures = " | ".join("{:.3f} / {:.3f} / {:.3f}".format(*pair_metrics(groups, v)) for v in sets.values())
+        table.append(f"| {subject[:70]} | {figures} | {len(groups)} | {max(map(len, groups))} |")
+        pairs_now = _co_grouped(groups)
+        if before is not None:
+            counts = []
+            for changed in (pairs_now - before[1], before[1] - pairs_now):
+                by = [label.get(p) for p in changed]
+                counts.append(f"{by.count('1')} / {by.count('0')} / {by.count(None)}")
+            steps.append(f"| {before[0]} → {rev} | {counts[0]} | {counts[1]} |")
+        before = (rev, pairs_now)
+    body = f"""
+`dedupe.py` as it was at each revision, with its own defaults, on the {len(pairs)} labelled
+pairs of today (`tests/data/triage_dup_pairs.csv`). Precision / recall / F1.
+
+| revision | all pairs | `candidates` pairs | `initial` pairs | groups | largest |
+|---|---|---|---|---|---|
+{chr(10).join(table)}
+
+Co-grouped pairs each revision gained and lost against the one before, by label
+(same matter / not / not labelled):
+
+| change | gained | lost |
+|---|---|---|
+{chr(10).join(steps)}
+"""
+    print(body)
+    write_section("triage-duplicates-versions", "Triage: same-matter detection by version", body)
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--compare", nargs="+", metavar="REV", help="score dedupe.py at these git revisions")
+    args = ap.parse_args()
     path = SHARED_DATA / "tipdm2020_hot_messages.csv"
     if not path.exists():
         print(f"no data at {SHARED_DATA}; skipped")
@@ -199,6 +274,9 @@ def main() -> None:
         rows = list(csv.DictReader(fh))
     with PAIRS.open(encoding="utf-8") as fh:
         pairs = list(csv.DictReader(fh))
+    if args.compare:
+        compare(rows, pairs, args.compare)
+        return
     labels = [(r["id_a"], r["id_b"], int(r["same"])) for r in pairs]
     drawn = {k: [(r["id_a"], r["id_b"], int(r["same"])) for r in pairs if r["drawn"] == k]
              for k in ("initial", "candidates", "disagreement")}
