@@ -24,19 +24,14 @@ class StrictBooleanField(forms.NullBooleanField):
     widget = forms.TextInput
 
     def to_python(self, value):
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
+        text = "" if value is None else str(value).strip().lower()
+        if not text:
+            return None  # no filter
         if text in TRUE:
             return True
         if text in FALSE:
             return False
         raise forms.ValidationError("须为 true 或 false / must be true or false", code="invalid")
-
-    def validate(self, value):  # None is allowed: the filter is then not applied
-        return None
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
