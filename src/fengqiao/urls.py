@@ -49,7 +49,7 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(NotFound().as_dict(), status=404, json_dumps_params={"ensure_ascii": False})
     if request.path.startswith("/open311/"):
-        return open311_error(404, "not found")
+        return open311_error(404, "not found", "地址不存在")
     return page_not_found(request, exception)
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
@@ -40,7 +46,18 @@ def _bilingual(code: str) -> dict:
     return UserError(code, zh, en).as_dict()
 
 
+def too_large() -> UserError:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (or with too many fields): 413, naming the limit."""
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    limit = f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.1f} KB"
+    return UserError("too_large", f"请求内容过大(表单与 JSON 上限 {limit},附件请用上传接口)",
+                     f"the request is too large (forms and JSON up to {limit}; send files to the upload "
+                     "endpoint)", status=413)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return Response(too_large().as_dict(), status=413)
     if isinstance(exc, UserError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, PersonalDataError):

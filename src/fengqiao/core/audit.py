@@ -154,6 +154,21 @@ def record(
     return rec
 
 
+def record_personal_view(objs, fields, has_personal) -> None:
+    """Audit an unmasked read (``view_personal``) of the rows among ``objs`` for which
+    ``has_personal(row)`` is true: one record naming the row, or one for a list page naming
+    every row shown unmasked. Rows with nothing personal to show are not recorded."""
+    shown = [o for o in objs if has_personal(o)]
+    if len(shown) == 1:
+        record("view_personal", shown[0], after={"fields": list(fields)})
+    elif shown:
+        ids = [o.pk for o in shown]
+        label = shown[0]._meta.label_lower
+        record("view_personal", object_type=label, object_id=",".join(map(str, ids))[:64],
+               object_repr=f"{len(ids)} {shown[0]._meta.verbose_name_plural} (list)",
+               after={"fields": list(fields), "ids": ids})
+
+
 # ------------------------------------------------------------------------------- sealing
 
 _HEAD = AuditChainHead._meta.db_table

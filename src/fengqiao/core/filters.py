@@ -47,7 +47,10 @@ class IntegerFilter(django_filters.NumberFilter):
 
 class FilterSet(drf_filters.FilterSet):
     """The API's filter sets: model booleans get :class:`StrictBooleanFilter`, whole-number
-    fields :class:`IntegerFilter`."""
+    fields :class:`IntegerFilter`, and so do foreign keys (by id). django-filter's default for a
+    foreign key picks from every row of the target table, so an id outside the caller's
+    jurisdiction gave an empty list and an id that does not exist a 400: the difference told a
+    caller which records exist elsewhere. By id, both answer an empty list."""
 
     FILTER_DEFAULTS = {
         **drf_filters.FilterSet.FILTER_DEFAULTS,
@@ -55,7 +58,7 @@ class FilterSet(drf_filters.FilterSet):
         **{f: {"filter_class": IntegerFilter} for f in (
             models.AutoField, models.BigAutoField, models.IntegerField, models.BigIntegerField,
             models.SmallIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
-            models.PositiveBigIntegerField)},
+            models.PositiveBigIntegerField, models.ForeignKey, models.OneToOneField)},
     }
 
 

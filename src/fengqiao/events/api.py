@@ -10,11 +10,20 @@ import inspect
 
 import django_filters
 from django.db.models import Q
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from fengqiao.accounts.models import User
@@ -22,11 +31,13 @@ from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import FilterSet
+from fengqiao.core.filters import FilterSet, StrictBooleanFilter
+from fengqiao.core.parsers import JSONParser
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
 
 from . import actions, transitions
+from .actions._base import stale
 from .actions.attachments import ALLOWED as ATTACHMENT_TYPES
 from .actions.attachments import add_attachment
 from .choices import Channel, SlaColor, State, Urgency
@@ -52,10 +63,27 @@ class AttachmentSerializer(ModelSerializer):
         fields = ["id", "original_name", "content_type", "kind", "size", "sha256", "uploaded_at", "entry", "url"]
 
     def get_url(self, obj) -> str:
-        try:
-            return obj.file.url
-        except ValueError:
-            return ""
+        return reverse("v1:event-attachment-file", kwargs={"pk": obj.event_id, "att_id": obj.pk})
+
+
+#: file types a browser may show in its own window; anything else is downloaded
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
+
+
+def attachment_response(att: Attachment) -> FileResponse:
+    """The file of ``att`` (already checked to be visible to the caller), under its original
+    name; never rendered as a page of this site (sandboxed, no sniffing)."""
+    try:
+        handle = att.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise UserError("file_missing", "附件文件已丢失,请联系管理员", "the attachment's file is missing; tell the administrator",
+                        status=404) from exc
+    resp = FileResponse(handle, content_type=att.content_type, as_attachment=att.content_type not in INLINE_TYPES,
+                        filename=att.original_name)
+    resp["Content-Security-Policy"] = "sandbox"
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
@@ -216,15 +244,15 @@ class NotificationSerializer(ModelSerializer):
 INSTANT_RANGE = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
 
 
-def _instant(value: str, end: bool = False):
+def _instant(value: str, end: bool = False, field: str = "received"):
     """A date (local midnight; with ``end`` the next midnight) or a date-time (naive: local),
-    held to :data:`INSTANT_RANGE`."""
+    held to :data:`INSTANT_RANGE`; ``field`` names the parameter in the error."""
     low, high = INSTANT_RANGE
-    instant = _parse_instant(value, end)
+    instant = _parse_instant(value, end, field)
     return low if instant < low else high if instant > high else instant
 
 
-def _parse_instant(value: str, end: bool):
+def _parse_instant(value: str, end: bool, field: str):
     from fengqiao.workcal.calendar import SHANGHAI
 
     value = (value or "").strip()
@@ -241,7 +269,8 @@ def _parse_instant(value: str, end: bool):
     except ValueError:
         parsed = None
     if parsed is None:
-        raise serializers.ValidationError({"received": [f"not a date: {value}"]})
+        raise serializers.ValidationError(
+            {field: [f"不是日期或日期时间: {value} (not a date or date-time; e.g. 2026-12-06 or 2026-12-06T09:30)"]})
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
@@ -268,7 +297,8 @@ class EventFilter(FilterSet):
         values = [v.strip() for v in value.split(",") if v.strip()]
         bad = [v for v in values if v not in self.VALID[name]]
         if bad:
-            raise serializers.ValidationError({name: [f"unknown value(s): {', '.join(bad)}"]})
+            raise serializers.ValidationError(
+                {name: [f"未知的取值: {', '.join(bad)} (unknown value(s); one of {', '.join(sorted(self.VALID[name]))})"]})
         return queryset.filter(**{f"{name}__in": values}) if values else queryset
 
     def filter_category(self, queryset, name, value):
@@ -290,10 +320,10 @@ class EventFilter(FilterSet):
         return queryset.filter(handling_department__code=value)
 
     def filter_received_from(self, queryset, name, value):
-        return queryset.filter(received_at__gte=_instant(value))
+        return queryset.filter(received_at__gte=_instant(value, field=name))
 
     def filter_received_to(self, queryset, name, value):
-        return queryset.filter(received_at__lt=_instant(value, end=True))
+        return queryset.filter(received_at__lt=_instant(value, end=True, field=name))
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -381,6 +411,43 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
 
 class ActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(a, a) for a in transitions.ACTIONS])
+    #: the version the caller saw; when given and the matter has moved on since, 409 "stale"
+    version = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
+class EventActionSerializer(ActionSerializer):
+    """The body of ``POST events/{id}/actions/`` as the schema documents it: the action, the
+    version seen, and the inputs of every action (each action reads only its own; the console
+    and this endpoint both take them from the action functions, ``action_parameters``)."""
+
+    note = serializers.CharField(required=False, allow_blank=True,
+                                 help_text="accept, dispatch, start, verify, approve_extension, resume, add_cohandler")
+    reason = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="reject, merge, cancel, return, reopen, close, escalate, request_extension, "
+                                             "pause, supervise, list, delist")
+    into = serializers.CharField(required=False, help_text="merge: the id or number of the matter to merge into")
+    to_unit = serializers.CharField(required=False,
+                                    help_text="dispatch: area:CODE, department:CODE, user:USERNAME or a bare code")
+    unit = serializers.CharField(required=False, help_text="add_cohandler: as to_unit")
+    result = serializers.CharField(required=False, allow_blank=True, help_text="resolve")
+    evidence = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                     help_text="resolve, delist: attachment ids")
+    feedback = serializers.CharField(required=False, allow_blank=True, help_text="verify")
+    days = serializers.IntegerField(required=False, help_text="request_extension: working days")
+    approve = serializers.BooleanField(required=False, help_text="approve_extension")
+    text = serializers.CharField(required=False, allow_blank=True, help_text="comment")
+    attachments = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                        help_text="comment: attachment ids")
+
+
+class ActionDoneSerializer(serializers.Serializer):
+    """What an action answers when the caller no longer sees the matter afterwards (e.g. a
+    department that returned it)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    state = serializers.CharField()
+    version = serializers.IntegerField()
 
 
 # ---------------------------------------------------------------- views
@@ -407,14 +474,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
     def _audit_unmask(self, events):
         if wants_unmask(self.request):
-            shown = [ev for ev in events if any(getattr(ev, f) for f in PERSONAL_FIELDS)]
-            ids = [ev.pk for ev in shown]
-            if len(shown) == 1:
-                audit.record("view_personal", shown[0], after={"fields": list(PERSONAL_FIELDS)})
-            elif shown:  # one record for a list page, naming every matter shown unmasked
-                audit.record("view_personal", object_type="events.event", object_id=",".join(map(str, ids))[:64],
-                             object_repr=f"{len(ids)} matters (list)",
-                             after={"fields": list(PERSONAL_FIELDS), "ids": ids})
+            audit.record_personal_view(events, PERSONAL_FIELDS, lambda ev: any(getattr(ev, f) for f in PERSONAL_FIELDS))
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -446,6 +506,9 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(EventReceiptSerializer(event).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
+    @extend_schema(request=EventActionSerializer, responses=PolymorphicProxySerializer(
+        component_name="ActionResult", serializers=[EventSerializer, ActionDoneSerializer],
+        resource_type_field_name=None))
     @action(detail=True, methods=["post"], url_path="actions", url_name="actions")
     def perform_action(self, request, pk=None):
         event = self.get_object()
@@ -454,11 +517,14 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         ser = ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         name = ser.validated_data["action"]
+        seen = ser.validated_data.get("version")
+        if seen is not None and seen != event.version:
+            raise stale()
         kwargs = action_kwargs(name, request.data, request, event)
         actions.perform(event, name, by=request.user, **kwargs)
         visible = self.get_queryset().filter(pk=event.pk).first()
         if visible is None:  # e.g. returned by a unit that now no longer sees it
-            return Response({"id": event.pk, "number": event.number, "state": event.state, "version": event.version})
+            return Response(ActionDoneSerializer(event).data)
         return Response(self.get_serializer(visible).data)
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
@@ -480,6 +546,20 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
                             status=status.HTTP_201_CREATED)
         items = Attachment.objects.restrict(request.user, "view").filter(event=event)
         return Response(AttachmentSerializer(items, many=True, context={"request": request}).data)
+
+    @extend_schema(parameters=[OpenApiParameter("att_id", int, OpenApiParameter.PATH)],
+                   responses={(200, "*/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<att_id>[0-9]{1,18})", url_name="attachment-file",
+            pagination_class=None)
+    def attachment_file(self, request, pk=None, att_id=None):
+        """One attachment's file, to whoever may see the matter (the files are not served from
+        ``MEDIA_URL``: a matter's photos and documents are as private as the matter)."""
+        event = self.get_object()
+        att = Attachment.objects.restrict(request.user, "view").filter(event=event, pk=int(att_id)).first()
+        if att is None:
+            raise UserError("not_found", "附件不存在或不在您的管辖范围内", "attachment not found or outside your jurisdiction",
+                            status=404)
+        return attachment_response(att)
 
 
 class CategoryFilter(FilterSet):
@@ -503,20 +583,23 @@ class CategoryViewSet(RestrictedReadOnlyViewSet):
     pagination_class = None
 
 
+class NotificationFilter(FilterSet):
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull", label="unread (true) or read (false)")
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]
+
+
 class NotificationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
-    """My inbox. ``?unread=1``; ``POST {id}/read/``, ``POST read_all/``."""
+    """My inbox. ``?unread=true``; ``POST {id}/read/``, ``POST read_all/``."""
 
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
     access_actions = {"read": "change", "read_all": "change"}
     ordering = ["-created_at", "-id"]
-
-    def get_queryset(self):
-        qs = super().get_queryset()
-        if self.request.query_params.get("unread") in {"1", "true"}:
-            qs = qs.filter(read_at__isnull=True)
-        return qs
 
     @extend_schema(request=None)  # no body: the address says which notification
     @action(detail=True, methods=["post"])

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fengqiao.areas.models import Area
+from fengqiao.core import audit
 from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.restrict import role_allowed
@@ -417,8 +418,6 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
 
 
 def actions_audit_export(user, qs) -> None:
-    from fengqiao.core import audit
-
     audit.record("view_personal", object_type="mediation.dispute", object_repr="dispute register export",
                  actor=user, after={"fields": "parties", "count": qs.count()})  # a COUNT, not the rows twice
 
@@ -500,6 +499,9 @@ class TicketCreateSerializer(serializers.Serializer):
                                         allow_null=True, default=None)
 
 
+TICKET_PERSONAL = ("visitor_name", "visitor_phone")
+
+
 class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     mixins.CreateModelMixin, viewsets.GenericViewSet):
     """取号/叫号. ``POST`` takes a number; ``POST call-next/`` {centre, window}; ``GET screen/?centre=``."""
@@ -522,6 +524,20 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         ctx = super().get_serializer_context()
         ctx["unmask"] = wants_unmask(self.request)
         return ctx
+
+    def _audit_unmask(self, tickets):
+        if wants_unmask(self.request):
+            audit.record_personal_view(tickets, TICKET_PERSONAL, lambda t: t.visitor_name or t.visitor_phone)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self._audit_unmask(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        self._audit_unmask([ticket])
+        return Response(self.get_serializer(ticket).data)
 
     def _centre(self, request, value):
         return _get(Organisation.objects.restrict(request.user, "view").filter(kind="centre"), value, "矛调中心", "centre")

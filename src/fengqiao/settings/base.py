@@ -221,6 +221,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["fengqiao.core.permissions.RolePermission"],
     "DEFAULT_PAGINATION_CLASS": "fengqiao.core.permissions.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "fengqiao.core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "fengqiao.core.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",

@@ -231,6 +231,13 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
         existing = _existing(idem, channel, channel_ref)
         if existing is None:
             raise
+        if idem and existing.idempotency_key == idem and (
+                (existing.channel, existing.title, existing.content, existing.urgency) != (channel, title, content, urgency)):
+            # A retry sends the same matter again; the same key on another matter is a client's
+            # mistake, and answering with the first matter would drop the second unseen.
+            raise UserError("idempotency_key_reused", "该幂等键已用于另一件内容不同的事件,请为新事件换一个键",
+                            "this Idempotency-Key was already used for a different matter; use a new key",
+                            status=422, field="Idempotency-Key") from None
         return existing, False
     from fengqiao.triage.service import on_intake
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from fengqiao.accounts.models import ApiToken
 from fengqiao.core import context
-from fengqiao.core.api import small_id
+from fengqiao.core.api import small_id, too_large
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 
@@ -51,8 +53,9 @@ STATUS_NOTES = {
 MAX_RESULTS = 1000
 
 
-def error(status: int, description: str) -> JsonResponse:
-    return JsonResponse([{"code": status, "description": description}], status=status, safe=False,
+def error(status: int, en: str, zh: str) -> JsonResponse:
+    """Open311's error array; the description in English, then Chinese."""
+    return JsonResponse([{"code": status, "description": f"{en} / {zh}"}], status=status, safe=False,
                         json_dumps_params={"ensure_ascii": False})
 
 
@@ -99,7 +102,7 @@ def as_request(ev: Event) -> dict:
 
 
 def _json_only(fmt: str):
-    return None if fmt == "json" else error(400, f"format '{fmt}' is not supported; use .json")
+    return None if fmt == "json" else error(400, f"format '{fmt}' is not supported; use .json", f"不支持 {fmt} 格式,请用 .json")
 
 
 @require_http_methods(["GET"])
@@ -122,7 +125,7 @@ def services(request, fmt="json"):
 
 @require_http_methods(["GET"])
 def service_definition(request, code, fmt="json"):
-    return error(404, f"service '{code}' has no attributes (metadata is false)")
+    return error(404, f"service '{code}' has no attributes (metadata is false)", f"服务 {code} 没有附加属性")
 
 
 @csrf_exempt
@@ -131,20 +134,25 @@ def requests(request, fmt="json"):
     bad = _json_only(fmt)
     if bad:
         return bad
+    try:
+        request.POST  # noqa: B018 - read the body here, where its size can be answered in Open311's shape
+    except (RequestDataTooBig, TooManyFieldsSent):
+        big = too_large()
+        return error(413, big.en, big.zh)
     user = _user(request)
     if user is None:
-        return error(403, "a valid api_key is required")
+        return error(403, "a valid api_key is required", "须提供有效的 api_key")
     if request.method == "POST":
         return _create(request, user)
     if not role_allowed(Event, user, "view"):
-        return error(403, "this api_key may not read requests")
+        return error(403, "this api_key may not read requests", "该 api_key 无权查询诉求")
     qs = Event.objects.restrict(user, "view").select_related("category", "area", "handling_area",
                                                              "handling_department", "assignee")
     p = request.GET
     if p.get("service_request_id"):
         ids = [i.strip() for i in p["service_request_id"].split(",") if i.strip()]
         if not all(small_id(i) for i in ids):
-            return error(400, "service_request_id must be numbers")
+            return error(400, "service_request_id must be numbers", "service_request_id 须为数字")
         qs = qs.filter(pk__in=[int(i) for i in ids])
     else:
         try:
@@ -152,10 +160,14 @@ def requests(request, fmt="json"):
             # parse_datetime answers None for text that is not a date-time
             start = parse_datetime(p["start_date"]) if p.get("start_date") else (
                 end - dt.timedelta(days=90) if end is not None else None)
+            if start is not None and end is not None:
+                # the database compares in UTC: 9999-12-31T23:59-23:59 is past the year 9999 there
+                start, end = ((x if x.tzinfo else timezone.make_aware(x)).astimezone(dt.UTC) for x in (start, end))
         except (ValueError, OverflowError):
             start = end = None
         if start is None or end is None:
-            return error(400, "start_date and end_date must be W3C date-times")
+            return error(400, "start_date and end_date must be W3C date-times between the years 1 and 9999",
+                         "start_date 与 end_date 须为 W3C 日期时间(公元 1 至 9999 年)")
         qs = qs.filter(received_at__gte=start, received_at__lte=end)
         if p.get("service_code"):
             codes = [c.strip() for c in p["service_code"].split(",") if c.strip()]
@@ -164,7 +176,7 @@ def requests(request, fmt="json"):
         if status:
             wanted = {s.strip() for s in status.split(",")}
             if not wanted <= {"open", "closed"}:
-                return error(400, "status must be open or closed")
+                return error(400, "status must be open or closed", "status 须为 open 或 closed")
             if wanted == {"open"}:
                 qs = qs.exclude(state__in=CLOSED_STATES)
             elif wanted == {"closed"}:
@@ -174,21 +186,22 @@ def requests(request, fmt="json"):
 
 def _create(request, user):
     if not role_allowed(Event, user, "create"):
-        return error(403, "this api_key may not create requests")
+        return error(403, "this api_key may not create requests", "该 api_key 无权提交诉求")
     p = request.POST
     code = p.get("service_code", "").strip()
     if not code:
-        return error(400, "service_code is required")
+        return error(400, "service_code is required", "须提供 service_code")
     try:
         category = category_by_code(code, by_name=False)
     except UserError:
-        return error(404, f"service_code '{code}' not found")
+        return error(404, f"service_code '{code}' not found", f"服务代码 {code} 不存在")
     description = p.get("description", "").strip()
     if not description:
-        return error(400, "description is required")
+        return error(400, "description is required", "须提供 description(诉求内容)")
     lat, lng, address = p.get("lat"), p.get("long"), p.get("address_string", "").strip()
     if not (address or (lat and lng) or p.get("address_id")):
-        return error(400, "a location is required: lat & long, address_string or address_id")
+        return error(400, "a location is required: lat & long, address_string or address_id",
+                     "须提供位置:lat 与 long、address_string 或 address_id")
     name = " ".join(x for x in (p.get("last_name", "").strip(), p.get("first_name", "").strip()) if x)
     try:
         with context.acting(user, ip=request.META.get("REMOTE_ADDR", ""), channel="api"):
@@ -200,10 +213,10 @@ def _create(request, user):
                 channel_ref=p.get("external_id", "")[:64],
             )
     except UserError as exc:
-        return error(400, f"{exc.field + ': ' if exc.field else ''}{exc.en} / {exc.zh}")
+        return error(400, f"{exc.field + ': ' if exc.field else ''}{exc.en}", exc.zh)
     if not created and not Event.objects.restrict(user, "view").filter(pk=ev.pk).exists():
         # The external id is taken by a matter outside this key's jurisdiction: say so, reveal nothing.
-        return error(409, "external_id is already used by another request")
+        return error(409, "external_id is already used by another request", "external_id 已被另一诉求使用")
     return ok([{"service_request_id": str(ev.pk), "service_notice": "", "account_id": None}],
               status=201 if created else 200)
 
@@ -215,9 +228,9 @@ def request_detail(request, pk, fmt="json"):
         return bad
     user = _user(request)
     if user is None:
-        return error(403, "a valid api_key is required")
+        return error(403, "a valid api_key is required", "须提供有效的 api_key")
     ev = Event.objects.restrict(user, "view").select_related(
         "category", "area", "handling_area", "handling_department", "assignee").filter(pk=pk).first()
     if ev is None:
-        return error(404, f"request {pk} not found")
+        return error(404, f"request {pk} not found", f"诉求 {pk} 不存在或不在管辖范围内")
     return ok([as_request(ev)])
