@@ -22,6 +22,7 @@ setup: $(VENV)/.installed node_modules/.installed
 	$(FQ) collectstatic --noinput -v0
 	$(FQ) migrate --noinput -v0
 	$(FQ) demo load
+	$(FQ) sla sweep
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

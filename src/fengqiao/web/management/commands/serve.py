@@ -9,7 +9,7 @@ def gunicorn_argv(host: str, port, workers: int, threads: int, *, access_log: bo
     argv = [
         sys.executable, "-m", "gunicorn", "fengqiao.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--timeout", "60",
+        "--worker-class", "gthread", "--timeout", "60", "--config", "python:fengqiao.web.gunicorn_conf",
     ]
     if access_log:
         argv += ["--access-logfile", "-"]
@@ -28,10 +28,17 @@ class Command(BaseCommand):
                             default=os.environ.get("FENGQIAO_ACCESS_LOG", "0").lower() in {"1", "true", "yes", "on"},
                             help="one line per request on stdout (default off, as gunicorn's; FENGQIAO_ACCESS_LOG=1). "
                                  "Writes are in the audit trail either way; a reverse proxy usually keeps the access log.")
+        parser.add_argument("--worker", action=argparse.BooleanOptionalAction,
+                            default=os.environ.get("FENGQIAO_SERVE_WORKER", "1") == "1",
+                            help="also run the background worker (time-limit sweeps, escalation, notifications) "
+                                 "beside the web workers (default on; --no-worker or FENGQIAO_SERVE_WORKER=0 when "
+                                 "'fengqiao worker' runs as a service of its own)")
 
-    def handle(self, *args, host, port, workers, threads, access_log, **o):
+    def handle(self, *args, host, port, workers, threads, access_log, worker, **o):
         argv = gunicorn_argv(host, port, workers, threads, access_log=access_log)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings.dev")
-        self.stdout.write(f"serving on http://{host}:{port}/ (gunicorn, {workers} workers)")
+        os.environ["FENGQIAO_SERVE_WORKER"] = "1" if worker else "0"  # read by fengqiao.web.gunicorn_conf
+        extra = " + the background worker" if worker else ""
+        self.stdout.write(f"serving on http://{host}:{port}/ (gunicorn, {workers} workers{extra})")
         self.stdout.flush()
         os.execv(sys.executable, argv)

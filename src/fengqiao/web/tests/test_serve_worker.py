@@ -1,0 +1,44 @@
+"""``fengqiao serve`` runs the background worker beside gunicorn (web.gunicorn_conf), so the
+time-limit sweep runs on a single-machine install; ``--no-worker`` leaves it to a service."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from fengqiao.web import gunicorn_conf
+from fengqiao.web.management.commands.serve import gunicorn_argv
+
+
+class _Server:
+    log = logging.getLogger("test.gunicorn")
+
+
+def test_gunicorn_is_given_the_hooks():
+    argv = gunicorn_argv("127.0.0.1", 8000, 2, 2, access_log=False)
+    assert argv[argv.index("--config") + 1] == "python:fengqiao.web.gunicorn_conf"
+
+
+def test_the_worker_starts_with_the_server_and_stops_with_it(monkeypatch):
+    monkeypatch.setattr(gunicorn_conf, "worker_argv", lambda: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setenv("FENGQIAO_SERVE_WORKER", "1")
+    gunicorn_conf.when_ready(_Server())
+    proc = gunicorn_conf._worker
+    try:
+        assert proc is not None and proc.poll() is None
+        gunicorn_conf.when_ready(_Server())  # a second call (a reload) starts no second worker
+        assert gunicorn_conf._worker is proc
+    finally:
+        gunicorn_conf.on_exit(_Server())
+    assert proc.poll() is not None and gunicorn_conf._worker is None
+
+
+def test_no_worker_when_it_runs_on_its_own(monkeypatch):
+    monkeypatch.setenv("FENGQIAO_SERVE_WORKER", "0")
+    gunicorn_conf.when_ready(_Server())
+    assert gunicorn_conf._worker is None
+
+
+def test_the_worker_command_is_the_products():
+    argv = gunicorn_conf.worker_argv()
+    assert argv[:4] == [sys.executable, "-m", "fengqiao.cli", "worker"]
