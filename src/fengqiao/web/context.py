@@ -19,4 +19,5 @@ def nav(request):
         "phone": role in {roles.GRID_WORKER, roles.VILLAGE_CADRE},
         "dashboard": role not in roles.GLOBAL_ROLES,
         "mediation": role in MEDIATION_ROLES,
+        "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
     }}

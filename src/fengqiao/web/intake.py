@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
@@ -31,6 +32,7 @@ def intake(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in FIELDS}
         anonymous = request.POST.get("anonymous") == "on"
+        values["anonymous"] = anonymous  # a form sent back with an error keeps the box as it was
         category = Category.objects.filter(code=values["category"]).first() if values["category"] else None
         try:
             event, _created = create_event(
@@ -47,6 +49,10 @@ def intake(request):
         except PersonalDataError as exc:
             error = {"field": _personal_field(exc.code), "message": str(exc)}
         else:
+            if not _created:  # the channel's order number was taken in before: say so, do not file it twice
+                messages.warning(request, _("Channel reference %(ref)s was already taken in as %(number)s; "
+                                            "this is that matter, nothing new was filed.")
+                                 % {"ref": values["channel_ref"] or "—", "number": event.number})
             return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
     return render(request, "web/matters/intake.html", {
         "values": values, "error": error, "channels": Channel.choices, "urgencies": Urgency.choices,

@@ -247,8 +247,12 @@ def action_forms(event, user, *, errors=None, failed_action=None, posted=None):
             "required": p.name in t.required, "label": _field_label(p.name),
             "value": (posted or {}).get(p.name, "") if failed_action == name else "",
         } for p in params]
-        forms.append({"name": name, "label": t.label, "zh": t.zh, "fields": fields,
-                      "errors": errors if failed_action == name else None,
+        form_errors = errors if failed_action == name else None
+        if form_errors and form_errors.get("field") and form_errors["field"] not in {f["name"] for f in fields}:
+            # an error about something the form has no box for (an uploaded file's type, say) is
+            # shown at the top of the form, not under a box that is not there
+            form_errors = {**form_errors, "field": None}
+        forms.append({"name": name, "label": t.label, "zh": t.zh, "fields": fields, "errors": form_errors,
                       "primary": t.target is not None})
     return forms
 
@@ -358,7 +362,11 @@ def matter_act(request, pk, name):
             for key in ("evidence", "attachments"):
                 files = request.FILES.getlist(key)
                 if files:
-                    body[key] = [add_attachment(event, by=request.user, upload=f).pk for f in files]
+                    try:
+                        body[key] = [add_attachment(event, by=request.user, upload=f).pk for f in files]
+                    except UserError as exc:
+                        exc.field = key  # the form's file box, not the API's "file"
+                        raise
                 elif key in body:
                     body.pop(key)
             actions.perform(event, name, by=request.user, **action_kwargs(name, body, request, event))

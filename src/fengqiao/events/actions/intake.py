@@ -132,14 +132,12 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
         raise _bad("channel", f"未知的来源渠道: {channel}", f"unknown channel: {channel}")
     title = (title or "").strip()
     content = (content or "").strip()
-    if not title and content:
-        title = content[:30]
+    if not content:  # the one required text; a missing title is taken from it
+        raise _bad("content", "诉求内容不能为空", "the content is required")
     if not title:
-        raise _bad("title", "标题不能为空", "a title is required")
+        title = content[:30]
     if len(title) > 200:
         raise _bad("title", "标题不能超过200字", "the title is longer than 200 characters")
-    if not content:
-        raise _bad("content", "诉求内容不能为空", "the content is required")
     if urgency not in _URGENCIES:
         raise _bad("urgency", f"未知的紧急程度: {urgency}", f"unknown urgency: {urgency}")
     channel_ref = (channel_ref or "").strip()[:64]

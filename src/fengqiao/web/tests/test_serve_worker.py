@@ -42,3 +42,4 @@ def test_no_worker_when_it_runs_on_its_own(monkeypatch):
 def test_the_worker_command_is_the_products():
     argv = gunicorn_conf.worker_argv()
     assert argv[:4] == [sys.executable, "-m", "fengqiao.cli", "worker"]
+

@@ -1,0 +1,64 @@
+"""Console regressions from a review of the demo: error pages in the console's frame and the
+user's language, the intake form keeping 匿名, a reused channel reference said out loud, a
+refused upload explained on the action form, content (not title) blamed for an empty intake."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from fengqiao.events.models import Event
+
+
+def test_error_pages_are_the_consoles_in_the_users_language(client, users, db):
+    client.force_login(users.auditor)
+    resp = client.get("/areas/")
+    assert resp.status_code == 404
+    page = resp.content.decode()
+    assert "页面不存在或不在您的管辖范围内" in page and "topbar" in page  # the console's page, in Chinese
+    assert 'href="/areas/"' not in page  # an auditor's menu no longer offers the area tree
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Not found, or outside your jurisdiction" in client.get("/areas/").content.decode()
+
+
+
+def _intake(client, **data):
+    body = {"channel": "walk_in", "title": "", "content": "", "address": "海游街道心湖社区", "urgency": "normal",
+            "idempotency_key": data.pop("key", "")}
+    body.update(data)
+    return client.post("/matters/new/", body)
+
+
+def test_an_intake_sent_back_keeps_anonymous_and_files_no_identity(client, users, db):
+    client.force_login(users.county_op)
+    resp = _intake(client, anonymous="on", reporter_name="周八", reporter_phone="13700003333")  # no content
+    assert resp.status_code == 400
+    page = resp.content.decode()
+    assert 'name="anonymous" checked' in page
+    assert "诉求内容不能为空" in page  # the content is what is missing, not the optional title
+    resp = _intake(client, anonymous="on", reporter_name="周八", reporter_phone="13700003333", content="匿名反映楼道堆物")
+    assert resp.status_code == 302
+    ev = Event.objects.get(content="匿名反映楼道堆物")
+    assert ev.anonymous and not ev.reporter_name and not ev.reporter_phone
+
+
+def test_a_reused_channel_reference_is_said_out_loud(client, users, db):
+    client.force_login(users.county_op)
+    first = _intake(client, channel="hotline_12345", channel_ref="12345-20261206-001", content="路灯不亮")
+    again = _intake(client, channel="hotline_12345", channel_ref="12345-20261206-001", content="另一件事")
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    page = client.get(again["Location"]).content.decode()
+    assert "12345-20261206-001" in page and "未重复登记" in page
+    assert not Event.objects.filter(content="另一件事").exists()
+
+
+def test_a_refused_upload_is_explained_on_the_action_form(client, users, db):
+    from fengqiao.events.actions import create_event, perform
+
+    ev, _ = create_event(by=users.county_op, channel="walk_in", title="楼道堆物", content="楼道堆物", address="海游街道心湖社区")
+    perform(ev, "accept", by=users.county_op)
+    client.force_login(users.county_op)
+    resp = client.post(f"/matters/{ev.pk}/act/comment/",
+                       {"text": "附件", "attachments": SimpleUploadedFile("x.exe", b"MZ" + b"\0" * 10)})
+    assert resp.status_code == 400
+    page = resp.content.decode()
+    assert 'role="alert"' in page and ".exe" in page
