@@ -336,6 +336,10 @@ class _ByEventAccess:
         return Q(event_id__in=Event.objects.restrict(user, "view").values("id"))
 
 
+def _state_label(value: str) -> str:
+    return str(State(value).label) if value in State.values else value
+
+
 class TimelineEntry(_ByEventAccess, models.Model):
     """流转记录: one entry per action on a matter."""
 
@@ -360,6 +364,26 @@ class TimelineEntry(_ByEventAccess, models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.action} {self.from_state}→{self.to_state}"
+
+    #: timeline entries that are not actions of the transition table
+    OTHER_ACTIONS = {"create": _("Taken in"), "escalate": _("Escalated automatically (overdue)"),
+                     "merged_in": _("Another matter merged in"), "categorize": _("Category set")}
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the code when it is unknown)."""
+        from .transitions import TABLE
+
+        t = TABLE.get(self.action)
+        return str(t.label) if t is not None else str(self.OTHER_ACTIONS.get(self.action, self.action))
+
+    @property
+    def from_state_label(self) -> str:
+        return _state_label(self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        return _state_label(self.to_state)
 
 
 def attachment_path(instance, filename: str) -> str:

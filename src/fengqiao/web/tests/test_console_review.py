@@ -62,3 +62,14 @@ def test_a_refused_upload_is_explained_on_the_action_form(client, users, db):
     assert resp.status_code == 400
     page = resp.content.decode()
     assert 'role="alert"' in page and ".exe" in page
+
+
+def test_the_timeline_speaks_the_readers_language(client, users, db):
+    from fengqiao.events.actions import create_event, perform
+
+    ev, _ = create_event(by=users.county_op, channel="walk_in", title="楼道堆物", content="楼道堆物", address="海游街道心湖社区")
+    perform(ev, "accept", by=users.county_op)
+    client.force_login(users.county_op)
+    timeline = client.get(f"/matters/{ev.pk}/").content.decode().split('id="timeline"')[1]
+    assert "登记受理" in timeline and "待受理 → 已受理" in timeline
+    assert "∅" not in timeline and "received" not in timeline
