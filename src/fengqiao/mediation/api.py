@@ -13,7 +13,12 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -216,6 +221,10 @@ class DisputeCreateSerializer(serializers.Serializer):
 
 
 class ActionSerializer(serializers.Serializer):
+    """``POST disputes/{id}/actions/``: the action, the version the caller saw (409 ``stale``
+    when the dispute has moved on) and the action's own parameters as further keys (the
+    process table in docs/mediation.md lists them)."""
+
     action = serializers.ChoiceField(choices=list(transitions.ACTIONS))
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -323,6 +332,7 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object(), request)
 
+    @extend_schema(request=DisputeCreateSerializer, responses={201: DisputeSerializer})
     def create(self, request, *args, **kwargs):
         s = DisputeCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -349,6 +359,9 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
             event=event, organisation=organisation, is_hard=v["is_hard"])
         return self._detail(d, request, status.HTTP_201_CREATED)
 
+    @extend_schema(request=inline_serializer("DisputeAction", {
+        "action": serializers.ChoiceField(choices=list(transitions.ACTIONS)),
+        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=DisputeSerializer)
     @action(detail=True, methods=["post"])
     def actions(self, request, pk=None):
         d = self.get_object()
@@ -542,6 +555,7 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def _centre(self, request, value):
         return _get(Organisation.objects.restrict(request.user, "view").filter(kind="centre"), value, "矛调中心", "centre")
 
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
         s = TicketCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -551,6 +565,10 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
                                 visitor_phone=v["visitor_phone"], topic=v["topic"], type=v["type"])
         return Response(TicketSerializer(t, context={"unmask": False}).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=inline_serializer("CallNext", {"centre": serializers.IntegerField(), "window": serializers.CharField()}),
+        responses=inline_serializer("Called", {"ticket": TicketSerializer(allow_null=True),
+                                               "detail": serializers.CharField(required=False)}))
     @action(detail=False, methods=["post"], url_path="call-next")
     def call_next(self, request):
         data = request.data if isinstance(request.data, dict) else {}
@@ -560,6 +578,8 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
             return Response({"ticket": None, "detail": "没有等候的号 (no one is waiting)"}, status=200)
         return Response({"ticket": TicketSerializer(t, context={"unmask": False}).data})
 
+    @extend_schema(request=inline_serializer("FinishTicket", {
+        "status": serializers.ChoiceField(choices=TicketStatus.choices, required=False)}), responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
         t = self.get_object()
@@ -567,6 +587,13 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         t = actions.finish_ticket(t, by=request.user, status=str(data.get("status") or TicketStatus.DONE))
         return Response(TicketSerializer(t, context={"unmask": False}).data)
 
+    @extend_schema(parameters=[OpenApiParameter("centre", int, required=True, description="mediation centre id")],
+                   responses=inline_serializer("QueueScreen", {
+                       "centre": serializers.CharField(), "day": serializers.DateField(),
+                       "serving": inline_serializer("WindowServing", {
+                           "window": serializers.CharField(), "ticket": serializers.CharField(),
+                           "called_at": serializers.DateTimeField(allow_null=True)}, many=True),
+                       "waiting": serializers.IntegerField(), "next": serializers.ListField(child=serializers.CharField())}))
     @action(detail=False, methods=["get"])
     def screen(self, request):
         centre = self._centre(request, request.query_params.get("centre"))
@@ -679,6 +706,7 @@ class MediatorViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
     def get_queryset(self):
         return super().get_queryset().with_record()
 
+    @extend_schema(request=MediatorCreateSerializer, responses={201: MediatorSerializer})
     def create(self, request, *args, **kwargs):
         s = MediatorCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -696,6 +724,8 @@ class MediatorViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
         m = self.get_queryset().get(pk=m.pk)
         return Response(MediatorSerializer(m).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=RelativeSerializer, responses={201: inline_serializer("RelativeDeclared", {
+        "mediator": serializers.IntegerField(), "declared": serializers.BooleanField()})})
     @action(detail=True, methods=["post"])
     def relatives(self, request, pk=None):
         m = self.get_object()
@@ -766,6 +796,9 @@ class BacklogViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     def _body(self, request) -> dict:
         return request.data if isinstance(request.data, dict) else {}
 
+    @extend_schema(request=inline_serializer("AssignLeader", {
+        "leader": serializers.IntegerField(), "plan": serializers.CharField(required=False, allow_blank=True),
+        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=BacklogSerializer)
     @action(detail=True, methods=["post"], url_path="assign-leader")
     def assign_leader(self, request, pk=None):
         from fengqiao.accounts.models import User
@@ -778,6 +811,9 @@ class BacklogViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                                      expected_version=data.get("version"))
         return Response(BacklogSerializer(case).data)
 
+    @extend_schema(request=inline_serializer("BacklogProgress", {
+        "text": serializers.CharField(), "resolved": serializers.BooleanField(required=False),
+        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=BacklogSerializer)
     @action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
         case = self.get_object()
@@ -786,6 +822,9 @@ class BacklogViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                                        resolved=bool(data.get("resolved")), expected_version=data.get("version"))
         return Response(BacklogSerializer(case).data)
 
+    @extend_schema(request=inline_serializer("BacklogClose", {
+        "result": serializers.CharField(), "version": serializers.IntegerField(required=False, allow_null=True)}),
+        responses=BacklogSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         case = self.get_object()
@@ -814,6 +853,7 @@ class HearingViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     filterset_fields = ["status", "backlog_case", "dispute"]
     access_actions = {"create": "create", "record": "change"}
 
+    @extend_schema(request=HearingCreateSerializer, responses={201: HearingSerializer})
     def create(self, request, *args, **kwargs):
         s = HearingCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -827,6 +867,9 @@ class HearingViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
                                      participants=v["participants"], backlog_case=case, dispute=dispute)
         return Response(HearingSerializer(h).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=inline_serializer("HearingRecord", {
+        "outcome": serializers.CharField(), "summary": serializers.CharField(required=False, allow_blank=True),
+        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=HearingSerializer)
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         h = self.get_object()
