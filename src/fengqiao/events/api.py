@@ -509,7 +509,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(request=EventActionSerializer, responses=PolymorphicProxySerializer(
         component_name="ActionResult", serializers=[EventSerializer, ActionDoneSerializer],
         resource_type_field_name=None))
-    @action(detail=True, methods=["post"], url_path="actions", url_name="actions")
+    @action(detail=True, methods=["post"], url_path="actions", url_name="actions", filter_backends=[])
     def perform_action(self, request, pk=None):
         event = self.get_object()
         if not isinstance(request.data, dict):
@@ -528,7 +528,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(self.get_serializer(visible).data)
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         event = self.get_object()
         entries = (TimelineEntry.objects.restrict(request.user, "view").filter(event=event)
@@ -537,7 +537,8 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None,
+            filter_backends=[])
     def attachments(self, request, pk=None):
         event = self.get_object()
         if request.method == "POST":
@@ -550,7 +551,7 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(parameters=[OpenApiParameter("att_id", int, OpenApiParameter.PATH)],
                    responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<att_id>[0-9]{1,18})", url_name="attachment-file",
-            pagination_class=None)
+            pagination_class=None, filter_backends=[])
     def attachment_file(self, request, pk=None, att_id=None):
         """One attachment's file, to whoever may see the matter (the files are not served from
         ``MEDIA_URL``: a matter's photos and documents are as private as the matter)."""

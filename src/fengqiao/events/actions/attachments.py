@@ -45,10 +45,15 @@ def add_attachment(event: Event, *, by, upload) -> Attachment:
     """Store one uploaded file for ``event`` after checking its type (by name and content) and size."""
     if upload is None:
         raise UserError("file_required", "请选择要上传的文件", "no file was uploaded", field="file")
-    name = (getattr(upload, "name", "") or "file").rsplit("/", 1)[-1][:200]
+    name = (getattr(upload, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if len(name) > 200:  # shorten the stem, keep the extension the type is read from
+        name = name[: 199 - len(ext)] + "." + ext if ext and len(ext) < 20 else name[:200]
     if ext not in ALLOWED:
-        raise UserError("file_type", f"不支持的文件类型: .{ext}", f"file type .{ext} is not accepted", field="file")
+        accepted = ", ".join(sorted(ALLOWED))
+        shown = f".{ext}" if ext else "(无扩展名 / no extension)"
+        raise UserError("file_type", f"不支持的文件类型: {shown};可上传 {accepted}",
+                        f"file type {shown} is not accepted; accepted: {accepted}", field="file")
     size = upload.size or 0
     if size <= 0:
         raise UserError("file_empty", "文件为空", "the file is empty", field="file")

@@ -187,3 +187,19 @@ def test_attachments_are_served_to_whoever_sees_the_matter_and_nobody_else(api, 
     page = client.get(f"/matters/{e.pk}/").content.decode()
     assert url in page and "/media/" not in page
     assert client.get(url).status_code == 200
+
+
+def test_a_long_file_name_keeps_its_extension(users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fengqiao.core.errors import UserError
+    from fengqiao.events.actions.attachments import add_attachment
+
+    from .conftest import PNG
+
+    e = _accepted(users.county_op)
+    att = add_attachment(e, by=users.county_op, upload=SimpleUploadedFile("照" * 300 + ".png", PNG))
+    assert len(att.original_name) == 200 and att.original_name.endswith(".png")
+    with pytest.raises(UserError) as exc:
+        add_attachment(e, by=users.county_op, upload=SimpleUploadedFile("README", b"text"))
+    assert "no extension" in exc.value.en and "png" in exc.value.en and "无扩展名" in exc.value.zh
