@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -49,7 +49,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import match, record_unmask, wants_unmask
+from .services import agreement_pdf, match, record_unmask, wants_unmask
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -406,14 +406,9 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
         a = getattr(d, "agreement", None)
         if a is None or not a.file:
             raise NotFound("调解协议书", "agreement")
-        if wants_unmask(request):
-            from .pdf import render_agreement
-
-            record_unmask(request.user, a, "agreement_pdf")
-            data = render_agreement(d, a, a.template, unmask=True)
-            response = HttpResponse(data, content_type="application/pdf")
-        else:
-            response = FileResponse(a.file.open("rb"), content_type="application/pdf")
+        # full names for those who produce it (audited), else the stored copy with names masked
+        data, _full = agreement_pdf(request.user, d, a, unmask_requested=wants_unmask(request))
+        response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{a.number}.pdf"'
         return response
 

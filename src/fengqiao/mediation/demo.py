@@ -23,6 +23,7 @@ from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core import audit, context
 
 from . import actions, sla
+from .actions.disputes import agreement_number, reserve_numbers
 from .choices import AssignmentResult, Honoured, Outcome, SessionStatus, SlaColor, Source, State
 from .models import (
     Agreement,
@@ -163,7 +164,7 @@ def load_demo_mediation(*, cases: int = 620, today: dt.date | None = None, stdou
     town_codes = list(TOWN_WEIGHTS)
     disputes, parties, assignments, sessions, agreements, timeline = [], [], [], [], [], []
     plan = []
-    for i in range(cases):
+    for _case in range(cases):
         registered = start + dt.timedelta(seconds=rng.uniform(0, 365 * 86400))
         registered = registered.replace(hour=rng.randint(8, 16), minute=rng.randint(0, 59))
         if registered > now:
@@ -173,7 +174,7 @@ def load_demo_mediation(*, cases: int = 620, today: dt.date | None = None, stdou
         place = rng.choice(villages.get(town_code) or [towns[town_code]])
         source = rng.choices([s for s, _ in sources], weights=[w for _, w in sources])[0]
         amount = Decimal(int(typical * rng.uniform(0.3, 2.0))) if typical else Decimal("0")
-        d = Dispute(number=f"DM{registered.year}-{i + 1:06d}", type=types[code], area=place, area_path=place.path,
+        d = Dispute(number="", type=types[code], area=place, area_path=place.path,
                     source=source,
                     title=f"{place.name}{types[code].name}", facts=f"(生成的演示数据)当事人因{types[code].name.rstrip('纠纷')}问题发生争议,"
                     f"经{'网格员排查' if source == Source.SCREENING else '登记'}进入调处程序。",
@@ -194,6 +195,7 @@ def load_demo_mediation(*, cases: int = 620, today: dt.date | None = None, stdou
             outcome = "succeeded"
         disputes.append(d)
         plan.append((d, outcome, town_code, org_resp, age_days))
+    _number(disputes)
     Dispute.objects.bulk_create(disputes, batch_size=500)
     disputes = list(Dispute.objects.filter(is_demo=True).select_related("type", "area").order_by("number"))
     by_number = {d.number: d for d in disputes}
@@ -291,7 +293,7 @@ def load_demo_mediation(*, cases: int = 620, today: dt.date | None = None, stdou
                 if d.confirmation_decided_at > now:
                     d.confirmation_status, d.confirmation_decided_at = "applied", None
                     d.confirmation_applied_at = min(d.confirmation_applied_at, now)
-            agreements.append(Agreement(dispute=d, number=f"XY-{d.number}", signed_at=concluded,
+            agreements.append(Agreement(dispute=d, number=agreement_number(d.number), signed_at=concluded,
                                         terms="(演示数据)双方自愿达成和解,按约定期限履行。"))
             ev.append(("succeed", State.IN_MEDIATION, State.SUCCEEDED, concluded, "达成调解协议", {}))
         visited = concluded + dt.timedelta(days=rng.randint(7, 20))
@@ -334,6 +336,18 @@ def load_demo_mediation(*, cases: int = 620, today: dt.date | None = None, stdou
     if stdout:
         stdout.write(f"mediation: {len(disputes)} generated cases ({counts})")
     return {"organisations": len(orgs), "mediators": len(mediators), "cases": len(disputes), **counts}
+
+
+def _number(disputes: list[Dispute]) -> None:
+    """Number the generated cases in the one series new disputes use (TJ2026-000123), in order of
+    registration, taking the numbers from the same yearly counter, so the next dispute registered
+    continues the series instead of starting again at 1."""
+    by_year: dict[int, list[Dispute]] = {}
+    for d in sorted(disputes, key=lambda d: d.registered_at):
+        by_year.setdefault(timezone.localtime(d.registered_at).year, []).append(d)
+    for year, cases in sorted(by_year.items()):
+        for d, number in zip(cases, reserve_numbers(year, len(cases)), strict=True):
+            d.number = number
 
 
 def _todays_sessions(now: dt.datetime, mediators, tz) -> None:

@@ -352,4 +352,9 @@ ZH = {
     'By mediator': '按调解员',
     'By dispute type': '按纠纷类型',
     'By source': '按来源',
+    'Session': '调解场次',
+    'A session that was not scheduled': '未经安排的调解',
+    'Empty: the scheduled place': '留空则为安排的地点',
+    'Empty: as scheduled, or now': '留空则为安排的时间或当前时间',
+    'Empty: now': '留空则为当前时间',
 }

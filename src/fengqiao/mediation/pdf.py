@@ -1,14 +1,17 @@
 """The people's mediation agreement (人民调解协议书) as PDF, from an editable template.
 
 The template body uses ``{{placeholder}}``; :data:`PLACEHOLDERS` lists what is available.
-Text is set in reportlab's built-in CJK font (STSong-Light, no font file to ship). Parties'
-names are masked unless the caller asks for the unmasked copy (audited by the caller).
+Text is set in reportlab's built-in CJK font (STSong-Light, no font file to ship); a character
+it cannot draw (an emoji) is printed as □ (:func:`printable`). The stored copy masks the
+parties' names; the copy the parties sign carries them in full and is rendered on request
+(``services.agreement_pdf``, audited there).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -45,6 +48,52 @@ DEFAULT_TEMPLATE = """编号:{{number}}
 
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _FONT = "STSong-Light"
+MISSING_GLYPH = "□"  # printed for a character the font cannot draw (an emoji, a rare symbol)
+
+
+def _drawable(ch: str) -> bool:
+    """Whether STSong-Light (Adobe-GB1 through the UniGB-UCS2-H CMap) has the character: the
+    CMap is UCS-2, so only the Basic Multilingual Plane; within it GBK (GB 2312 + GBK) and CJK
+    Extension A (GB 18030, Adobe-GB1-4)."""
+    cp = ord(ch)
+    if cp < 0x80:
+        return ch.isprintable()
+    if cp > 0xFFFF or 0xE000 <= cp <= 0xF8FF:  # beyond UCS-2; private use
+        return False
+    if 0x3400 <= cp <= 0x4DBF:
+        return True
+    try:
+        ch.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` as the PDF font can print it: each character it lacks becomes one
+    :data:`MISSING_GLYPH` (an emoji joined by zero-width joiners counts once); invisible
+    joiners, variation selectors, skin-tone modifiers and control characters are dropped; tabs
+    become spaces."""
+    out: list[str] = []
+    joined = False  # the last character printed as □ was followed by a zero-width joiner
+    for ch in str(text):
+        cp = ord(ch)
+        if ch == "\n":
+            out.append(ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif _drawable(ch):
+            out.append(ch)
+        elif cp == 0x200D:
+            joined = bool(out) and out[-1] == MISSING_GLYPH
+            continue
+        elif (unicodedata.category(ch) in {"Cc", "Cf", "Mn", "Me", "Sk"} and cp > 0x7F) or cp < 0x20 \
+                or 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF or 0xE0000 <= cp <= 0xE007F:
+            pass
+        elif not joined:
+            out.append(MISSING_GLYPH)
+        joined = False
+    return "".join(out)
 
 
 def unknown_placeholders(body: str) -> list[str]:
@@ -107,6 +156,8 @@ def build_pdf(title: str, text: str, values: dict[str, str]) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=22 * mm,
                             bottomMargin=20 * mm, title=title, author=values.get("committee", ""),
                             subject=values.get("number", ""))
+    title, text = printable(title), printable(text)
+    values = {k: printable(v) for k, v in values.items()}
     story = [Paragraph(escape(title), head)]
     for line in text.splitlines():
         story.append(Paragraph(escape(line) if line.strip() else "&nbsp;", body))

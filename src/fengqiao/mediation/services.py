@@ -94,3 +94,31 @@ def wants_unmask(request) -> bool:
 
 def record_unmask(user, obj, what: str) -> None:
     audit.record("view_personal", obj, actor=user, after={"fields": what})
+
+
+def may_produce_agreement(user, d: Dispute) -> bool:
+    """Who prints the agreement the parties sign: a role that may see personal data, in charge of
+    the dispute (its centre's staff, its organisation's or assigned mediators — the relation of
+    the agreement actions in the transition table)."""
+    from .transitions import RELATIONS
+
+    return bool(getattr(user, "can_unmask", False)) and RELATIONS["staff_or_mediator"](d, user)
+
+
+def agreement_pdf(user, d: Dispute, agreement, *, unmask_requested: bool = False) -> tuple[bytes, bool]:
+    """The agreement PDF for ``user`` and whether it names the parties in full.
+
+    An agreement is the document the parties sign, so those who produce it (see
+    :func:`may_produce_agreement`) get it with full names, rendered now and never stored; so
+    does a user allowed to unmask who asks (``?unmask=1``). Either writes ``view_personal``
+    when a party is a person (organisations' names are not personal data). Anyone else gets the
+    stored copy, names masked."""
+    from .pdf import render_agreement
+
+    full = may_produce_agreement(user, d) or (unmask_requested and getattr(user, "can_unmask", False))
+    if not full:
+        with agreement.file.open("rb") as fh:
+            return fh.read(), False
+    if d.parties.filter(kind="person").exists():
+        record_unmask(user, agreement, "agreement_pdf")
+    return render_agreement(d, agreement, agreement.template, unmask=True), True

@@ -13,6 +13,7 @@ from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.errors import UserError
 
 from . import kpi
+from .choices import Source
 from .models import Assignment, Dispute, DisputeType
 
 BREAKDOWNS = ("month", "area", "organisation", "mediator", "type", "source")
@@ -108,7 +109,7 @@ def rows(qs) -> tuple[list[kpi.Row], dict]:
                   "organisation": org_name or "", "mediator": leads.get(pk, ""),
                   "type": type_path.strip("/").split("/")[0], "source": source},
         ))
-    labels = {"area": area_names, "type": type_names}
+    labels = {"area": area_names, "type": type_names, "source": dict(Source.choices)}
     return out, labels
 
 
@@ -118,5 +119,5 @@ def compute(user, params) -> dict:
     result = {"period": applied, **kpi.summarise(data), "breakdowns": {}}
     for key in BREAKDOWNS:
         names = labels.get(key, {})
-        result["breakdowns"][key] = kpi.breakdown(data, key, lambda k, names=names: names.get(k, k))
+        result["breakdowns"][key] = kpi.breakdown(data, key, lambda k, names=names: str(names.get(k, k)))
     return result

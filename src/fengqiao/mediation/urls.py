@@ -13,6 +13,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("disputes/<int:pk>/", views.dispute_detail, name="dispute"),
     path("disputes/<int:pk>/act/", views.dispute_act, name="act"),
+    path("disputes/<int:pk>/agreement.pdf", views.agreement_pdf, name="agreement_pdf"),
     path("my/", views.my_cases, name="my"),
     path("stats/", views.stats_page, name="stats"),
     path("backlog/", views.backlog_list, name="backlog"),

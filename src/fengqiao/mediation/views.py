@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +18,9 @@ from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 
-from . import actions, stats, transitions
+from . import actions, services, stats, transitions
 from .actions.queue import now_serving, today
-from .choices import Honoured, Referral, State, TicketStatus
+from .choices import Honoured, Referral, SessionStatus, State, TicketStatus
 from .models import (
     Assignment,
     BacklogCase,
@@ -40,6 +40,7 @@ FIELD_WIDGETS = {
     "minutes": ("textarea", _("Minutes")),
     "terms": ("textarea", _("Terms of the agreement")),
     "held_at": ("datetime-local", _("Date and time")),
+    "session": ("session", _("Session")),
     "place": ("text", _("Place")),
     "court": ("text", _("Court")),
     "mediators": ("mediators", _("Mediators (the first leads)")),
@@ -152,41 +153,95 @@ def register(request):
             messages.success(request, _("Dispute %(number)s registered.") % {"number": d.number})
             return redirect("mediation:dispute", pk=d.pk)
         except UserError as exc:
+            # The form comes back with everything the user entered (see register.html).
             messages.error(request, exc.message())
+            return render(request, "mediation/register.html", {"tickets": tickets, "types": types, "areas": areas,
+                                                               "form": request.POST}, status=exc.status)
     return render(request, "mediation/register.html", {"tickets": tickets, "types": types, "areas": areas,
-                                                       "form": request.POST})
+                                                       "form": {"ticket": request.GET.get("ticket", "")}})
 
 
 @login_required
 def dispute_detail(request, pk: int):
     _need(request.user, Dispute, "view")
-    d = Dispute.objects.restrict(request.user, "view").select_related("type", "area", "organisation").filter(pk=pk).first()
-    if d is None:
-        raise Http404
+    d = _visible_dispute(request.user, pk)
     unmask = wants_unmask(request)
     if unmask:
         record_unmask(request.user, d, "parties")
-    allowed = transitions.allowed_actions(d, request.user)
+    return _render_detail(request, d, unmask=unmask)
+
+
+def _visible_dispute(user, pk: int) -> Dispute:
+    d = Dispute.objects.restrict(user, "view").select_related("type", "area", "organisation").filter(pk=pk).first()
+    if d is None:
+        raise Http404
+    return d
+
+
+def _field(name: str, posted: dict, **kw) -> dict:
+    widget, label = FIELD_WIDGETS.get(name, ("text", name))
+    field = {"name": name, "widget": widget, "label": label, "required": True, "value": posted.get(name, "")}
+    field.update(kw)
+    return field
+
+
+def _action_forms(d: Dispute, allowed: list[str], posted_action: str = "", posted=None) -> list[dict]:
+    """One form per allowed action; the form just submitted keeps what the user typed."""
     forms = []
     for name in allowed:
         t = transitions.TABLE[name]
-        fields = [{"name": f, "widget": FIELD_WIDGETS.get(f, ("text", f))[0], "label": FIELD_WIDGETS.get(f, ("", f))[1]}
-                  for f in t.required]
+        values = posted if (posted is not None and name == posted_action) else {}
+        if name == "record_session":
+            fields = _record_session_fields(d, values)
+        else:
+            fields = [_field(f, values) for f in t.required]
+        if name == "assign":
+            fields[0]["values"] = values.getlist("mediators") if hasattr(values, "getlist") else []
         if name == "succeed":
-            fields.append({"name": "amount_recovered", "widget": "number", "label": _("Amount agreed/recovered (yuan)")})
-        if name in {"fail"}:
-            fields.append({"name": "referral", "widget": "referral_optional", "label": _("Referred to")})
+            fields.append(_field("amount_recovered", values, widget="number", label=_("Amount agreed/recovered (yuan)"),
+                                 required=False))
+        if name == "fail":
+            fields.append(_field("referral", values, widget="referral", label=_("Referred to"), required=False))
+        for f in fields:
+            if f["widget"] == "referral":
+                f["body"] = values.get("referral_body", "")
         forms.append({"action": name, "label": t.label, "fields": fields})
+    return forms
+
+
+def _record_session_fields(d: Dispute, values) -> list[dict]:
+    """记录调解: record a scheduled session (it becomes held) or one that was not scheduled."""
+    scheduled = list(d.sessions.filter(status=SessionStatus.SCHEDULED).order_by("held_at", "seq"))
+    word = _("Session")
+    options = [(str(s.pk), f"{word} {s.seq} · {timezone.localtime(s.held_at):%Y-%m-%d %H:%M} · {s.place}", s.place)
+               for s in scheduled]
+    options.append(("", _("A session that was not scheduled"), ""))
+    chosen = values.get("session", options[0][0]) if values else options[0][0]
+    place = values.get("place") if values else next((o[2] for o in options if o[0] == chosen), "")
+    return [
+        _field("session", values, widget="session", label=_("Session"), required=False, value=chosen,
+               options=options),
+        _field("place", values, value=place or "", required=not scheduled,
+               help=_("Empty: the scheduled place") if scheduled else ""),
+        _field("held_at", values, required=False,
+               help=_("Empty: as scheduled, or now") if scheduled else _("Empty: now")),
+        _field("minutes", values),
+    ]
+
+
+def _render_detail(request, d: Dispute, *, unmask: bool = False, posted_action: str = "", posted=None,
+                   status: int = 200):
+    allowed = transitions.allowed_actions(d, request.user)
     proposal = match(d, user=request.user) if "assign" in allowed else None
     return render(request, "mediation/dispute_detail.html", {
-        "d": d, "unmask": unmask, "forms": forms,
+        "d": d, "unmask": unmask, "forms": _action_forms(d, allowed, posted_action, posted),
         "parties": [(p, p.display_name(unmask)) for p in d.parties.all()],
         "assignments": d.assignments.select_related("mediator"), "sessions": d.sessions.all(),
         "timeline": d.timeline.all(), "agreement": getattr(d, "agreement", None), "proposal": proposal,
         "referrals": Referral.choices, "honoured": Honoured.choices,
         "mediators": Mediator.objects.restrict(request.user, "view").filter(is_active=True)[:300],
         "backlog": d.backlog_cases.all(),
-    })
+    }, status=status)
 
 
 @login_required
@@ -205,14 +260,33 @@ def dispute_act(request, pk: int):
         params["mediators"] = [m for m in p.getlist("mediators") if m]
     if action == "decide_confirmation":
         params["confirmed"] = p.get("confirmed") == "1"
-    if not params.get("referral"):
-        params.pop("referral", None)
+    for optional in ("referral", "session", "held_at", "amount_recovered"):
+        if not params.get(optional):
+            params.pop(optional, None)
     try:
         actions.act(d, action, by=request.user, params=params, expected_version=p.get("version") or None)
-        messages.success(request, _("Done: %(action)s.") % {"action": transitions.get(action).label})
     except UserError as exc:
+        # Show the page again with what was typed, so nothing is lost.
         messages.error(request, exc.message())
+        return _render_detail(request, _visible_dispute(request.user, pk), posted_action=action, posted=p,
+                              status=exc.status)
+    messages.success(request, _("Done: %(action)s.") % {"action": transitions.get(action).label})
     return redirect("mediation:dispute", pk=d.pk)
+
+
+@login_required
+def agreement_pdf(request, pk: int):
+    """人民调解协议书 for the console: full names for those who produce it (audited), else the
+    stored masked copy (``services.agreement_pdf``)."""
+    _need(request.user, Dispute, "view")
+    d = _visible_dispute(request.user, pk)
+    a = getattr(d, "agreement", None)
+    if a is None or not a.file:
+        raise Http404
+    data, _full = services.agreement_pdf(request.user, d, a, unmask_requested=wants_unmask(request))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{a.number}.pdf"'
+    return response
 
 
 @login_required

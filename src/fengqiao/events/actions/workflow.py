@@ -185,8 +185,9 @@ def resolve_event(event: Event, *, by, result: str, evidence=()) -> Event:
 def verify_event(event: Event, *, by, feedback: str, note: str = "") -> Event:
     """核实回访 with the citizen's feedback (满意/基本满意/不满意)."""
     if feedback not in Feedback.values:
-        raise UserError("bad_feedback", f"回访结果无效: {feedback}", f"feedback must be one of {', '.join(Feedback.values)}",
-                        field="feedback")
+        zh = "满意、基本满意或不满意"
+        raise UserError("bad_feedback", f"请选择回访结果({zh})" if not feedback else f"回访结果无效: {feedback};应为{zh}",
+                        f"choose the citizen's feedback: one of {', '.join(Feedback.values)}", field="feedback")
     return apply(event, "verify", by, changes={"verified_at": sla.now(), "feedback": feedback, "feedback_note": note},
                  reason=note, data={"feedback": feedback})
 

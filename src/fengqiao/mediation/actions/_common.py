@@ -62,17 +62,74 @@ def timeline(d: Dispute, by, action: str, from_state: str, to_state: str, reason
     )
 
 
+# What a user calls each parameter, for error messages (Chinese, English): a message names the
+# field as the form labels it, never by its parameter name.
+LABELS: dict[str, tuple[str, str]] = {
+    "address": ("地址", "Address"),
+    "amount": ("涉及金额", "Amount in dispute"),
+    "amount_in_dispute": ("涉及金额", "Amount in dispute"),
+    "amount_recovered": ("协议/挽回金额", "Amount agreed/recovered"),
+    "attendees": ("参加人员", "Attendees"),
+    "claims": ("当事人请求", "Claims"),
+    "confirmed": ("法院是否确认", "Confirmed by the court?"),
+    "court": ("法院", "Court"),
+    "credit_code": ("统一社会信用代码", "Unified social credit code"),
+    "facts": ("纠纷事实", "Facts"),
+    "held_at": ("调解时间", "Date and time"),
+    "honoured": ("协议履行情况", "Agreement honoured?"),
+    "household_code": ("户籍户号", "Household register number"),
+    "id_number": ("身份证号码", "ID number"),
+    "leader": ("包案领导", "Leader in charge"),
+    "mediators": ("调解员", "Mediators"),
+    "minutes": ("调解笔录", "Minutes"),
+    "name": ("姓名", "Name"),
+    "note": ("备注", "Note"),
+    "org_name": ("单位名称", "Organisation name"),
+    "organisation": ("调解组织", "Organisation"),
+    "participants": ("参加人员", "Participants"),
+    "phone": ("电话", "Phone"),
+    "place": ("地点", "Place"),
+    "plan": ("化解方案", "Plan"),
+    "reason": ("原因", "Reason"),
+    "referral": ("转处去向", "Referred to"),
+    "referral_body": ("转处机关", "Body referred to"),
+    "referral_note": ("转处说明", "Referral note"),
+    "result": ("化解结果", "Result"),
+    "scheduled_at": ("听证时间", "Hearing date and time"),
+    "session": ("调解场次", "Session"),
+    "signed_at": ("签订时间", "Signed at"),
+    "summary": ("听证纪要", "Summary"),
+    "terms": ("协议内容", "Terms of the agreement"),
+    "text": ("备注内容", "Comment"),
+    "title": ("标题", "Title"),
+    "version": ("版本号", "Version"),
+    "visited_at": ("回访时间", "Visited at"),
+}
+
+
+def label(key: str) -> tuple[str, str]:
+    """(Chinese, English) name of a parameter as users know it; unknown keys as they are."""
+    return LABELS.get(key, (key, key))
+
+
+def required_error(key: str) -> UserError:
+    zh, en = label(key)
+    return UserError("required", f"请填写{zh}", f"{en} is required", field=key)
+
+
 def text(params: dict, key: str, *, required: bool = False, max_len: int = 5000) -> str:
     value = params.get(key, "")
     if value is None:
         value = ""
+    zh, en = label(key)
     if not isinstance(value, str):
-        raise UserError("invalid", f"字段 {key} 应为文本", f"field {key} must be text", field=key)
+        raise UserError("invalid", f"{zh}应为文本", f"{en} must be text", field=key)
     value = value.strip()
     if required and not value:
-        raise UserError("required", f"请填写 {key}", f"{key} is required", field=key)
+        raise required_error(key)
     if len(value) > max_len:
-        raise UserError("too_long", f"{key} 过长(最多 {max_len} 字)", f"{key} is too long (at most {max_len})", field=key)
+        raise UserError("too_long", f"{zh}过长:最多 {max_len} 字,现为 {len(value)} 字",
+                        f"{en} is too long: at most {max_len} characters, got {len(value)}", field=key)
     return value
 
 
@@ -80,8 +137,9 @@ def when(params: dict, key: str, *, required: bool = False, default: dt.datetime
     value = params.get(key)
     if value in (None, ""):
         if required:
-            raise UserError("required", f"请填写 {key}", f"{key} is required", field=key)
+            raise required_error(key)
         return default
+    zh, en = label(key)
     if isinstance(value, dt.datetime):
         parsed = value
     else:
@@ -90,8 +148,8 @@ def when(params: dict, key: str, *, required: bool = False, default: dt.datetime
         except ValueError:
             parsed = None
         if parsed is None:
-            raise UserError("bad_datetime", f"{key} 不是有效的日期时间(ISO 8601)", f"{key} is not an ISO 8601 date-time",
-                            field=key)
+            raise UserError("bad_datetime", f"{zh}不是有效的日期时间(如 2026-03-01 14:30)",
+                            f"{en} is not a valid date and time (e.g. 2026-03-01 14:30)", field=key)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -101,25 +159,31 @@ def money(params: dict, key: str, default: Decimal | None = None) -> Decimal | N
     value = params.get(key)
     if value in (None, ""):
         return default
+    zh, en = label(key)
+    problem = UserError("bad_amount", f"{zh}不是有效金额:应为 0 至 1 万亿元之间的数字(元,最多两位小数)",
+                        f"{en} is not a valid amount: give a number of yuan from 0 to one trillion", field=key)
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise UserError("bad_amount", f"{key} 不是有效金额", f"{key} is not a valid amount", field=key) from None
+        raise problem from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise UserError("bad_amount", f"{key} 不是有效金额", f"{key} is not a valid amount", field=key)
+        raise problem
     return amount.quantize(Decimal("0.01"))
 
 
 def string_list(params: dict, key: str, *, max_items: int = 50) -> list[str]:
     value = params.get(key) or []
+    zh, en = label(key)
     if isinstance(value, str):
         value = [v.strip() for v in value.replace("、", ",").replace(",", ",").split(",")]
-    if not isinstance(value, (list, tuple)) or len(value) > max_items:
-        raise UserError("invalid", f"{key} 应为列表", f"{key} must be a list", field=key)
+    if not isinstance(value, (list, tuple)):
+        raise UserError("invalid", f"{zh}应为名单(用逗号或顿号分隔)", f"{en} must be a list of names", field=key)
+    if len(value) > max_items:
+        raise UserError("invalid", f"{zh}过多:最多 {max_items} 项", f"{en}: at most {max_items} entries", field=key)
     out = []
     for v in value:
         if not isinstance(v, (str, int)):
-            raise UserError("invalid", f"{key} 应为文本列表", f"{key} must be a list of text", field=key)
+            raise UserError("invalid", f"{zh}应为名单(用逗号或顿号分隔)", f"{en} must be a list of names", field=key)
         v = str(v).strip()
         if v:
             out.append(v[:100])
@@ -135,5 +199,6 @@ def flag(params: dict, key: str) -> bool:
     if isinstance(value, str) and value.lower() in {"0", "false", "no", "off", ""}:
         return False
     if value is None:
-        raise UserError("required", f"请填写 {key}", f"{key} is required", field=key)
-    raise UserError("invalid", f"{key} 应为是/否", f"{key} must be true or false", field=key)
+        raise required_error(key)
+    zh, en = label(key)
+    raise UserError("invalid", f"{zh}应为是或否", f"{en} must be yes or no", field=key)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core import audit, context
@@ -56,14 +57,33 @@ from . import _common as c
 MAX_PARTIES = 200
 
 
-def next_number(prefix: str, at: dt.datetime) -> str:
-    """TJ2026-000123: a yearly sequence, taken under a row lock."""
-    key = f"{prefix}{at.year}"
+# One yearly series for every dispute, however it came in (console, API, demo loader):
+# TJ2026-000123 (调解); its agreement is XY2026-000123 (协议).
+NUMBER_PREFIX = "TJ"
+AGREEMENT_PREFIX = "XY"
+
+
+def reserve_numbers(year: int, count: int = 1, prefix: str = NUMBER_PREFIX) -> list[str]:
+    """``count`` consecutive numbers of the year's series, taken under a row lock."""
+    key = f"{prefix}{year}"
     counter, _created = NumberCounter.objects.get_or_create(key=key)
     counter = NumberCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"{key}-{counter.last:06d}"
+    return [f"{key}-{n:06d}" for n in range(first, counter.last + 1)]
+
+
+def next_number(prefix: str, at: dt.datetime) -> str:
+    """TJ2026-000123: the next number of the year (local calendar year) of ``at``."""
+    return reserve_numbers(timezone.localtime(at).year, 1, prefix)[0]
+
+
+def agreement_number(dispute_number: str) -> str:
+    """XY2026-000123 for dispute TJ2026-000123."""
+    if dispute_number.startswith(NUMBER_PREFIX):
+        return AGREEMENT_PREFIX + dispute_number[len(NUMBER_PREFIX):]
+    return f"{AGREEMENT_PREFIX}-{dispute_number}"
 
 
 def _party(d: Dispute, data: dict, order: int) -> Party:
@@ -124,7 +144,10 @@ def register_dispute(*, by, type: DisputeType, title: str, facts: str, area: Are
                 raise Conflict("ticket_used", "该号已登记或已办结", "this ticket is already registered or finished")
             ticket.refresh_from_db()
             centre = centre or ticket.centre
-        d = Dispute(number=next_number("TJ", at), type=type, title=title, facts=facts,
+        taker = registering_mediator(by)
+        if taker is not None and organisation is None:
+            organisation = taker.organisation  # may be None: an expert without an organisation
+        d = Dispute(number=next_number(NUMBER_PREFIX, at), type=type, title=title, facts=facts,
                     claims=c.text({"claims": claims}, "claims", max_len=20000), amount_in_dispute=amount, area=area,
                     address=(address or "")[:300], source=source, source_ref=(source_ref or "")[:64], event=event,
                     organisation=organisation, centre=centre, registered_by=by, registered_at=at, updated_at=at,
@@ -137,8 +160,33 @@ def register_dispute(*, by, type: DisputeType, title: str, facts: str, area: Are
         c.timeline(d, by, "register", "", State.REGISTERED, data={"source": source, "ticket": ticket.label if ticket else ""},
                    at=at)
         audit.record("dispute_register", d, after=audit.snapshot(d), actor=by)
+        if taker is not None:
+            _take_on(d, taker, by, at)
     notify_on_commit(staff_ids(d.area_path), "mediation_registered", f"新登记纠纷 {d.number}", d.title)
     return d
+
+
+def registering_mediator(by) -> Mediator | None:
+    """The mediator profile of a user with the mediator role, if active (else None)."""
+    from fengqiao.core import roles
+
+    if getattr(by, "role", None) != roles.MEDIATOR or not getattr(by, "pk", None):
+        return None
+    return Mediator.objects.filter(user_id=by.pk, is_active=True).select_related("organisation").first()
+
+
+def _take_on(d: Dispute, mediator: Mediator, by, at: dt.datetime) -> None:
+    """A mediator who registers a dispute takes it on: their organisation handles it (set at
+    registration) and they lead it, unless they must stand aside (回避): then the organisation
+    or the centre assigns someone else. Decision recorded in docs/mediation.md."""
+    from ..services import case_facts, conflicts_for
+
+    if conflicts_for(mediator, case_facts(d)):
+        return
+    Assignment.objects.create(dispute=d, mediator=mediator, role=AssignmentRole.LEAD, assigned_at=at)
+    c.timeline(d, by, "assign", "", "", mediator.name, {"mediators": [mediator.pk], "lead": mediator.pk,
+                                                        "registered_by_mediator": True}, at)
+    audit.record("dispute_assign", d, after={"mediators": [mediator.pk], "lead": mediator.pk}, actor=by)
 
 
 # ------------------------------------------------------------------ the transition table's actions
@@ -202,7 +250,9 @@ def _int(value, field: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise UserError("invalid", f"{field} 应为整数编号", f"{field} must be an integer id", field=field) from None
+        zh, en = c.label(field)
+        raise UserError("invalid", f"{zh}无效:应为编号(整数)", f"{en} is not valid: an id (whole number) is expected",
+                        field=field) from None
 
 
 def _assign(d, t, params, at, by=None):
@@ -256,6 +306,9 @@ def _start(d, t, params, at, by=None):
 
 def _schedule_session(d, t, params, at, by=None):
     held_at = c.when(params, "held_at", required=True)
+    if timezone.localtime(held_at).date() < timezone.localtime(at).date():
+        raise UserError("session_in_past", "不能把调解安排在今天之前", "a session cannot be scheduled before today",
+                        field="held_at")
     place = c.text(params, "place", required=True, max_len=200)
     seq = (d.sessions.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
     s = Session.objects.create(dispute=d, seq=seq, held_at=held_at, place=place,
@@ -301,7 +354,7 @@ def _succeed(d, t, params, at, by=None):
     d.warn_at = d.due_at if d.sla_color == SlaColor.GREEN else d.warn_at
     _close_assignments(d, AssignmentResult.SUCCEEDED, at)
     template = AgreementTemplate.objects.filter(is_active=True).order_by("-id").first()
-    agreement = Agreement.objects.create(dispute=d, number=d.number.replace("TJ", "XY"), terms=terms,
+    agreement = Agreement.objects.create(dispute=d, number=agreement_number(d.number), terms=terms,
                                          signed_at=signed_at, template=template)
     if not params.get("_skip_pdf"):
         _generate_pdf(d, agreement, template)
@@ -374,7 +427,8 @@ def _retry(d, t, params, at, by=None):
 def _follow_up(d, t, params, at, by=None):
     honoured = params.get("honoured")
     if honoured not in Honoured.values:
-        raise UserError("bad_honoured", "回访结果应为 yes/partly/no/na", "honoured must be yes, partly, no or na",
+        raise UserError("bad_honoured", "请选择协议履行情况:已履行、部分履行、未履行或不适用",
+                        "choose whether the agreement was honoured: honoured, partly, not honoured or not applicable",
                         field="honoured")
     if d.state == State.SUCCEEDED and honoured == Honoured.NOT_APPLICABLE:
         raise UserError("bad_honoured", "调解成功的纠纷须回访协议履行情况", "say whether the agreement was honoured",

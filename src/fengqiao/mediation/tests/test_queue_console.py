@@ -60,10 +60,11 @@ def test_console_pages(client, users, med, new_dispute):
     assert r.status_code == 200
     d.refresh_from_db()
     assert d.state == "accepted"
+    # A refused action shows the page again (4xx) with the message; see test_console_fixes.py.
     r = client.post(f"/mediation/disputes/{d.pk}/act/", {"action": "accept"}, follow=True)
-    assert r.status_code == 200 and ("不能受理".encode() in r.content or b"not allowed" in r.content)
+    assert r.status_code == 409 and ("不能受理".encode() in r.content or b"not allowed" in r.content)
     r = client.post(f"/mediation/disputes/{d.pk}/act/", {"action": "assign", "mediators": ["abc"]}, follow=True)
-    assert r.status_code == 200
+    assert r.status_code == 400
     # Outside the jurisdiction: 404; wrong role: 403.
     client.force_login(users.town_jiantiao)
     assert client.get(f"/mediation/disputes/{d.pk}/").status_code == 404
