@@ -46,6 +46,10 @@ def main() -> int:
             entry.msgstr = ""
             entry.msgstr_plural = {k: "" for k in entry.msgstr_plural} if entry.msgid_plural else {}
         zh = table.get(entry.msgid)
+        if zh is None and "%%" in entry.msgid:
+            # makemessages doubles a template string's "%" (python-format); the tables hold it once
+            single = table.get(entry.msgid.replace("%%", "%"))
+            zh = single.replace("%", "%%") if single is not None else None
         if entry.msgid_plural:
             current = entry.msgstr_plural.get(0, "")
             zh_plural = table.get(entry.msgid_plural) or zh

@@ -10,10 +10,18 @@ def nav(request):
     if user is None or not user.is_authenticated:
         return {}
     role = user.role
+    from fengqiao.core.restrict import role_allowed
     from fengqiao.events.models import INTAKE_ROLES
-    from fengqiao.mediation.models import MEDIATION_ROLES
+    from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
 
+    mediation = role in MEDIATION_ROLES
     return {"nav": {
+        # the mediation pages' own menu offers only what this role may open
+        "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
+        "mediation_register": mediation and role_allowed(Dispute, user, "create"),
+        "mediation_my": mediation,
+        "mediation_backlog": mediation and role_allowed(BacklogCase, user, "view"),
+        "mediation_stats": mediation and role_allowed(Dispute, user, "stats"),
         "matters": role not in roles.GLOBAL_ROLES,
         "intake": role in INTAKE_ROLES,
         "phone": role in {roles.GRID_WORKER, roles.VILLAGE_CADRE},

@@ -252,3 +252,23 @@ def test_new_disputes_continue_the_demo_series(users, new_dispute):
     agreement_numbers = [a for a in Dispute.objects.filter(is_demo=True, agreement__isnull=False)
                          .values_list("agreement__number", flat=True)]
     assert agreement_numbers and all(re.fullmatch(r"XY\d{4}-\d{6}", n) for n in agreement_numbers)
+
+
+def test_the_mediation_menu_offers_only_pages_the_role_may_open(client, med, users):
+    import re
+
+    from fengqiao.mediation.models import MEDIATION_ROLES
+
+    seen = set()
+    for name in ("county_op", "town_haiyou", "cadre_xinhu", "grid_xinhu1", "dept_zhifa", "mediator", "leader"):
+        user = getattr(users, name)
+        if user.role not in MEDIATION_ROLES:
+            continue
+        client.force_login(user)
+        page = client.get("/mediation/").content.decode()
+        menu = page.split('class="subnav"')[1].split("</nav>")[0]
+        links = re.findall(r'href="([^"]+)"', menu)
+        seen.update(links)
+        for link in links:
+            assert client.get(link).status_code == 200, (name, link)
+    assert "/mediation/queue/" in seen and "/mediation/stats/" in seen  # some role is offered each
