@@ -1,6 +1,13 @@
 """First dashboard (数据看板): intake by channel per day, open matters by state and colour,
 on-time resolution and satisfaction per town. Every chart has its numbers in a table below
-and links to the matching filtered list. KPI formulas live in ``kpi.py`` (pure)."""
+and links to the matching filtered list: each link's filters select exactly the matters the
+number counts (``tests/test_dashboard_review.py`` holds them to it). KPI formulas live in
+``kpi.py`` (pure).
+
+The per-unit rates count the matters *received* in the period that have been resolved since
+(state resolved, verified or closed), not the matters resolved in the period: the matter list
+filters by date received and state, and has no resolved-date filter, so only this cohort can
+be opened as a list of the same size."""
 
 from __future__ import annotations
 
@@ -22,6 +29,8 @@ from . import kpi
 from .matters import visible_events
 
 SLA_COLOURS = {"green": "#3ebd93", "yellow": "#f7c948", "red": "#e12d39"}
+# 已办结及之后: resolve sets resolved_at, reopen clears it, close follows verify.
+RESOLVED_STATES = (State.RESOLVED, State.VERIFIED, State.CLOSED)
 
 
 def _period(request) -> tuple[dt.date, dt.date]:
@@ -89,17 +98,22 @@ def dashboard(request):
     by_state = dict(open_qs.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
     by_colour = dict(open_qs.values_list("sla_color").annotate(n=Count("id")).values_list("sla_color", "n"))
     open_states = [s for s in State if s.value in OPEN_STATES]
+    # the colour links must keep the open-states filter: closed matters keep their last colour
+    open_param = ",".join(s.value for s in open_states)
     state_chart = {"type": "pie", "series": [{"data": [{"name": str(s.label), "value": by_state.get(s.value, 0)} for s in open_states]}],
                    "links": [_list_url(state=s.value) for s in open_states]}
     colour_chart = {"type": "pie", "colors": [SLA_COLOURS[c.value] for c in SlaColor],
                     "series": [{"data": [{"name": str(c.label), "value": by_colour.get(c.value, 0)} for c in SlaColor]}],
-                    "links": [_list_url(sla_color=c.value) for c in SlaColor]}
+                    "links": [_list_url(state=open_param, sla_color=c.value) for c in SlaColor]}
     state_table = [{"label": s.label, "n": by_state.get(s.value, 0), "url": _list_url(state=s.value)} for s in open_states]
-    colour_table = [{"label": c.label, "n": by_colour.get(c.value, 0), "url": _list_url(sla_color=c.value)} for c in SlaColor]
+    colour_table = [{"label": c.label, "n": by_colour.get(c.value, 0), "url": _list_url(state=open_param, sla_color=c.value)}
+                    for c in SlaColor]
 
-    # 3. per unit: on-time resolution and satisfaction rates for matters resolved in the period
+    # 3. per unit: on-time resolution and satisfaction rates for the matters received in the
+    #    period and resolved since (see the module docstring for why not "resolved in the period")
     units = _units_for(user)
-    resolved = events.filter(resolved_at__gte=lo, resolved_at__lt=hi)
+    resolved = period.filter(state__in=RESOLVED_STATES)
+    resolved_param = ",".join(RESOLVED_STATES)
     agg = {}
     for i, u in enumerate(units):
         in_u = subtree_q(u.path, "area_path")
@@ -114,7 +128,7 @@ def dashboard(request):
         unit_rows.append({"area": u, "resolved": r, "on_time": o, "visited": v, "satisfied": s,
                           "on_time_rate": kpi.rate(o, r), "satisfaction_rate": kpi.rate(s, v),
                           "on_time_pct": kpi.percent(kpi.rate(o, r)), "satisfaction_pct": kpi.percent(kpi.rate(s, v)),
-                          "url": _list_url(area=u.code, received_from=f, received_to=t)})
+                          "url": _list_url(area=u.code, received_from=f, received_to=t, state=resolved_param)})
     rates_chart = {
         "type": "bar", "percent": True, "x": [r["area"].name for r in unit_rows],
         "series": [

@@ -6,10 +6,13 @@ of a report that already arrived returns the same matter, so nothing is ever cre
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -33,18 +36,33 @@ def phone_home(request):
         "recent": mine[:30],
         "categories": Category.objects.filter(is_active=True, depth=0).order_by("order", "code"),
         "can_report": user.role in INTAKE_ROLES,
+        "login_url": _login_url(),
     })
+
+
+def _login_url() -> str:
+    """The login page, returning to the phone page after signing in."""
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': reverse('web:phone')})}"
 
 
 def _error(exc: UserError, status: int | None = None) -> JsonResponse:
     return JsonResponse(exc.as_dict(), status=status or exc.status)
 
 
-@login_required
 @require_POST
 def phone_report(request):
-    """POST (multipart) from the phone's queue; 201 new, 200 already received, 4xx to fix."""
+    """POST (multipart) from the phone's queue; 201 new, 200 already received, 4xx to fix.
+
+    Not ``@login_required``: a redirect to the login page would reach the phone as a 200 HTML
+    page. An expired session gets 401 JSON with the login address, so the phone keeps the report
+    queued and asks the worker to sign in again."""
     user = request.user
+    if not user.is_authenticated:
+        exc = UserError("not_authenticated", "登录已过期,请重新登录后再发送",
+                        "your session has expired; sign in again to send", status=401)
+        resp = JsonResponse({**exc.as_dict(), "login_url": _login_url()}, status=401)
+        resp["WWW-Authenticate"] = 'Session realm="fengqiao"'
+        return resp
     if user.role not in INTAKE_ROLES:
         return _error(UserError("permission_denied", "您的角色不能上报事件", "your role cannot report matters", status=403))
     key = request.headers.get("Idempotency-Key", "").strip()

@@ -15,7 +15,6 @@
         tooltip: { trigger: "item" },
         legend: { bottom: 0 },
         series: [{ type: "pie", radius: ["35%", "65%"], data: spec.series[0].data }],
-        color: spec.colors || undefined,
       };
     } else {
       option = {
@@ -28,9 +27,11 @@
         series: spec.series.map(function (s) {
           return { name: s.name, type: spec.type || "bar", stack: s.stack, data: s.data, smooth: true };
         }),
-        color: spec.colors || undefined,
       };
     }
+    // Only when the chart names its colours: `color: undefined` would wipe ECharts' default
+    // palette and draw every series invisibly.
+    if (spec.colors && spec.colors.length) option.color = spec.colors;
     option.animation = false;
     chart.setOption(option);
     el.setAttribute("data-rendered", "1");
