@@ -124,9 +124,19 @@ def matter_list(request):
         "page": page, "errors": errors, "sort": sort, "query": query, "querystring": urlencode(query),
         "sorts": SORTS, "saved": SavedFilter.objects.restrict(request.user, "view"), "bulk_actions": bulk,
         "units": _units(request.user) if "dispatch" in bulk else [],
+        "state_combo": _state_combo(query.get("state", "")),
         **_choices_context(request.user),
     }
     return render(request, "web/matters/list.html", ctx)
+
+
+def _state_combo(value: str) -> tuple[str, str] | None:
+    """A filter on several states (a dashboard link: ``state=received,accepted,…``) as one
+    option of the state box, so the box shows it and sending the form again keeps it."""
+    if "," not in value:
+        return None
+    labels = dict(State.choices)
+    return value, " / ".join(str(labels.get(v.strip(), v.strip())) for v in value.split(",") if v.strip())
 
 
 def _bulk_actions(user) -> list[str]:

@@ -73,3 +73,9 @@ def test_the_timeline_speaks_the_readers_language(client, users, db):
     timeline = client.get(f"/matters/{ev.pk}/").content.decode().split('id="timeline"')[1]
     assert "登记受理" in timeline and "待受理 → 已受理" in timeline
     assert "∅" not in timeline and "received" not in timeline
+
+
+def test_a_several_state_filter_shows_in_the_state_box(client, users, db):
+    client.force_login(users.county_op)
+    page = client.get("/matters/", {"state": "received,accepted"}).content.decode()
+    assert '<option value="received,accepted" selected>待受理 / 已受理</option>' in page
