@@ -131,7 +131,7 @@ def test_an_api_address_no_route_matches_answers_in_the_error_shape(client, user
         assert resp.status_code == 404 and resp["Content-Type"].startswith("application/json"), path
         assert resp.json()["error"] == "not_found" and resp.json()["detail_zh"] and resp.json()["detail_en"]
     resp = client.get("/open311/v2/no-such-thing")
-    assert resp.status_code == 404 and resp.json() == [{"code": 404, "description": "not found"}]
+    assert resp.status_code == 404 and resp.json() == [{"code": 404, "description": "not found / 地址不存在"}]
     resp = client.get("/no-such-page/")
     assert resp.status_code == 404 and resp["Content-Type"].startswith("text/html")
 
