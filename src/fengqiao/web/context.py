@@ -28,4 +28,5 @@ def nav(request):
         "dashboard": role not in roles.GLOBAL_ROLES,
         "mediation": role in MEDIATION_ROLES,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
+        "audit": role == roles.AUDITOR,
     }}

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import dashboard, intake, matters, phone, views
+from . import audit, dashboard, intake, matters, phone, views
 
 app_name = "web"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("m/report/", phone.phone_report, name="phone-report"),
     path("m/sw.js", phone.service_worker, name="phone-sw"),
     path("m/manifest.json", phone.manifest, name="phone-manifest"),
+    path("audit/", audit.audit_trail, name="audit"),
     path("areas/", views.area_browser, name="areas"),
     path("areas/<str:code>/", views.area_browser, name="area"),
     path("areas/<str:code>/geojson", views.area_geojson, name="area-geojson"),

@@ -79,3 +79,20 @@ def test_a_several_state_filter_shows_in_the_state_box(client, users, db):
     client.force_login(users.county_op)
     page = client.get("/matters/", {"state": "received,accepted"}).content.decode()
     assert '<option value="received,accepted" selected>待受理 / 已受理</option>' in page
+
+
+def test_the_auditor_reads_the_audit_trail_in_the_console(client, users, db):
+    from fengqiao.events.actions import create_event
+
+    create_event(by=users.county_op, channel="walk_in", title="楼道堆物", content="楼道堆物", address="海游街道心湖社区")
+    client.force_login(users.auditor)
+    home = client.get("/").content.decode()
+    assert 'href="/audit/"' in home
+    page = client.get("/audit/", {"action": "event_create", "actor_username": "county_op"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "event_create" in body and "county_op" in body and "events.event" in body
+    assert client.get("/audit/", {"since": "not a time"}).status_code == 400
+    client.force_login(users.county_op)  # the audit trail is the auditor's alone
+    assert client.get("/audit/").status_code == 403
+    assert 'href="/audit/"' not in client.get("/").content.decode()

@@ -5,6 +5,7 @@ nothing is created."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -151,6 +152,10 @@ def test_expired_sign_in_keeps_the_report_and_sends_it_after_signing_in(browser,
     with page.expect_navigation():
         page.click("form[action='/accounts/login/'] button[type=submit]")
     assert page.url.rstrip("/").endswith("/m")
+    # the page renders data-count="0" before it has read the queue, so wait for the matter itself
+    deadline = time.monotonic() + 20
+    while Event.objects.filter(channel="grid_report").count() == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
     _wait(page, "document.getElementById('queue-status').dataset.count === '0'")
     assert page.locator("#queue-login").is_hidden()
     assert Event.objects.filter(channel="grid_report").count() == before + 1
