@@ -26,6 +26,7 @@ from pathlib import Path
 from django.db import transaction
 
 from fengqiao.core.errors import UserError
+from fengqiao.core.sheets import decode_text, delimiter
 from fengqiao.workcal.calendar import SHANGHAI
 
 from .actions import create_event
@@ -99,16 +100,10 @@ def read_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
                  for v in r] for r in ws.iter_rows(values_only=True)]
         wb.close()
     else:
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        text = decode_text(path.read_bytes())
+        if text is None:
             raise UserError("bad_file", "文件编码无法识别", "the file is neither UTF-8 nor GB18030")
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter(text, path.name)))
     rows = [r for r in rows if any(str(c).strip() for c in r)]
     if not rows:
         raise UserError("bad_file", "文件为空", "the file is empty")

@@ -416,8 +416,11 @@ class CategoryModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        sio.dump(self.to_dict(), tmp, compression=zipfile.ZIP_DEFLATED)
-        tmp.replace(path)
+        try:
+            sio.dump(self.to_dict(), tmp, compression=zipfile.ZIP_DEFLATED)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)  # nothing half-written stays behind
 
     @classmethod
     def from_dict(cls, d: dict) -> CategoryModel:

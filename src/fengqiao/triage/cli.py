@@ -63,11 +63,32 @@ def add_arguments(parser):
     return sub
 
 
-def _read(path, **kw):
+def _read(path, *, err: TextIO | None = None, **kw):
     try:
-        return read_table(path, **kw)
+        table = read_table(path, **kw)
     except DataError as exc:
         raise TriageInputError(str(exc)) from exc
+    if table.skipped:  # never leave rows out silently
+        why = {"empty_label": ("标签为空", "empty label"), "empty_text": ("文本为空", "empty text")}
+        zh = "、".join(f"{why[k][0]} {n} 行" for k, n in table.skipped.items())
+        en = ", ".join(f"{n} with {why[k][1]}" for k, n in table.skipped.items())
+        print(f"跳过 {sum(table.skipped.values())} 行({zh})/ skipped {sum(table.skipped.values())} rows "
+              f"({en}) in {path}; {len(table.texts)} used", file=err or sys.stderr)
+    return table
+
+
+def _check_writable(path: str) -> None:
+    """Fail before a long training, not after it, when the model cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise TriageInputError(f"--out 是一个目录 / --out is a directory: {path}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        probe = target.with_name(target.name + ".tmp")
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise TriageInputError(f"无法写入模型文件 / cannot write the model file {path}: {exc}") from exc
 
 
 def run_train(args, out: TextIO | None = None) -> classifier.CategoryModel:
@@ -76,6 +97,7 @@ def run_train(args, out: TextIO | None = None) -> classifier.CategoryModel:
         raise TriageInputError("缺少 --data(或使用 --from-db)/ --data is required (or use --from-db)")
     if not getattr(args, "out", None):
         raise TriageInputError("缺少 --out / --out is required")
+    _check_writable(args.out)
     cols = _columns(args.text)
     texts, labels, pre, pre_labels, files = [], [], [], [], []
     for path in args.data:
@@ -91,6 +113,7 @@ def run_train(args, out: TextIO | None = None) -> classifier.CategoryModel:
         )
     if len(set(labels + pre_labels)) < 2:
         raise TriageInputError("至少需要两个类别 / need at least two distinct labels to train")
+    print(f"训练中 / training on {len(texts)} raw + {len(pre)} segmented rows …", file=sys.stderr, flush=True)
     started = time.perf_counter()
     model = classifier.train(
         texts,
@@ -118,7 +141,10 @@ def _load_model(path) -> classifier.CategoryModel:
     except classifier.UnsafeModelError as exc:
         raise TriageInputError(f"模型文件含不受信任的类型 / {exc}") from exc
     except classifier.ModelFileError as exc:
-        raise TriageInputError(f"模型文件无效 / {exc}") from exc
+        message = str(exc)
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in message):  # only English so far
+            message = f"模型文件无效 / {message}"
+        raise TriageInputError(message) from exc
 
 
 def evaluate(model: classifier.CategoryModel, texts, labels, *, pretokenized=False) -> dict:
@@ -134,7 +160,9 @@ def evaluate(model: classifier.CategoryModel, texts, labels, *, pretokenized=Fal
         else:
             pred.append(model.predict_top(t, k=1)[0][0])
         lat.append((time.perf_counter() - s) * 1000)
-    names = sorted(set(labels) | set(model.labels))
+    # the classes in the data or among the answers: a class of the model that neither names has
+    # no figures (0 there would read as "always wrong")
+    names = sorted(set(labels) | set(pred))
     p, r, f, sup = precision_recall_fscore_support(labels, pred, labels=names, zero_division=0)
     return {
         "n": len(labels),
@@ -164,6 +192,10 @@ def run_evaluate(args, out: TextIO | None = None) -> dict:
         raise TriageInputError(f"模型文件不存在 / model file not found: {args.model}")
     table = _read(args.data, text_columns=_columns(args.text), label_column=args.label)
     model = _load_model(args.model)
+    unknown = sorted(set(table.labels) - set(model.labels))
+    if unknown:
+        print(f"模型不认识的标签 / labels the model was not trained on (always wrong): {', '.join(unknown)}",
+              file=sys.stderr)
     result = evaluate(model, table.texts, table.labels, pretokenized=table.pretokenized)
     if getattr(args, "json", False):
         print(json.dumps(result, ensure_ascii=False), file=out)
@@ -196,8 +228,23 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
         allow_tokens=False,
     )
     ids = table.ids or []
+    empty = [k for k, i in enumerate(ids) if not i]
+    if empty:
+        raise TriageInputError(f"id 列有 {len(empty)} 行为空(首个在第 {empty[0] + 2} 行)/ column {args.id} is empty in "
+                               f"{len(empty)} rows (the first is line {empty[0] + 2})")
     if len(set(ids)) != len(ids):
-        raise TriageInputError(f"id 列有重复值 / column {args.id} has duplicate ids")
+        seen, twice = set(), []
+        for i in ids:
+            if i in seen and i not in twice:
+                twice.append(i)
+            seen.add(i)
+        raise TriageInputError(f"id 列有重复值 / column {args.id} has duplicate ids: {', '.join(twice[:5])}"
+                               + (f" … ({len(twice)})" if len(twice) > 5 else ""))
+    if table.times:
+        unread = sum(1 for t in table.times if t and t.strip() and dedupe.parse_time(t) is None)
+        if unread:
+            print(f"{unread} 行时间无法识别,按无时间处理 / {unread} times could not be read and are ignored "
+                  "(e.g. 2019-05-01 or 2019-05-01 12:30:00)", file=sys.stderr)
     records = [
         {
             "id": i,

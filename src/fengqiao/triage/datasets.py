@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from fengqiao.core.sheets import XLSX_MAGIC, decode_text, delimiter
 
 from .text import join_fields, normalize, read_tokens, tokenize
 
@@ -46,6 +49,8 @@ class Table:
     pretokenized: bool
     #: the ``title_column`` of each row (normalised) when one was asked for, else ``None``
     titles: list[str] | None = None
+    #: rows left out and why (``empty_label``, ``empty_text``), for the commands to report
+    skipped: dict[str, int] | None = None
 
 
 def shared_data_dir() -> Path:
@@ -59,35 +64,44 @@ def shared_data_dir() -> Path:
 def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
     if not path.is_file():
         raise DataError(f"文件不存在 / file not found: {path}")
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    raw = path.read_bytes()
+    if path.suffix.lower() in {".xlsx", ".xlsm"} or raw.startswith(XLSX_MAGIC):  # an .xlsx named .csv too
+        header, rows = _read_xlsx(path, raw)
+    else:
+        text = decode_text(raw)
+        if text is None:
+            raise DataError(f"文件编码无法识别(应为 UTF-8 或 GB18030)/ file is neither UTF-8 nor GB18030: {path}")
         try:
-            import openpyxl
-        except ImportError as exc:  # pragma: no cover - openpyxl is a project dependency
-            raise DataError("读取 Excel 需要 openpyxl / openpyxl is needed for .xlsx") from exc
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise DataError(f"无法读取 Excel 文件 / cannot read Excel file {path}: {exc}") from exc
-        rows = wb.active.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-        out = [
-            {h: ("" if v is None else str(v)) for h, v in zip(header, r, strict=False)}
-            for r in rows
-            if r and any(v is not None for v in r)
-        ]
-        wb.close()
-        return header, out
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-    except UnicodeDecodeError as exc:
-        raise DataError(f"文件不是 UTF-8 编码 / file is not UTF-8: {path}") from exc
-    except csv.Error as exc:
-        raise DataError(f"CSV 格式错误 / malformed CSV {path}: {exc}") from exc
-    rows = [{(k or "").strip(): (v or "") for k, v in r.items()} for r in rows]
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, path.name))
+            header = [h.strip() for h in next(reader, [])]
+            rows = [dict(zip(header, r, strict=False)) for r in reader if any(c.strip() for c in r)]
+        except csv.Error as exc:
+            raise DataError(f"CSV 格式错误 / malformed CSV {path}: {exc}") from exc
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:  # the last column of a name would silently win
+        raise DataError(f"列名重复 / duplicate column name(s) {', '.join(twice)} in {path}")
     return header, rows
+
+
+def _read_xlsx(path: Path, raw: bytes) -> tuple[list[str], list[dict]]:
+    try:
+        import openpyxl
+    except ImportError as exc:  # pragma: no cover - openpyxl is a project dependency
+        raise DataError("读取 Excel 需要 openpyxl / openpyxl is needed for .xlsx") from exc
+    try:
+        # from the bytes: openpyxl goes by the name and refuses an .xlsx saved as .csv
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:
+        raise DataError(f"无法读取 Excel 文件 / cannot read Excel file {path}: {exc}") from exc
+    rows = wb.active.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    out = [
+        {h: ("" if v is None else str(v)) for h, v in zip(header, r, strict=False)}
+        for r in rows
+        if r and any(v is not None for v in r)
+    ]
+    wb.close()
+    return header, out
 
 
 def read_table(
@@ -100,7 +114,7 @@ def read_table(
     title_column: str | None = None,
     allow_tokens: bool = True,
 ) -> Table:
-    """Read a CSV (UTF-8) or .xlsx file. A file with a ``tokens`` column and none of the text
+    """Read a CSV (UTF-8 or GB18030; comma- or tab-separated) or .xlsx file. A file with a ``tokens`` column and none of the text
     columns is read as pre-segmented text (when ``allow_tokens``). ``title_column``, a column
     kept apart from the text (same-matter detection weighs title words double), is read into
     ``titles``."""
@@ -128,8 +142,11 @@ def read_table(
     ids = [r[id_column].strip() for r in rows] if id_column else None
     times = [r.get(time_column, "") for r in rows] if time_column and time_column in cols else None
     titles = [normalize(r[title_column]) for r in rows] if title_column and not pretok else None
+    skipped = {}
     if labels is not None:
         keep = [i for i, lab in enumerate(labels) if lab and texts[i].strip()]
+        skipped = {"empty_label": sum(1 for lab in labels if not lab),
+                   "empty_text": sum(1 for i, lab in enumerate(labels) if lab and not texts[i].strip())}
         texts = [texts[i] for i in keep]
         labels = [labels[i] for i in keep]
         ids = [ids[i] for i in keep] if ids else None
@@ -137,7 +154,7 @@ def read_table(
         titles = [titles[i] for i in keep] if titles else None
         if not texts:
             raise DataError(f"没有带标签的文本 / no labelled text rows in {path}")
-    return Table(str(path), texts, labels, ids, times, pretok, titles)
+    return Table(str(path), texts, labels, ids, times, pretok, titles, {k: v for k, v in skipped.items() if v})
 
 
 def heldout_split(

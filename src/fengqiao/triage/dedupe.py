@@ -96,7 +96,7 @@ GROUP_THRESHOLD = 0.55
 EPOCH = dt.datetime(2000, 1, 1)
 
 
-def _parse_time(value) -> float | None:
+def parse_time(value) -> float | None:
     """Days since 2000-01-01, or None."""
     if value is None or value == "":
         return None
@@ -191,7 +191,7 @@ def extract(text: str, title: str = "", time=None, area: str | None = None) -> F
                 continue
             counts[w] += weight
     keywords = {w: 1.0 + math.log(c) for w, c in counts.items()}
-    return Features(keywords, entity_keys(tnorm + " " + norm), places, _parse_time(time), area)
+    return Features(keywords, entity_keys(tnorm + " " + norm), places, parse_time(time), area)
 
 
 @dataclass
