@@ -15,7 +15,7 @@ def nav(request):
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
 
     mediation = role in MEDIATION_ROLES
-    return {"nav": {
+    return {"calendar_gap": calendar_gap() if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
         "mediation_register": mediation and role_allowed(Dispute, user, "create"),
@@ -30,3 +30,23 @@ def nav(request):
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,
     }}
+
+
+#: who is told when a year's holiday arrangement is missing: those who enter it or answer for it
+CALENDAR_KEEPERS = frozenset({roles.ADMIN, roles.COUNTY_OPERATOR})
+
+
+def calendar_gap(today=None) -> int | None:
+    """The year whose holiday arrangement (节假日安排) is not entered and soon in use: this
+    year, or from October (when the State Council usually announces it) the next one. Without
+    it, time limits in that year count Monday to Friday."""
+    from django.utils import timezone
+
+    from fengqiao.workcal.services import get_calendar
+
+    today = today or timezone.localdate()
+    calendar = get_calendar()
+    for year in (today.year, today.year + 1) if today.month >= 10 else (today.year,):
+        if not calendar.is_year_known(year):
+            return year
+    return None

@@ -96,3 +96,22 @@ def test_the_auditor_reads_the_audit_trail_in_the_console(client, users, db):
     client.force_login(users.county_op)  # the audit trail is the auditor's alone
     assert client.get("/audit/").status_code == 403
     assert 'href="/audit/"' not in client.get("/").content.decode()
+
+
+def test_a_missing_holiday_arrangement_is_shown_to_those_who_enter_it(client, users, db):
+    import datetime as dt
+
+    from fengqiao.web.context import calendar_gap
+    from fengqiao.workcal.services import get_calendar
+
+    calendar = get_calendar()
+    unknown = next(y for y in range(2026, 2100) if not calendar.is_year_known(y))  # the year before is known
+    assert calendar_gap(dt.date(unknown - 1, 9, 30)) is None  # before October only this year counts
+    assert calendar_gap(dt.date(unknown - 1, 12, 6)) == unknown  # from October the next one too
+    assert calendar_gap(dt.date(unknown, 1, 2)) == unknown
+    gap = calendar_gap()
+    client.force_login(users.county_op)
+    page = client.get("/").content.decode()
+    assert (f"尚未录入 {gap} 年节假日安排" in page) == (gap is not None)
+    client.force_login(users.grid_xinhu1)  # nothing a grid worker can do about it
+    assert "节假日安排" not in client.get("/").content.decode()
