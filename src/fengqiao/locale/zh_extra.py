@@ -521,4 +521,5 @@ ZH = {
     '%(n)s record': '%(n)s 条记录',
     '%(n)s records': '%(n)s 条记录',
     'The holiday arrangement of %(year)s is not entered in the working calendar: time limits in %(year)s count Monday to Friday. Enter it with <code>fengqiao calendar import</code> (docs/operations.md).': '工作日历尚未录入 %(year)s 年节假日安排:%(year)s 年的时限将按周一至周五计算。请用 <code>fengqiao calendar import</code> 录入(见 docs/operations.md)。',
+    'Tick the matters to act on first.': '请先勾选要处理的事件。',
 }

@@ -165,6 +165,8 @@ def bulk_action(request):
         messages.error(request, _("This bulk action is not available to you."))
         return HttpResponseRedirect(reverse("web:matters"))
     ids = [int(i) for i in request.POST.getlist("ids") if small_id(i)]
+    if not ids:
+        messages.warning(request, _("Tick the matters to act on first."))
     done, failed = 0, []
     for event in visible_events(request.user).filter(pk__in=ids):
         try:

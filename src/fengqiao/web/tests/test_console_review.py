@@ -115,3 +115,9 @@ def test_a_missing_holiday_arrangement_is_shown_to_those_who_enter_it(client, us
     assert (f"尚未录入 {gap} 年节假日安排" in page) == (gap is not None)
     client.force_login(users.grid_xinhu1)  # nothing a grid worker can do about it
     assert "节假日安排" not in client.get("/").content.decode()
+
+
+def test_a_bulk_action_with_nothing_ticked_says_so(client, users, db):
+    client.force_login(users.county_op)
+    resp = client.post("/matters/bulk/", {"action": "dispatch", "to_unit": "area:331022001"}, follow=True)
+    assert "请先勾选要处理的事件" in resp.content.decode()
