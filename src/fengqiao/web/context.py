@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from fengqiao.core import roles
+from fengqiao.core.memo import Memo
 
 
 def nav(request):
@@ -15,7 +18,7 @@ def nav(request):
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
 
     mediation = role in MEDIATION_ROLES
-    return {"calendar_gap": calendar_gap() if role in CALENDAR_KEEPERS else None, "nav": {
+    return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
         "mediation_register": mediation and role_allowed(Dispute, user, "create"),
@@ -34,14 +37,14 @@ def nav(request):
 
 #: who is told when a year's holiday arrangement is missing: those who enter it or answer for it
 CALENDAR_KEEPERS = frozenset({roles.ADMIN, roles.COUNTY_OPERATOR})
+#: the answer per day, so a page pays no query for it; an entered arrangement clears it at once
+_gaps = Memo("calendar gap", 600, invalidated_by=["workcal.calendarday", "workcal.calendaryear"])
 
 
 def calendar_gap(today=None) -> int | None:
     """The year whose holiday arrangement (节假日安排) is not entered and soon in use: this
     year, or from October (when the State Council usually announces it) the next one. Without
     it, time limits in that year count Monday to Friday."""
-    from django.utils import timezone
-
     from fengqiao.workcal.services import get_calendar
 
     today = today or timezone.localdate()
