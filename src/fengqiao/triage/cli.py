@@ -33,10 +33,21 @@ def _columns(value: str) -> list[str]:
     return cols
 
 
+def _bilingual(parser_class):
+    """``parser_class`` whose usage errors (a missing ``--model``, ``--threshold abc``) say in
+    Chinese too that the arguments are wrong; argparse's own wording stays English."""
+
+    class BilingualParser(parser_class):
+        def error(self, message):
+            super().error(f"参数有误 / invalid arguments: {message}")
+
+    return BilingualParser
+
+
 def add_arguments(parser):
     """Add the ``train``/``evaluate``/``duplicates`` subcommands to an argparse parser; return
     the subparsers (the management command adds its database subcommands to them)."""
-    sub = parser.add_subparsers(dest="action", required=True)
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=_bilingual(type(parser)))
     p = sub.add_parser("train", help="train a category model from labelled CSV/XLSX files or the database")
     p.add_argument("--data", action="append", help="CSV or XLSX file (repeatable)")
     p.add_argument("--text", default="title,body", help="text columns, comma separated")

@@ -229,6 +229,8 @@ def request_detail(request, pk, fmt="json"):
     user = _user(request)
     if user is None:
         return error(403, "a valid api_key is required", "须提供有效的 api_key")
+    if not role_allowed(Event, user, "view"):
+        return error(403, "this api_key may not read requests", "该 api_key 无权查询诉求")
     ev = Event.objects.restrict(user, "view").select_related(
         "category", "area", "handling_area", "handling_department", "assignee").filter(pk=pk).first()
     if ev is None:

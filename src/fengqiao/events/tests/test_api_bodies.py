@@ -203,3 +203,9 @@ def test_a_long_file_name_keeps_its_extension(users):
     with pytest.raises(UserError) as exc:
         add_attachment(e, by=users.county_op, upload=SimpleUploadedFile("README", b"text"))
     assert "no extension" in exc.value.en and "png" in exc.value.en and "无扩展名" in exc.value.zh
+
+
+def test_open311_tells_a_key_that_may_not_read_requests_so(client, users):
+    e = _accepted(users.county_op)
+    resp = client.get(f"/open311/v2/requests/{e.pk}.json", {"api_key": token_for(users.auditor)})
+    assert resp.status_code == 403 and "may not read requests" in resp.json()[0]["description"]

@@ -106,3 +106,14 @@ def test_unreadable_times_are_counted(tmp_path, capsys):
                           header=("id", "title", "body", "time")), encoding="utf-8")
     cli.run_duplicates(Namespace(data=str(path), text="title,body", id="id", time="time", json=True), out=io.StringIO())
     assert "1 times could not be read" in capsys.readouterr().err
+
+
+def test_usage_errors_say_so_in_chinese_too(capsys):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="fengqiao triage")
+    cli.add_arguments(parser)
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["duplicates", "--data", "x.csv", "--threshold", "abc"])
+    assert exc.value.code == 2
+    assert "参数有误 / invalid arguments: argument --threshold" in capsys.readouterr().err
