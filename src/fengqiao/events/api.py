@@ -284,6 +284,8 @@ class EventFilter(FilterSet):
     sla_color = django_filters.ChoiceFilter(choices=SlaColor.choices)
     received_from = django_filters.CharFilter(method="filter_received_from", label="received on or after (date/time)")
     received_to = django_filters.CharFilter(method="filter_received_to", label="received before the end of (date/time)")
+    resolved_from = django_filters.CharFilter(method="filter_resolved_from", label="resolved on or after (date/time)")
+    resolved_to = django_filters.CharFilter(method="filter_resolved_to", label="resolved before the end of (date/time)")
     q = django_filters.CharFilter(method="filter_q", label="text in title/content, number or channel reference")
 
     class Meta:
@@ -324,6 +326,12 @@ class EventFilter(FilterSet):
 
     def filter_received_to(self, queryset, name, value):
         return queryset.filter(received_at__lt=_instant(value, end=True, field=name))
+
+    def filter_resolved_from(self, queryset, name, value):
+        return queryset.filter(resolved_at__gte=_instant(value, field=name))
+
+    def filter_resolved_to(self, queryset, name, value):
+        return queryset.filter(resolved_at__lt=_instant(value, end=True, field=name))
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

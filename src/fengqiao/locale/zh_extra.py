@@ -494,7 +494,7 @@ ZH = {
     'Send again': '重新发送',
     'Edit': '修改',
     'Delete this report from the phone? It has not been sent.': '从本机删除这条上报?它尚未发送。',
-    'Matters received in the period and resolved since (resolved, verified or closed). On time: resolved by the handling deadline. Satisfaction: satisfied or basically satisfied among those visited.': '统计期内受理、且已办结(已办结、已核实或已归档)的事件。按时:在办理时限内办结。满意:回访中满意或基本满意的。',
+    'Matters resolved in the period (and still resolved, verified or closed). On time: resolved by the handling deadline. Satisfaction: satisfied or basically satisfied among those visited.': '统计期内办结(且仍为已办结、已核实或已归档)的事件。按时:在办理时限内办结。满意:回访中满意或基本满意的。',
     'Channel reference %(ref)s was already taken in as %(number)s; this is that matter, nothing new was filed.': '渠道工单编号 %(ref)s 已登记为事件 %(number)s,这就是该事件,未重复登记。',
     'The request could not be read (too large, or not what this page expects)': '请求无法处理(内容过大,或不是本页面需要的内容)',
     'Your role may not open this page': '您的角色无权打开此页面',
@@ -522,4 +522,6 @@ ZH = {
     '%(n)s records': '%(n)s 条记录',
     'The holiday arrangement of %(year)s is not entered in the working calendar: time limits in %(year)s count Monday to Friday. Enter it with <code>fengqiao calendar import</code> (docs/operations.md).': '工作日历尚未录入 %(year)s 年节假日安排:%(year)s 年的时限将按周一至周五计算。请用 <code>fengqiao calendar import</code> 录入(见 docs/operations.md)。',
     'Tick the matters to act on first.': '请先勾选要处理的事件。',
+    'Resolved from': '办结日期从',
+    'to': '至',
 }

@@ -4,10 +4,9 @@ and links to the matching filtered list: each link's filters select exactly the 
 number counts (``tests/test_dashboard_review.py`` holds them to it). KPI formulas live in
 ``kpi.py`` (pure).
 
-The per-unit rates count the matters *received* in the period that have been resolved since
-(state resolved, verified or closed), not the matters resolved in the period: the matter list
-filters by date received and state, and has no resolved-date filter, so only this cohort can
-be opened as a list of the same size."""
+The per-unit rates count the matters *resolved* in the period (办结 on a day of the period and
+still resolved, verified or closed), as an evaluation of the period's work does; each row links
+to exactly those matters (``resolved_from``/``resolved_to`` and the resolved states)."""
 
 from __future__ import annotations
 
@@ -109,10 +108,9 @@ def dashboard(request):
     colour_table = [{"label": c.label, "n": by_colour.get(c.value, 0), "url": _list_url(state=open_param, sla_color=c.value)}
                     for c in SlaColor]
 
-    # 3. per unit: on-time resolution and satisfaction rates for the matters received in the
-    #    period and resolved since (see the module docstring for why not "resolved in the period")
+    # 3. per unit: on-time resolution and satisfaction rates of the matters resolved in the period
     units = _units_for(user)
-    resolved = period.filter(state__in=RESOLVED_STATES)
+    resolved = events.filter(state__in=RESOLVED_STATES, resolved_at__gte=lo, resolved_at__lt=hi)
     resolved_param = ",".join(RESOLVED_STATES)
     agg = {}
     for i, u in enumerate(units):
@@ -128,7 +126,7 @@ def dashboard(request):
         unit_rows.append({"area": u, "resolved": r, "on_time": o, "visited": v, "satisfied": s,
                           "on_time_rate": kpi.rate(o, r), "satisfaction_rate": kpi.rate(s, v),
                           "on_time_pct": kpi.percent(kpi.rate(o, r)), "satisfaction_pct": kpi.percent(kpi.rate(s, v)),
-                          "url": _list_url(area=u.code, received_from=f, received_to=t, state=resolved_param)})
+                          "url": _list_url(area=u.code, resolved_from=f, resolved_to=t, state=resolved_param)})
     rates_chart = {
         "type": "bar", "percent": True, "x": [r["area"].name for r in unit_rows],
         "series": [

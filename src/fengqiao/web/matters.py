@@ -43,7 +43,8 @@ SORTS = {
     "received": "-received_at", "received_asc": "received_at", "due": "handle_due_at",
     "sign_due": "sign_due_at", "state": "state", "number": "number",
 }
-FILTER_KEYS = ["q", "channel", "state", "category", "area", "sla_color", "received_from", "received_to", "queue",
+FILTER_KEYS = ["q", "channel", "state", "category", "area", "sla_color", "received_from", "received_to", "resolved_from",
+               "resolved_to", "queue",
                "urgency", "listed", "supervised"]
 EXPORT_LIMIT = 50_000
 

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from fengqiao.accounts.actions import token_for
+from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
 from fengqiao.events.actions import create_event, perform
 from fengqiao.events.models import Event, Notification, TimelineEntry
@@ -209,3 +210,26 @@ def test_open311_tells_a_key_that_may_not_read_requests_so(client, users):
     e = _accepted(users.county_op)
     resp = client.get(f"/open311/v2/requests/{e.pk}.json", {"api_key": token_for(users.auditor)})
     assert resp.status_code == 403 and "may not read requests" in resp.json()[0]["description"]
+
+
+def test_matters_filter_by_the_day_they_were_resolved(api, users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    e = _accepted(users.county_op)
+    perform(e, "dispatch", by=users.county_op, to_unit=Area.objects.get(code="331022001"))
+    perform(e, "sign", by=users.town_haiyou)
+    perform(e, "resolve", by=users.town_haiyou, result="已处理")
+    today = timezone.localdate()
+    client = api(users.county_op)
+
+    def ids(**params):
+        resp = client.get("/api/v1/events/", params)
+        assert resp.status_code == 200, resp.content
+        return {r["id"] for r in resp.json()["results"]}
+
+    assert e.pk in ids(resolved_from=today.isoformat(), resolved_to=today.isoformat())
+    assert e.pk not in ids(resolved_from=(today + dt.timedelta(days=1)).isoformat())
+    bad = client.get("/api/v1/events/", {"resolved_to": "soon"})
+    assert bad.status_code == 400 and "resolved_to" in bad.json()["fields"]
