@@ -28,13 +28,17 @@ from rest_framework.response import Response
 
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Department, subtree_q
-from fengqiao.core import audit, roles
+from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import FilterSet, StrictBooleanFilter
 from fengqiao.core.parsers import JSONParser
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
-from fengqiao.core.viewsets import RestrictedReadOnlyViewSet, RestrictedViewSetMixin
+from fengqiao.core.viewsets import (
+    RestrictedReadOnlyViewSet,
+    RestrictedViewSetMixin,
+    UnmaskAuditedMixin,
+)
 
 from . import actions, transitions
 from .actions._base import stale
@@ -45,11 +49,6 @@ from .models import Attachment, Category, Event, Notification, TimelineEntry
 from .sla import now as sla_now
 
 PERSONAL_FIELDS = ("reporter_name", "reporter_phone", "reporter_id_number")
-
-
-def wants_unmask(request) -> bool:
-    return (request is not None and request.query_params.get("unmask") in {"1", "true", "yes"}
-            and getattr(request.user, "can_unmask", False))
 
 
 # ---------------------------------------------------------------- serializers
@@ -461,7 +460,7 @@ class ActionDoneSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- views
 
 
-class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class EventViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    mixins.CreateModelMixin, viewsets.GenericViewSet):
     """事件/工单: list, take in, read; ``actions/`` runs one action of the transition table."""
 
@@ -473,27 +472,12 @@ class EventViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     ordering = ["-received_at", "-id"]
     access_actions = {"create": "create", "perform_action": "act", "timeline": "view", "attachments": "view"}
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    personal_fields = PERSONAL_FIELDS
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
-        ctx["unmask"] = wants_unmask(self.request)
         ctx["with_actions"] = self.action in {"retrieve", "perform_action"}
         return ctx
-
-    def _audit_unmask(self, events):
-        if wants_unmask(self.request):
-            audit.record_personal_view(events, PERSONAL_FIELDS, lambda ev: any(getattr(ev, f) for f in PERSONAL_FIELDS))
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        self._audit_unmask(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        event = self.get_object()
-        self._audit_unmask([event])
-        return Response(self.get_serializer(event).data)
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventReceiptSerializer, 200: EventReceiptSerializer})
     def create(self, request, *args, **kwargs):

@@ -31,7 +31,7 @@ from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.serializers import ModelSerializer
-from fengqiao.core.viewsets import RestrictedViewSetMixin
+from fengqiao.core.viewsets import RestrictedViewSetMixin, UnmaskAuditedMixin, wants_unmask
 
 from . import actions, exports, stats, transitions
 from .actions.queue import now_serving, today
@@ -49,7 +49,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import agreement_pdf, match, record_unmask, wants_unmask
+from .services import agreement_pdf, match, record_unmask
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -507,10 +507,7 @@ class TicketCreateSerializer(serializers.Serializer):
                                         allow_null=True, default=None)
 
 
-TICKET_PERSONAL = ("visitor_name", "visitor_phone")
-
-
-class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class TicketViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     mixins.CreateModelMixin, viewsets.GenericViewSet):
     """取号/叫号. ``POST`` takes a number; ``POST call-next/`` {centre, window}; ``GET screen/?centre=``."""
 
@@ -519,6 +516,7 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     lookup_value_regex = r"[0-9]+"
     filterset_fields = ["centre", "status", "day"]
     ordering = ["day", "number"]
+    personal_fields = ("visitor_name", "visitor_phone")
     access_actions = {"list": "view", "retrieve": "view", "screen": "view", "create": "create",
                       "call_next": "change", "finish": "change"}
 
@@ -527,25 +525,6 @@ class TicketViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         if self.action == "list" and not self.request.query_params.get("day"):
             qs = qs.filter(day=today())
         return qs
-
-    def get_serializer_context(self):
-        ctx = super().get_serializer_context()
-        ctx["unmask"] = wants_unmask(self.request)
-        return ctx
-
-    def _audit_unmask(self, tickets):
-        if wants_unmask(self.request):
-            audit.record_personal_view(tickets, TICKET_PERSONAL, lambda t: t.visitor_name or t.visitor_phone)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self._audit_unmask(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        ticket = self.get_object()
-        self._audit_unmask([ticket])
-        return Response(self.get_serializer(ticket).data)
 
     def _centre(self, request, value):
         return _get(Organisation.objects.restrict(request.user, "view").filter(kind="centre"), value, "矛调中心", "centre")

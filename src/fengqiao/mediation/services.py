@@ -86,12 +86,6 @@ def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 1
     }
 
 
-def wants_unmask(request) -> bool:
-    """``?unmask=1`` from a user whose role may see personal data; else masked."""
-    flag = (request.GET.get("unmask") or "").lower() in {"1", "true", "yes"}
-    return bool(flag and getattr(request.user, "can_unmask", False))
-
-
 def record_unmask(user, obj, what: str) -> None:
     audit.record("view_personal", obj, actor=user, after={"fields": what})
 

@@ -17,6 +17,7 @@ from fengqiao.areas.models import Area
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
+from fengqiao.core.viewsets import wants_unmask
 
 from . import actions, services, stats, transitions
 from .actions.queue import now_serving, today
@@ -31,7 +32,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import match, record_unmask, wants_unmask
+from .services import match, record_unmask
 
 # How the console asks for each parameter an action requires (see transitions.TABLE).
 FIELD_WIDGETS = {
