@@ -49,7 +49,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import agreement_pdf, match, record_unmask
+from .services import agreement_download, match, record_unmask
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -402,14 +402,9 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="agreement.pdf")
     def agreement(self, request, pk=None):
-        d = self.get_object()
-        a = getattr(d, "agreement", None)
-        if a is None or not a.file:
+        response = agreement_download(request, self.get_object())
+        if response is None:
             raise NotFound("调解协议书", "agreement")
-        # full names for those who produce it (audited), else the stored copy with names masked
-        data, _full = agreement_pdf(request.user, d, a, unmask_requested=wants_unmask(request))
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{a.number}.pdf"'
         return response
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})

@@ -116,3 +116,20 @@ def agreement_pdf(user, d: Dispute, agreement, *, unmask_requested: bool = False
     if d.parties.filter(kind="person").exists():
         record_unmask(user, agreement, "agreement_pdf")
     return render_agreement(d, agreement, agreement.template, unmask=True), True
+
+
+def agreement_download(request, d: Dispute):
+    """The agreement of ``d`` as a PDF download for the caller (:func:`agreement_pdf` decides
+    full or masked names), or ``None`` when ``d`` has no agreement yet. The API and the console
+    both answer with it."""
+    from django.http import HttpResponse
+
+    from fengqiao.core.viewsets import wants_unmask
+
+    a = getattr(d, "agreement", None)
+    if a is None or not a.file:
+        return None
+    data, _full = agreement_pdf(request.user, d, a, unmask_requested=wants_unmask(request))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{a.number}.pdf"'
+    return response

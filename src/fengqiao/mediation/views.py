@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -280,13 +280,9 @@ def agreement_pdf(request, pk: int):
     """人民调解协议书 for the console: full names for those who produce it (audited), else the
     stored masked copy (``services.agreement_pdf``)."""
     _need(request.user, Dispute, "view")
-    d = _visible_dispute(request.user, pk)
-    a = getattr(d, "agreement", None)
-    if a is None or not a.file:
+    response = services.agreement_download(request, _visible_dispute(request.user, pk))
+    if response is None:
         raise Http404
-    data, _full = services.agreement_pdf(request.user, d, a, unmask_requested=wants_unmask(request))
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{a.number}.pdf"'
     return response
 
 
