@@ -29,7 +29,8 @@ def decode_text(raw: bytes) -> str | None:
 
 def delimiter(text: str, name: str = "") -> str:
     """A tab for a .tsv file or one whose header line has tabs and no commas; else a comma."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # the header line only, not a copy of the whole file
     if name.lower().endswith((".tsv", ".tab")) or ("\t" in first and "," not in first):
         return "\t"
     return ","

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
@@ -74,7 +75,7 @@ def add_arguments(parser):
     return sub
 
 
-def _read(path, *, err: TextIO | None = None, **kw):
+def _read(path, **kw):
     try:
         table = read_table(path, **kw)
     except DataError as exc:
@@ -84,7 +85,7 @@ def _read(path, *, err: TextIO | None = None, **kw):
         zh = "、".join(f"{why[k][0]} {n} 行" for k, n in table.skipped.items())
         en = ", ".join(f"{n} with {why[k][1]}" for k, n in table.skipped.items())
         print(f"跳过 {sum(table.skipped.values())} 行({zh})/ skipped {sum(table.skipped.values())} rows "
-              f"({en}) in {path}; {len(table.texts)} used", file=err or sys.stderr)
+              f"({en}) in {path}; {len(table.texts)} used", file=sys.stderr)
     return table
 
 
@@ -243,12 +244,8 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
     if empty:
         raise TriageInputError(f"id 列有 {len(empty)} 行为空(首个在第 {empty[0] + 2} 行)/ column {args.id} is empty in "
                                f"{len(empty)} rows (the first is line {empty[0] + 2})")
-    if len(set(ids)) != len(ids):
-        seen, twice = set(), []
-        for i in ids:
-            if i in seen and i not in twice:
-                twice.append(i)
-            seen.add(i)
+    twice = [i for i, n in Counter(ids).items() if n > 1]
+    if twice:
         raise TriageInputError(f"id 列有重复值 / column {args.id} has duplicate ids: {', '.join(twice[:5])}"
                                + (f" … ({len(twice)})" if len(twice) > 5 else ""))
     if table.times:

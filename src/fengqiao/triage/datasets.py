@@ -114,10 +114,10 @@ def read_table(
     title_column: str | None = None,
     allow_tokens: bool = True,
 ) -> Table:
-    """Read a CSV (UTF-8 or GB18030; comma- or tab-separated) or .xlsx file. A file with a ``tokens`` column and none of the text
-    columns is read as pre-segmented text (when ``allow_tokens``). ``title_column``, a column
-    kept apart from the text (same-matter detection weighs title words double), is read into
-    ``titles``."""
+    """Read a CSV (UTF-8 or GB18030; comma- or tab-separated) or .xlsx file. A file with a
+    ``tokens`` column and none of the text columns is read as pre-segmented text (when
+    ``allow_tokens``). ``title_column``, a column kept apart from the text (same-matter
+    detection weighs title words double), is read into ``titles``."""
     path = Path(path)
     header, rows = _read_rows(path)
     cols = set(header)

@@ -29,7 +29,7 @@ def nav(request):
         "intake": role in INTAKE_ROLES,
         "phone": role in {roles.GRID_WORKER, roles.VILLAGE_CADRE},
         "dashboard": role not in roles.GLOBAL_ROLES,
-        "mediation": role in MEDIATION_ROLES,
+        "mediation": mediation,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,
     }}

@@ -75,7 +75,19 @@ def test_rows_left_out_are_counted_on_stderr(tmp_path, capsys):
     cli.run_evaluate(Namespace(model=str(model), data=str(path), text="title,body", label="label", json=True), out=out)
     result = json.loads(out.getvalue())
     assert result["n"] == len(texts) and "skipped 2 rows" in capsys.readouterr().err
-    assert all(m["support"] > 0 or m["precision"] > 0 for m in result["per_class"].values())
+    assert set(result["per_class"]) == set(labels)  # every class is in the data
+    # a file of one class: the others get figures only when the model answered them
+    one = tmp_path / "one.csv"
+    first = labels[0]
+    one.write_text(_text([r for r in rows if r[3] == first]), encoding="utf-8")
+    out = io.StringIO()
+    cli.run_evaluate(Namespace(model=str(model), data=str(one), text="title,body", label="label", json=True), out=out)
+    per_class = json.loads(out.getvalue())["per_class"]
+    from fengqiao.triage import classifier
+
+    answered = {classifier.load(model).predict_top(t, k=1)[0][0] for t, lab in zip(texts, labels, strict=True)
+                if lab == first}
+    assert set(per_class) == {first} | answered and len(per_class) < len(set(labels))
     assert not list(tmp_path.glob("*.tmp"))
 
 
