@@ -69,11 +69,15 @@ def main() -> None:
     for name, kw in (
         (
             "LinearSVC alone (`nb_c=0`, no class weights)",
-            {"nb_c": 0, "class_weight": None, "calibration_folds": 0},
+            {"nb_c": 0, "class_weight": None, "neighbours": 0, "calibration_folds": 0},
         ),
         (
             "LinearSVC + NB-SVM folded into one linear model, no class weights (until ADR 0109)",
-            {"class_weight": None},
+            {"class_weight": None, "neighbours": 0},
+        ),
+        (
+            "… + classes weighted to equal totals, no neighbour votes (until ADR 0112)",
+            {"neighbours": 0},
         ),
     ):
         m = classifier.train(
@@ -151,7 +155,7 @@ copies of held-out messages). Hyper-parameters were chosen by 5-fold CV on the t
 | baseline: jieba word TF-IDF + LinearSVC, raw rows only | {base_f1:.4f} | {base_acc:.4f} |
 | baseline + segmented extra rows | {base2_f1:.4f} | {base2_acc:.4f} |
 {ablation_rows}
-| **triage classifier** (LinearSVC + NB-SVM folded into one linear model, classes weighted to equal totals, temperature softmax) | **{res["macro_f1"]:.4f}** | **{res["accuracy"]:.4f}** |
+| **triage classifier** (LinearSVC + NB-SVM folded into one linear model, classes weighted to equal totals, temperature softmax, votes of the {classifier.NEIGHBOURS} nearest training rows) | **{res["macro_f1"]:.4f}** | **{res["accuracy"]:.4f}** |
 
 Features of all rows but the baselines: words of the first {classifier.WORD_CHARS} characters
 (HMM {"on" if classifier.WORD_HMM else "off"}) and character 1–3-grams of the first
@@ -160,7 +164,8 @@ Features of all rows but the baselines: words of the first {classifier.WORD_CHAR
 - Held-out messages without a near-duplicate (cosine ≤ 0.5) in the training raw texts
   ({int(novel.sum())} of {len(te_texts)}): macro-F1 {novel_f1:.4f}.
 - Top-3 accuracy {top3:.4f}; expected calibration error of the top label {ece:.4f}
-  (temperature {model.temperature:.2f}, fitted on 3-fold out-of-fold scores).
+  (temperatures {model.temperature:.2f} and, with the votes, {model.vote_temperature:.2f},
+  fitted on 3-fold out-of-fold scores).
 - CV macro-F1 on the training part (the model's own 3-fold out-of-fold scores over raw and
   extra rows): {model.metadata["evaluation"].get("cv_macro_f1", 0):.4f}. The recipe search
   (5-fold CV, and the format-1 model this replaced) is in `docs/adr/0107-classifier-recipe.md`;

@@ -8,12 +8,12 @@ rows plus the segmented extra rows, minus extra rows with TF-IDF cosine > 0.5 to
 validation message, and is scored on its raw validation rows; macro-F1 of the pooled
 out-of-fold predictions, and per fold. Recipes (ADR 0109):
 
-* the ADR 0108 recipe (no class weights);
-* the current recipe (classes weighted to equal totals);
-* the current recipe plus votes of the 20 nearest training rows in word TF-IDF space (not
-  adopted; computed here, outside the product, from the current recipe's probabilities).
+* the ADR 0108 recipe (no class weights, no neighbour votes);
+* the ADR 0109 recipe (classes weighted to equal totals);
+* the current recipe: that plus the votes of the nearest training rows in word TF-IDF space
+  (ADR 0112).
 
-The neighbour votes are also checked once on the held-out split. Last, a count of label
+Each recipe is also checked once on the held-out split. Last, a count of label
 disagreements between near-copies (cosine ≥ 0.8), a measure of the labels' noise.
 """
 
@@ -43,41 +43,23 @@ from benchmarks._report import write_section  # noqa: E402
 from fengqiao.triage import classifier  # noqa: E402
 from fengqiao.triage.text import read_tokens, tokenize  # noqa: E402
 
-NEIGHBOURS, VOTE_WEIGHT, VOTE_FLOOR = 20, 0.3, 0.01
-
-
-def vote_shares(tr_items, tr_y, items, n_classes: int) -> np.ndarray:
-    """Similarity-weighted label shares of the NEIGHBOURS most similar training rows (word
-    TF-IDF cosine, the classifier's word features); equal shares where nothing is similar."""
-    vec = classifier._word_vectorizer(params={"min_df": 2})
-    mem = vec.fit_transform([" ".join(w) for w, _ in tr_items])
-    sims = (vec.transform([" ".join(w) for w, _ in items]) @ mem.T).toarray()
-    top = np.argsort(-sims, axis=1)[:, :NEIGHBOURS]
-    out = np.full((len(items), n_classes), 1.0 / n_classes)
-    for i, row in enumerate(top):
-        votes = np.bincount(tr_y[row], weights=sims[i, row], minlength=n_classes)
-        if votes.sum() > 0:
-            out[i] = votes / votes.sum()
-    return out
-
-
-def with_votes(proba: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    return np.log(proba) + VOTE_WEIGHT * np.log(shares + VOTE_FLOOR)
+RECIPES = {
+    "adr0108": {"class_weight": None, "neighbours": 0},
+    "adr0109": {"neighbours": 0},
+    "current": {},
+}
 
 
 def run(args):
-    """Train both recipes on one training set; probabilities (and vote shares) for texts."""
+    """Train every recipe on one training set; probabilities for the texts to score."""
     texts, labels, extra_texts, extra_labels, eval_texts = args
     out = {}
-    for name, kw in (("adr0108", {"class_weight": None}), ("current", {})):
+    for name, kw in RECIPES.items():
         m = classifier.train(
             texts, labels, pretokenized=extra_texts, pretokenized_labels=extra_labels, **kw
         )
         out[name] = m.predict_proba(eval_texts)
         out["labels"] = m.labels
-    items = [classifier.analyse(t) for t in texts] + [classifier.analyse_tokens(t) for t in extra_texts]
-    y = np.array([out["labels"].index(v) for v in list(labels) + list(extra_labels)])
-    out["shares"] = vote_shares(items, y, [classifier.analyse(t) for t in eval_texts], len(out["labels"]))
     return out
 
 
@@ -130,26 +112,22 @@ def main() -> None:
         outs = list(pool.map(run, jobs))
     names = outs[0]["labels"]
     k = len(names)
-    scores = {n: np.zeros((len(labels), k)) for n in ("adr0108", "current", "votes")}
+    scores = {n: np.zeros((len(labels), k)) for n in RECIPES}
     for (_, b), out in zip(folds, outs[:5], strict=True):
-        scores["adr0108"][b] = out["adr0108"]
-        scores["current"][b] = out["current"]
-        scores["votes"][b] = with_votes(out["current"], out["shares"])
+        for n in RECIPES:
+            scores[n][b] = out[n]
 
     def f1(gold, s):
         return f1_score(gold, [names[i] for i in s.argmax(1)], average="macro")
 
     held_out = outs[5]
-    held_f1 = {
-        "adr0108": f1(held_labels, held_out["adr0108"]),
-        "current": f1(held_labels, held_out["current"]),
-        "votes": f1(held_labels, with_votes(held_out["current"], held_out["shares"])),
-    }
+    held_f1 = {n: f1(held_labels, held_out[n]) for n in RECIPES}
     titles = {
         "adr0108": "ADR 0108 recipe (LinearSVC + NB-SVM folded, no class weights)",
-        "current": "**current: classes weighted to equal totals** (ADR 0109)",
-        "votes": f"current + votes of the {NEIGHBOURS} nearest training rows (word TF-IDF cosine, "
-        f"log-shares + {VOTE_FLOOR} at weight {VOTE_WEIGHT}; not adopted, ADR 0109)",
+        "adr0109": "ADR 0109 recipe: classes weighted to equal totals",
+        "current": f"**current: + votes of the {classifier.NEIGHBOURS} nearest training rows** "
+        f"(word TF-IDF cosine, log-shares + {classifier.VOTE_FLOOR} at weight "
+        f"{classifier.VOTE_WEIGHT}; ADR 0112)",
     }
     lines = []
     for n, s in scores.items():

@@ -242,7 +242,7 @@ def test_a_model_cuts_texts_where_it_was_trained_to(small_model):
     expected = short._fast_scores(analyse(long_text, 9, classifier.MAX_CHARS))
     assert not np.allclose(expected, short._fast_scores(analyse(long_text)))
     p = short.predict_proba([long_text])[0]
-    assert np.allclose(p, classifier._softmax(expected[None, :], short.temperature)[0], atol=1e-6)
+    assert np.allclose(p, short._proba_one(analyse(long_text, 9, classifier.MAX_CHARS)), atol=1e-6)
     old = copy.deepcopy(small_model)
     del old.metadata["params"]["word_chars"]
     with pytest.raises(classifier.ModelFileError):
@@ -307,3 +307,94 @@ def test_loading_a_model_warms_up_the_segmenter(small_model, tmp_path, monkeypat
     monkeypatch.setattr(text, "_fast_cut", spy)
     classifier.load(path)
     assert seen == [text.normalize(classifier.WARM_UP_TEXT)]
+
+
+def _brute_force_shares(model, texts, train_texts):
+    """Label shares of the ``k`` most similar training rows, by a dense cosine over all rows."""
+    votes = model.votes
+    mem = model.word.transform([" ".join(analyse(t)[0]) for t in train_texts]).toarray()
+    q = model.word.transform([" ".join(analyse(t)[0]) for t in texts]).toarray()
+    out = []
+    for sims in q @ mem.T:
+        top = np.argsort(-sims, kind="stable")[: votes.k]
+        v = np.bincount(votes.labels[top], weights=sims[top], minlength=len(model.labels))
+        out.append(v / v.sum() if v.sum() > 0 else np.full(len(model.labels), 1 / len(model.labels)))
+    return np.array(out)
+
+
+def test_neighbour_votes_are_the_nearest_training_rows_labels(small_model):
+    """The inverted index finds what a dense cosine over every training row finds, on both the
+    single-message and the batch path, and the probabilities combine the linear model's
+    log-probabilities with the weighted log-shares (ADR 0112)."""
+    train_texts, train_labels = synthetic_corpus()
+    votes = small_model.votes
+    assert votes is not None and votes.k == classifier.NEIGHBOURS
+    assert len(votes.labels) == len(train_texts)
+    assert [small_model.labels[i] for i in votes.labels] == train_labels
+    texts = ["北苑社区的垃圾站噪音扰民", "小学周末强制补课，公交车晚点", "龘靐", ""]
+    expected = _brute_force_shares(small_model, texts, train_texts)
+    k = len(small_model.labels)
+    one = []
+    for t in texts:
+        _, idx, val = small_model._fast(analyse(t))
+        one.append(votes.shares_one(idx, val, k))
+    np.testing.assert_allclose(np.array(one), expected, atol=1e-5)
+    batch = votes.shares(small_model.word.transform([" ".join(analyse(t)[0]) for t in texts]), k)
+    np.testing.assert_allclose(batch, expected, atol=1e-5)
+    assert np.allclose(expected[2], 1 / k)  # nothing similar: equal shares, no pull
+
+    scores = small_model.decision([analyse(t) for t in texts])
+    log_p = classifier._log_softmax(scores, small_model.temperature)
+    combined = log_p + classifier.VOTE_WEIGHT * np.log(expected + classifier.VOTE_FLOOR)
+    want = classifier._softmax(combined, small_model.vote_temperature)
+    np.testing.assert_allclose(small_model.predict_proba(texts), want, atol=1e-5)
+    many = texts * 10  # over 32 texts: the sparse batch path
+    np.testing.assert_allclose(small_model.predict_proba(many), np.vstack([want] * 10), atol=1e-5)
+    # the votes do move the answer: without them the probabilities are the linear model's
+    assert not np.allclose(want, classifier._softmax(scores, small_model.temperature), atol=1e-3)
+
+
+def test_models_without_votes(small_model, tmp_path):
+    """``neighbours=0`` trains the linear model alone; a format-2 file written before the votes
+    existed (no vote arrays) still loads and predicts as it did."""
+    import skops.io as sio
+
+    texts, labels = synthetic_corpus(20, seed=5)
+    plain = classifier.train(texts, labels, neighbours=0, calibration_folds=2)
+    assert plain.votes is None and plain.metadata["params"]["neighbours"] is None
+    assert plain.predict_many(["化工厂排放污水", "地铁站经常堵车"]) == ["环境保护", "交通运输"]
+
+    d = small_model.to_dict()
+    for key in [k for k in d if k.startswith("vote_")]:
+        del d[key]
+    older = tmp_path / "older.skops"
+    sio.dump(d, older, compression=zipfile.ZIP_DEFLATED)
+    loaded = classifier.load(older)
+    assert loaded.votes is None
+    sample = ["北苑社区的垃圾站噪音扰民", "小学周末强制补课"]
+    scores = small_model.decision([analyse(t) for t in sample])
+    np.testing.assert_allclose(
+        loaded.predict_proba(sample), classifier._softmax(scores, loaded.temperature), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(vote_indptr=d["vote_indptr"][:-5]),
+        lambda d: d.update(vote_rows=d["vote_rows"] + 10_000),
+        lambda d: d.update(vote_labels=d["vote_labels"] + 7),
+        lambda d: d.update(vote_values=d["vote_values"][:3]),
+        lambda d: d.update(vote_params={"k": 0, "weight": 0.3, "floor": 0.01}),
+        lambda d: d.pop("vote_temperature"),
+    ],
+)
+def test_rejects_damaged_neighbour_postings(small_model, tmp_path, damage):
+    import skops.io as sio
+
+    d = small_model.to_dict()
+    damage(d)
+    bad = tmp_path / "bad-votes.skops"
+    sio.dump(d, bad, compression=zipfile.ZIP_DEFLATED)
+    with pytest.raises(classifier.ModelFileError):
+        classifier.load(bad)
