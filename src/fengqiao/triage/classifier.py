@@ -22,6 +22,10 @@ temperature fitted on out-of-fold scores; their average becomes probabilities th
 with a temperature fitted the same way (minimum log-loss). Training rows are weighted so that
 every class carries the same total weight (macro-F1 counts small classes as much as large ones).
 
+The 20 training rows nearest a message (cosine of word TF-IDF vectors, found through an
+inverted index kept in the model) vote: their similarity-weighted label shares are added, in
+log space and weighted, to the linear model's log-probabilities (ADR 0112).
+
 Models are saved with skops as a plain dict of numpy arrays and builtins (never a pickle of
 sklearn objects, never a custom function), and are loaded only when every type the file lists
 is on :data:`ALLOWED_TYPES`.
