@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db.models import Q
 
 from fengqiao.core import audit
 
 from . import matching
 from .models import Assignment, Dispute, Kinship, Mediator
+
+logger = logging.getLogger(__name__)
 
 
 def case_facts(d: Dispute) -> matching.Case:
@@ -111,8 +115,16 @@ def agreement_pdf(user, d: Dispute, agreement, *, unmask_requested: bool = False
 
     full = may_produce_agreement(user, d) or (unmask_requested and getattr(user, "can_unmask", False))
     if not full:
-        with agreement.file.open("rb") as fh:
-            return fh.read(), False
+        try:
+            with agreement.file.open("rb") as fh:
+                return fh.read(), False
+        except OSError:
+            # The stored copy is gone (a restore without the media directory, a disk fault).
+            # Everything it held is in the database: render the same masked copy again, and
+            # tell the operators, since the signed copy on disk should be restored.
+            logger.error("agreement %s: stored PDF %s is missing; served a re-rendered copy",
+                         agreement.number, agreement.file.name)
+            return render_agreement(d, agreement, agreement.template, unmask=False), False
     if d.parties.filter(kind="person").exists():
         record_unmask(user, agreement, "agreement_pdf")
     return render_agreement(d, agreement, agreement.template, unmask=True), True

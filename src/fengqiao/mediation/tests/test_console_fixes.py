@@ -200,6 +200,24 @@ def test_agreement_pdf_full_names_for_its_producers(client, users, med, new_disp
     assert client.get(f"/mediation/disputes/{d.pk}/agreement.pdf").status_code == 404
 
 
+def test_agreement_pdf_rerendered_when_the_stored_copy_is_gone(client, users, med, new_dispute, tmp_path, caplog):
+    """A stored copy missing on disk (a restore without the media directory) is not a 500: the
+    masked copy is rendered again from the database, and the fault is logged."""
+    d = _in_mediation(new_dispute, users, med)
+    actions.act(d, "record_session", by=users.mediator, params={"place": "调解室", "minutes": "m"})
+    actions.act(d, "succeed", by=users.mediator, params={"terms": "李四海赔偿1000元。"})
+    agreement = Dispute.objects.get(pk=d.pk).agreement
+    agreement.file.storage.delete(agreement.file.name)
+    client.force_login(users.leader)
+    with caplog.at_level("ERROR", logger="fengqiao.mediation.services"):
+        r = client.get(f"/mediation/disputes/{d.pk}/agreement.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = pdf_text(r.content, tmp_path)
+    assert agreement.number in text.replace("\n", "") and "李四海赔偿1000元" in text
+    assert "张三丰" not in text  # still the masked copy
+    assert any("is missing" in rec.getMessage() for rec in caplog.records)
+
+
 def test_printable_replaces_missing_glyphs_consistently():
     from fengqiao.mediation.pdf import printable
 
