@@ -398,3 +398,19 @@ def test_rejects_damaged_neighbour_postings(small_model, tmp_path, damage):
     sio.dump(d, bad, compression=zipfile.ZIP_DEFLATED)
     with pytest.raises(classifier.ModelFileError):
         classifier.load(bad)
+
+
+def test_votes_keep_a_bounded_sample_of_a_large_history(monkeypatch):
+    """Past ``MAX_NEIGHBOUR_ROWS`` training rows, the votes read a fixed random sample (the
+    linear model still learns from every row), so a large county history cannot make every
+    message read millions of postings."""
+    monkeypatch.setattr(classifier, "MAX_NEIGHBOUR_ROWS", 50)
+    texts, labels = synthetic_corpus(40)
+    model = classifier.train(texts, labels, calibration_folds=2)
+    assert len(model.votes.labels) == 50 and model.votes.rows.max() < 50
+    assert model.metadata["params"]["neighbours"]["rows"] == 50
+    assert model.metadata["training"]["rows_used"] == 120
+    assert set(model.votes.labels.tolist()) == {0, 1, 2}
+    assert model.predict_many(["化工厂排放污水", "地铁站经常堵车"]) == ["环境保护", "交通运输"]
+    again = classifier.train(texts, labels, calibration_folds=2)  # the sample is reproducible
+    np.testing.assert_array_equal(again.votes.rows, model.votes.rows)
