@@ -333,7 +333,7 @@ class NeighbourVotes:
         n = len(self.rows)
         if self.indptr.shape != (n_terms + 1,) or self.indptr[0] != 0 or self.indptr[-1] != n:
             raise ValueError("neighbour postings do not match the word vocabulary")
-        if np.any(np.diff(self.indptr) < 0) or len(self.values) != n:
+        if np.any(np.diff(self.indptr) < 0) or len(self.values) != n or not np.isfinite(self.values).all():
             raise ValueError("neighbour postings are damaged")
         if n and (self.rows.min() < 0 or self.rows.max() >= len(self.labels)):
             raise ValueError("neighbour postings name rows that do not exist")
@@ -429,8 +429,6 @@ class CategoryModel:
         self._cn = tuple(self.char.ngram_range)
         self._wcodes = _GramCodes.build(_terms(self._wvocab), self._wn, " ")
         self._ccodes = _GramCodes.build(_terms(self._cvocab), self._cn, "")
-        if self.votes is not None:
-            self.votes.check(len(self._wvocab), len(self.labels))
         # The segmenter reads its dictionary on first use: do that as part of the load, not in
         # the first classification (which `triage evaluate` would time).
         self._fast_scores(analyse(WARM_UP_TEXT, *self._cut))

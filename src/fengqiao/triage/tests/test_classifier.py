@@ -385,6 +385,7 @@ def test_models_without_votes(small_model, tmp_path):
         lambda d: d.update(vote_rows=d["vote_rows"] + 10_000),
         lambda d: d.update(vote_labels=d["vote_labels"] + 7),
         lambda d: d.update(vote_values=d["vote_values"][:3]),
+        lambda d: d.update(vote_values=np.full_like(d["vote_values"], np.nan)),
         lambda d: d.update(vote_params={"k": 0, "weight": 0.3, "floor": 0.01}),
         lambda d: d.pop("vote_temperature"),
     ],
