@@ -357,4 +357,7 @@ ZH = {
     'Empty: the scheduled place': '留空则为安排的地点',
     'Empty: as scheduled, or now': '留空则为安排的时间或当前时间',
     'Empty: now': '留空则为当前时间',
+    'Time limit near': '即将超期',
+    'Time limit passed': '已超期',
+    'Deadline for judicial confirmation near': '司法确认申请期限将至',
 }

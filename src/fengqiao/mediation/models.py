@@ -580,6 +580,25 @@ class TimelineEntry(_ByDispute, models.Model):
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.action}"
 
+    #: timeline entries that are not actions of the transition table
+    OTHER_ACTIONS = {"register": _("Registered"), "warning": _("Time limit near"),
+                     "overdue": _("Time limit passed"),
+                     "confirmation_warning": _("Deadline for judicial confirmation near")}
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the code when it is unknown)."""
+        from .transitions import TABLE
+
+        t = TABLE.get(self.action)
+        return str(t.label) if t is not None else str(self.OTHER_ACTIONS.get(self.action, self.action))
+
+    @property
+    def to_state_label(self) -> str:
+        from .choices import State
+
+        return str(State(self.to_state).label) if self.to_state in State.values else self.to_state
+
 
 # ---------------------------------------------------------------------------- walk-in queue
 

@@ -115,16 +115,18 @@ def agreement_pdf(user, d: Dispute, agreement, *, unmask_requested: bool = False
 
     full = may_produce_agreement(user, d) or (unmask_requested and getattr(user, "can_unmask", False))
     if not full:
-        try:
-            with agreement.file.open("rb") as fh:
-                return fh.read(), False
-        except OSError:
-            # The stored copy is gone (a restore without the media directory, a disk fault).
-            # Everything it held is in the database: render the same masked copy again, and
-            # tell the operators, since the signed copy on disk should be restored.
-            logger.error("agreement %s: stored PDF %s is missing; served a re-rendered copy",
-                         agreement.number, agreement.file.name)
-            return render_agreement(d, agreement, agreement.template, unmask=False), False
+        if agreement.file:
+            try:
+                with agreement.file.open("rb") as fh:
+                    return fh.read(), False
+            except OSError:
+                # The stored copy is gone (a restore without the media directory, a disk
+                # fault). Everything it held is in the database: render the same masked copy
+                # again, and tell the operators, since the copy on disk should be restored.
+                logger.error("agreement %s: stored PDF %s is missing; served a re-rendered copy",
+                             agreement.number, agreement.file.name)
+        # no stored copy (agreements imported or generated without one): rendered on demand
+        return render_agreement(d, agreement, agreement.template, unmask=False), False
     if d.parties.filter(kind="person").exists():
         record_unmask(user, agreement, "agreement_pdf")
     return render_agreement(d, agreement, agreement.template, unmask=True), True
@@ -133,13 +135,13 @@ def agreement_pdf(user, d: Dispute, agreement, *, unmask_requested: bool = False
 def agreement_download(request, d: Dispute):
     """The agreement of ``d`` as a PDF download for the caller (:func:`agreement_pdf` decides
     full or masked names), or ``None`` when ``d`` has no agreement yet. The API and the console
-    both answer with it."""
+    both answer with it. An agreement without a stored copy is rendered from the database."""
     from django.http import HttpResponse
 
     from fengqiao.core.viewsets import wants_unmask
 
     a = getattr(d, "agreement", None)
-    if a is None or not a.file:
+    if a is None:
         return None
     data, _full = agreement_pdf(request.user, d, a, unmask_requested=wants_unmask(request))
     response = HttpResponse(data, content_type="application/pdf")

@@ -9,13 +9,72 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fengqiao.core.audit_api import AuditFilter
 from fengqiao.core.models import AuditRecord
 from fengqiao.core.restrict import role_allowed
+from fengqiao.events import transitions as event_transitions
+from fengqiao.mediation import transitions as dispute_transitions
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("action", "object_type", "object_id", "actor_username", "since", "until")
+
+#: audit actions in words (codes written by ``audit.record`` across the apps)
+ACTION_LABELS = {
+    "create": gettext_lazy("Record created"),
+    "update": gettext_lazy("Record changed"),
+    "delete": gettext_lazy("Record deleted"),
+    "login": gettext_lazy("Signed in"),
+    "login_failed": gettext_lazy("Sign-in failed"),
+    "logout": gettext_lazy("Signed out"),
+    "view_personal": gettext_lazy("Personal data shown in full"),
+    "export": gettext_lazy("Exported"),
+    "issue_token": gettext_lazy("API key issued"),
+    "create_user": gettext_lazy("User created"),
+    "import_areas": gettext_lazy("Divisions imported"),
+    "generate_grids": gettext_lazy("Grids generated"),
+    "event_create": gettext_lazy("Matter taken in"),
+    "event_attach": gettext_lazy("Attachment added"),
+    "event_auto_escalate": gettext_lazy("Escalated automatically (overdue)"),
+    "triage_label": gettext_lazy("Category label stored"),
+    "triage_set_category": gettext_lazy("Category set"),
+    "triage_model_register": gettext_lazy("Classifier model registered"),
+    "triage_model_activate": gettext_lazy("Classifier model activated"),
+    "triage_model_rollback": gettext_lazy("Classifier model rolled back"),
+    "triage_rules_seed": gettext_lazy("Default triage rules loaded"),
+    "dispute_register": gettext_lazy("Dispute registered"),
+    "dispute_sla_yellow": gettext_lazy("Dispute time limit near"),
+    "dispute_sla_red": gettext_lazy("Dispute time limit passed"),
+    "hearing_schedule": gettext_lazy("Mediation session scheduled"),
+    "hearing_record": gettext_lazy("Mediation session recorded"),
+    "declare_relative": gettext_lazy("Relative declared (conflict check)"),
+    "upsert_mediator": gettext_lazy("Mediator saved"),
+    "upsert_organisation": gettext_lazy("Mediation organisation saved"),
+    "upsert_dispute_type": gettext_lazy("Dispute type saved"),
+    "seed_dispute_types": gettext_lazy("Default dispute types loaded"),
+    "save_agreement_template": gettext_lazy("Agreement template saved"),
+    "demo_load_mediation": gettext_lazy("Demo data loaded"),
+    "ticket_take": gettext_lazy("Queue number taken"),
+    "ticket_call": gettext_lazy("Queue number called"),
+    "backlog_open": gettext_lazy("Backlog case opened"),
+}
+
+
+def action_label(code: str) -> str:
+    """An audit action in the reader's language; actions of a transition table by their
+    label, anything unknown as its code."""
+    if code in ACTION_LABELS:
+        return str(ACTION_LABELS[code])
+    if code.startswith("workcal."):
+        return _("Working calendar changed")
+    for prefix, table, words in (("event_", event_transitions.TABLE, _("Matter")),
+                                 ("dispute_", dispute_transitions.TABLE, _("Dispute"))):
+        t = table.get(code[len(prefix):]) if code.startswith(prefix) else None
+        if t is not None:
+            return f"{words}: {t.label}"
+    return code
 
 
 @login_required
@@ -32,8 +91,11 @@ def audit_trail(request):
         errors = {k: " ".join(map(str, v)) for k, v in filters.errors.items()}
         records = records.none()
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    for r in page.object_list:
+        r.action_label = action_label(r.action)
+    codes = (AuditRecord.objects.restrict(request.user, "view").order_by("action")
+             .values_list("action", flat=True).distinct()[:200])
     return render(request, "web/audit.html", {
         "page": page, "query": query, "querystring": urlencode(query), "errors": errors,
-        "actions": AuditRecord.objects.restrict(request.user, "view").order_by("action")
-        .values_list("action", flat=True).distinct()[:200],
+        "actions": sorted(((c, action_label(c)) for c in codes), key=lambda a: a[1]),
     }, status=400 if errors else 200)

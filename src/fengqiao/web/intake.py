@@ -6,7 +6,8 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ FIELDS = ["channel", "title", "content", "address", "category", "urgency", "repo
 @login_required
 def intake(request):
     if request.user.role not in INTAKE_ROLES:
-        return HttpResponseForbidden(_("Your role does not take in matters."))
+        raise PermissionDenied(_("Your role does not take in matters."))
     values = {"channel": Channel.HOTLINE_12345, "urgency": Urgency.NORMAL}
     error = None
     if request.method == "POST":

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -105,6 +105,8 @@ def home(request):
     user = request.user
     if user.role in roles.GLOBAL_ROLES:
         return render(request, "web/home_admin.html", {})
+    if user.role == roles.MEDIATOR:  # a mediator's work is cases, not matters
+        return redirect("mediation:my")
     qs = visible_events(user)
     counts = queue_counts(user, qs)
     recent = qs.select_related("category", "area").order_by("-received_at")[:10]

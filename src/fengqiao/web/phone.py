@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fengqiao.core import roles
 from fengqiao.core.errors import UserError
 from fengqiao.events.actions import create_event
 from fengqiao.events.actions.attachments import add_attachment
@@ -29,6 +31,8 @@ from fengqiao.events.transitions import handler_q
 @login_required
 def phone_home(request):
     user = request.user
+    if user.role == roles.AUDITOR:  # reads the audit trail, has no matters to report or handle
+        raise PermissionDenied
     mine = (Event.objects.restrict(user, "view").filter(state__in=OPEN_STATES)
             .select_related("category", "area").order_by("-received_at"))
     return render(request, "web/phone.html", {

@@ -216,6 +216,10 @@ def test_agreement_pdf_rerendered_when_the_stored_copy_is_gone(client, users, me
     assert agreement.number in text.replace("\n", "") and "李四海赔偿1000元" in text
     assert "张三丰" not in text  # still the masked copy
     assert any("is missing" in rec.getMessage() for rec in caplog.records)
+    # an agreement that never had a stored copy (the demo's generated history) is rendered too
+    type(agreement).objects.filter(pk=agreement.pk).update(file="")
+    r = client.get(f"/mediation/disputes/{d.pk}/agreement.pdf")
+    assert r.status_code == 200 and "李四海赔偿1000元" in pdf_text(r.content, tmp_path)
 
 
 def test_printable_replaces_missing_glyphs_consistently():
@@ -290,3 +294,15 @@ def test_the_mediation_menu_offers_only_pages_the_role_may_open(client, med, use
         for link in links:
             assert client.get(link).status_code == 200, (name, link)
     assert "/mediation/queue/" in seen and "/mediation/stats/" in seen  # some role is offered each
+
+
+def test_timeline_names_actions_and_states_in_words(client, users, med, new_dispute):
+    """The case timeline read `accept → accepted`; it now reads the actions and states."""
+    import re
+
+    d = _in_mediation(new_dispute, users, med)
+    client.force_login(users.town_haiyou)
+    page = client.get(f"/mediation/disputes/{d.pk}/").content.decode()
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S).group(1)
+    assert "受理 → 已受理" in timeline and "开始调解 → 调解中" in timeline and "→ 已登记" in timeline
+    assert "in_mediation" not in timeline and "accept →" not in timeline

@@ -121,3 +121,38 @@ def test_a_bulk_action_with_nothing_ticked_says_so(client, users, db):
     client.force_login(users.county_op)
     resp = client.post("/matters/bulk/", {"action": "dispatch", "to_unit": "area:331022001"}, follow=True)
     assert "请先勾选要处理的事件" in resp.content.decode()
+
+
+def test_pages_a_role_cannot_use_say_why_in_the_consoles_frame(client, users, db):
+    """From a fresh-demo review: a leader opening the intake form got a bare text line, the
+    auditor got a phone page with no area and nothing to do, the mediator an empty matters
+    workbench, and the area table headed its names 姓名 (a person's name)."""
+    client.force_login(users.leader)
+    resp = client.get("/matters/new/")
+    page = resp.content.decode()
+    assert resp.status_code == 403 and "您的角色不能登记事件" in page and "topbar" in page
+    client.force_login(users.auditor)
+    assert client.get("/m/").status_code == 403
+    client.force_login(users.mediator)
+    resp = client.get("/")
+    assert resp.status_code == 302 and resp["Location"] == "/mediation/my/"
+    client.force_login(users.county_op)
+    page = client.get("/areas/").content.decode()
+    assert "<th>名称</th>" in page and "<th>姓名</th>" not in page
+
+
+def test_the_audit_trail_names_actions_in_words(client, users, db):
+    from fengqiao.core import audit
+    from fengqiao.events.actions import create_event
+    from fengqiao.web.audit import action_label
+
+    e = create_event(by=users.county_op, channel="walk_in", title="楼道堆物", content="楼道堆物",
+                     address="海游街道心湖社区")[0]
+    audit.record("event_accept", e, actor=users.county_op)
+    audit.record("workcal.set_day", actor=users.admin, object_type="workcal.calendarday")
+    client.force_login(users.auditor)
+    body = client.get("/audit/").content.decode()
+    assert "登记事件" in body and "事件: 受理" in body and "修改工作日历" in body
+    assert '<option value="event_create">登记事件</option>' in body
+    assert action_label("dispute_accept") == "纠纷: 受理"
+    assert action_label("something_new") == "something_new"  # unknown codes stay readable
