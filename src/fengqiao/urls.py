@@ -5,21 +5,22 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from fengqiao.accounts.api import MeView
 from fengqiao.areas.api import AreaViewSet, DepartmentViewSet
 from fengqiao.core.audit_api import AuditRecordViewSet
 from fengqiao.core.errors import NotFound
-from fengqiao.core.views import healthz
+from fengqiao.core.views import ApiRoot, healthz
 from fengqiao.events.open311.views import error as open311_error
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 router.register("areas", AreaViewSet, basename="area")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("audit", AuditRecordViewSet, basename="audit")
 
 api_v1 = [
+    path("", ApiRoot.as_view(), name="api-root"),
     path("me/", MeView.as_view(), name="me"),
     path("", include("fengqiao.events.api_urls")),
     *router.urls,

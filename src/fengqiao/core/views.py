@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 _migrated: dict[str, bool] = {}
 
@@ -34,3 +38,33 @@ def healthz(request):
         checks["database"] = f"error: {exc.__class__.__name__}"
         ok = False
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+
+
+#: What ``GET /api/v1/`` lists: (key, URL name) of every collection and entry point.
+API_INDEX = (
+    ("me", "v1:me"),
+    ("events", "v1:event-list"),
+    ("categories", "v1:category-list"),
+    ("notifications", "v1:notification-list"),
+    ("areas", "v1:area-list"),
+    ("departments", "v1:department-list"),
+    ("audit", "v1:audit-list"),
+    ("triage_suggest", "triage-suggest"),
+    ("mediation", "api-root"),
+    ("open311_services", ("open311-services", {"fmt": "json"})),
+    ("schema", "schema"),
+    ("docs", "api-docs"),
+)
+
+
+@extend_schema(exclude=True)
+class ApiRoot(APIView):
+    """The API's index: every collection and entry point with its address (the routers'
+    own index pages each listed only their part)."""
+
+    def get(self, request):
+        out = {}
+        for key, name in API_INDEX:
+            name, kwargs = name if isinstance(name, tuple) else (name, {})
+            out[key] = request.build_absolute_uri(reverse(name, kwargs=kwargs))
+        return Response(out)

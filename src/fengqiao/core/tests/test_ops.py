@@ -147,3 +147,18 @@ def test_serve_has_no_access_log_unless_asked(monkeypatch):
     parser = Command().create_parser("fengqiao", "serve")
     assert parser.parse_args([]).access_log is False
     assert parser.parse_args(["--access-log"]).access_log is True
+
+
+def test_api_index_lists_every_collection(api, users):
+    """``GET /api/v1/`` listed only areas, departments and audit (the router's own index); it
+    now lists every collection and entry point, each answering for a signed-in user."""
+    anon = api().get("/api/v1/")
+    assert anon.status_code == 401
+    client = api(users.county_op)
+    index = client.get("/api/v1/").json()
+    assert {"me", "events", "categories", "notifications", "areas", "departments", "triage_suggest",
+            "mediation", "open311_services", "docs"} <= set(index)
+    for key, url in index.items():
+        if key in {"audit", "triage_suggest", "open311_services"}:
+            continue  # the auditor's; a POST endpoint; Open311 keys, not tokens
+        assert client.get(url).status_code == 200, (key, url)
