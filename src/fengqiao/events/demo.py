@@ -174,4 +174,33 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
             stays_unsatisfied = feedback_first == "unsatisfied" and i % 3 == 0
             with at(60):
                 actions.close_event(ev, by=county, reason="已尽力解释政策,群众仍不满意,经中心研判予以归档" if stays_unsatisfied else "")
+    return created + _repeat_reports(users, rng)
+
+
+def _repeat_reports(users: dict[str, User], rng: random.Random, count: int = 6) -> int:
+    """Repeat reports (重复反映): another citizen reports an open demo matter again a few hours
+    later; the operator merges the repeat into it (已合并), which keeps both reporters. Refs
+    ``DEMOR-nnnn``; skipped when present."""
+    county = users["county_op"]
+    targets = list(Event.objects.filter(channel_ref__startswith="DEMO-", merged_into=None,
+                                        state__in=["dispatched", "signed", "in_progress"])
+                   .order_by("channel_ref")[:count * 7:7])
+    created = 0
+    for target in targets:
+        ref = f"DEMOR-{target.channel_ref[5:]}"
+        if Event.objects.filter(channel_ref=ref).exists():
+            continue
+        name = rng.choice(SURNAMES) + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰涛明超")
+        phone = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+        at = min(target.received_at + dt.timedelta(hours=rng.uniform(2, 20)), sla.now())
+        with transaction.atomic(), sla.frozen_now(at):
+            repeat, new = actions.create_event(
+                by=county, channel="hotline_12345", title=f"再次反映:{target.title}",
+                content=f"又有群众来电反映:{target.content}", category=target.category.code if target.category else None,
+                address=target.address, reporter_name=name, reporter_phone=phone, channel_ref=ref,
+                received_at=at, notify_centre=False,
+            )
+            if new:
+                actions.merge_event(repeat, by=county, into=target, reason="同一事项重复反映,合并办理")
+                created += 1
     return created
