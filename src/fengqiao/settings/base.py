@@ -277,7 +277,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
-        "huey": {"level": "WARNING"},
+        # One handler of our own: huey's consumer adds a plain-text handler of its own when
+        # the "huey" logger has none, and every worker line came out twice (text and JSON).
+        "huey": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
 

@@ -162,3 +162,14 @@ def test_api_index_lists_every_collection(api, users):
         if key in {"audit", "triage_suggest", "open311_services"}:
             continue  # the auditor's; a POST endpoint; Open311 keys, not tokens
         assert client.get(url).status_code == 200, (key, url)
+
+
+def test_worker_log_lines_are_written_once():
+    """huey's consumer adds a plain-text handler to the "huey" logger when it has none, and its
+    lines also reached the root's JSON handler: every worker line came out twice. The logger
+    has the JSON handler of its own and does not propagate."""
+    import logging
+
+    huey = logging.getLogger("huey")
+    assert huey.handlers and not huey.propagate
+    assert all(type(h.formatter).__name__ == "JsonFormatter" for h in huey.handlers)
