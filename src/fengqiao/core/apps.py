@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "fengqiao.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("System and audit")
 
     def ready(self):
         from . import jobs, signals  # noqa: F401  (signals; periodic housekeeping for huey)

@@ -562,4 +562,9 @@ ZH = {
     'Working calendar changed': '修改工作日历',
     'Matter': '事件',
     'Dispute': '纠纷',
+    'Users and accounts': '用户与账号',
+    'Areas and departments': '区域与部门',
+    'Console': '工作台',
+    'Demo data': '演示数据',
+    'System and audit': '系统与审计',
 }
