@@ -83,6 +83,9 @@ def load_demo(stdout=None, *, history: bool = True) -> dict[str, int]:
     from fengqiao.events.seed import link_departments
 
     link_departments()
+    from fengqiao.triage.actions import seed_rules
+
+    seed_rules()  # the routing rules to departments need the departments loaded above
     if history:
         from fengqiao.events.demo import load_demo_events
         from fengqiao.mediation.demo import load_demo_mediation

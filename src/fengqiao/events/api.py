@@ -286,6 +286,10 @@ class EventFilter(FilterSet):
     resolved_from = django_filters.CharFilter(method="filter_resolved_from", label="resolved on or after (date/time)")
     resolved_to = django_filters.CharFilter(method="filter_resolved_to", label="resolved before the end of (date/time)")
     q = django_filters.CharFilter(method="filter_q", label="text in title/content, number or channel reference")
+    needs_person = StrictBooleanFilter(
+        field_name="triage__needs_person",
+        label="triage could not decide (no sure category, a place conflict or nowhere to route): a person must",
+    )
 
     class Meta:
         model = Event

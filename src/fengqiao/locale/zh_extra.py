@@ -567,4 +567,5 @@ ZH = {
     'Console': '工作台',
     'Demo data': '演示数据',
     'System and audit': '系统与审计',
+    'Needs a person': '待人工研判',
 }

@@ -103,7 +103,9 @@ def seed_keyword_rules(KeywordRule=None, Category=None) -> int:
 
 
 def seed_routing_rules(RoutingRule=None, Category=None, Department=None) -> int:
-    """Create the default routing rules whose category (and department) exist; skip names already there."""
+    """Create the default routing rules whose category (and department) exist; skip names already
+    there, except that a default rule with no co-handlers gets the default ones that exist now
+    (the migration seeds the rules before a county's departments are loaded)."""
     if RoutingRule is None:
         from fengqiao.areas.models import Department
         from fengqiao.events.models import Category
@@ -113,6 +115,9 @@ def seed_routing_rules(RoutingRule=None, Category=None, Department=None) -> int:
     have = set(RoutingRule.objects.values_list("name", flat=True))
     for name, cat_code, level, target, co, priority in DEFAULT_ROUTES:
         if name in have:
+            rule = RoutingRule.objects.filter(name=name).first()
+            if co and rule is not None and not rule.cohandlers.exists():
+                rule.cohandlers.set(Department.objects.filter(code__in=co))
             continue
         cat = Category.objects.filter(code=cat_code).first()
         if cat is None:

@@ -27,6 +27,10 @@ def queues(user) -> list[tuple[str, object, Q, str]]:
     items = []
     if user.role in roles.OPERATORS:
         items.append(("to_accept", _("To accept"), Q(state=State.RECEIVED), ""))
+        # triage could not decide (unsure category, place conflict, nowhere to route) and
+        # nobody has routed the matter yet: it waits for a person instead of being dispatched
+        items.append(("needs_person", _("Needs a person"),
+                      Q(state__in=[State.RECEIVED, State.ACCEPTED], triage__needs_person=True), "yellow"))
     items += [
         ("to_sign", _("To sign for"), Q(state=State.DISPATCHED) & handler_q(user), ""),
         ("to_handle", _("To handle"), Q(state__in=[State.SIGNED, State.IN_PROGRESS]) & handler_q(user), ""),
@@ -41,7 +45,7 @@ def queues(user) -> list[tuple[str, object, Q, str]]:
     return items
 
 
-QUEUE_KEYS = {"to_accept", "to_sign", "to_handle", "due_soon", "overdue", "to_verify", "supervised", "listed"}
+QUEUE_KEYS = {"to_accept", "needs_person", "to_sign", "to_handle", "due_soon", "overdue", "to_verify", "supervised", "listed"}
 
 
 def queue_condition(user, key: str) -> Q | None:

@@ -254,3 +254,36 @@ def test_export_drops_control_characters_instead_of_failing(client, users):
     titles = [r[2] for r in load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True)]
     # dropped first, then the formula guard sees the "=" the bell had hidden
     assert "'=1+1 路灯不亮" in titles
+
+
+def test_matters_triage_could_not_decide_wait_in_a_queue_for_a_person(client, users, api):
+    """Issue 4: below the confidence a matter waits in a "needs a person" queue instead of
+    being routed. The operators' workbench counts it, the list and the API filter it, and it
+    leaves the queue once someone dispatches it."""
+    vague = _matter(users.county_op, title="咨询一下", content="想问一下有关情况,谢谢。")
+    clear = _matter(users.county_op)
+    vague.triage.refresh_from_db()
+    clear.triage.refresh_from_db()
+    assert vague.triage.needs_person
+    clear.triage.needs_person = False
+    clear.triage.save(update_fields=["needs_person"])
+
+    client.force_login(users.county_op)
+    home = client.get("/")
+    counts = {c["key"]: c["count"] for c in home.context["counts"]}
+    assert counts["needs_person"] == 1 and "待人工研判" in home.content.decode()
+    listed = client.get("/matters/", {"queue": "needs_person"}).context["page"]
+    assert [e.pk for e in listed.object_list] == [vague.pk]
+    got = api(users.county_op).get("/api/v1/events/", {"needs_person": "true"}).json()
+    assert [r["id"] for r in got["results"]] == [vague.pk]
+    assert api(users.county_op).get("/api/v1/events/", {"needs_person": "perhaps"}).status_code == 400
+
+    perform(vague, "accept", by=users.county_op)
+    vague.refresh_from_db()
+    from fengqiao.areas.models import Area
+
+    perform(vague, "dispatch", by=users.county_op, to_unit=Area.objects.get(code=HAIYOU))
+    counts = {c["key"]: c["count"] for c in client.get("/").context["counts"]}
+    assert counts["needs_person"] == 0
+    client.force_login(users.town_haiyou)  # the queue is the operators' (towns route too)
+    assert "needs_person" in {c["key"] for c in client.get("/").context["counts"]}
