@@ -568,4 +568,13 @@ ZH = {
     'Demo data': '演示数据',
     'System and audit': '系统与审计',
     'Needs a person': '待人工研判',
+    'replaced version': '被替换的版本',
+    'The version that was active when this one was last activated; a rollback returns to it (empty: the keyword rules)': '本版本上次启用时替换下的版本;回退将恢复到该版本(为空:关键词规则)',
+    'parameters': '训练参数',
+    'file status': '文件状态',
+    'present, checksum as registered': '文件存在,校验值与登记时一致',
+    'Select exactly one model version to activate.': '请只选择一个要启用的模型版本。',
+    'Model version v%(version)s was not activated: %(error)s': '模型版本 v%(version)s 未启用:%(error)s',
+    'Model version v%(version)s is now active.': '模型版本 v%(version)s 已启用。',
+    'These labels of the model match no active category and will never be suggested: %(labels)s': '模型的以下标签不对应任何启用的事件分类,将不会被建议:%(labels)s',
 }

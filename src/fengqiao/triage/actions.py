@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
+import shutil
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from fengqiao.core import audit, context
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import Conflict, UserError
 from fengqiao.events.actions._base import actor_name, stale
 from fengqiao.events.models import Category, Event, TimelineEntry
 
@@ -34,7 +36,8 @@ def label_event(event: Event, category: Category, *, by) -> tuple[Event, Categor
 
     Sets ``Event.category`` (a conditional update that bumps the matter's version), writes a
     timeline entry, the label (source ``operator_accept`` when it equals triage's top
-    suggestion, else ``operator_correct``) and one audit record, in one transaction.
+    suggestion, else ``operator_correct``) and one audit record, in one transaction. A person
+    has now decided, so the matter's triage no longer ``needs_person``.
     """
     if category is None:
         raise UserError("required", "缺少事件分类", "a category is required", field="category")
@@ -46,6 +49,7 @@ def label_event(event: Event, category: Category, *, by) -> tuple[Event, Categor
         before = _categorize(event, category, by=by, now=now, data={"source": source, "suggested": suggested})
         label = CategoryLabel.objects.create(event=event, category=category, source=source, by=by,
                                              suggested=suggested, at=now)
+        TriageResult.objects.filter(event=event, needs_person=True).update(needs_person=False)
         audit.record("triage_label", event, actor=by, before={"category": before},
                      after={"category": category.code, "source": source, "suggested": suggested, "label": label.pk})
     return event, label
@@ -79,11 +83,65 @@ def set_category(event: Event, category: Category, *, by, reason: str) -> Event:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from .service import sha256_of as sha
+
+    return sha(path)
+
+
+def unmatched_labels(labels) -> list[str]:
+    """The labels of a model that match no active category, neither by code nor by name (the
+    way :func:`.service._label_info` maps them): triage can never suggest those."""
+    known: set[str] = set()
+    for code, name in Category.objects.filter(is_active=True).values_list("code", "name"):
+        known.update((code, name))
+    return [str(label) for label in labels if str(label) not in known]
+
+
+def _short(labels: list[str], n: int = 8) -> str:
+    return ", ".join(labels[:n]) + (f" … (+{len(labels) - n})" if len(labels) > n else "")
+
+
+def check_version(mv: ModelVersion) -> list[str]:
+    """What activation requires of ``mv``: its file is there, has the recorded sha256, loads
+    (not damaged, no unsafe types), and at least one of its labels is an active category.
+    Returns the labels that match no category (the caller warns about them); raises
+    :class:`UserError` otherwise."""
+    from . import service
+
+    model = service.load_version(mv)
+    labels = [str(label) for label in model.labels]
+    unmatched = unmatched_labels(labels)
+    if labels and len(unmatched) == len(labels):
+        raise UserError(
+            "labels_unmatched",
+            f"模型 v{mv.version} 的标签没有一个是启用的事件分类（按编码或名称），启用后无法给出任何分类建议: "
+            f"{_short(labels)}",
+            f"none of the labels of model v{mv.version} is an active category (by code or name), so it "
+            f"could suggest nothing: {_short(labels)}")
+    return unmatched
+
+
+def new_model_path(directory: Path) -> Path:
+    """A new ``category-<UTC timestamp>.skops`` path in ``directory`` (a suffix when taken)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    path = directory / f"category-{stamp}.skops"
+    n = 2
+    while path.exists():
+        path = directory / f"category-{stamp}-{n}.skops"
+        n += 1
+    return path
+
+
+def models_dir() -> Path:
+    """Where model versions' files are kept: ``VAR_DIR/models``."""
+    return Path(settings.VAR_DIR) / "models"
+
+
+def relative_to_var(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path(settings.VAR_DIR)))
+    except ValueError:
+        return str(path)
 
 
 def register_version(*, file: str, labels, training: dict, evaluation: dict, by=None, note: str = "",
@@ -98,48 +156,130 @@ def register_version(*, file: str, labels, training: dict, evaluation: dict, by=
         mv.sha256 = sha256_of(p) if p.is_file() else ""
         mv.save()
         audit.record("triage_model_register", mv, actor=by, after={"kind": kind, "version": mv.version,
-                                                                     "file": file, "evaluation": evaluation})
+                                                                     "file": file, "sha256": mv.sha256,
+                                                                     "evaluation": evaluation})
     return mv
 
 
-def activate_version(mv: ModelVersion, *, by=None) -> ModelVersion:
-    """Make ``mv`` the one active model of its kind (the previous one is deactivated)."""
+def file_training_summary(metadata: dict, source: str = "") -> dict:
+    """The training summary of a model file, from its metadata (``triage train --out``)."""
+    t = metadata.get("training") or {}
+    out = {
+        "rows": t.get("rows_used"),
+        "raw_rows": t.get("raw_rows"),
+        "pretokenized_rows": t.get("pretokenized_rows"),
+        "per_label": t.get("per_label") or {},
+        "seconds": t.get("seconds"),
+        "files": metadata.get("files") or [],
+        "created": metadata.get("created"),
+        "cv_macro_f1": (metadata.get("evaluation") or {}).get("cv_macro_f1"),
+        "params": metadata.get("params") or {},
+    }
+    if source:
+        out["registered_from"] = source
+    return out
+
+
+def register_file(source: str | Path, *, by=None, note: str = "", kind: str = ModelKind.CATEGORY) -> ModelVersion:
+    """Register a model file trained from files (``triage train --out``) as the next version.
+
+    The file is copied into ``VAR_DIR/models`` (as ``train --from-db`` stores its files), the
+    copy is loaded (refused when damaged or asking to trust unsafe types) and recorded with its
+    sha256, labels, training summary, parameters and cross-validation figure from its metadata.
+    Not activated. A file already registered (same sha256) is refused.
+    """
     from . import classifier
 
+    source = Path(source)
+    if not source.is_file():
+        raise UserError("model_missing", f"模型文件不存在: {source}", f"model file not found: {source}",
+                        field="file")
+    directory = models_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = new_model_path(directory)
+    tmp = target.with_name(target.name + ".tmp")
     try:
-        classifier.load(mv.path())  # refuse a file that is missing, damaged or unsafe
-    except classifier.ModelFileError as exc:
-        raise UserError("bad_model", f"模型文件不可用: {exc}", f"the model file cannot be used: {exc}") from exc
+        shutil.copyfile(source, tmp)
+        try:
+            model = classifier.load(tmp)  # the bytes that will be kept, not the original
+        except classifier.ModelFileError as exc:
+            raise UserError("bad_model", f"模型文件不可用: {exc.zh}", f"the model file cannot be used: {exc.en}",
+                            field="file") from exc
+        digest = sha256_of(tmp)
+        same = ModelVersion.objects.filter(kind=kind, sha256=digest).order_by("version").first()
+        if same is not None:
+            raise UserError("already_registered", f"该模型文件已登记为 v{same.version}",
+                            f"this model file is already registered as v{same.version}", field="file")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)  # nothing half-copied stays behind
+    metadata = model.metadata or {}
+    try:
+        return register_version(
+            file=relative_to_var(target), labels=model.labels,
+            training=file_training_summary(metadata, str(source.resolve())),
+            evaluation=metadata.get("evaluation") or {}, by=by, note=note or f"register {source.name}", kind=kind)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def activate_version(mv: ModelVersion, *, by=None) -> ModelVersion:
+    """Make ``mv`` the one active model of its kind (the previous one is deactivated and
+    recorded as ``mv.replaced``, where a rollback returns).
+
+    Refused (:class:`UserError`) when the file is missing, is not the one registered (sha256),
+    is damaged or unsafe, or when none of its labels is an active category; labels that match
+    nothing are listed by :func:`unmatched_labels` for the caller to warn about.
+    """
+    unmatched = check_version(mv)
     with transaction.atomic(), context.explicit_audit():
         previous = ModelVersion.objects.select_for_update().filter(kind=mv.kind, is_active=True).first()
         if previous is not None and previous.pk == mv.pk:
             return mv
         if previous is not None:
             ModelVersion.objects.filter(pk=previous.pk).update(is_active=False)
-        ModelVersion.objects.filter(pk=mv.pk).update(is_active=True, activated_at=timezone.now())
+        ModelVersion.objects.filter(pk=mv.pk).update(is_active=True, activated_at=timezone.now(), replaced=previous)
         mv.refresh_from_db()
         audit.record("triage_model_activate", mv, actor=by,
-                     before={"active": previous.version if previous else None}, after={"active": mv.version})
+                     before={"active": previous.version if previous else None},
+                     after={"active": mv.version, "unmatched_labels": unmatched})
     _models_changed()
     return mv
 
 
 def rollback(*, kind: str = ModelKind.CATEGORY, by=None) -> ModelVersion | None:
-    """Go back to the version activated before the current one (or to none: the keyword rules)."""
+    """Go back to the version that was active before the current one (``current.replaced``),
+    or to none — the keyword rules — when there was none.
+
+    The version returned to keeps its own ``replaced``, so rolling back again continues down
+    the activation history (v1 → v5 → v4: rollback gives v5, then v1, then the rules). Its
+    file is checked as on activation; a version that can no longer be used is refused.
+    """
+    current = ModelVersion.objects.filter(kind=kind, is_active=True).select_related("replaced").first()
+    if current is None:
+        raise UserError("no_active_model", "当前没有启用的模型", "no model is active")
+    target = current.replaced
+    if target is not None:
+        try:
+            check_version(target)
+        except UserError as exc:
+            raise UserError(exc.code, f"无法回退到 v{target.version}: {exc.zh}（可用 triage activate 启用其他版本）",
+                            f"cannot roll back to v{target.version}: {exc.en} (activate another version with "
+                            f"triage activate)") from exc
     with transaction.atomic(), context.explicit_audit():
-        current = ModelVersion.objects.select_for_update().filter(kind=kind, is_active=True).first()
-        if current is None:
-            raise UserError("no_active_model", "当前没有启用的模型", "no model is active")
-        earlier = (ModelVersion.objects.filter(kind=kind, activated_at__isnull=False, version__lt=current.version)
-                   .order_by("-activated_at", "-version").first())
+        locked = ModelVersion.objects.select_for_update().filter(kind=kind, is_active=True).first()
+        if locked is None or locked.pk != current.pk:
+            raise Conflict("stale", "启用的模型已被他人更改，请刷新后重试",
+                           "the active model was changed meanwhile: refresh and try again")
         ModelVersion.objects.filter(pk=current.pk).update(is_active=False)
-        if earlier is not None:
-            ModelVersion.objects.filter(pk=earlier.pk).update(is_active=True, activated_at=timezone.now())
-            earlier.refresh_from_db()
+        if target is not None:
+            ModelVersion.objects.filter(pk=target.pk).update(is_active=True, activated_at=timezone.now())
+            target.refresh_from_db()
         audit.record("triage_model_rollback", current, actor=by, before={"active": current.version},
-                     after={"active": earlier.version if earlier else None})
+                     after={"active": target.version if target else None})
     _models_changed()
-    return earlier
+    return target
 
 
 def seed_rules(*, by=None) -> dict[str, int]:

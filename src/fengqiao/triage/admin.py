@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .models import CategoryLabel, KeywordRule, ModelVersion, PlaceName, RoutingRule, TriageResult
@@ -32,18 +32,55 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["kind", "version", "is_active", "created_at", "activated_at", "note"]
+    list_display = ["kind", "version", "is_active", "created_at", "activated_at", "replaced", "note"]
     list_filter = ["kind", "is_active"]
-    readonly_fields = ["kind", "version", "file", "sha256", "labels", "training", "evaluation", "created_at",
-                       "created_by", "is_active", "activated_at"]
+    readonly_fields = ["kind", "version", "file", "file_status", "sha256", "labels", "parameters", "training",
+                       "evaluation", "created_at", "created_by", "is_active", "activated_at", "replaced"]
     actions = ["activate"]
 
-    @admin.action(description=_("Activate the selected model version"))
-    def activate(self, request, queryset):
-        from .actions import activate_version
+    @admin.display(description=_("parameters"))
+    def parameters(self, obj):
+        from .service import describe_params
 
-        for mv in queryset[:1]:
+        return describe_params(obj.params)
+
+    @admin.display(description=_("file status"))
+    def file_status(self, obj):
+        """Present and the registered sha256 (not loaded: that is checked on activation)."""
+        from fengqiao.core.errors import UserError
+
+        from .service import verify_file
+
+        try:
+            verify_file(obj)
+        except UserError as exc:
+            return exc.message()
+        return _("present, checksum as registered")
+
+    @admin.action(description=_("Activate the selected model version"), permissions=["change"])
+    def activate(self, request, queryset):
+        from fengqiao.core.errors import UserError
+
+        from .actions import activate_version, unmatched_labels
+
+        selected = list(queryset[:2])
+        if len(selected) != 1:
+            self.message_user(request, _("Select exactly one model version to activate."), messages.ERROR)
+            return
+        mv = selected[0]
+        try:
             activate_version(mv, by=request.user)
+        except UserError as exc:
+            self.message_user(request, _("Model version v%(version)s was not activated: %(error)s")
+                              % {"version": mv.version, "error": exc.message()}, messages.ERROR)
+            return
+        self.message_user(request, _("Model version v%(version)s is now active.") % {"version": mv.version},
+                          messages.SUCCESS)
+        unmatched = unmatched_labels(mv.labels)
+        if unmatched:
+            self.message_user(request, _("These labels of the model match no active category and will never be "
+                                         "suggested: %(labels)s") % {"labels": "、".join(unmatched)},
+                              messages.WARNING)
 
     def has_add_permission(self, request):
         return False

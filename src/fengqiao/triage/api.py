@@ -180,7 +180,7 @@ class LabelResultSerializer(serializers.Serializer):
     event = serializers.IntegerField()
     category = serializers.CharField()
     category_name = serializers.CharField()
-    source = serializers.CharField(help_text="accept or correct")
+    source = serializers.CharField(help_text="operator_accept or operator_correct")
     suggested = serializers.CharField(help_text="the category triage had suggested")
     label = serializers.IntegerField()
     version = serializers.IntegerField(help_text="the matter's new version")

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
+import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -121,13 +123,33 @@ VOTE_FLOOR = 0.01
 MAX_NEIGHBOUR_ROWS = 20_000
 
 
+#: The longest n-grams a model file may ask for (this version trains 2 and 3); more is taken
+#: for a damaged file.
+MAX_NGRAM = 8
+#: The score a linear member gives a class that is missing from its training rows (which
+#: happens in a calibration fold when a class has fewer rows than there are folds): zero
+#: weights and the intercept -1, what a one-vs-rest SVM learns for a class with no positive
+#: rows (every row at the margin), so that class never wins and takes little probability.
+ABSENT_CLASS_SCORE = -1.0
+
+
 #: A message classified once when a model is loaded or built, so that everything a prediction
 #: needs (the segmenter's dictionary above all) is initialised before the first real one.
 WARM_UP_TEXT = "A市A1区某小区门前道路破损，请有关部门尽快修复"
 
 
 class ModelFileError(ValueError):
-    """The model file is missing, damaged or of an unknown format."""
+    """The model file is missing, damaged or of an unknown format. Messages read
+    "中文 / English"; :attr:`zh` and :attr:`en` give the two halves."""
+
+    @property
+    def zh(self) -> str:
+        return str(self).partition(" / ")[0]
+
+    @property
+    def en(self) -> str:
+        zh, sep, en = str(self).partition(" / ")
+        return en if sep else zh
 
 
 class UnsafeModelError(ModelFileError):
@@ -329,18 +351,25 @@ class NeighbourVotes:
         )
 
     def check(self, n_terms: int, n_classes: int) -> None:
-        """Raise ``ValueError`` unless the arrays fit together and fit the model."""
+        """Raise :class:`ModelFileError` (a ``ValueError``) unless the arrays fit together and
+        fit the model."""
         n = len(self.rows)
         if self.indptr.shape != (n_terms + 1,) or self.indptr[0] != 0 or self.indptr[-1] != n:
-            raise ValueError("neighbour postings do not match the word vocabulary")
+            raise ModelFileError(
+                "模型文件的近邻索引与词表不符 / neighbour postings do not match the word vocabulary"
+            )
         if np.any(np.diff(self.indptr) < 0) or len(self.values) != n or not np.isfinite(self.values).all():
-            raise ValueError("neighbour postings are damaged")
+            raise ModelFileError("模型文件的近邻索引已损坏 / neighbour postings are damaged")
         if n and (self.rows.min() < 0 or self.rows.max() >= len(self.labels)):
-            raise ValueError("neighbour postings name rows that do not exist")
+            raise ModelFileError(
+                "模型文件的近邻索引指向不存在的行 / neighbour postings name rows that do not exist"
+            )
         if len(self.labels) and (self.labels.min() < 0 or self.labels.max() >= n_classes):
-            raise ValueError("neighbour labels outside the model's classes")
-        if self.k < 1 or not np.isfinite(self.weight) or self.floor <= 0:
-            raise ValueError("bad neighbour vote parameters")
+            raise ModelFileError(
+                "模型文件的近邻类别超出模型类别 / neighbour labels outside the model's classes"
+            )
+        if self.k < 1 or not np.isfinite(self.weight) or not np.isfinite(self.floor) or self.floor <= 0:
+            raise ModelFileError("模型文件的近邻投票参数无效 / bad neighbour vote parameters")
 
     def _shares(self, sims: np.ndarray, n_classes: int) -> np.ndarray:
         if len(sims) > self.k:
@@ -415,8 +444,10 @@ class CategoryModel:
         params = self.metadata.get("params", {})
         try:
             self._cut = (int(params["word_chars"]), int(params["max_chars"]))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ModelFileError("模型文件未记录文本截断长度 / the model file does not say where texts were cut") from exc
+        if min(self._cut) < 1:
+            raise ModelFileError("模型文件的文本截断长度无效 / the model file's text cuts are not positive")
         self._wvocab = self.word.vocabulary_ if hasattr(self.word, "vocabulary_") else None
         if self._wvocab is None:  # vectorizer built from a saved vocabulary
             self._wvocab = self.word.vocabulary
@@ -578,57 +609,99 @@ class CategoryModel:
 
     @classmethod
     def from_dict(cls, d: dict) -> CategoryModel:
+        """Validate a dict read from a model file and build the model from it. Every way the
+        dict can be damaged (wrong types, shapes, non-finite numbers) raises
+        :class:`ModelFileError` with a bilingual message, whether it is caught by a check here
+        or only shows when the model is built and classifies its warm-up text."""
         try:
-            if d.get("format") in OLD_FORMATS:
+            return cls._from_dict(d)
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError, ArithmeticError) as exc:
+            raise ModelFileError(f"模型文件已损坏 / damaged model file: {type(exc).__name__}: {exc}") from exc
+
+    @classmethod
+    def _from_dict(cls, d: dict) -> CategoryModel:
+        if d.get("format") in OLD_FORMATS:
+            raise ModelFileError(
+                f"旧版模型格式，请重新训练 / old model format {d.get('format')!r}: "
+                "retrain it with `fengqiao triage train` (format "
+                f"{FORMAT!r} is needed)"
+            )
+        if d.get("format") != FORMAT:
+            raise ModelFileError(f"未知的模型格式 / unknown model format {d.get('format')!r}")
+        if bool(d.get("word_hmm", False)) != WORD_HMM:
+            raise ModelFileError("模型分词方式不符 / model was built with another segmentation")
+        labels = [str(x) for x in d["labels"]]
+        if len(labels) < 2 or len(set(labels)) != len(labels):
+            raise ModelFileError(
+                "模型文件的类别列表无效 / the model file needs two or more distinct labels"
+            )
+        vecs = []
+        for kind, make in (("word", _word_vectorizer), ("char", _char_vectorizer)):
+            terms = d[f"{kind}_terms"].split("\n") if d[f"{kind}_terms"] else []
+            idf = np.asarray(d[f"{kind}_idf"], dtype=np.float32)
+            if idf.shape != (len(terms),) or len(set(terms)) != len(terms):
                 raise ModelFileError(
-                    f"旧版模型格式，请重新训练 / old model format {d.get('format')!r}: "
-                    "retrain it with `fengqiao triage train` (format "
-                    f"{FORMAT!r} is needed)"
+                    f"模型文件的词表与 IDF 不符 / {kind} vocabulary and idf sizes differ "
+                    "(or a term repeats)"
                 )
-            if d.get("format") != FORMAT:
-                raise ModelFileError(f"未知的模型格式 / unknown model format {d.get('format')!r}")
-            if bool(d.get("word_hmm", False)) != WORD_HMM:
-                raise ModelFileError("模型分词方式不符 / model was built with another segmentation")
-            labels = [str(x) for x in d["labels"]]
-            vecs = []
-            for kind, make in (("word", _word_vectorizer), ("char", _char_vectorizer)):
-                terms = d[f"{kind}_terms"].split("\n") if d[f"{kind}_terms"] else []
-                idf = np.asarray(d[f"{kind}_idf"], dtype=np.float32)
-                if len(terms) != len(idf):
-                    raise ModelFileError(f"{kind} vocabulary and idf sizes differ")
-                vec = make(
-                    vocabulary={t: i for i, t in enumerate(terms)}, params=d[f"{kind}_params"]
+            _check_finite(f"{kind}_idf", idf, positive=True)
+            vec = make(vocabulary={t: i for i, t in enumerate(terms)}, params=d[f"{kind}_params"])
+            lo, hi = (operator.index(n) for n in vec.ngram_range)
+            if not 1 <= lo <= hi <= MAX_NGRAM:
+                raise ModelFileError(
+                    f"模型文件的 n 元范围无效 / bad {kind} n-gram range {vec.ngram_range!r}"
                 )
-                vec.idf_ = idf
-                vecs.append(vec)
+            vec.ngram_range = (lo, hi)
+            vec.idf_ = idf
+            vecs.append(vec)
+        with np.errstate(over="ignore"):  # too large for float32 → inf, refused below
             coef = np.asarray(d["coef"], dtype=np.float32)
-            intercept = np.asarray(d["intercept"], dtype=np.float64)
-            n_feat = len(vecs[0].vocabulary) + len(vecs[1].vocabulary)
-            if coef.shape != (len(labels), n_feat) or intercept.shape != (len(labels),):
-                raise ModelFileError("coefficient shape does not match labels and vocabulary")
-            metadata = json.loads(d.get("metadata_json") or "{}")
-            temperature = float(d["temperature"])
-            votes, vote_temperature = None, 1.0
-            if "vote_rows" in d:  # files before ADR 0112 have no neighbour votes
-                params = d["vote_params"]
-                votes = NeighbourVotes(
-                    np.asarray(d["vote_indptr"], dtype=np.int64),
-                    np.asarray(d["vote_rows"], dtype=np.int32),
-                    np.asarray(d["vote_values"], dtype=np.float32),
-                    np.asarray(d["vote_labels"], dtype=np.int32),
-                    k=int(params["k"]),
-                    weight=float(params["weight"]),
-                    floor=float(params["floor"]),
-                )
-                votes.check(len(vecs[0].vocabulary), len(labels))
-                vote_temperature = float(d["vote_temperature"])
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(f"damaged model file: {exc}") from exc
+        intercept = np.asarray(d["intercept"], dtype=np.float64)
+        n_feat = len(vecs[0].vocabulary) + len(vecs[1].vocabulary)
+        if coef.shape != (len(labels), n_feat) or intercept.shape != (len(labels),):
+            raise ModelFileError(
+                "模型文件的系数维度与类别和词表不符 / "
+                "coefficient shape does not match labels and vocabulary"
+            )
+        _check_finite("coef", coef)
+        _check_finite("intercept", intercept)
+        metadata = json.loads(d.get("metadata_json") or "{}")
+        if not isinstance(metadata, dict):
+            raise ModelFileError(
+                "模型文件的元数据不是 JSON 对象 / the model file's metadata is not a JSON object"
+            )
+        temperature = float(d["temperature"])
+        _check_finite("temperature", temperature, positive=True)
+        votes, vote_temperature = None, 1.0
+        if "vote_rows" in d:  # files before ADR 0112 have no neighbour votes
+            params = d["vote_params"]
+            votes = NeighbourVotes(
+                np.asarray(d["vote_indptr"], dtype=np.int64),
+                np.asarray(d["vote_rows"], dtype=np.int32),
+                np.asarray(d["vote_values"], dtype=np.float32),
+                np.asarray(d["vote_labels"], dtype=np.int32),
+                k=int(params["k"]),
+                weight=float(params["weight"]),
+                floor=float(params["floor"]),
+            )
+            votes.check(len(vecs[0].vocabulary), len(labels))
+            vote_temperature = float(d["vote_temperature"])
+            _check_finite("vote_temperature", vote_temperature, positive=True)
+        # building the model prepares the lookup tables and classifies the warm-up text
         return cls(
             labels, vecs[0], vecs[1], coef, intercept, temperature, metadata, votes, vote_temperature
         )
+
+
+def _check_finite(name: str, values, *, positive: bool = False) -> None:
+    """Raise :class:`ModelFileError` if ``values`` hold NaN or infinity (or, with ``positive``,
+    a value ≤ 0): they would turn every probability into NaN."""
+    a = np.asarray(values)  # already float arrays: no copy of the large coefficient matrix
+    if not np.isfinite(a).all() or (positive and not (a > 0).all()):
+        want = "positive finite numbers" if positive else "finite numbers"
+        raise ModelFileError(f"模型文件含有无效数值 / the model file's {name} must hold {want}")
 
 
 def load(path: str | Path) -> CategoryModel:
@@ -636,49 +709,66 @@ def load(path: str | Path) -> CategoryModel:
 
     The file's declared types are checked against :data:`ALLOWED_TYPES` first; a file that
     asks to trust anything else raises :class:`UnsafeModelError` and nothing is instantiated.
+    Any other problem with the file raises :class:`ModelFileError`.
     """
     import skops.io as sio
 
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file not found: {path}")
+        raise ModelFileError(f"找不到模型文件 / model file not found: {path}")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise ModelFileError(f"not a skops model file: {path} ({exc})") from exc
+        raise ModelFileError(f"不是 skops 模型文件 / not a skops model file: {path} ({exc})") from exc
     refused = sorted(t for t in untrusted if t not in ALLOWED_TYPES)
     if refused:
-        raise UnsafeModelError("model file declares untrusted types: " + ", ".join(refused))
+        raise UnsafeModelError(
+            "模型文件声明了不受信任的类型 / model file declares untrusted types: " + ", ".join(refused)
+        )
     try:
         data = sio.load(path, trusted=list(untrusted))
     except Exception as exc:
-        raise ModelFileError(f"cannot read model file {path}: {exc}") from exc
+        raise ModelFileError(f"无法读取模型文件 / cannot read model file {path}: {exc}") from exc
     if not isinstance(data, dict):
-        raise ModelFileError("model file does not hold a model dict")
+        raise ModelFileError("模型文件中没有模型 / model file does not hold a model dict")
     return CategoryModel.from_dict(data)
 
 
 def _fit_svc(x: csr_matrix, y_idx: np.ndarray, w: np.ndarray, n_classes: int, c: float):
-    """One-vs-rest LinearSVC: (coef (K, F), intercept (K,)), one row per class even for K = 2."""
+    """One-vs-rest LinearSVC: (coef (K, F), intercept (K,)), one row per class even for K = 2.
+
+    A class missing from ``y_idx`` (a calibration fold can lack a rare class) gets zero
+    weights and the intercept :data:`ABSENT_CLASS_SCORE`."""
     clf = LinearSVC(C=c, random_state=0)
     clf.fit(x, y_idx, sample_weight=w)
+    present = clf.classes_
     coef, intercept = clf.coef_.astype(np.float32), clf.intercept_.astype(np.float64)
-    if n_classes == 2:  # binary LinearSVC keeps one row; expand to one row per class
+    if len(present) == 2:  # binary LinearSVC keeps one row; expand to one row per class
         coef = np.vstack([-coef[0], coef[0]]) / 2
         intercept = np.array([-intercept[0], intercept[0]]) / 2
-    return coef, intercept
+    if len(present) == n_classes:
+        return coef, intercept
+    full_coef = np.zeros((n_classes, x.shape[1]), dtype=np.float32)
+    full_intercept = np.full(n_classes, ABSENT_CLASS_SCORE)
+    full_coef[present] = coef
+    full_intercept[present] = intercept
+    return full_coef, full_intercept
 
 
 def _fit_nbsvm(x: csr_matrix, y_idx: np.ndarray, w: np.ndarray, n_classes: int, c: float):
     """NB-SVM (Wang & Manning 2012): per class, a binary LinearSVC on the features scaled by
     the absolute naive-Bayes log-count ratio of that class (from binarised features). The
-    scaling is folded into the weights, so the result is an ordinary linear model."""
+    scaling is folded into the weights, so the result is an ordinary linear model. A class
+    missing from ``y_idx`` gets zero weights and the intercept :data:`ABSENT_CLASS_SCORE`."""
     b = x.copy()
     b.data[:] = 1.0
     coef = np.zeros((n_classes, x.shape[1]), dtype=np.float32)
     intercept = np.zeros(n_classes)
     for k in range(n_classes):
         yk = (y_idx == k).astype(np.int64)
+        if not yk.any():  # no row of this class to learn from (a calibration fold)
+            intercept[k] = ABSENT_CLASS_SCORE
+            continue
         pos = np.asarray(b[yk == 1].sum(axis=0)).ravel() + NB_ALPHA
         neg = np.asarray(b[yk == 0].sum(axis=0)).ravel() + NB_ALPHA
         r = np.abs(np.log((pos / pos.sum()) / (neg / neg.sum()))).astype(np.float32)
@@ -727,7 +817,11 @@ def train(
     as they are.
     ``neighbours``: how many nearest training rows vote (0: no votes, the linear model alone).
     ``calibration_folds``: folds for the out-of-fold scores that put the two models on one
-    scale and fit the softmax temperature (0 or 1: plain sum, temperature 1).
+    scale and fit the softmax temperature (0 or 1: plain sum, temperature 1). They run when at
+    least two classes have that many rows; a rarer class (a county history can hold a category
+    with one labelled matter) is still trained on, but the rows a fold could not have learnt
+    (their class is missing from the fold's training part) are left out of the temperature
+    fits and the CV figure (``params.calibration`` in the metadata says which).
     """
     texts = list(texts)
     labels = [str(x) for x in labels]
@@ -773,27 +867,52 @@ def train(
     cv_macro_f1 = None
     n_words = len(word.vocabulary_)
     vote_params = {"k": neighbours, "weight": VOTE_WEIGHT, "floor": VOTE_FLOOR}
-    counts = Counter(y_idx.tolist())
-    folds = min(calibration_folds, min(counts.values()))
-    if folds >= 2:
+    counts = np.bincount(y_idx, minlength=k)
+    folds = calibration_folds if calibration_folds >= 2 else 0
+    rare = [classes[i] for i in np.flatnonzero(counts < folds)]
+    calibration: dict = {"folds": folds, "rare_labels": rare}
+    if folds and int((counts >= folds).sum()) < 2:
+        # every fold's training part needs two classes; a class with ``folds`` rows has rows
+        # in every training part
+        folds = 0
+        calibration.update(folds=0, skipped="too_few_rows")
+    elif not folds:
+        calibration.update(skipped="not_requested")
+    if folds:
         oof = [np.zeros((len(y_idx), k)) for _ in fits]
         oof_shares = np.zeros((len(y_idx), k))
+        # rows whose class is in their fold's training part: only their out-of-fold scores
+        # say how the model scores a class it has learnt
+        learnt = np.ones(len(y_idx), dtype=bool)
         skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-        for a, b in skf.split(np.zeros(len(y_idx)), y_idx):
+        with warnings.catch_warnings():  # rare classes are expected here (see above)
+            warnings.filterwarnings(
+                "ignore", message="The least populated class in y has only", category=UserWarning
+            )
+            splits = list(skf.split(np.zeros(len(y_idx)), y_idx))
+        for a, b in splits:
+            learnt[b] = np.isin(y_idx[b], y_idx[a])
             for s, fit in zip(oof, fits, strict=True):
                 s[b] = _scores(x[b], fit(x[a], y_idx[a], weights[a]))
             if neighbours > 0:
                 fold_votes = NeighbourVotes.build(x[a][:, :n_words], y_idx[a], **vote_params)
                 oof_shares[b] = fold_votes.shares(x[b][:, :n_words], k)
+        if not learnt.all():
+            oof = [s[learnt] for s in oof]
+            oof_shares = oof_shares[learnt]
+        y_fit = y_idx[learnt] if not learnt.all() else y_idx
+        calibration["rows_left_out"] = int((~learnt).sum())
         # each model's temperature puts its scores on the scale of log-probabilities
-        scales = [_fit_temperature(s, y_idx) for s in oof]
+        scales = [_fit_temperature(s, y_fit) for s in oof]
         scores = sum(t * s for t, s in zip(scales, oof, strict=True)) / len(fits)
-        temperature = _fit_temperature(scores, y_idx)
+        temperature = _fit_temperature(scores, y_fit)
         if neighbours > 0:
             voted = fold_votes.log_scores(_log_softmax(scores, temperature), oof_shares)
-            vote_temperature = _fit_temperature(voted, y_idx)
+            vote_temperature = _fit_temperature(voted, y_fit)
             scores = voted
-        cv_macro_f1 = float(f1_score(y_idx, scores.argmax(1), average="macro"))
+        # the macro average over the classes the folds could score
+        cv_labels = None if learnt.all() else np.unique(y_fit)
+        cv_macro_f1 = float(f1_score(y_fit, scores.argmax(1), labels=cv_labels, average="macro"))
 
     coef = np.zeros((k, x.shape[1]), dtype=np.float32)
     intercept = np.zeros(k)
@@ -831,7 +950,8 @@ def train(
             "char": {**CHAR_PARAMS, "min_df": min_df},
             "word_chars": WORD_CHARS,
             "max_chars": MAX_CHARS,
-            "calibration_folds": folds if folds >= 2 else 0,
+            "calibration_folds": folds,
+            "calibration": calibration,
             "temperature": temperature,
             "neighbours": (
                 {**vote_params, "temperature": vote_temperature, "rows": len(votes.labels)}

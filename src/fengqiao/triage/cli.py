@@ -151,7 +151,7 @@ def _load_model(path) -> classifier.CategoryModel:
     try:
         return classifier.load(path)
     except classifier.UnsafeModelError as exc:
-        raise TriageInputError(f"模型文件含不受信任的类型 / {exc}") from exc
+        raise TriageInputError(str(exc)) from exc
     except classifier.ModelFileError as exc:
         message = str(exc)
         if not any("\u4e00" <= ch <= "\u9fff" for ch in message):  # only English so far

@@ -77,6 +77,11 @@ class ModelVersion(_Config, models.Model):
                                    related_name="+")
     is_active = models.BooleanField(_("active"), default=False)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    replaced = models.ForeignKey(
+        "self", verbose_name=_("replaced version"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The version that was active when this one was last activated; a rollback returns to it "
+                    "(empty: the keyword rules)"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -97,6 +102,12 @@ class ModelVersion(_Config, models.Model):
 
         p = Path(self.file)
         return p if p.is_absolute() else Path(settings.VAR_DIR) / p
+
+    @property
+    def params(self) -> dict:
+        """The training parameters recorded from the model's metadata (``{}`` for versions
+        registered before they were recorded)."""
+        return (self.training or {}).get("params") or {}
 
 
 class LabelSource(models.TextChoices):

@@ -3,7 +3,9 @@
 Per process, built lazily and kept until something they read changes:
 
 * the **classifier**: the active :class:`~.models.ModelVersion` (checked every few seconds, so
-  activating or rolling back in one process reaches the others), else the keyword rules;
+  activating or rolling back in one process reaches the others; its file's sha256 checked
+  before it is loaded), else the keyword rules — also when the model's file cannot be used or
+  the model raises while classifying;
 * the **gazetteer**: an Aho–Corasick automaton over town/village names and aliases and the
   admin's :class:`~.models.PlaceName` list, and a shapely ``STRtree`` over area polygons;
 * the **routing rules**;
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import threading
 import time
@@ -33,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
+from fengqiao.core.errors import UserError
 from fengqiao.core.memo import Memo
 from fengqiao.events.choices import OPEN_STATES, State
 from fengqiao.events.models import Category, Event
@@ -50,6 +54,12 @@ DEDUPE_WINDOW_DAYS = 30  # FENGQIAO_TRIAGE_DEDUPE_DAYS
 DEDUPE_MIN_SCORE = 0.3  # FENGQIAO_TRIAGE_DEDUPE_MIN_SCORE
 DEDUPE_WARM_LIMIT = 20000  # matters loaded per town when its index is first built
 DEDUPE_CATCHUP_SECONDS = 5.0
+#: What operators read on a matter whose triage failed (stored, so in both languages; the
+#: exception itself is in the server log, never shown).
+TRIAGE_FAILED = ("自动研判出错，请人工研判（详情见服务器日志） / "
+                 "automatic triage failed: a person decides (details in the server log)")
+STORE_FAILED = ("自动研判结果未能保存，请人工研判（详情见服务器日志） / "
+                "the triage result could not be stored: a person decides (details in the server log)")
 LEVEL_DEPTH = {Level.COUNTY: 0, Level.TOWN: 1, Level.VILLAGE: 2, Level.GRID: 3, Level.MICROGRID: 4}
 
 _lock = threading.RLock()
@@ -73,6 +83,7 @@ def invalidate() -> None:
 def invalidate_model() -> None:
     with _lock:
         _cache.pop("model", None)
+        _cache.pop("model_failure", None)
 
 
 def reset() -> None:
@@ -174,8 +185,58 @@ def keyword_classifier() -> KeywordClassifier:
     return _cached("keywords", build)
 
 
+def sha256_of(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_file(mv: ModelVersion):
+    """The path of ``mv``'s file, after checking that it is there and that its sha256 is the one
+    recorded when it was registered. Raises :class:`UserError` (``model_missing``,
+    ``model_no_checksum``, ``model_checksum``) otherwise."""
+    path = mv.path()
+    if not path.is_file():
+        raise UserError("model_missing", f"模型文件不存在: {mv.file}", f"the model file is missing: {mv.file}")
+    if not mv.sha256:
+        raise UserError("model_no_checksum", f"模型版本 v{mv.version} 未记录校验值，请重新登记该文件",
+                        f"no sha256 was recorded for model version v{mv.version}: register the file again")
+    if sha256_of(path) != mv.sha256:
+        raise UserError("model_checksum", f"模型文件的校验值与登记时不符（文件被替换或损坏）: {mv.file}",
+                        f"the model file's sha256 differs from the one recorded at registration "
+                        f"(replaced or damaged): {mv.file}")
+    return path
+
+
+def load_version(mv: ModelVersion):
+    """``mv``'s :class:`~.classifier.CategoryModel`, its file checked first (:func:`verify_file`).
+    Raises :class:`UserError` when the file is missing, altered, damaged or asks to trust unsafe
+    types."""
+    from . import classifier
+
+    path = verify_file(mv)
+    try:
+        return classifier.load(path)
+    except classifier.ModelFileError as exc:
+        raise UserError("bad_model", f"模型文件不可用: {exc.zh}", f"the model file cannot be used: {exc.en}") from exc
+
+
+def _file_stamp(path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
 def active_model():
-    """``(ModelVersion, CategoryModel)`` of the active category model, or ``(None, None)``."""
+    """``(ModelVersion, CategoryModel)`` of the active category model, or ``(None, None)``.
+
+    A file that is missing, whose sha256 is not the recorded one, or that cannot be loaded is
+    logged once (until the file or the active version changes) and the keyword rules are used.
+    """
     hit = _cache.get("model")
     now = time.monotonic()
     if hit is not None and now - hit[0] < setting("FENGQIAO_TRIAGE_MODEL_CHECK_SECONDS", MODEL_CHECK_SECONDS):
@@ -188,15 +249,46 @@ def active_model():
         elif current[0] is not None and current[0].pk == active.pk and current[0].sha256 == active.sha256:
             value = current
         else:
-            from . import classifier
-
-            try:
-                value = (active, classifier.load(active.path()))
-            except classifier.ModelFileError:
-                log.exception("active triage model v%s cannot be loaded; using keyword rules", active.version)
-                value = (None, None)
+            value = (None, None)
+            key = (active.pk, active.sha256, _file_stamp(active.path()))
+            if _cache.get("model_failure") != key:  # the same broken file is reported once
+                try:
+                    value = (active, load_version(active))
+                    _cache.pop("model_failure", None)
+                except UserError as exc:
+                    log.error("active triage model v%s cannot be used (%s); using the keyword rules",
+                              active.version, exc.en)
+                    _cache["model_failure"] = key
+                except Exception:
+                    log.exception("active triage model v%s cannot be loaded; using the keyword rules",
+                                  active.version)
+                    _cache["model_failure"] = key
         _cache["model"] = (time.monotonic(), value)
         return value
+
+
+def describe_params(params: dict | None) -> str:
+    """The training parameters of a model (its metadata's ``params``) on one line, neighbour
+    votes included (ADR 0112): ``C=1.0, NB-SVM C=0.7, …; neighbour votes k=20, weight=0.3, …``."""
+    if not params:
+        return "-"
+
+    def num(v):
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    parts = []
+    for key, name in (("c", "C"), ("nb_c", "NB-SVM C"), ("class_weight", "class weight"),
+                      ("temperature", "temperature"), ("calibration_folds", "calibration folds")):
+        if key in params:
+            parts.append(f"{name}={num(params[key])}")
+    text = ", ".join(parts)
+    votes = params.get("neighbours")
+    if votes:
+        text += "; neighbour votes " + ", ".join(
+            f"{key}={num(votes[key])}" for key in ("k", "weight", "floor", "temperature", "rows") if key in votes)
+    elif "neighbours" in params:
+        text += "; neighbour votes off"
+    return text
 
 
 @dataclass
@@ -211,16 +303,25 @@ class Classification:
 
 
 def classify(text: str, k: int = 3) -> Classification:
-    """Top-``k`` categories of a text with their confidence (learned model, else keyword rules)."""
-    mv, model = active_model()
+    """Top-``k`` categories of a text with their confidence (learned model, else keyword rules).
+
+    Whatever the learned model raises, the keyword rules answer instead and the error is
+    logged: a broken model never stops intake or the console."""
+    try:
+        mv, model = active_model()
+    except Exception:
+        log.exception("the active triage model could not be looked up; using the keyword rules")
+        mv, model = None, None
     if model is not None:
-        top = model.predict_top(text, k=k)
-        name = f"model v{mv.version}"
-    else:
-        top = keyword_classifier().predict_top(text, k=k)
-        name = KeywordClassifier.name
+        try:
+            top = model.predict_top(text, k=k)
+            cats = [{**_label_info(str(label)), "confidence": round(float(p), 4)} for label, p in top]
+            return Classification(cats, f"model v{mv.version}", mv)
+        except Exception:
+            log.exception("triage model v%s failed to classify a text; using the keyword rules", mv.version)
+    top = keyword_classifier().predict_top(text, k=k)
     cats = [{**_label_info(label), "confidence": round(float(p), 4)} for label, p in top]
-    return Classification(cats, name, mv)
+    return Classification(cats, KeywordClassifier.name, None)
 
 
 # ====================================================================== place
@@ -731,9 +832,9 @@ def triage_event(event: Event) -> TriageResult | None:
             duplicates=[[pk, s] for pk, s in dups],
             needs_person=needs_person(cls, place, rte),
         )
-    except Exception as exc:  # triage must never lose a matter
+    except Exception:  # triage must never lose a matter
         log.exception("triage failed for matter %s", event.pk)
-        values.update(error=f"{type(exc).__name__}: {exc}"[:2000], needs_person=True)
+        values.update(error=TRIAGE_FAILED, needs_person=True)
     timings["total"] = _ms(started)
     values["timings"] = timings
     result = _store(event, values)
@@ -760,12 +861,12 @@ def _store(event: Event, values: dict) -> TriageResult | None:
             with transaction.atomic():
                 result, _created = TriageResult.objects.update_or_create(event=event, defaults=defaults)
             return result
-    except Exception as exc:
+    except Exception:
         log.exception("storing the triage result of matter %s failed", event.pk)
         try:
             with transaction.atomic():
                 result, _created = TriageResult.objects.update_or_create(event=event, defaults={
-                    "error": f"store failed: {type(exc).__name__}: {exc}"[:2000], "needs_person": True,
+                    "error": STORE_FAILED, "needs_person": True,
                     "timings": defaults.get("timings", {}), "created_at": timezone.now()})
             return result
         except Exception:

@@ -1,21 +1,23 @@
 """``triage train --from-db``: retrain the category model on the county's own matters.
 
 Labels: the latest operator label (:class:`~.models.CategoryLabel`) of each matter, else the
-category of a closed matter. A stratified held-out part (20 %) is kept out of training and
-scores the new model, the active model and the keyword rules on the same rows; the new model
-is registered as the next :class:`~.models.ModelVersion` and activated when it beats the
-active one (or the keyword rules when none is active), or when asked to.
+category of a closed matter. A held-out part (about 20 %) is kept out of training and scores
+the new model, the active model and the keyword rules on the same rows; the new model is
+registered as the next :class:`~.models.ModelVersion` and activated when it beats the active
+one (or the keyword rules when none is active), or when asked to.
+
+Which matters are held out depends on each matter's id alone (a hash of it), never on the
+other rows: a matter held out once is held out in every later retraining, so the active model
+(trained the same way) never saw the rows it is compared on, however many labels were added.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import random
+import hashlib
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
-from django.conf import settings
 from django.db.models import Q
 
 from fengqiao.events.choices import State
@@ -54,19 +56,21 @@ def labelled_rows(limit: int | None = None) -> list[tuple[int, str, str, str]]:
     return rows
 
 
+def is_heldout(row_id, fraction: float = HELDOUT_FRACTION, seed: int = SEED) -> bool:
+    """Whether the matter ``row_id`` is held out: a hash of the id (and the seed) read as a
+    number in [0, 1) is below ``fraction``. Fixed per matter, whatever other rows exist."""
+    digest = hashlib.sha256(f"fengqiao-triage-heldout:{seed}:{row_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
 def split(rows, fraction: float = HELDOUT_FRACTION, seed: int = SEED):
-    """Stratified split by label; labels with fewer than 3 rows stay in training."""
-    by_label = defaultdict(list)
-    for r in rows:
-        by_label[r[2]].append(r)
-    rng = random.Random(seed)
+    """``(train, held out)``: each row (``(id, text, label, …)``) goes by :func:`is_heldout`
+    of its id, so adding rows or labels never moves an existing row to the other side. (About
+    ``fraction`` of every label's rows is held out; a label with a single matter may have no
+    training row.)"""
     train, test = [], []
-    for label in sorted(by_label):
-        items = by_label[label]
-        rng.shuffle(items)
-        k = int(round(len(items) * fraction)) if len(items) >= 3 else 0
-        test += items[:k]
-        train += items[k:]
+    for r in rows:
+        (test if is_heldout(r[0], fraction, seed) else train).append(r)
     return train, test
 
 
@@ -92,6 +96,11 @@ def train_from_db(
             f"(found {len(rows)} rows, {len(labels)} categories)"
         )
     train_rows, test_rows = split(rows)
+    if len({r[2] for r in train_rows}) < 2:
+        raise NotEnoughData(
+            f"留出评估数据后，训练数据不足两个类别 / fewer than two categories are left for training once the "
+            f"held-out matters are set aside ({len(train_rows)} training rows)"
+        )
     started = time.perf_counter()
     model = classifier.train(
         [r[1] for r in train_rows],
@@ -110,14 +119,11 @@ def train_from_db(
             baseline = {"active_version": mv_active.version, **evaluate(active_model, texts, gold)}
         else:
             baseline = {"keyword_rules": True, **evaluate(_KeywordModel(set(gold)), texts, gold)}
-    out_dir = out_dir or Path(settings.VAR_DIR) / "models"
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    path = out_dir / f"category-{stamp}.skops"
+    out_dir = out_dir or actions.models_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = actions.new_model_path(out_dir)
     model.save(path)
-    try:
-        rel = str(path.relative_to(Path(settings.VAR_DIR)))
-    except ValueError:
-        rel = str(path)
+    rel = actions.relative_to_var(path)
     training = {
         "rows": len(rows),
         "train_rows": len(train_rows),
@@ -127,6 +133,8 @@ def train_from_db(
         "per_label": dict(sorted(labels.items())),
         "seconds": seconds,
         "cv_macro_f1": model.metadata.get("evaluation", {}).get("cv_macro_f1"),
+        "created": model.metadata.get("created"),
+        "params": model.metadata.get("params") or {},
     }
     mv = actions.register_version(
         file=rel,
@@ -144,6 +152,7 @@ def train_from_db(
         actions.activate_version(mv, by=by)
         activated = True
     return {
+        "unmatched_labels": actions.unmatched_labels(model.labels),
         "version": mv.version,
         "file": rel,
         "training": training,

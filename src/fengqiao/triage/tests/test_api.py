@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fengqiao.triage import service
-from fengqiao.triage.models import CategoryLabel
+from fengqiao.triage.models import CategoryLabel, TriageResult
 
 from .conftest import XINHU, new_event
 
@@ -64,6 +64,7 @@ def test_stored_result_permissions(api, users):
 def test_label_endpoint(api, users):
     ev = new_event(users.county_op, title="流动摊贩占道", content="海游街道心湖社区流动摊贩占道摆摊", address="海游街道心湖社区")
     service.triage_event(ev)
+    TriageResult.objects.filter(event=ev).update(needs_person=True)  # in the queue of matters for a person
     url = f"/api/v1/triage/events/{ev.pk}/label/"
     assert api().post(url, {"category": "street_vending.shop"}, format="json").status_code == 401
     assert api(users.grid_xinhu1).post(url, {"category": "street_vending.shop"}, format="json").status_code == 403
@@ -76,6 +77,7 @@ def test_label_endpoint(api, users):
     ev.refresh_from_db()
     assert ev.category.code == "street_vending.shop"
     assert CategoryLabel.objects.filter(event=ev, by=users.town_haiyou).count() == 1
+    assert not TriageResult.objects.get(event=ev).needs_person  # a person has decided
 
 
 def test_stored_repeats_are_restricted_to_the_caller(api, users):

@@ -415,3 +415,126 @@ def test_votes_keep_a_bounded_sample_of_a_large_history(monkeypatch):
     assert model.predict_many(["化工厂排放污水", "地铁站经常堵车"]) == ["环境保护", "交通运输"]
     again = classifier.train(texts, labels, calibration_folds=2)  # the sample is reproducible
     np.testing.assert_array_equal(again.votes.rows, model.votes.rows)
+
+
+# ---------------------------------------------------------------- calibration with rare classes
+
+RARE_TEXT = "区里的菜市场没有消防通道，电线乱拉，存在严重火灾隐患"
+
+
+def _with_rare_class(n_per_label: int = 25, seed: int = 2):
+    texts, labels = synthetic_corpus(n_per_label, seed=seed)
+    return texts + [RARE_TEXT], labels + ["消防安全"]
+
+
+def test_a_class_with_one_row_does_not_switch_calibration_off():
+    """A county history can hold a category with a single labelled matter. Calibration still
+    runs (it used to fall back to temperature 1 and no CV figure, which left every clear
+    message at a low confidence); the rare row, which its own fold could not learn, is left
+    out of the temperature fits, and no StratifiedKFold warning escapes."""
+    import warnings
+
+    texts, labels = _with_rare_class()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = classifier.train(texts, labels, calibration_folds=3)
+    params = model.metadata["params"]
+    assert params["calibration_folds"] == 3
+    assert params["calibration"] == {"folds": 3, "rare_labels": ["消防安全"], "rows_left_out": 1}
+    assert model.temperature != 1.0 and model.vote_temperature != 1.0
+    assert params["model_scales"] != [1.0, 1.0]
+    assert model.metadata["evaluation"]["cv_macro_f1"] is not None
+    assert model.metadata["evaluation"]["cv_macro_f1"] > 0.9
+    for text, label in [
+        ("南湖街道的地铁站经常堵车，公交车晚点严重", "交通运输"),
+        ("幼儿园乱收补课费，老师体罚学生", "教育文体"),
+        ("化工厂排放污水，臭气熏天", "环境保护"),
+    ]:
+        top, p = model.predict_top(text, k=1)[0]
+        assert top == label and p > 0.6, (text, top, p)
+    assert model.predict_top(RARE_TEXT, k=1)[0][0] == "消防安全"
+    assert model.predict_many(["东城区的化工厂排放污水"]) == ["环境保护"]
+
+
+def test_rare_class_calibration_on_real_messages(shared_data):
+    """The case the reviewer found: seven TipDM classes of 25 messages and one category with
+    a single message. Temperature 1 (the old fallback) gave clear messages 0.2–0.35; with the
+    folds run, most messages of the big classes are answered with confidence."""
+    from fengqiao.triage.datasets import load_tipdm
+
+    raw, _ = load_tipdm(shared_data)
+    by_label: dict[str, list[str]] = {}
+    for text, label in zip(raw.texts, raw.labels, strict=True):
+        by_label.setdefault(label, []).append(text)
+    texts, labels, test, gold = [], [], [], []
+    for label, rows in sorted(by_label.items()):
+        texts += rows[:25]
+        labels += [label] * 25
+        test += rows[25:45]
+        gold += [label] * 20
+    model = classifier.train(texts + [RARE_TEXT], labels + ["消防安全"], calibration_folds=3)
+    assert model.metadata["params"]["calibration"]["rare_labels"] == ["消防安全"]
+    assert model.metadata["evaluation"]["cv_macro_f1"] is not None
+    p = model.predict_proba(test)
+    assert np.median(p.max(axis=1)) > 0.6
+    assert np.mean(np.array(model.labels)[p.argmax(axis=1)] == np.array(gold)) > 0.7
+    assert model.predict_top(RARE_TEXT, k=1)[0][0] == "消防安全"
+
+
+def test_calibration_rule():
+    """Folds run when at least two classes have as many rows as there are folds; a class with
+    fewer rows than folds but two or more still has a row in every fold's training part."""
+    texts, labels = synthetic_corpus(20, seed=6)
+    two = [i for i, y in enumerate(labels) if y == "教育文体"][:2]
+    keep = [i for i, y in enumerate(labels) if y != "教育文体"] + two  # 20 / 2 / 20
+    model = classifier.train([texts[i] for i in keep], [labels[i] for i in keep], calibration_folds=3)
+    assert model.metadata["params"]["calibration"] == {
+        "folds": 3, "rare_labels": ["教育文体"], "rows_left_out": 0,
+    }
+    assert model.metadata["evaluation"]["cv_macro_f1"] is not None
+    # only one class with enough rows: no folds, temperature 1
+    few = [i for i, y in enumerate(labels) if y == "交通运输"] + [
+        labels.index("教育文体"), labels.index("环境保护"), labels.index("环境保护") + 1,
+    ]
+    model = classifier.train([texts[i] for i in few], [labels[i] for i in few], calibration_folds=3)
+    assert model.metadata["params"]["calibration_folds"] == 0
+    assert model.metadata["params"]["calibration"]["skipped"] == "too_few_rows"
+    assert model.temperature == 1.0 and "cv_macro_f1" not in model.metadata["evaluation"]
+    model = classifier.train(texts, labels, calibration_folds=0, neighbours=0)
+    assert model.metadata["params"]["calibration"] == {
+        "folds": 0, "rare_labels": [], "skipped": "not_requested",
+    }
+
+
+def test_every_class_with_enough_rows_calibrates_as_before(small_model):
+    """With every class at ≥ ``calibration_folds`` rows no row is left out: the temperatures
+    are fitted on every out-of-fold score, as before rare classes were handled."""
+    assert small_model.metadata["params"]["calibration"] == {
+        "folds": 3, "rare_labels": [], "rows_left_out": 0,
+    }
+
+
+@pytest.mark.parametrize("fit", ["svc", "nbsvm"])
+def test_linear_members_give_a_missing_class_a_low_constant_score(fit):
+    """In a calibration fold a rare class can be missing from the training part: both linear
+    members still return one row per class, the missing class with zero weights and the
+    intercept ABSENT_CLASS_SCORE, and the present classes as if trained on them alone."""
+    texts, labels = synthetic_corpus(15, seed=8)
+    model = classifier.train(texts, labels, calibration_folds=0, neighbours=0)
+    x = model._features([analyse(t) for t in texts])
+    y = np.array([model.labels.index(v) for v in labels])  # classes 0, 1, 2
+    w = np.ones(len(y))
+    fn = {"svc": classifier._fit_svc, "nbsvm": classifier._fit_nbsvm}[fit]
+    for k, present in ((4, [0, 1, 2]), (3, [0, 2])):  # class 3 (and class 1) missing
+        rows = np.isin(y, present)
+        coef, intercept = fn(x[rows], y[rows], w[rows], k, 1.0)
+        assert coef.shape == (k, x.shape[1]) and intercept.shape == (k,)
+        missing = [i for i in range(k) if i not in present]
+        assert not coef[missing].any()
+        assert (intercept[missing] == classifier.ABSENT_CLASS_SCORE).all()
+        remap = np.searchsorted(present, y[rows])
+        ref_coef, ref_intercept = fn(x[rows], remap, w[rows], len(present), 1.0)
+        np.testing.assert_array_equal(coef[present], ref_coef)
+        np.testing.assert_array_equal(intercept[present], ref_intercept)
+        scores = np.asarray(x[rows] @ coef.T) + intercept
+        assert not np.isin(scores.argmax(axis=1), missing).any()

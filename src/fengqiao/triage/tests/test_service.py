@@ -79,7 +79,10 @@ def test_triage_failure_never_loses_the_matter(users, monkeypatch):
     r = service.triage_event(ev)
     assert Event.objects.filter(pk=ev.pk).exists()
     r = TriageResult.objects.get(event=ev)
-    assert "classifier exploded" in r.error and r.needs_person
+    assert r.needs_person
+    # operators read a clear message in both languages; the exception stays in the server log
+    assert r.error == service.TRIAGE_FAILED and "classifier exploded" not in r.error
+    assert "人工" in r.error and "a person decides" in r.error
 
 
 def test_database_error_inside_triage_rolls_back_only_triage(users, monkeypatch):
@@ -170,6 +173,8 @@ def test_train_from_db_registers_activates_and_rolls_back(users):
     assert report["training"]["rows"] == 36 and report["training"]["heldout_rows"] > 0
     assert report["evaluation"]["macro_f1"] >= 0.9
     assert "keyword_rules" in report["baseline"]
+    assert report["training"]["params"]["neighbours"]["k"] == 20  # the neighbour votes' parameters (ADR 0112)
+    assert report["unmatched_labels"] == []
     mv = ModelVersion.objects.get(version=1)
     assert mv.is_active and mv.sha256 and mv.path().is_file()
     c = service.classify("包工头欠着工钱不给,老板跑路了")
@@ -181,6 +186,7 @@ def test_train_from_db_registers_activates_and_rolls_back(users):
     out = StringIO()
     call_command("triage", "models", stdout=out)
     assert "* category v2" in out.getvalue()
+    assert "neighbour votes k=20" in out.getvalue()
     call_command("triage", "rollback", stdout=StringIO())
     assert ModelVersion.objects.get(is_active=True).version == 1
     assert service.classify("升降梯按钮失灵").classifier == "model v1"

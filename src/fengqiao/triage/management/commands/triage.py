@@ -1,26 +1,54 @@
-"""``manage.py triage train|evaluate|duplicates|models|activate|rollback|rules``.
+"""``manage.py triage train|evaluate|duplicates|register|models|activate|rollback|rules``.
 
 ``train``/``evaluate``/``duplicates`` work on files (logic in :mod:`fengqiao.triage.cli`);
-``train --from-db``, ``models``, ``activate``, ``rollback`` and ``rules seed`` work on the
-database (logic in :mod:`fengqiao.triage.training` and :mod:`fengqiao.triage.actions`).
+``train --from-db``, ``register``, ``models``, ``activate``, ``rollback`` and ``rules seed``
+work on the database (logic in :mod:`fengqiao.triage.training` and
+:mod:`fengqiao.triage.actions`).
 """
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from fengqiao.triage import cli
 
+#: ``train``'s file options and their defaults: the parser leaves them ``None`` so that
+#: ``--from-db`` can tell whether one was given.
+FILE_TRAIN_DEFAULTS = {"data": None, "out": None, "text": "title,body", "label": "label"}
+
+
+def bilingual(exc) -> str:
+    """A :class:`~fengqiao.core.errors.UserError` as one line, ``中文 / English``."""
+    return f"{exc.zh} / {exc.en}"
+
+
+def local_time(value) -> str:
+    """A stored (UTC) time in the server's zone (``TIME_ZONE``) with its offset:
+    ``2026-12-06 14:03+08:00``; ``-`` when there is none."""
+    if value is None:
+        return "-"
+    return timezone.localtime(value).isoformat(sep=" ", timespec="minutes")
+
 
 class Command(BaseCommand):
-    help = "Triage models: train / evaluate the category classifier, group repeated matters, manage versions."
+    help = ("Triage models: train / evaluate the category classifier, group repeated matters, register and "
+            "manage model versions.")
 
     def add_arguments(self, parser):
         sub = cli.add_arguments(parser)
-        sub.add_parser("models", help="list the registered model versions")
+        sub.choices["train"].set_defaults(text=None, label=None)
+        p = sub.add_parser("register", help="register a model file trained from files (train --out) as the next "
+                                             "model version; copied into the var directory's models folder")
+        p.add_argument("file", help="the .skops model file")
+        p.add_argument("--activate", action="store_true", help="activate the new version at once")
+        p.add_argument("--note", default="", help="a note shown with the version")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p = sub.add_parser("models", help="list the registered model versions (* = active)")
+        p.add_argument("--json", action="store_true", help="print one JSON list")
         p = sub.add_parser("activate", help="activate a model version")
         p.add_argument("version", type=int)
-        sub.add_parser("rollback", help="go back to the previously active model version")
+        sub.add_parser("rollback", help="go back to the model version that was active before the current one")
         p = sub.add_parser("rules", help="keyword and routing rules")
         p.add_argument("rules_action", choices=["seed"])
 
@@ -30,8 +58,18 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "train" and options.get("from_db"):
             return self.train_from_db(options)
-        if action in {"models", "activate", "rollback", "rules"}:
+        if action in {"register", "models", "activate", "rollback", "rules"}:
             return getattr(self, f"do_{action}")(options)
+        if action == "train":
+            given = [f"--{key}" for key in ("activate", "json") if options.get(key)]
+            if given:
+                raise CommandError(
+                    f"参数有误: {', '.join(given)} 只用于 --from-db;从文件训练的模型用 `triage register` 登记 / "
+                    f"invalid arguments: {', '.join(given)} only go with --from-db; register a model "
+                    "trained from files with `triage register`", returncode=2)
+            for key, default in FILE_TRAIN_DEFAULTS.items():
+                if options.get(key) is None:
+                    options[key] = default
         ns = Namespace(**options)
         runner = {
             "train": cli.run_train,
@@ -56,18 +94,35 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"读写文件失败 / file error: {exc}") from exc
 
+    def warn_unmatched(self, labels) -> None:
+        if labels:
+            shown = "、".join(labels[:10]) + (f" …(+{len(labels) - 10})" if len(labels) > 10 else "")
+            self.stderr.write(f"警告: 模型的这些标签不对应任何启用的事件分类，不会被建议: {shown} / warning: these "
+                              f"labels of the model match no active category and will never be suggested: {shown}")
+
     # ------------------------------------------------------------------ database commands
 
     def train_from_db(self, options):
         from fengqiao.core import context
+        from fengqiao.core.errors import UserError
         from fengqiao.triage import training
 
+        given = [f"--{key}" for key in FILE_TRAIN_DEFAULTS if options.get(key) is not None]
+        if given:
+            raise CommandError(
+                f"参数有误: --from-db 从数据库训练，不能与 {', '.join(given)} 同用 / invalid arguments: --from-db "
+                f"trains on the database and cannot be combined with {', '.join(given)} (those train from files)",
+                returncode=2)
         with context.acting(None, channel="cli"):
             try:
                 report = training.train_from_db(activate=options.get("activate", False),
                                                 calibration_folds=options.get("calibration_folds", 3))
             except training.NotEnoughData as exc:
                 raise CommandError(str(exc)) from exc
+            except UserError as exc:
+                raise CommandError(bilingual(exc)) from exc
+        if report["activated"]:
+            self.warn_unmatched(report["unmatched_labels"])
         if options.get("json"):
             self.stdout.write(json.dumps(report, ensure_ascii=False, default=str))
             return
@@ -76,14 +131,100 @@ class Command(BaseCommand):
             f"model v{report['version']}: {report['training']['train_rows']} training rows, "
             f"{report['training']['heldout_rows']} held out; macro-F1 {ev.get('macro_f1')} "
             f"(before: {base.get('macro_f1')}); {'activated' if report['activated'] else 'not activated'}")
+        self.stdout.write(f"  params: {self.params_text(report['training'].get('params'))}")
+
+    @staticmethod
+    def params_text(params) -> str:
+        from fengqiao.triage import service
+
+        return service.describe_params(params)
+
+    def do_register(self, options):
+        from fengqiao.core import context
+        from fengqiao.core.errors import UserError
+        from fengqiao.triage import actions
+
+        with context.acting(None, channel="cli"):
+            try:
+                mv = actions.register_file(options["file"], note=options.get("note") or "")
+            except UserError as exc:
+                raise CommandError(bilingual(exc)) from exc
+            except OSError as exc:
+                raise CommandError(f"读写文件失败 / file error: {exc}") from exc
+            unmatched = actions.unmatched_labels(mv.labels)
+            activated, refused = False, ""
+            if options.get("activate"):
+                try:
+                    actions.activate_version(mv)
+                    activated = True
+                except UserError as exc:
+                    refused = bilingual(exc)
+        self.warn_unmatched(unmatched)
+        if options.get("json"):
+            self.stdout.write(json.dumps({
+                "version": mv.version, "file": mv.file, "sha256": mv.sha256, "labels": mv.labels,
+                "training": mv.training, "evaluation": mv.evaluation, "unmatched_labels": unmatched,
+                "activated": activated}, ensure_ascii=False, default=str))
+        else:
+            cv = mv.evaluation.get("cv_macro_f1")
+            cv = f"{cv:.4f}" if isinstance(cv, float) else "-"
+            self.stdout.write(
+                f"registered {mv.kind} v{mv.version}: {mv.file} (sha256 {mv.sha256[:12]}…), {len(mv.labels)} labels, "
+                f"{mv.training.get('rows') or '-'} training rows, CV macro-F1 {cv}"
+                f"{'; activated' if activated else ''}")
+            self.stdout.write(f"  params: {self.params_text(mv.params)}")
+        if refused:
+            raise CommandError(f"已登记 v{mv.version}，但未启用 / registered v{mv.version} but not activated: {refused}")
 
     def do_models(self, options):
+        """Every version, oldest first; the active one's file is checked (present, the
+        registered sha256, loads), the others' only for presence."""
+        from fengqiao.core.errors import UserError
+        from fengqiao.triage import service
         from fengqiao.triage.models import ModelVersion
 
-        for mv in ModelVersion.objects.order_by("kind", "version"):
+        rows = []
+        for mv in ModelVersion.objects.select_related("replaced").order_by("kind", "version"):
+            params = mv.params
+            problem = ""
+            if mv.is_active:
+                try:
+                    model = service.load_version(mv)
+                    params = params or (model.metadata or {}).get("params") or {}
+                except UserError as exc:
+                    problem = bilingual(exc)
+            elif not mv.path().is_file():
+                problem = f"模型文件不存在 / the model file is missing: {mv.file}"
             ev = mv.evaluation or {}
-            self.stdout.write(f"{'*' if mv.is_active else ' '} {mv.kind} v{mv.version}  {mv.created_at:%Y-%m-%d %H:%M}  "
-                              f"rows={mv.training.get('rows', '-')} macro-F1={ev.get('macro_f1', '-')}  {mv.file}")
+            rows.append({
+                "kind": mv.kind, "version": mv.version, "active": mv.is_active, "file": mv.file,
+                "sha256": mv.sha256, "created_at": local_time(mv.created_at),
+                "activated_at": local_time(mv.activated_at) if mv.activated_at else None,
+                "replaced": mv.replaced.version if mv.replaced_id else None,
+                "labels": len(mv.labels or []), "rows": (mv.training or {}).get("rows"),
+                "macro_f1": ev.get("macro_f1"), "cv_macro_f1": ev.get("cv_macro_f1", (mv.training or {}).get("cv_macro_f1")),
+                "params": params, "note": mv.note, "problem": problem,
+            })
+        if options.get("json"):
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, default=str))
+            return
+        if not rows:
+            self.stdout.write("no model versions: the keyword rules classify")
+        for r in rows:
+            def fig(v):
+                return "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else v)
+
+            self.stdout.write(
+                f"{'*' if r['active'] else ' '} {r['kind']} v{r['version']}  created {r['created_at']}"
+                f"{'  activated ' + r['activated_at'] if r['activated_at'] else ''}"
+                f"{'  replaced v' + str(r['replaced']) if r['replaced'] else ''}  "
+                f"rows={fig(r['rows'])} labels={r['labels']} macro-F1={fig(r['macro_f1'])} "
+                f"CV={fig(r['cv_macro_f1'])}  {r['file']}{'  (' + r['note'] + ')' if r['note'] else ''}")
+            self.stdout.write(f"    params: {service.describe_params(r['params'])}")
+            if r["problem"]:
+                self.stdout.write(f"    ! {r['problem']}")
+                if r["active"]:
+                    self.stdout.write("    ! 暂由关键词规则分类 / the keyword rules classify instead")
 
     def do_activate(self, options):
         from fengqiao.core import context
@@ -98,7 +239,8 @@ class Command(BaseCommand):
             try:
                 actions.activate_version(mv)
             except UserError as exc:
-                raise CommandError(str(exc)) from exc
+                raise CommandError(bilingual(exc)) from exc
+        self.warn_unmatched(actions.unmatched_labels(mv.labels))
         self.stdout.write(f"activated {mv.kind} v{mv.version}")
 
     def do_rollback(self, options):
@@ -110,7 +252,9 @@ class Command(BaseCommand):
             try:
                 mv = actions.rollback()
             except UserError as exc:
-                raise CommandError(str(exc)) from exc
+                raise CommandError(bilingual(exc)) from exc
+        if mv is not None:
+            self.warn_unmatched(actions.unmatched_labels(mv.labels))
         self.stdout.write(f"active: v{mv.version}" if mv else "active: keyword rules (no model)")
 
     def do_rules(self, options):
