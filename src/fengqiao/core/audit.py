@@ -86,6 +86,12 @@ def compute_link(prev_hash: str, seq: int, mac: str) -> str:
     return _hmac(f"{prev_hash}|{seq}|{mac}")
 
 
+def compute_head_mac(last_seq: int, last_hash: str) -> str:
+    """The chain head's seal: HMAC over its position and link. Records removed from the end of
+    the chain, with the head set back to an earlier record's link, no longer match it."""
+    return _hmac(f"head|{int(last_seq)}|{last_hash}")
+
+
 def compute_hash(prev_hash: str, rec: AuditRecord) -> str:
     """The link of a record written before sealing existed (``mac`` empty): one HMAC over the
     previous link and the content including ``seq``. Kept so older trails still verify."""
@@ -333,7 +339,8 @@ def seal(*, wait: bool = True, batch: int = SEAL_BATCH) -> int:
             )
             if cur.rowcount != len(links):  # only a sealer holding the head writes seq
                 raise RuntimeError(f"audit: sealed {cur.rowcount} of {len(links)} records")
-            cur.execute(f"UPDATE {_HEAD} SET last_seq = %s, last_hash = %s WHERE id = 1", [seq, prev])
+            cur.execute(f"UPDATE {_HEAD} SET last_seq = %s, last_hash = %s, mac = %s WHERE id = 1",
+                        [seq, prev, compute_head_mac(seq, prev)])
         total += len(rows)
         if len(rows) < batch:
             return total
@@ -374,6 +381,12 @@ def verify(chunk_size: int = 5000) -> VerifyResult:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != checked or head.last_hash != prev):
         return VerifyResult(False, checked, checked + 1, None, f"records after seq {checked} were removed (chain head says {head.last_seq})")
+    if head is not None and head.last_seq and head.mac != compute_head_mac(head.last_seq, head.last_hash):
+        return VerifyResult(False, checked, checked + 1, None,
+                            f"the chain head's seal does not match: records after seq {checked} may have been "
+                            "removed and the head set back")
+    if head is None and checked:
+        return VerifyResult(False, checked, checked + 1, None, "the chain head is missing")
     pending = 0
     for rec in AuditRecord.objects.filter(seq__isnull=True).order_by("id").iterator(chunk_size=chunk_size):
         if not rec.mac or compute_mac(rec) != rec.mac:

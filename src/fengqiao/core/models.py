@@ -86,6 +86,9 @@ class AuditChainHead(models.Model):
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    #: HMAC (audit key) of the head's position and link: without it, deleting the newest
+    #: records and setting the head back to an earlier record's (stored) link went unnoticed.
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit chain head")

@@ -105,6 +105,22 @@ def test_truncating_the_tail_is_detected():
     assert not audit.verify().ok
 
 
+def test_truncating_the_tail_and_setting_the_head_back_is_detected():
+    """Deleting the newest records and setting the head to the (stored) link of the record
+    before them used to verify as intact: the head is sealed with the audit key now."""
+    recs = _append(3)
+    keep = recs[-2]
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM core_auditrecord WHERE id = %s", [recs[-1].pk])
+        cur.execute("UPDATE core_auditchainhead SET last_seq = %s, last_hash = %s WHERE id = 1",
+                    [keep.seq, keep.hash])
+    result = audit.verify()
+    assert not result.ok and "seal" in result.reason
+    with connection.cursor() as cur:  # the head removed altogether while records remain
+        cur.execute("DELETE FROM core_auditchainhead")
+    assert not audit.verify().ok
+
+
 def test_orm_refuses_changes_and_deletes():
     rec = _append(1)[0]
     rec.object_repr = "x"
