@@ -11,7 +11,14 @@ Every row goes through :func:`~fengqiao.events.actions.create_event`, so validat
 same as for the API. The whole file runs in one transaction: a dry run always rolls back and
 reports row-level errors; a real import commits only when no row has an error. A row whose
 channel reference number is already known is skipped, so importing a file twice creates
-nothing new.
+nothing new. Within one file an order number may appear once: a second row with the same
+number and the same cells is skipped (counted as a repeat), one with different cells is a row
+error naming both rows.
+
+Rows are numbered as a spreadsheet shows them: the physical record number, counting blank
+rows (the header is row 1 when it is on the first line). A CSV cell may span several text
+lines (a quoted line break); from such a record on, a row error also gives the text line the
+record starts on, for a user who opens the CSV in a text editor.
 """
 
 from __future__ import annotations
@@ -26,18 +33,31 @@ from pathlib import Path
 from django.db import transaction
 
 from fengqiao.core.errors import UserError
-from fengqiao.core.sheets import decode_text, delimiter
+from fengqiao.core.sheets import XLSX_MAGIC, decode_text, delimiter
 from fengqiao.workcal.calendar import SHANGHAI
 
 from .actions import create_event
 from .choices import Channel, State, Urgency
-from .models import Event
+from .models import INTAKE_ROLES, Event
 
 FIELDS = {"channel_ref", "title", "content", "category", "channel", "address", "reporter_name", "reporter_phone",
           "reporter_id_number", "received_at", "occurred_at", "state", "urgency", "longitude", "latitude", "area"}
 IMPORTABLE_STATES = {State.RECEIVED, State.ACCEPTED, State.REJECTED, State.CANCELLED, State.CLOSED}
 DEFAULT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d",
                    "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日"]
+#: the stored length of an order number; a longer one is refused, never cut (two different
+#: long numbers would otherwise become one matter)
+CHANNEL_REF_MAX = Event._meta.get_field("channel_ref").max_length
+
+
+@dataclass
+class SourceRow:
+    """One record of the file: its row number as a spreadsheet shows it, the text line it
+    starts on (0 for Excel) and its cells as text."""
+
+    number: int
+    line: int
+    cells: list[str]
 
 
 @dataclass
@@ -46,10 +66,14 @@ class RowError:
     column: str
     zh: str
     en: str
+    line: int = 0  # the CSV text line the record starts on; shown when it is not the row number
 
     def __str__(self) -> str:
+        where = f"row {self.row}"
+        if self.line and self.line != self.row:
+            where += f" (文本第 {self.line} 行起 / starts on text line {self.line})"
         col = f", {self.column}" if self.column else ""
-        return f"row {self.row}{col}: {self.zh} ({self.en})"
+        return f"{where}{col}: {self.zh} / {self.en}"
 
 
 @dataclass
@@ -57,57 +81,130 @@ class ImportReport:
     rows: int = 0
     created: int = 0
     existing: int = 0
+    repeated: int = 0  # rows that repeat an earlier row of the same file cell for cell
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     committed: bool = False
 
     def summary(self) -> str:
-        mode = "dry run" if self.dry_run else ("committed" if self.committed else "nothing written")
-        return (f"{self.rows} rows: {self.created} new, {self.existing} already imported, "
-                f"{len(self.errors)} errors ({mode})")
+        if self.dry_run:
+            mode_zh, mode_en = "试运行，未写入", "dry run"
+        elif self.committed:
+            mode_zh, mode_en = "已提交", "committed"
+        else:
+            mode_zh, mode_en = "未写入任何数据", "nothing written"
+        zh = f"共 {self.rows} 行: 新建 {self.created}，已导入过 {self.existing}，错误 {len(self.errors)}"
+        en = (f"{self.rows} rows: {self.created} new, {self.existing} already imported, "
+              f"{len(self.errors)} errors")
+        if self.repeated:
+            zh += f"，文件内重复行 {self.repeated} (已跳过)"
+            en += f", {self.repeated} repeated rows skipped"
+        return f"{zh} ({mode_zh}) / {en} ({mode_en})"
 
 
 class _Rollback(Exception):
     pass
 
 
+def _bad_mapping(zh: str, en: str) -> UserError:
+    return UserError("bad_mapping", f"映射文件无效: {zh}", f"invalid mapping file: {en}")
+
+
 def load_mapping(path: str | Path) -> dict:
+    """The mapping as a dict, checked so that no shape of JSON can break the import later."""
     try:
         mapping = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UserError("bad_mapping", f"映射文件无法读取: {exc}", f"cannot read the mapping file: {exc}") from exc
+    if not isinstance(mapping, dict):
+        raise _bad_mapping("应为 JSON 对象 {…}", "it must be a JSON object {…}")
     columns = mapping.get("columns")
     if not isinstance(columns, dict) or not columns:
         raise UserError("bad_mapping", "映射文件缺少 columns", "the mapping has no 'columns'")
+    if not all(isinstance(f, str) for f in columns.values()):
+        raise _bad_mapping("columns 的值应为字段名字符串", "the values of 'columns' must be field names (strings)")
     unknown = sorted(set(columns.values()) - FIELDS)
     if unknown:
         raise UserError("bad_mapping", f"映射到未知字段: {unknown}", f"columns mapped to unknown fields: {unknown}")
+    if "channel_ref" not in columns.values():
+        raise _bad_mapping("没有列映射到 channel_ref (工单编号)", "no column maps to channel_ref (the order number)")
+    twice = sorted({f for f in columns.values() if list(columns.values()).count(f) > 1})
+    if twice:
+        raise _bad_mapping(f"多个列映射到同一字段: {twice}", f"several columns map to the same field: {twice}")
+    values = mapping.get("values", {})
+    if not isinstance(values, dict):
+        raise _bad_mapping("values 应为对象 {字段: {原值: 新值}}", "'values' must be an object {field: {from: to}}")
+    for fname, vmap in values.items():
+        if fname not in FIELDS:
+            raise _bad_mapping(f"values 中有未知字段: {fname}", f"'values' names an unknown field: {fname}")
+        if not isinstance(vmap, dict) or not all(isinstance(v, str) for v in vmap.values()):
+            raise _bad_mapping(f"values.{fname} 应为对象 {{原值: 新值}} (值为字符串)",
+                               f"'values.{fname}' must be an object {{from: to}} of strings")
+    formats = mapping.get("datetime_formats")
+    if formats is not None and (not isinstance(formats, list) or not all(isinstance(f, str) for f in formats)):
+        raise _bad_mapping("datetime_formats 应为字符串列表", "'datetime_formats' must be a list of strings")
+    channel = mapping.get("channel", "")
+    if channel and channel not in Channel.values:
+        raise _bad_mapping(f"未知的来源渠道: {channel}", f"unknown channel: {channel}")
+    if not channel and "channel" not in columns.values():
+        raise _bad_mapping('没有给出来源渠道: 请设置 "channel" 或把某一列映射到 channel',
+                           'no channel: set "channel" or map a column to channel')
     return mapping
 
 
-def read_rows(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """Headers and data rows (as text) of a CSV (UTF-8 or GB18030) or .xlsx file."""
-    path = Path(path)
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+def _records(path: Path) -> list[SourceRow]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UserError("bad_file", f"文件不存在: {path}", f"no such file: {path}") from exc
+    except IsADirectoryError as exc:
+        raise UserError("bad_file", f"这是一个目录，不是文件: {path}", f"this is a directory, not a file: {path}") from exc
+    except OSError as exc:
+        raise UserError("bad_file", f"无法读取文件: {path}: {exc.strerror}",
+                        f"cannot read the file: {path}: {exc.strerror}") from exc
+    if path.suffix.lower() in {".xlsx", ".xlsm"} or raw.startswith(XLSX_MAGIC):  # an .xlsx named .csv too
         import openpyxl
 
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:  # read-only mode parses lazily, so a damaged sheet can fail while iterating
+            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            try:
+                # openpyxl yields every row from row 1, empty ones too: enumerate gives Excel's row number
+                return [SourceRow(n, 0, ["" if v is None else (v.strftime("%Y-%m-%d %H:%M:%S")
+                                                               if isinstance(v, dt.datetime) else str(v)) for v in r])
+                        for n, r in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1)]
+            finally:
+                wb.close()
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise UserError("bad_file", f"无法读取Excel文件: {exc}", f"cannot read the Excel file: {exc}") from exc
-        ws = wb.worksheets[0]
-        rows = [["" if v is None else (v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, dt.datetime) else str(v))
-                 for v in r] for r in ws.iter_rows(values_only=True)]
-        wb.close()
-    else:
-        text = decode_text(path.read_bytes())
-        if text is None:
-            raise UserError("bad_file", "文件编码无法识别", "the file is neither UTF-8 nor GB18030")
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter(text, path.name)))
-    rows = [r for r in rows if any(str(c).strip() for c in r)]
-    if not rows:
+    text = decode_text(raw)
+    if text is None:
+        raise UserError("bad_file", "文件编码无法识别", "the file is neither UTF-8 nor GB18030")
+    # newline="": the csv module sees \r\n, \n and \r line ends and quoted line breaks as they are
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, path.name))
+    records: list[SourceRow] = []
+    end = 0  # the text line the previous record ended on
+    try:
+        for cells in reader:  # a blank line is an empty record: it still counts as a row
+            records.append(SourceRow(len(records) + 1, end + 1, cells))
+            end = reader.line_num
+    except csv.Error as exc:
+        line = reader.line_num
+        raise UserError("bad_file", f"CSV 格式错误 (文本第 {line} 行): {exc}",
+                        f"malformed CSV (text line {line}): {exc}") from exc
+    return records
+
+
+def read_rows(path: str | Path) -> tuple[list[str], list[SourceRow]]:
+    """Headers and data rows (as text, numbered like a spreadsheet) of a CSV (UTF-8 or
+    GB18030) or .xlsx file. The header is the first row that is not blank; blank rows are left
+    out but keep their numbers."""
+    records = [r for r in _records(Path(path)) if any(str(c).strip() for c in r.cells)]
+    if not records:
         raise UserError("bad_file", "文件为空", "the file is empty")
-    return [str(h).strip() for h in rows[0]], [[str(c).strip() for c in r] for r in rows[1:]]
+    header, *rows = records
+    for r in rows:
+        r.cells = [str(c).strip() for c in r.cells]
+    return [str(h).strip() for h in header.cells], rows
 
 
 def _parse_time(value: str, formats: list[str]):
@@ -119,40 +216,63 @@ def _parse_time(value: str, formats: list[str]):
     return None
 
 
-def _row_fields(values: dict[str, str], mapping: dict, header_of: dict[str, str], rownum: int) -> tuple[dict, list]:
+def _row_fields(values: dict[str, str], mapping: dict, header_of: dict[str, str], src: SourceRow) -> tuple[dict, list]:
     errors = []
-    vmaps = mapping.get("values", {})
+
+    def bad(fname: str, zh: str, en: str) -> None:
+        errors.append(RowError(src.number, header_of.get(fname, ""), zh, en, src.line))
+
+    vmaps = mapping.get("values") or {}
     formats = mapping.get("datetime_formats") or DEFAULT_FORMATS
     data = {"channel": mapping.get("channel", ""), "title": "", "content": ""}
     for fname, raw in values.items():
         if raw == "":
+            continue
+        if "\x00" in raw:  # PostgreSQL cannot store it, and it is never meant: refuse, do not guess
+            bad(fname, "单元格含有空字符 (NUL, \\0)", "the cell contains a NUL character (\\0)")
             continue
         vmap = vmaps.get(fname) or {}
         value = vmap.get(raw, raw)
         if fname in ("received_at", "occurred_at"):
             parsed = _parse_time(value, formats)
             if parsed is None:
-                errors.append(RowError(rownum, header_of[fname], f"时间格式无法识别: {raw}", f"not a date/time: {raw}"))
+                bad(fname, f"时间格式无法识别: {raw}", f"not a date/time: {raw}")
                 continue
             value = parsed
+        elif fname == "channel_ref" and len(value) > CHANNEL_REF_MAX:
+            bad(fname, f"工单编号超过 {CHANNEL_REF_MAX} 个字符 ({len(value)})",
+                f"the order number is longer than {CHANNEL_REF_MAX} characters ({len(value)})")
+            continue
         elif fname == "channel" and value not in Channel.values:
-            errors.append(RowError(rownum, header_of[fname], f"未知的来源渠道: {raw}", f"unknown channel: {raw}"))
+            bad(fname, f"未知的来源渠道: {raw}", f"unknown channel: {raw}")
             continue
         elif fname == "state" and value not in IMPORTABLE_STATES:
-            errors.append(RowError(rownum, header_of[fname], f"无法导入的办理状态: {raw}",
-                                   f"state '{raw}' cannot be imported (map it to one of "
-                                   f"{', '.join(sorted(IMPORTABLE_STATES))})"))
+            bad(fname, f"无法导入的办理状态: {raw}",
+                f"state '{raw}' cannot be imported (map it to one of {', '.join(sorted(IMPORTABLE_STATES))})")
             continue
         elif fname == "urgency" and value not in Urgency.values:
-            errors.append(RowError(rownum, header_of[fname], f"未知的紧急程度: {raw}", f"unknown urgency: {raw}"))
+            bad(fname, f"未知的紧急程度: {raw}", f"unknown urgency: {raw}")
             continue
         data[fname] = value
-    if not data.get("channel_ref"):
-        errors.append(RowError(rownum, header_of.get("channel_ref", ""), "缺少工单编号", "the order number is missing"))
+    if not data.get("channel_ref") and not any(e.column == header_of["channel_ref"] for e in errors):
+        bad("channel_ref", "缺少工单编号", "the order number is missing")
     return data, errors
 
 
+def check_importer(by) -> None:
+    """Only an active user whose role may take in matters (INTAKE_ROLES) may import them: the
+    importer becomes the creator of every matter."""
+    if by is None or not by.is_active:
+        raise UserError("bad_user", "导入人不存在或已停用", "the importing user does not exist or is inactive")
+    if by.role not in INTAKE_ROLES:
+        allowed = ", ".join(sorted(INTAKE_ROLES))
+        raise UserError("forbidden", f"用户 {by.username} 的角色 ({by.role}) 不能受理事件，不能导入; 可导入的角色: {allowed}",
+                        f"user {by.username} (role {by.role}) may not take in matters, so may not import them; "
+                        f"roles that may: {allowed}", status=403)
+
+
 def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -> ImportReport:
+    check_importer(by)
     headers, rows = read_rows(path)
     columns: dict[str, str] = mapping["columns"]
     report = ImportReport(dry_run=dry_run)
@@ -161,14 +281,36 @@ def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -
         report.errors.append(RowError(1, ", ".join(missing), f"文件缺少列: {'、'.join(missing)}",
                                       f"columns missing from the file: {', '.join(missing)}"))
         return report
+    twice = [h for h in columns if headers.count(h) > 1]
+    if twice:
+        report.errors.append(RowError(1, ", ".join(twice), f"表头中列名重复: {'、'.join(twice)}",
+                                      f"columns named twice in the header: {', '.join(twice)}"))
+        return report
+    if not rows:
+        raise UserError("empty_file", "文件只有表头，没有数据行", "the file has a header but no data rows")
     index = {columns[h]: headers.index(h) for h in columns}
     header_of = {f: h for h, f in columns.items()}
+    seen: dict[str, tuple[SourceRow, dict]] = {}  # order number → its first row in this file
     try:
         with transaction.atomic():
-            for n, row in enumerate(rows, start=2):
+            for src in rows:
                 report.rows += 1
+                row = src.cells
                 values = {f: (row[i] if i < len(row) else "") for f, i in index.items()}
-                data, errors = _row_fields(values, mapping, header_of, n)
+                ref = values.get("channel_ref", "")
+                if ref and ref in seen:
+                    first, first_values = seen[ref]
+                    if first_values == values:
+                        report.repeated += 1
+                    else:
+                        report.errors.append(RowError(
+                            src.number, header_of["channel_ref"],
+                            f"工单编号 {ref} 与第 {first.number} 行重复，但内容不同",
+                            f"order number {ref} repeats row {first.number} with different content", src.line))
+                    continue
+                if ref:
+                    seen[ref] = (src, values)
+                data, errors = _row_fields(values, mapping, header_of, src)
                 if errors:
                     report.errors += errors
                     continue
@@ -178,7 +320,8 @@ def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -
                 try:  # create_event writes under its own savepoint
                     _event, created = create_event(by=by, notify_centre=False, note="批量导入 (bulk import)", **data)
                 except UserError as exc:
-                    report.errors.append(RowError(n, header_of.get(exc.field or "", exc.field or ""), exc.zh, exc.en))
+                    report.errors.append(RowError(src.number, header_of.get(exc.field or "", exc.field or ""),
+                                                  exc.zh, exc.en, src.line))
                     continue
                 if created:
                     report.created += 1

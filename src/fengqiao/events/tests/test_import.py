@@ -80,7 +80,7 @@ def test_dry_run_reports_row_errors_and_commit_is_all_or_nothing(tmp_path):
     assert any(line.startswith("row 6, 诉求内容") for line in lines)
     assert any(line.startswith("row 7, 工单编号") for line in lines)
     assert any(line.startswith("row 8, 办理状态") for line in lines)
-    assert all("(" in line for line in lines if line.startswith("row"))  # bilingual
+    assert all(" / " in line for line in lines if line.startswith("row"))  # bilingual: 中文 / English
     out, err = run("import", f, "--mapping", MAPPING)
     assert err is not None and "nothing written" in out
     assert not Event.objects.filter(channel_ref=GOOD[0][0]).exists()
