@@ -202,6 +202,9 @@ def _create(request, user):
     if not (address or (lat and lng) or p.get("address_id")):
         return error(400, "a location is required: lat & long, address_string or address_id",
                      "须提供位置:lat 与 long、address_string 或 address_id")
+    external_id = p.get("external_id", "").strip()
+    if len(external_id) > 64:  # stored as the channel reference; cutting would join two requests
+        return error(400, "external_id is longer than 64 characters", "external_id 不能超过 64 个字符")
     name = " ".join(x for x in (p.get("last_name", "").strip(), p.get("first_name", "").strip()) if x)
     try:
         with context.acting(user, ip=request.META.get("REMOTE_ADDR", ""), channel="api"):
@@ -210,7 +213,7 @@ def _create(request, user):
                 category=category, address=address, latitude=lat or None, longitude=lng or None,
                 area=p.get("address_id") or None, reporter_name=name, reporter_phone=p.get("phone", ""),
                 anonymous=not (name or p.get("phone")), idempotency_key=request.headers.get("Idempotency-Key", ""),
-                channel_ref=p.get("external_id", "")[:64],
+                channel_ref=external_id,
             )
     except UserError as exc:
         return error(400, f"{exc.field + ': ' if exc.field else ''}{exc.en}", exc.zh)

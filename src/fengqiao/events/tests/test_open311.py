@@ -60,6 +60,7 @@ def test_round_trip(client, users):
     ({"service_code": "noise.business", "description": "x"}, 400),
     ({"service_code": "noise.business", "description": "x", "lat": "abc", "long": "1"}, 400),
     ({"service_code": "noise.business", "description": "x", "address_string": "y", "phone": "123"}, 400),
+    ({"service_code": "noise.business", "description": "x", "address_string": "y", "external_id": "9" * 65}, 400),
 ])
 def test_errors_use_the_open311_error_array(data, status, client, users):
     if "api_key" not in data and data:
