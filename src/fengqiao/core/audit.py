@@ -356,6 +356,11 @@ class VerifyResult:
     pending: int = 0  # records written but not yet sealed into the chain (their own HMAC checked)
 
 
+def head() -> AuditChainHead | None:
+    """The chain head (position and link of the newest sealed record), if any."""
+    return AuditChainHead.objects.filter(pk=1).first()
+
+
 def verify(chunk_size: int = 5000) -> VerifyResult:
     """Walk the whole chain; report the first record whose link or content does not match.
     Records not yet sealed are checked against their own HMAC and counted as ``pending``."""

@@ -48,6 +48,9 @@ FENGQIAO_AUDIT_KEY = KEYS["FENGQIAO_AUDIT_KEY"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # before django.contrib.auth: its createsuperuser (an admin role, the password rules, an
+    # audit record) is the one `fengqiao createsuperuser` runs
+    "fengqiao.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,7 +66,6 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "fengqiao.core",
     "fengqiao.areas",
-    "fengqiao.accounts",
     "fengqiao.workcal",
     "fengqiao.events",
     "fengqiao.mediation",

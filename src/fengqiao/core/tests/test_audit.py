@@ -155,6 +155,7 @@ def test_cli_exit_code_on_tampering(tmp_path):
     subprocess.run([*fq, "users", "add", "someone", "--role", "auditor", "--password", "x-long-password"], env=env, check=True)
     ok = subprocess.run([*fq, "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+    assert "chain head: seq " in ok.stdout  # the line to keep outside the database
     import sqlite3
 
     db = sqlite3.connect(tmp_path / "db.sqlite3")

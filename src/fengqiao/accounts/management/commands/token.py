@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao.accounts.actions import token_for
-from fengqiao.accounts.models import User
+from fengqiao.accounts.models import ApiToken, User
+from fengqiao.core import context
+from fengqiao.core.errors import UserError
 
 
 class Command(BaseCommand):
@@ -9,12 +11,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--name", default="cli", help="token name (one active token per name)")
+        limit = ApiToken._meta.get_field("name").max_length
+        parser.add_argument("--name", default="cli",
+                            help=f"token name, at most {limit} characters (one active token per name; default cli)")
 
     def handle(self, *args, username, name, **o):
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"用户不存在: {username} (no such user)")
+            raise CommandError(f"用户不存在: {username} / no such user: {username}")
         if not user.is_active:
-            raise CommandError(f"用户已停用: {username} (user is inactive)")
-        self.stdout.write(token_for(user, name=name))
+            raise CommandError(f"用户已停用: {username} / the user is inactive: {username}")
+        try:
+            with context.acting(None, channel="cli"):
+                key = token_for(user, name=name)
+        except UserError as exc:
+            raise CommandError(f"{exc.zh} / {exc.en}") from None
+        self.stdout.write(key)

@@ -1,4 +1,9 @@
+import io
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from fengqiao.core import audit
 from fengqiao.core.models import AuditRecord
@@ -13,8 +18,12 @@ class Command(BaseCommand):
         verify.add_argument("--no-seal", action="store_true",
                             help="verify as found: records not yet sealed are checked and counted")
         sub.add_parser("seal", help="seal records written since the last seal into the chain")
-        tail = sub.add_parser("tail", help="show the latest records")
-        tail.add_argument("-n", type=int, default=20)
+        tail = sub.add_parser("tail", help="show the latest records, newest first",
+                              description="Show the latest audit records, newest first: sequence number "
+                                          "('-' while not yet sealed), time in the server's time zone "
+                                          "(TIME_ZONE) with its offset, who acted (or the channel in "
+                                          "parentheses when nobody signed in did), action, object.")
+        tail.add_argument("-n", default="20", metavar="N", help="how many records (1 or more; default 20)")
 
     def handle(self, *args, sub=None, **opts):
         if sub == "seal":
@@ -28,10 +37,40 @@ class Command(BaseCommand):
             if result.ok:
                 pending = f", {result.pending} not yet sealed (待封存 {result.pending} 条)" if result.pending else ""
                 self.stdout.write(f"audit trail intact: {result.checked} records (审计日志完整){pending}")
+                head = audit.head()
+                if head is not None:
+                    # kept outside the database (an operations log), this line shows a wipe of
+                    # the whole trail, which the keyed chain alone cannot (ADR 0004)
+                    self.stdout.write(f"chain head: seq {head.last_seq}, link {head.last_hash} (链头)")
                 return
             raise CommandError(
                 f"audit trail broken at record seq={result.first_bad_seq} id={result.first_bad_id}: {result.reason} "
                 f"(审计日志被篡改: 第 {result.first_bad_seq} 条)"
             )
-        for rec in AuditRecord.objects.order_by("-id")[: opts["n"]]:
-            self.stdout.write(f"{rec.seq or '-'}\t{rec.at:%Y-%m-%d %H:%M:%S}\t{rec.actor_username or '-'}\t{rec.action}\t{rec.object_type}:{rec.object_id}\t{rec.object_repr}")
+        self.tail(opts["n"])
+
+    #: who acted, for records without a signed-in user: the channel the change came through
+    NO_ACTOR = {"cli": "(command line)", "worker": "(worker)", "system": "(system)", "web": "(anonymous web)",
+                "api": "(anonymous api)"}
+
+    def tail(self, n) -> None:
+        try:
+            count = int(n)
+        except (TypeError, ValueError):
+            count = 0
+        if count < 1:
+            raise CommandError(f"-n 应为不小于 1 的整数: {n!r} / -n must be a whole number of at least 1: {n!r}")
+        try:
+            for rec in AuditRecord.objects.order_by("-id")[:count]:
+                at = timezone.localtime(rec.at).isoformat(sep=" ", timespec="seconds")
+                actor = rec.actor_username or self.NO_ACTOR.get(rec.channel, f"({rec.channel or 'system'})")
+                self.stdout.write(f"{rec.seq or '-'}\t{at}\t{actor}\t{rec.action}\t"
+                                  f"{rec.object_type}:{rec.object_id}\t{rec.object_repr}")
+            self.stdout.flush()
+        except BrokenPipeError:
+            # the reader stopped (… | head): exit quietly, and let nothing more reach the pipe
+            if getattr(self, "_called_from_command_line", False):
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                except (OSError, ValueError, io.UnsupportedOperation):
+                    pass
