@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import UserError
+from fengqiao.core.sheets import decode_text
 
 from . import seed
 from .models import CalendarDay, CalendarYear, DayKind, Source
@@ -55,6 +57,10 @@ KIND_ALIASES = {
 _DATE_RE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*$")
 
 
+#: Years a working calendar can hold (marking a year complete checks the same range).
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
 def parse_date(value: str | dt.date) -> dt.date:
     """A date from ``2025-10-01``, ``2025/10/1`` or ``2025年10月1日``; ``UserError`` otherwise."""
     if isinstance(value, dt.datetime):
@@ -62,6 +68,9 @@ def parse_date(value: str | dt.date) -> dt.date:
     if isinstance(value, dt.date):
         return value
     m = _DATE_RE.match(str(value))
+    if m and not MIN_YEAR <= int(m[1]) <= MAX_YEAR:
+        raise UserError("bad_year", f"年份超出范围 {MIN_YEAR}–{MAX_YEAR}: {value!r}",
+                        f"year outside {MIN_YEAR}–{MAX_YEAR}: {value!r}")
     if m:
         try:
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
@@ -240,7 +249,7 @@ def mark_year_complete(
     A complete year stops the Monday–Friday fallback warning for that year.
     """
     year = int(year)
-    if not 1900 <= year <= 2999:
+    if not MIN_YEAR <= year <= MAX_YEAR:
         raise UserError("bad_year", f"年份无效: {year}", f"invalid year: {year}", field="year")
     _ensure_seeded(by)
     obj = CalendarYear.objects.select_for_update().filter(year=year).first()
@@ -279,7 +288,8 @@ class ImportReport:
 
 
 def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:
-    """Rows ``(date, kind, name)`` of a CSV ``date,kind,name`` (header optional, UTF-8/BOM).
+    """Rows ``(date, kind, name)`` of a CSV ``date,kind,name`` (header optional; UTF-8 with or
+    without a BOM, or GB18030/GBK as Excel on a Chinese Windows saves it).
 
     Every row is checked before anything is written; errors name the line.
     """
@@ -287,12 +297,14 @@ def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:
     if not path.is_file():
         raise UserError("file_not_found", f"文件不存在: {path}", f"file not found: {path}")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            lines = list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise UserError(
-            "bad_encoding", "文件不是 UTF-8 编码", f"the file is not UTF-8 encoded ({exc.reason})"
-        ) from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError("file_unreadable", f"文件无法读取: {path}", f"cannot read the file: {path} ({exc.strerror})") from exc
+    text = decode_text(raw)
+    if text is None:
+        raise UserError("bad_encoding", "文件不是 UTF-8 或 GB18030/GBK 编码的文本",
+                        "the file is not UTF-8 or GB18030/GBK text")
+    lines = list(csv.reader(io.StringIO(text, newline="")))
     rows: list[tuple[dt.date, str, str]] = []
     seen: dict[dt.date, int] = {}
     for lineno, cells in enumerate(lines, start=1):

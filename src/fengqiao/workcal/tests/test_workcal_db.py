@@ -231,6 +231,23 @@ def test_command_import_rejects_bad_file_and_writes_nothing(tmp_path):
     assert not CalendarDay.objects.exists()
 
 
+def test_command_import_reads_gbk_and_refuses_years_out_of_range(tmp_path):
+    """From a review: a GBK file (Excel on a Chinese Windows) was refused as not UTF-8, and a
+    day in year 0001 or 9999 was imported (only `--complete` checked the year)."""
+    path = tmp_path / "gbk.csv"
+    path.write_bytes("date,kind,name\n2031-10-01,holiday,国庆节\n".encode("gbk"))
+    out, _ = run("import", str(path))
+    assert "imported 1 new" in out
+    before = CalendarDay.objects.count()
+    for year in ("0001", "1850", "9999"):
+        far = tmp_path / f"{year}.csv"
+        far.write_text(f"date,kind,name\n{year}-01-01,holiday,x\n", encoding="utf-8")
+        with pytest.raises(CommandError, match="line 2.*1900"):
+            run("import", str(far))
+    assert CalendarDay.objects.count() == before  # nothing of the refused files was written
+    assert CalendarDay.objects.get(date=D(2031, 10, 1)).name == "国庆节"
+
+
 # ---------------------------------------------------------------- admin
 
 
