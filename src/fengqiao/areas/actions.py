@@ -13,7 +13,7 @@ from django.db import transaction
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import UserError
-from fengqiao.core.sheets import decode_text
+from fengqiao.core.sheets import read_text_file
 
 from . import layout
 from .models import Area, Department, Level, subtree_q
@@ -103,23 +103,6 @@ def check_center(center: tuple[float, float] | None) -> None:
                         field="center")
 
 
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise UserError("file_not_found", f"文件不存在: {path}", f"file not found: {path}")
-    if path.is_dir():
-        raise UserError("not_a_file", f"这是一个目录，不是文件: {path}", f"this is a directory, not a file: {path}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UserError("unreadable_file", f"无法读取文件 {path}: {reason}", f"cannot read {path}: {reason}") from exc
-    text = decode_text(raw)
-    if text is None:
-        raise UserError("bad_encoding", f"文件不是 UTF-8 或 GB18030(GBK) 编码的 CSV 文本: {path}",
-                        f"the file is not CSV text in UTF-8 or GB18030 (GBK): {path}")
-    return text
-
-
 def _cell(row: dict, key: str) -> str:
     value = row.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -134,7 +117,7 @@ def read_division_rows(path: Path, county_code: str) -> DivisionRows:
     for its level, an empty name, or a code listed again with another level, name or parent.
     Rows whose parent is not a row of the level above in the file are left out and reported.
     """
-    text = _read_text(path)
+    text = read_text_file(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         fieldnames = [(f or "").strip() for f in (reader.fieldnames or [])]

@@ -33,7 +33,7 @@ from pathlib import Path
 from django.db import transaction
 
 from fengqiao.core.errors import UserError
-from fengqiao.core.sheets import XLSX_MAGIC, decode_text, delimiter
+from fengqiao.core.sheets import XLSX_MAGIC, decode_text, delimiter, read_file_bytes
 from fengqiao.workcal.calendar import SHANGHAI
 
 from .actions import create_event
@@ -153,15 +153,7 @@ def load_mapping(path: str | Path) -> dict:
 
 
 def _records(path: Path) -> list[SourceRow]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UserError("bad_file", f"文件不存在: {path}", f"no such file: {path}") from exc
-    except IsADirectoryError as exc:
-        raise UserError("bad_file", f"这是一个目录，不是文件: {path}", f"this is a directory, not a file: {path}") from exc
-    except OSError as exc:
-        raise UserError("bad_file", f"无法读取文件: {path}: {exc.strerror}",
-                        f"cannot read the file: {path}: {exc.strerror}") from exc
+    raw = read_file_bytes(path)
     if path.suffix.lower() in {".xlsx", ".xlsm"} or raw.startswith(XLSX_MAGIC):  # an .xlsx named .csv too
         import openpyxl
 

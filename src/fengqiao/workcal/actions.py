@@ -18,7 +18,7 @@ from django.db import transaction
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import UserError
-from fengqiao.core.sheets import decode_text
+from fengqiao.core.sheets import read_text_file
 
 from . import seed
 from .models import CalendarDay, CalendarYear, DayKind, Source
@@ -296,15 +296,7 @@ def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:
     path = Path(path)
     if not path.is_file():
         raise UserError("file_not_found", f"文件不存在: {path}", f"file not found: {path}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UserError("file_unreadable", f"文件无法读取: {path}", f"cannot read the file: {path} ({exc.strerror})") from exc
-    text = decode_text(raw)
-    if text is None:
-        raise UserError("bad_encoding", "文件不是 UTF-8 或 GB18030/GBK 编码的文本",
-                        "the file is not UTF-8 or GB18030/GBK text")
-    lines = list(csv.reader(io.StringIO(text, newline="")))
+    lines = list(csv.reader(io.StringIO(read_text_file(path), newline="")))
     rows: list[tuple[dt.date, str, str]] = []
     seen: dict[dt.date, int] = {}
     for lineno, cells in enumerate(lines, start=1):
