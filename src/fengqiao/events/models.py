@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.areas.models import PATH_END, Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
+from fengqiao.core.labels import action_label, choice_label
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.trees import CodePathTreeMixin
 
@@ -336,10 +337,6 @@ class _ByEventAccess:
         return Q(event_id__in=Event.objects.restrict(user, "view").values("id"))
 
 
-def _state_label(value: str) -> str:
-    return str(State(value).label) if value in State.values else value
-
-
 class TimelineEntry(_ByEventAccess, models.Model):
     """流转记录: one entry per action on a matter."""
 
@@ -374,16 +371,15 @@ class TimelineEntry(_ByEventAccess, models.Model):
         """The action in the reader's language (the code when it is unknown)."""
         from .transitions import TABLE
 
-        t = TABLE.get(self.action)
-        return str(t.label) if t is not None else str(self.OTHER_ACTIONS.get(self.action, self.action))
+        return action_label(self.action, TABLE, self.OTHER_ACTIONS)
 
     @property
     def from_state_label(self) -> str:
-        return _state_label(self.from_state)
+        return choice_label(State, self.from_state)
 
     @property
     def to_state_label(self) -> str:
-        return _state_label(self.to_state)
+        return choice_label(State, self.to_state)
 
 
 def attachment_path(instance, filename: str) -> str:

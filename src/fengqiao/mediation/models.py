@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
+from fengqiao.core.labels import action_label, choice_label
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.trees import CodePathTreeMixin
 
@@ -590,14 +591,13 @@ class TimelineEntry(_ByDispute, models.Model):
         """The action in the reader's language (the code when it is unknown)."""
         from .transitions import TABLE
 
-        t = TABLE.get(self.action)
-        return str(t.label) if t is not None else str(self.OTHER_ACTIONS.get(self.action, self.action))
+        return action_label(self.action, TABLE, self.OTHER_ACTIONS)
 
     @property
     def to_state_label(self) -> str:
         from .choices import State
 
-        return str(State(self.to_state).label) if self.to_state in State.values else self.to_state
+        return choice_label(State, self.to_state)
 
 
 # ---------------------------------------------------------------------------- walk-in queue
