@@ -82,12 +82,6 @@ def set_category(event: Event, category: Category, *, by, reason: str) -> Event:
     return event
 
 
-def sha256_of(path: Path) -> str:
-    from .service import sha256_of as sha
-
-    return sha(path)
-
-
 def unmatched_labels(labels) -> list[str]:
     """The labels of a model that match no active category, neither by code nor by name (the
     way :func:`.service._label_info` maps them): triage can never suggest those."""
@@ -145,15 +139,18 @@ def relative_to_var(path: Path) -> str:
 
 
 def register_version(*, file: str, labels, training: dict, evaluation: dict, by=None, note: str = "",
-                     kind: str = ModelKind.CATEGORY) -> ModelVersion:
-    """Record a trained model file as the next version of ``kind`` (not active yet)."""
+                     kind: str = ModelKind.CATEGORY, sha256: str | None = None) -> ModelVersion:
+    """Record a trained model file as the next version of ``kind`` (not active yet); ``sha256``
+    when the caller has already hashed the file."""
+    from .service import sha256_of
+
     with transaction.atomic(), context.explicit_audit():
         last = ModelVersion.objects.select_for_update().filter(kind=kind).order_by("-version").first()
         mv = ModelVersion(kind=kind, version=(last.version + 1) if last else 1, file=file, labels=list(labels),
                           training=audit.canonical(training), evaluation=audit.canonical(evaluation), note=note,
                           created_by=by)
         p = mv.path()
-        mv.sha256 = sha256_of(p) if p.is_file() else ""
+        mv.sha256 = sha256 or (sha256_of(p) if p.is_file() else "")
         mv.save()
         audit.record("triage_model_register", mv, actor=by, after={"kind": kind, "version": mv.version,
                                                                      "file": file, "sha256": mv.sha256,
@@ -205,6 +202,8 @@ def register_file(source: str | Path, *, by=None, note: str = "", kind: str = Mo
         except classifier.ModelFileError as exc:
             raise UserError("bad_model", f"模型文件不可用: {exc.zh}", f"the model file cannot be used: {exc.en}",
                             field="file") from exc
+        from .service import sha256_of
+
         digest = sha256_of(tmp)
         same = ModelVersion.objects.filter(kind=kind, sha256=digest).order_by("version").first()
         if same is not None:
@@ -218,7 +217,8 @@ def register_file(source: str | Path, *, by=None, note: str = "", kind: str = Mo
         return register_version(
             file=relative_to_var(target), labels=model.labels,
             training=file_training_summary(metadata, str(source.resolve())),
-            evaluation=metadata.get("evaluation") or {}, by=by, note=note or f"register {source.name}", kind=kind)
+            evaluation=metadata.get("evaluation") or {}, by=by, note=note or f"register {source.name}", kind=kind,
+            sha256=digest)
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -383,7 +383,8 @@ class NeighbourVotes:
     def shares_one(self, idx: np.ndarray, val: np.ndarray, n_classes: int) -> np.ndarray:
         """Label shares of the rows nearest one message, given its word vector as sorted term
         indices and normalised weights."""
-        lo, counts = self.indptr[idx], np.diff(self.indptr)[idx]
+        lo = self.indptr[idx]
+        counts = self.indptr[idx + 1] - lo  # only the message's terms, not the whole vocabulary
         total = int(counts.sum())
         if not total:
             return np.full(n_classes, 1.0 / n_classes)
@@ -462,7 +463,7 @@ class CategoryModel:
         self._ccodes = _GramCodes.build(_terms(self._cvocab), self._cn, "")
         # The segmenter reads its dictionary on first use: do that as part of the load, not in
         # the first classification (which `triage evaluate` would time).
-        self._fast_scores(analyse(WARM_UP_TEXT, *self._cut))
+        self._proba_one(analyse(WARM_UP_TEXT, *self._cut))  # the vote path too, when there are votes
 
     # -- prediction ---------------------------------------------------------------------------
     def _fast_scores(self, item: Analysed) -> np.ndarray:

@@ -152,11 +152,8 @@ def _load_model(path) -> classifier.CategoryModel:
         return classifier.load(path)
     except classifier.UnsafeModelError as exc:
         raise TriageInputError(str(exc)) from exc
-    except classifier.ModelFileError as exc:
-        message = str(exc)
-        if not any("\u4e00" <= ch <= "\u9fff" for ch in message):  # only English so far
-            message = f"模型文件无效 / {message}"
-        raise TriageInputError(message) from exc
+    except classifier.ModelFileError as exc:  # its messages are bilingual
+        raise TriageInputError(str(exc)) from exc
 
 
 def evaluate(model: classifier.CategoryModel, texts, labels, *, pretokenized=False) -> dict:

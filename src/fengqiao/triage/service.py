@@ -203,7 +203,12 @@ def verify_file(mv: ModelVersion):
     if not mv.sha256:
         raise UserError("model_no_checksum", f"模型版本 v{mv.version} 未记录校验值，请重新登记该文件",
                         f"no sha256 was recorded for model version v{mv.version}: register the file again")
-    if sha256_of(path) != mv.sha256:
+    try:
+        digest = sha256_of(path)
+    except OSError as exc:
+        raise UserError("model_unreadable", f"模型文件无法读取: {mv.file} ({exc.strerror})",
+                        f"the model file cannot be read: {mv.file} ({exc.strerror})") from exc
+    if digest != mv.sha256:
         raise UserError("model_checksum", f"模型文件的校验值与登记时不符（文件被替换或损坏）: {mv.file}",
                         f"the model file's sha256 differs from the one recorded at registration "
                         f"(replaced or damaged): {mv.file}")

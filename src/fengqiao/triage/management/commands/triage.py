@@ -131,13 +131,7 @@ class Command(BaseCommand):
             f"model v{report['version']}: {report['training']['train_rows']} training rows, "
             f"{report['training']['heldout_rows']} held out; macro-F1 {ev.get('macro_f1')} "
             f"(before: {base.get('macro_f1')}); {'activated' if report['activated'] else 'not activated'}")
-        self.stdout.write(f"  params: {self.params_text(report['training'].get('params'))}")
-
-    @staticmethod
-    def params_text(params) -> str:
-        from fengqiao.triage import service
-
-        return service.describe_params(params)
+        self.stdout.write(f"  params: {_describe_params(report['training'].get('params'))}")
 
     def do_register(self, options):
         from fengqiao.core import context
@@ -172,7 +166,7 @@ class Command(BaseCommand):
                 f"registered {mv.kind} v{mv.version}: {mv.file} (sha256 {mv.sha256[:12]}…), {len(mv.labels)} labels, "
                 f"{mv.training.get('rows') or '-'} training rows, CV macro-F1 {cv}"
                 f"{'; activated' if activated else ''}")
-            self.stdout.write(f"  params: {self.params_text(mv.params)}")
+            self.stdout.write(f"  params: {_describe_params(mv.params)}")
         if refused:
             raise CommandError(f"已登记 v{mv.version}，但未启用 / registered v{mv.version} but not activated: {refused}")
 
@@ -264,3 +258,9 @@ class Command(BaseCommand):
         with context.acting(None, channel="cli"):
             out = actions.seed_rules()
         self.stdout.write(f"created {out['keyword_rules']} keyword rules, {out['routing_rules']} routing rules")
+
+
+def _describe_params(params) -> str:
+    from fengqiao.triage import service
+
+    return service.describe_params(params)
