@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import django_filters
-
-from .filters import FilterSet
+from .filters import FilterSet, InstantFilter
 from .models import AuditRecord
 from .serializers import ModelSerializer
 from .viewsets import RestrictedReadOnlyViewSet
@@ -18,8 +16,8 @@ class AuditRecordSerializer(ModelSerializer):
 
 
 class AuditFilter(FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = InstantFilter(field_name="at", lookup_expr="gte")
+    until = InstantFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AuditRecord

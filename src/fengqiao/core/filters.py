@@ -9,10 +9,30 @@ if it had filtered. Here such a value fails validation, and ``DjangoFilterBacken
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db import models
 from django_filters import rest_framework as drf_filters
+
+#: Filter instants are held to these years: the database cannot take year 1 at +08:00 (it is
+#: year 0 in UTC) nor the day after 9999-12-31, and nothing is recorded outside them.
+INSTANT_RANGE = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
+
+
+def clamp_instant(instant: dt.datetime) -> dt.datetime:
+    low, high = INSTANT_RANGE
+    return low if instant < low else high if instant > high else instant
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """An ISO date-time filter held to :data:`INSTANT_RANGE` (``9999-12-31T23:59:59-23:59``
+    overflowed in the database)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, clamp_instant(value) if value is not None else value)
+
 
 TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})

@@ -31,7 +31,7 @@ from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import FilterSet, StrictBooleanFilter
+from fengqiao.core.filters import INSTANT_RANGE, FilterSet, StrictBooleanFilter, clamp_instant
 from fengqiao.core.parsers import JSONParser
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
 from fengqiao.core.viewsets import (
@@ -238,17 +238,11 @@ class NotificationSerializer(ModelSerializer):
 # ---------------------------------------------------------------- filters
 
 
-#: Filter instants are held to these years: the database cannot take year 1 at +08:00 (it is
-#: year 0 in UTC) nor the day after 9999-12-31, and no matter is received outside them.
-INSTANT_RANGE = (dt.datetime(1900, 1, 1, tzinfo=dt.UTC), dt.datetime(9000, 1, 1, tzinfo=dt.UTC))
-
-
 def _instant(value: str, end: bool = False, field: str = "received"):
     """A date (local midnight; with ``end`` the next midnight) or a date-time (naive: local),
-    held to :data:`INSTANT_RANGE`; ``field`` names the parameter in the error."""
-    low, high = INSTANT_RANGE
-    instant = _parse_instant(value, end, field)
-    return low if instant < low else high if instant > high else instant
+    held to :data:`~fengqiao.core.filters.INSTANT_RANGE`; ``field`` names the parameter in the
+    error."""
+    return clamp_instant(_parse_instant(value, end, field))
 
 
 def _parse_instant(value: str, end: bool, field: str):

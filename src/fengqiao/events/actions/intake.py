@@ -140,7 +140,9 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
         raise _bad("title", "标题不能超过200字", "the title is longer than 200 characters")
     if urgency not in _URGENCIES:
         raise _bad("urgency", f"未知的紧急程度: {urgency}", f"unknown urgency: {urgency}")
-    channel_ref = (channel_ref or "").strip()[:64]
+    channel_ref = (channel_ref or "").strip()
+    if len(channel_ref) > 64:  # cutting would make two orders one matter, and drop the second
+        raise _bad("channel_ref", "渠道工单编号不能超过64个字符", "the channel reference is longer than 64 characters")
     address = (address or "").strip()[:300]
     for name, value, low, high in (("longitude", longitude, -180, 180), ("latitude", latitude, -90, 90)):
         if value not in (None, ""):

@@ -156,3 +156,19 @@ def test_the_audit_trail_names_actions_in_words(client, users, db):
     assert '<option value="event_create">登记事件</option>' in body
     assert action_label("dispute_accept") == "纠纷: 受理"
     assert action_label("something_new") == "something_new"  # unknown codes stay readable
+
+
+def test_a_channel_reference_too_long_is_refused_not_cut(client, users, db):
+    """Two 65-character order numbers sharing their first 64 characters became one matter (the
+    second was dropped as "already taken in"): a reference over 64 characters is refused."""
+    client.force_login(users.county_op)
+    before = Event.objects.count()
+    resp = _intake(client, content="楼道堆放杂物", channel_ref="1" * 64 + "2")
+    assert resp.status_code == 400 and "64" in resp.content.decode()  # the form comes back with the error
+    assert Event.objects.count() == before
+
+
+def test_an_audit_filter_far_in_the_future_is_no_500(client, users, db):
+    client.force_login(users.auditor)
+    resp = client.get("/audit/", {"since": "9999-12-31T23:59:59-23:59"})
+    assert resp.status_code == 200 and "since" not in (resp.context["errors"] or {})
