@@ -383,14 +383,14 @@ def verify(chunk_size: int = 5000) -> VerifyResult:
         prev = rec.hash
         expected_seq += 1
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != checked or head.last_hash != prev):
-        return VerifyResult(False, checked, checked + 1, None, f"records after seq {checked} were removed (chain head says {head.last_seq})")
-    if head is not None and head.last_seq and head.mac != compute_head_mac(head.last_seq, head.last_hash):
+    top = head()
+    if top is not None and (top.last_seq != checked or top.last_hash != prev):
+        return VerifyResult(False, checked, checked + 1, None, f"records after seq {checked} were removed (chain head says {top.last_seq})")
+    if top is not None and top.last_seq and top.mac != compute_head_mac(top.last_seq, top.last_hash):
         return VerifyResult(False, checked, checked + 1, None,
                             f"the chain head's seal does not match: records after seq {checked} may have been "
                             "removed and the head set back")
-    if head is None and checked:
+    if top is None and checked:
         return VerifyResult(False, checked, checked + 1, None, "the chain head is missing")
     pending = 0
     for rec in AuditRecord.objects.filter(seq__isnull=True).order_by("id").iterator(chunk_size=chunk_size):

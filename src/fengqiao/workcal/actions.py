@@ -62,15 +62,20 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def parse_date(value: str | dt.date) -> dt.date:
-    """A date from ``2025-10-01``, ``2025/10/1`` or ``2025年10月1日``; ``UserError`` otherwise."""
+    """A date from ``2025-10-01``, ``2025/10/1`` or ``2025年10月1日`` (or a date object) in
+    :data:`MIN_YEAR`–:data:`MAX_YEAR`; ``UserError`` otherwise."""
+    if isinstance(value, dt.date):  # the admin's form gives a date: the same year range holds
+        year = value.year
+    else:
+        m = _DATE_RE.match(str(value))
+        year = int(m[1]) if m else MIN_YEAR
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise UserError("bad_year", f"年份超出范围 {MIN_YEAR}–{MAX_YEAR}: {value!r}",
+                        f"year outside {MIN_YEAR}–{MAX_YEAR}: {value!r}")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    m = _DATE_RE.match(str(value))
-    if m and not MIN_YEAR <= int(m[1]) <= MAX_YEAR:
-        raise UserError("bad_year", f"年份超出范围 {MIN_YEAR}–{MAX_YEAR}: {value!r}",
-                        f"year outside {MIN_YEAR}–{MAX_YEAR}: {value!r}")
     if m:
         try:
             return dt.date(int(m[1]), int(m[2]), int(m[3]))

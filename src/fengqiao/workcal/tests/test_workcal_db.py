@@ -265,3 +265,13 @@ def test_admin_pages(admin_client):
     day = CalendarDay.objects.get(date=D(2027, 10, 1))
     assert day.source == "manual"
     assert not services.get_calendar().is_working_day(D(2027, 10, 1))
+
+
+def test_a_date_object_outside_the_years_is_refused_too():
+    """The admin's form hands set_day a date object, which skipped the 1900–2999 check."""
+    from fengqiao.core.errors import UserError
+
+    with pytest.raises(UserError) as exc:
+        actions.set_day(D(1, 1, 1), "holiday", name="x")
+    assert exc.value.code == "bad_year"
+    assert not CalendarDay.objects.filter(date=D(1, 1, 1)).exists()
