@@ -116,8 +116,7 @@ MAX_CLASS_WEIGHT = 5.0
 NEIGHBOURS = 20
 VOTE_WEIGHT = 0.3
 VOTE_FLOOR = 0.01
-#: A message reads the postings of its words, which grow with the rows kept: at TipDM's 8,124
-#: rows a message reads about 36,000 (p99 100,000), ≈ 0.5 ms. A county training on a larger
+#: A message reads the postings of its words, which grow with the rows kept. A county training on a larger
 #: history keeps a random sample of this many rows for the votes (the linear model still
 #: learns from every row), so the votes stay within the 5 ms budget.
 MAX_NEIGHBOUR_ROWS = 20_000
