@@ -705,33 +705,45 @@ def _check_finite(name: str, values, *, positive: bool = False) -> None:
 
 
 def load(path: str | Path) -> CategoryModel:
-    """Load a model written by :meth:`CategoryModel.save`.
+    """Load a model written by :meth:`CategoryModel.save` (see :func:`loads`)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(f"找不到模型文件 / model file not found: {path}") from None
+    except OSError as exc:
+        raise ModelFileError(f"无法读取模型文件 / cannot read model file {path}: {exc.strerror}") from exc
+    return loads(data, source=str(path))
 
+
+def loads(data: bytes, source: str = "") -> CategoryModel:
+    """The model held by ``data``, the bytes of a file written by :meth:`CategoryModel.save`.
+
+    Taking bytes lets a caller check a file's sha256 and load exactly the bytes it checked.
     The file's declared types are checked against :data:`ALLOWED_TYPES` first; a file that
     asks to trust anything else raises :class:`UnsafeModelError` and nothing is instantiated.
-    Any other problem with the file raises :class:`ModelFileError`.
+    Any other problem with the file raises :class:`ModelFileError`. ``source`` names the file
+    in messages.
     """
     import skops.io as sio
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"找不到模型文件 / model file not found: {path}")
+    name = source or "<bytes>"
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = sio.get_untrusted_types(data=data)
     except Exception as exc:
-        raise ModelFileError(f"不是 skops 模型文件 / not a skops model file: {path} ({exc})") from exc
+        raise ModelFileError(f"不是 skops 模型文件 / not a skops model file: {name} ({exc})") from exc
     refused = sorted(t for t in untrusted if t not in ALLOWED_TYPES)
     if refused:
         raise UnsafeModelError(
             "模型文件声明了不受信任的类型 / model file declares untrusted types: " + ", ".join(refused)
         )
     try:
-        data = sio.load(path, trusted=list(untrusted))
+        loaded = sio.loads(data, trusted=list(untrusted))
     except Exception as exc:
-        raise ModelFileError(f"无法读取模型文件 / cannot read model file {path}: {exc}") from exc
-    if not isinstance(data, dict):
+        raise ModelFileError(f"无法读取模型文件 / cannot read model file {name}: {exc}") from exc
+    if not isinstance(loaded, dict):
         raise ModelFileError("模型文件中没有模型 / model file does not hold a model dict")
-    return CategoryModel.from_dict(data)
+    return CategoryModel.from_dict(loaded)
 
 
 def _fit_svc(x: csr_matrix, y_idx: np.ndarray, w: np.ndarray, n_classes: int, c: float):

@@ -193,10 +193,11 @@ def sha256_of(path) -> str:
     return h.hexdigest()
 
 
-def verify_file(mv: ModelVersion):
-    """The path of ``mv``'s file, after checking that it is there and that its sha256 is the one
-    recorded when it was registered. Raises :class:`UserError` (``model_missing``,
-    ``model_no_checksum``, ``model_checksum``) otherwise."""
+def _checked(mv: ModelVersion, read):
+    """``read(path)`` of ``mv``'s file, and the sha256 ``digest(result)`` computes of it, after
+    checking that the file is there and that the sha256 is the one recorded when it was
+    registered. Raises :class:`UserError` (``model_missing``, ``model_no_checksum``,
+    ``model_unreadable``, ``model_checksum``) otherwise."""
     path = mv.path()
     if not path.is_file():
         raise UserError("model_missing", f"模型文件不存在: {mv.file}", f"the model file is missing: {mv.file}")
@@ -204,7 +205,7 @@ def verify_file(mv: ModelVersion):
         raise UserError("model_no_checksum", f"模型版本 v{mv.version} 未记录校验值，请重新登记该文件",
                         f"no sha256 was recorded for model version v{mv.version}: register the file again")
     try:
-        digest = sha256_of(path)
+        result, digest = read(path)
     except OSError as exc:
         raise UserError("model_unreadable", f"模型文件无法读取: {mv.file} ({exc.strerror})",
                         f"the model file cannot be read: {mv.file} ({exc.strerror})") from exc
@@ -212,18 +213,30 @@ def verify_file(mv: ModelVersion):
         raise UserError("model_checksum", f"模型文件的校验值与登记时不符（文件被替换或损坏）: {mv.file}",
                         f"the model file's sha256 differs from the one recorded at registration "
                         f"(replaced or damaged): {mv.file}")
-    return path
+    return result
+
+
+def verify_file(mv: ModelVersion):
+    """The path of ``mv``'s file, after checking that it is there and that its sha256 is the one
+    recorded when it was registered (:func:`_checked`; the file is hashed, not kept)."""
+    return _checked(mv, lambda path: (path, sha256_of(path)))
+
+
+def _read_with_digest(path) -> tuple[bytes, str]:
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def load_version(mv: ModelVersion):
-    """``mv``'s :class:`~.classifier.CategoryModel`, its file checked first (:func:`verify_file`).
-    Raises :class:`UserError` when the file is missing, altered, damaged or asks to trust unsafe
-    types."""
+    """``mv``'s :class:`~.classifier.CategoryModel`, its file checked first (:func:`_checked`).
+    The file is read once: the bytes whose sha256 was checked are the bytes loaded, so a file
+    swapped between the check and the load cannot slip through. Raises :class:`UserError` when
+    the file is missing, altered, damaged or asks to trust unsafe types."""
     from . import classifier
 
-    path = verify_file(mv)
+    data = _checked(mv, _read_with_digest)
     try:
-        return classifier.load(path)
+        return classifier.loads(data, source=mv.file)
     except classifier.ModelFileError as exc:
         raise UserError("bad_model", f"模型文件不可用: {exc.zh}", f"the model file cannot be used: {exc.en}") from exc
 

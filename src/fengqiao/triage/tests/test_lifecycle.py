@@ -235,6 +235,25 @@ def test_activation_refuses_a_file_that_is_not_the_registered_one(files):
     assert exc.value.code == "model_checksum"
 
 
+def test_load_version_loads_the_bytes_it_checked(files, monkeypatch):
+    """The file is read once: a file swapped after its sha256 was checked is not what loads."""
+    mv = _version(files["codes"])
+    opened = []
+    real_read_bytes = Path.read_bytes
+
+    def read_then_swap(self):
+        data = real_read_bytes(self)
+        if self == mv.path():
+            opened.append(self)
+            shutil.copyfile(files["none"], self)  # another valid model replaces it at once
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_swap)
+    model = service.load_version(mv)
+    assert opened == [mv.path()]  # read once
+    assert sorted(model.labels) == sorted(set(CODES.values()))  # the checked file's model
+
+
 def test_active_model_with_an_altered_file_falls_back_to_keyword_rules(files, settings, caplog):
     settings.FENGQIAO_TRIAGE_MODEL_CHECK_SECONDS = 0
     mv = _version(files["codes"])
