@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from dataclasses import dataclass
 
 import django_filters
 from django.db.models import Q
@@ -41,7 +42,7 @@ from fengqiao.core.viewsets import (
 )
 
 from . import actions, transitions
-from .actions._base import stale
+from .actions import action_parameters
 from .actions.attachments import ALLOWED as ATTACHMENT_TYPES
 from .actions.attachments import add_attachment
 from .choices import Channel, SlaColor, State, Urgency
@@ -340,7 +341,39 @@ class EventFilter(FilterSet):
 
 # ---------------------------------------------------------------- action input
 
-STRING_PARAMS = {"reason", "result", "text", "note", "feedback"}
+
+@dataclass(frozen=True)
+class ActionInput:
+    """How an action parameter is written in the body of ``POST events/{id}/actions/``: its
+    ``kind`` (how :func:`action_kwargs` reads it, which field the schema shows) and what it is,
+    for the schema (after the names of the actions that take it, read from the functions)."""
+
+    kind: str  # text | unit | matter | ids | integer | boolean | any
+    about: str = ""
+
+
+#: Every parameter an action declares, by name (a name means the same in every action); the
+#: order is the schema's. A parameter missing here still reaches the action as sent and is
+#: documented as "any value" (the tests ask for an entry).
+ACTION_INPUTS: dict[str, ActionInput] = {
+    "note": ActionInput("text"),
+    "reason": ActionInput("text"),
+    "into": ActionInput("matter", "the id or number of the matter to merge into"),
+    "to_unit": ActionInput("unit", "area:CODE, department:CODE, user:USERNAME or a bare code"),
+    "unit": ActionInput("unit", "as to_unit"),
+    "result": ActionInput("text"),
+    "evidence": ActionInput("ids", "attachment ids"),
+    "feedback": ActionInput("text"),
+    "days": ActionInput("integer", "working days"),
+    "approve": ActionInput("boolean"),
+    "text": ActionInput("text"),
+    "attachments": ActionInput("ids", "attachment ids"),
+}
+_ANY_INPUT = ActionInput("any")
+
+
+def action_input(name: str) -> ActionInput:
+    return ACTION_INPUTS.get(name, _ANY_INPUT)
 
 
 def resolve_unit(value, user):
@@ -370,14 +403,9 @@ def resolve_unit(value, user):
     raise UserError("unknown_unit", f"找不到承办单位: {value}", f"no such unit: {value}", field="to_unit")
 
 
-def action_parameters(name: str) -> list[inspect.Parameter]:
-    """The inputs of the action called ``name`` (its keyword-only parameters but ``by``); the API
-    and the console's action forms both read them from the action function itself."""
-    fn = actions.FUNCTIONS[name]
-    return [p for p in inspect.signature(fn).parameters.values() if p.kind == p.KEYWORD_ONLY and p.name != "by"]
-
-
 def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
+    """The keyword arguments of the action ``name`` read from ``body`` (the API's JSON, a
+    console form), each parameter as its :data:`ACTION_INPUTS` kind says."""
     kwargs = {}
     for p in action_parameters(name):
         if p.name not in body:
@@ -385,31 +413,34 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
                 kwargs[p.name] = None  # the action reports what is missing, bilingually
             continue
         value = body[p.name]
-        if p.name in STRING_PARAMS:
+        kind = action_input(p.name).kind
+        if kind == "text":
             if value is None:
                 value = ""
             if not isinstance(value, str):
                 raise UserError("invalid", f"{p.name} 应为文本", f"{p.name} must be text", field=p.name)
-        elif p.name in ("to_unit", "unit"):
+        elif kind == "unit":
             value = resolve_unit(value, request.user)
-        elif p.name == "into":
+        elif kind == "matter":
             target = None
             if small_id(value):
                 target = Event.objects.restrict(request.user, "view").filter(pk=int(value)).first()
             if target is None and isinstance(value, str):
                 target = Event.objects.restrict(request.user, "view").filter(number=value).first()
             if target is None:
-                raise UserError("unknown_target", f"找不到目标事件: {value}", f"no such matter: {value}", field="into")
+                raise UserError("unknown_target", f"找不到目标事件: {value}", f"no such matter: {value}", field=p.name)
             value = target
-        elif p.name in ("evidence", "attachments"):
+        elif kind == "ids":
             if not isinstance(value, list) or not all(small_id(i) for i in value):
                 raise UserError("invalid", f"{p.name} 应为附件编号列表", f"{p.name} must be a list of attachment ids",
                                 field=p.name)
-        elif p.name == "approve":
+        elif kind == "boolean":
             if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
                 value = value.lower() in {"true", "1"}
             if not isinstance(value, bool):
-                raise UserError("invalid", "approve 应为 true 或 false", "approve must be true or false", field="approve")
+                raise UserError("invalid", f"{p.name} 应为 true 或 false", f"{p.name} must be true or false",
+                                field=p.name)
+        # integer, any: as sent (the action checks it and answers bilingually)
         kwargs[p.name] = value
     return kwargs
 
@@ -417,32 +448,49 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
 class ActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(a, a) for a in transitions.ACTIONS])
     #: the version the caller saw; when given and the matter has moved on since, 409 "stale"
+    #: (checked by ``actions.perform``)
     version = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
 
 
-class EventActionSerializer(ActionSerializer):
-    """The body of ``POST events/{id}/actions/`` as the schema documents it: the action, the
-    version seen, and the inputs of every action (each action reads only its own; the console
-    and this endpoint both take them from the action functions, ``action_parameters``)."""
+#: the schema's field for each kind of action input; all optional, each action reads only its own
+_INPUT_FIELDS = {
+    "text": lambda help_text: serializers.CharField(required=False, allow_blank=True, help_text=help_text),
+    "unit": lambda help_text: serializers.CharField(required=False, help_text=help_text),
+    "matter": lambda help_text: serializers.CharField(required=False, help_text=help_text),
+    "ids": lambda help_text: serializers.ListField(child=serializers.IntegerField(), required=False,
+                                                   help_text=help_text),
+    "integer": lambda help_text: serializers.IntegerField(required=False, help_text=help_text),
+    "boolean": lambda help_text: serializers.BooleanField(required=False, help_text=help_text),
+    "any": lambda help_text: serializers.JSONField(required=False, help_text=help_text),
+}
 
-    note = serializers.CharField(required=False, allow_blank=True,
-                                 help_text="accept, dispatch, start, verify, approve_extension, resume, add_cohandler")
-    reason = serializers.CharField(required=False, allow_blank=True,
-                                   help_text="reject, merge, cancel, return, reopen, close, escalate, request_extension, "
-                                             "pause, supervise, list, delist")
-    into = serializers.CharField(required=False, help_text="merge: the id or number of the matter to merge into")
-    to_unit = serializers.CharField(required=False,
-                                    help_text="dispatch: area:CODE, department:CODE, user:USERNAME or a bare code")
-    unit = serializers.CharField(required=False, help_text="add_cohandler: as to_unit")
-    result = serializers.CharField(required=False, allow_blank=True, help_text="resolve")
-    evidence = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                     help_text="resolve, delist: attachment ids")
-    feedback = serializers.CharField(required=False, allow_blank=True, help_text="verify")
-    days = serializers.IntegerField(required=False, help_text="request_extension: working days")
-    approve = serializers.BooleanField(required=False, help_text="approve_extension")
-    text = serializers.CharField(required=False, allow_blank=True, help_text="comment")
-    attachments = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                        help_text="comment: attachment ids")
+
+def action_input_fields() -> dict[str, serializers.Field]:
+    """One schema field per parameter of any action (read from the action functions), its help
+    text naming the actions that take it: ``"resolve, delist: attachment ids"``."""
+    takers: dict[str, list[str]] = {}
+    for name in actions.FUNCTIONS:
+        for p in action_parameters(name):
+            takers.setdefault(p.name, []).append(name)
+    order = [n for n in ACTION_INPUTS if n in takers] + [n for n in takers if n not in ACTION_INPUTS]
+    fields = {}
+    for pname in order:
+        spec = action_input(pname)
+        help_text = ", ".join(takers[pname]) + (f": {spec.about}" if spec.about else "")
+        fields[pname] = _INPUT_FIELDS[spec.kind](help_text)
+    return fields
+
+
+# The body of ``POST events/{id}/actions/`` as the schema documents it (the view reads it with
+# ``ActionSerializer`` and ``action_kwargs``); built from the action functions, so a parameter
+# added to an action shows in the schema without anyone listing it here.
+EventActionSerializer = type(ActionSerializer)("EventActionSerializer", (ActionSerializer,), {
+    "__module__": __name__,
+    "__doc__": """The body of ``POST events/{id}/actions/`` as the schema documents it: the action, the
+    version seen, and the inputs of every action (each action reads only its own; the console
+    and this endpoint both take them from the action functions, ``action_parameters``).""",
+    **action_input_fields(),
+})
 
 
 class ActionDoneSerializer(serializers.Serializer):
@@ -507,11 +555,8 @@ class EventViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelM
         ser = ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         name = ser.validated_data["action"]
-        seen = ser.validated_data.get("version")
-        if seen is not None and seen != event.version:
-            raise stale()
         kwargs = action_kwargs(name, request.data, request, event)
-        actions.perform(event, name, by=request.user, **kwargs)
+        actions.perform(event, name, by=request.user, version=ser.validated_data.get("version"), **kwargs)
         visible = self.get_queryset().filter(pk=event.pk).first()
         if visible is None:  # e.g. returned by a unit that now no longer sees it
             return Response(ActionDoneSerializer(event).data)

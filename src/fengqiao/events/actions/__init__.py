@@ -1,10 +1,16 @@
 """Every write to a matter is one function here (see ``transitions`` for who may call which).
 
-``perform(event, action, by=user, **data)`` dispatches by action name (the API uses it).
+``perform(event, action, by=user, version=None, **data)`` dispatches by action name (the API
+and the console use it); ``action_parameters(action)`` lists the inputs an action takes.
 """
 
 from __future__ import annotations
 
+import inspect
+
+from fengqiao.core.errors import UserError
+
+from ._base import stale
 from .intake import create_event
 from .side import (
     add_cohandler,
@@ -59,12 +65,37 @@ FUNCTIONS = {
 }
 
 
-def perform(event, action: str, *, by, **data):
-    """Run the action called ``action`` with keyword arguments ``data``."""
+#: keywords of :func:`perform` itself (and of the API's action body): no action may take one
+RESERVED_PARAMETERS = frozenset({"action", "by", "version"})
+
+
+def action_parameters(action: str) -> list[inspect.Parameter]:
+    """The inputs of the action called ``action``: its keyword-only parameters but ``by``. The
+    API's body (and its schema) and the console's action forms are both built from them."""
+    fn = FUNCTIONS[action]
+    return [p for p in inspect.signature(fn).parameters.values() if p.kind == p.KEYWORD_ONLY and p.name != "by"]
+
+
+def perform(event, action: str, *, by, version: int | None = None, **data):
+    """Run the action called ``action`` with keyword arguments ``data``.
+
+    ``version`` is the version of the matter the caller last saw (the API's body, a console
+    form); when given and the matter has moved on since, nothing is done: :class:`Conflict`
+    "stale" (409). The comparison here is with the row as loaded, and every action writes
+    through :func:`._base.apply`, whose ``UPDATE … WHERE id=? AND state=? AND version=?`` uses
+    that same loaded version: a write landing after this check still makes the UPDATE match
+    no row, so the caller gets "stale" and nothing of the action is kept.
+    """
     from ..transitions import get
 
     get(action)  # unknown name → 400
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise UserError("invalid", "version 应为整数", "version must be a whole number", field="version")
+        if version != event.version:
+            raise stale()
     return FUNCTIONS[action](event, by=by, **data)
 
 
-__all__ = ["FUNCTIONS", "create_event", "perform", *[f.__name__ for f in FUNCTIONS.values()]]
+__all__ = ["FUNCTIONS", "RESERVED_PARAMETERS", "action_parameters", "create_event", "perform",
+           *[f.__name__ for f in FUNCTIONS.values()]]
