@@ -96,11 +96,16 @@ def record_unmask(user, obj, what: str) -> None:
 
 def may_produce_agreement(user, d: Dispute) -> bool:
     """Who prints the agreement the parties sign: a role that may see personal data, in charge of
-    the dispute (its centre's staff, its organisation's or assigned mediators — the relation of
-    the agreement actions in the transition table)."""
-    from .transitions import RELATIONS
+    the dispute as an action of the transition table that writes the agreement requires
+    (``Transition.writes_agreement``: its roles and relation — the centre's staff, its
+    organisation's or assigned mediators). The state is not asked: the agreement exists."""
+    from .transitions import RELATIONS, TABLE
 
-    return bool(getattr(user, "can_unmask", False)) and RELATIONS["staff_or_mediator"](d, user)
+    if not getattr(user, "can_unmask", False):
+        return False
+    role = getattr(user, "role", None)
+    relations = {t.relation for t in TABLE.values() if t.writes_agreement and role in t.roles}
+    return any(RELATIONS[r](d, user) for r in sorted(relations))
 
 
 def agreement_pdf(user, d: Dispute, agreement, *, unmask_requested: bool = False) -> tuple[bytes, bool]:

@@ -67,6 +67,9 @@ class Transition:
     relation: str
     required: tuple[str, ...] = ()
     guards: tuple[Guard, ...] = field(default=())
+    # The action writes the agreement the parties sign (人民调解协议书): whoever may take one of
+    # these (role and relation) produces it and gets it with full names (services.may_produce_agreement).
+    writes_agreement: bool = False
 
 
 # ---------------------------------------------------------------- guards (dispute, user)
@@ -143,7 +146,7 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("record_session", "记录调解", _("Record a session"), frozenset({S.IN_MEDIATION}), None, WORKERS,
                "staff_or_mediator", ("minutes",)),
     Transition("succeed", "调解成功", _("Mediation succeeded"), frozenset({S.IN_MEDIATION}), S.SUCCEEDED, WORKERS,
-               "staff_or_mediator", ("terms",), (_has_held_session,)),
+               "staff_or_mediator", ("terms",), (_has_held_session,), writes_agreement=True),
     Transition("fail", "调解不成", _("Mediation failed"), frozenset({S.IN_MEDIATION}), S.FAILED, WORKERS,
                "staff_or_mediator", ("reason",), (_has_held_session,)),
     Transition("refer", "转处", _("Refer (court, arbitration, administration)"), frozenset({S.FAILED}), None,
@@ -161,7 +164,7 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("decide_confirmation", "登记司法确认结果", _("Record the court's decision"), AGREED, None, WORKERS,
                "staff_or_mediator", ("confirmed",), (_confirmation_applied,)),
     Transition("regenerate_agreement", "重新生成协议书", _("Regenerate the agreement"), AGREED, None, WORKERS,
-               "staff_or_mediator"),
+               "staff_or_mediator", writes_agreement=True),
     Transition("escalate", "上报", _("Escalate"), OPEN, None, WORKERS, "staff_or_mediator", ("reason",),
                (_can_escalate,)),
     Transition("supervise", "督办", _("Supervise"), OPEN | {S.FAILED}, None, SUPERVISORS, "supervisor",

@@ -20,6 +20,7 @@ from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 
 from . import actions, services, stats, transitions
+from .actions._common import FIELDS
 from .actions.queue import now_serving, today
 from .choices import Honoured, Referral, SessionStatus, State, TicketStatus
 from .models import (
@@ -33,22 +34,6 @@ from .models import (
     Ticket,
 )
 from .services import match, record_unmask
-
-# How the console asks for each parameter an action requires (see transitions.TABLE).
-FIELD_WIDGETS = {
-    "reason": ("textarea", _("Reason")),
-    "text": ("textarea", _("Comment")),
-    "minutes": ("textarea", _("Minutes")),
-    "terms": ("textarea", _("Terms of the agreement")),
-    "held_at": ("datetime-local", _("Date and time")),
-    "session": ("session", _("Session")),
-    "place": ("text", _("Place")),
-    "court": ("text", _("Court")),
-    "mediators": ("mediators", _("Mediators (the first leads)")),
-    "referral": ("referral", _("Referred to")),
-    "honoured": ("honoured", _("Agreement honoured?")),
-    "confirmed": ("confirmed", _("Confirmed by the court?")),
-}
 
 
 def _need(user, model, action: str) -> None:
@@ -180,7 +165,11 @@ def _visible_dispute(user, pk: int) -> Dispute:
 
 
 def _field(name: str, posted: dict, **kw) -> dict:
-    widget, label = FIELD_WIDGETS.get(name, ("text", name))
+    """One input of an action form, as ``actions._common.FIELDS`` describes the parameter (its
+    widget, its English label translated through the catalogue); ``kw`` overrides. A parameter
+    without a widget there is not one the forms ask for: a plain text input under its name."""
+    spec = FIELDS.get(name)
+    widget, label = (spec.widget, _(spec.en)) if spec is not None and spec.widget else ("text", name)
     field = {"name": name, "widget": widget, "label": label, "required": True, "value": posted.get(name, "")}
     field.update(kw)
     return field
@@ -198,6 +187,7 @@ def _action_forms(d: Dispute, allowed: list[str], posted_action: str = "", poste
             fields = [_field(f, values) for f in t.required]
         if name == "assign":
             fields[0]["values"] = values.getlist("mediators") if hasattr(values, "getlist") else []
+            fields[0]["label"] = _("Mediators (the first leads)")
         if name == "succeed":
             fields.append(_field("amount_recovered", values, widget="number", label=_("Amount agreed/recovered (yuan)"),
                                  required=False))

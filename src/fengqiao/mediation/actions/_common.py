@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop
 
 from fengqiao.core.errors import Conflict, NotFound, UserError
 
@@ -62,54 +64,65 @@ def timeline(d: Dispute, by, action: str, from_state: str, to_state: str, reason
     )
 
 
-# What a user calls each parameter, for error messages (Chinese, English): a message names the
-# field as the form labels it, never by its parameter name.
-LABELS: dict[str, tuple[str, str]] = {
-    "address": ("地址", "Address"),
-    "amount": ("涉及金额", "Amount in dispute"),
-    "amount_in_dispute": ("涉及金额", "Amount in dispute"),
-    "amount_recovered": ("协议/挽回金额", "Amount agreed/recovered"),
-    "attendees": ("参加人员", "Attendees"),
-    "claims": ("当事人请求", "Claims"),
-    "confirmed": ("法院是否确认", "Confirmed by the court?"),
-    "court": ("法院", "Court"),
-    "credit_code": ("统一社会信用代码", "Unified social credit code"),
-    "facts": ("纠纷事实", "Facts"),
-    "held_at": ("调解时间", "Date and time"),
-    "honoured": ("协议履行情况", "Agreement honoured?"),
-    "household_code": ("户籍户号", "Household register number"),
-    "id_number": ("身份证号码", "ID number"),
-    "leader": ("包案领导", "Leader in charge"),
-    "mediators": ("调解员", "Mediators"),
-    "minutes": ("调解笔录", "Minutes"),
-    "name": ("姓名", "Name"),
-    "note": ("备注", "Note"),
-    "org_name": ("单位名称", "Organisation name"),
-    "organisation": ("调解组织", "Organisation"),
-    "participants": ("参加人员", "Participants"),
-    "phone": ("电话", "Phone"),
-    "place": ("地点", "Place"),
-    "plan": ("化解方案", "Plan"),
-    "reason": ("原因", "Reason"),
-    "referral": ("转处去向", "Referred to"),
-    "referral_body": ("转处机关", "Body referred to"),
-    "referral_note": ("转处说明", "Referral note"),
-    "result": ("化解结果", "Result"),
-    "scheduled_at": ("听证时间", "Hearing date and time"),
-    "session": ("调解场次", "Session"),
-    "signed_at": ("签订时间", "Signed at"),
-    "summary": ("听证纪要", "Summary"),
-    "terms": ("协议内容", "Terms of the agreement"),
-    "text": ("备注内容", "Comment"),
-    "title": ("标题", "Title"),
-    "version": ("版本号", "Version"),
-    "visited_at": ("回访时间", "Visited at"),
+class Field(NamedTuple):
+    """A parameter of the actions as users know it."""
+
+    zh: str
+    en: str
+    widget: str = ""  # how the console's action forms ask for it (views._field); "" = not on them
+
+
+# The one table of the actions' parameters: what a user calls each one, in Chinese and English,
+# for error messages (a message names the field as the form labels it, never by its parameter
+# name) and, for a field with a ``widget``, the console's action forms, which show the English
+# through the catalogue (so that English is marked with gettext_noop for makemessages).
+FIELDS: dict[str, Field] = {
+    "address": Field("地址", "Address"),
+    "amount": Field("涉及金额", "Amount in dispute"),
+    "amount_in_dispute": Field("涉及金额", "Amount in dispute"),
+    "amount_recovered": Field("协议/挽回金额", "Amount agreed/recovered"),
+    "attendees": Field("参加人员", "Attendees"),
+    "claims": Field("当事人请求", "Claims"),
+    "confirmed": Field("法院是否确认", gettext_noop("Confirmed by the court?"), "confirmed"),
+    "court": Field("法院", gettext_noop("Court"), "text"),
+    "credit_code": Field("统一社会信用代码", "Unified social credit code"),
+    "facts": Field("纠纷事实", "Facts"),
+    "held_at": Field("调解时间", gettext_noop("Date and time"), "datetime-local"),
+    "honoured": Field("协议履行情况", gettext_noop("Agreement honoured?"), "honoured"),
+    "household_code": Field("户籍户号", "Household register number"),
+    "id_number": Field("身份证号码", "ID number"),
+    "leader": Field("包案领导", "Leader in charge"),
+    "mediators": Field("调解员", gettext_noop("Mediators"), "mediators"),
+    "minutes": Field("调解笔录", gettext_noop("Minutes"), "textarea"),
+    "name": Field("姓名", "Name"),
+    "note": Field("备注", "Note"),
+    "org_name": Field("单位名称", "Organisation name"),
+    "organisation": Field("调解组织", "Organisation"),
+    "participants": Field("参加人员", "Participants"),
+    "phone": Field("电话", "Phone"),
+    "place": Field("地点", gettext_noop("Place"), "text"),
+    "plan": Field("化解方案", "Plan"),
+    "reason": Field("原因", gettext_noop("Reason"), "textarea"),
+    "referral": Field("转处去向", gettext_noop("Referred to"), "referral"),
+    "referral_body": Field("转处机关", "Body referred to"),
+    "referral_note": Field("转处说明", "Referral note"),
+    "result": Field("化解结果", "Result"),
+    "scheduled_at": Field("听证时间", "Hearing date and time"),
+    "session": Field("调解场次", gettext_noop("Session"), "session"),
+    "signed_at": Field("签订时间", "Signed at"),
+    "summary": Field("听证纪要", "Summary"),
+    "terms": Field("协议内容", gettext_noop("Terms of the agreement"), "textarea"),
+    "text": Field("备注内容", gettext_noop("Comment"), "textarea"),
+    "title": Field("标题", "Title"),
+    "version": Field("版本号", "Version"),
+    "visited_at": Field("回访时间", "Visited at"),
 }
 
 
 def label(key: str) -> tuple[str, str]:
     """(Chinese, English) name of a parameter as users know it; unknown keys as they are."""
-    return LABELS.get(key, (key, key))
+    f = FIELDS.get(key)
+    return (f.zh, f.en) if f is not None else (key, key)
 
 
 def required_error(key: str) -> UserError:

@@ -179,14 +179,37 @@ def _take_on(d: Dispute, mediator: Mediator, by, at: dt.datetime) -> None:
     """A mediator who registers a dispute takes it on: their organisation handles it (set at
     registration) and they lead it, unless they must stand aside (回避): then the organisation
     or the centre assigns someone else. Decision recorded in docs/mediation.md."""
+    if _standing_aside(d, [mediator]) is not None:
+        return
+    team = _put_on_case(d, [mediator], at)
+    c.timeline(d, by, "assign", "", "", mediator.name, {**team, "registered_by_mediator": True}, at)
+    audit.record("dispute_assign", d, after=team, actor=by)
+
+
+def _standing_aside(d: Dispute, mediators) -> tuple[Mediator, list] | None:
+    """The first of ``mediators`` who must stand aside on ``d`` (回避: a party, a declared
+    relative, same household…) with the reasons, or None. Registering (:func:`_take_on`: the
+    mediator just does not take the case) and ``assign`` (refused) share this one check."""
     from ..services import case_facts, conflicts_for
 
-    if conflicts_for(mediator, case_facts(d)):
-        return
-    Assignment.objects.create(dispute=d, mediator=mediator, role=AssignmentRole.LEAD, assigned_at=at)
-    c.timeline(d, by, "assign", "", "", mediator.name, {"mediators": [mediator.pk], "lead": mediator.pk,
-                                                        "registered_by_mediator": True}, at)
-    audit.record("dispute_assign", d, after={"mediators": [mediator.pk], "lead": mediator.pk}, actor=by)
+    facts = case_facts(d)
+    for m in mediators:
+        problems = conflicts_for(m, facts)
+        if problems:
+            return m, problems
+    return None
+
+
+def _put_on_case(d: Dispute, team: list[Mediator], at: dt.datetime, scores: dict | None = None) -> dict:
+    """Make ``team`` the dispute's mediators, the first as lead (the current team is released);
+    ``scores`` are the matching scores by mediator id (str). Returns the timeline/audit data
+    ``{"mediators": [ids], "lead": id}``."""
+    _close_assignments(d, AssignmentResult.RELEASED, at)
+    scores = scores or {}
+    for i, m in enumerate(team):
+        Assignment.objects.create(dispute=d, mediator=m, role=AssignmentRole.LEAD if i == 0 else AssignmentRole.MEMBER,
+                                  assigned_at=at, match_score=scores.get(str(m.pk)))
+    return {"mediators": [m.pk for m in team], "lead": team[0].pk}
 
 
 # ------------------------------------------------------------------ the transition table's actions
@@ -257,8 +280,6 @@ def _int(value, field: str) -> int:
 
 def _assign(d, t, params, at, by=None):
     """Assign the lead mediator (first) and task-force members; conflicts of interest refused."""
-    from ..services import case_facts, conflicts_for
-
     ids = params.get("mediators")
     if isinstance(ids, (int, str)):
         ids = [ids]
@@ -274,29 +295,25 @@ def _assign(d, t, params, at, by=None):
     missing = [i for i in ids if i not in found]
     if missing:
         raise UserError("unknown_mediator", f"调解员不存在: {missing}", f"unknown mediators: {missing}", field="mediators")
-    facts = case_facts(d)
-    for m in found.values():
-        problems = conflicts_for(m, facts)
-        if problems:
-            raise Conflict("conflict_of_interest", f"{m.name} 需回避:" + ";".join(p.zh for p in problems),
-                           f"{m.name} must stand aside: " + "; ".join(p.en for p in problems))
-    # Release the current team, then assign the new one (the lead first).
-    Assignment.objects.filter(dispute=d, result="").update(result=AssignmentResult.RELEASED, ended_at=at)
+    conflicted = _standing_aside(d, found.values())
+    if conflicted is not None:
+        m, problems = conflicted
+        raise Conflict("conflict_of_interest", f"{m.name} 需回避:" + ";".join(p.zh for p in problems),
+                       f"{m.name} must stand aside: " + "; ".join(p.en for p in problems))
     scores = params.get("scores") or {}
     if not isinstance(scores, dict):
         scores = {}
     scores = {k: v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
               and math.isfinite(v)}
-    for i, mid in enumerate(ids):
-        Assignment.objects.create(dispute=d, mediator=found[mid], role=AssignmentRole.LEAD if i == 0 else AssignmentRole.MEMBER,
-                                  assigned_at=at, match_score=scores.get(str(mid)))
-    lead = found[ids[0]]
+    team = [found[i] for i in ids]
+    data = _put_on_case(d, team, at, scores)
+    lead = team[0]
     if d.organisation_id is None and lead.organisation_id is not None:
         d.organisation = lead.organisation
     if len(ids) > 1:
         d.is_hard = True
-    names = "、".join(found[i].name for i in ids)
-    return c.text(params, "note", max_len=2000) or names, {"mediators": ids, "lead": ids[0]}
+    names = "、".join(m.name for m in team)
+    return c.text(params, "note", max_len=2000) or names, data
 
 
 def _start(d, t, params, at, by=None):
