@@ -23,9 +23,7 @@ record starts on, for a user who opens the CSV in a text editor.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +31,7 @@ from pathlib import Path
 from django.db import transaction
 
 from fengqiao.core.errors import UserError
-from fengqiao.core.sheets import XLSX_MAGIC, decode_text, delimiter, read_file_bytes
+from fengqiao.core.sheets import SheetRow, read_sheet
 from fengqiao.workcal.calendar import SHANGHAI
 
 from .actions import create_event
@@ -48,16 +46,6 @@ DEFAULT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "
 #: the stored length of an order number; a longer one is refused, never cut (two different
 #: long numbers would otherwise become one matter)
 CHANNEL_REF_MAX = Event._meta.get_field("channel_ref").max_length
-
-
-@dataclass
-class SourceRow:
-    """One record of the file: its row number as a spreadsheet shows it, the text line it
-    starts on (0 for Excel) and its cells as text."""
-
-    number: int
-    line: int
-    cells: list[str]
 
 
 @dataclass
@@ -152,51 +140,14 @@ def load_mapping(path: str | Path) -> dict:
     return mapping
 
 
-def _records(path: Path) -> list[SourceRow]:
-    raw = read_file_bytes(path)
-    if path.suffix.lower() in {".xlsx", ".xlsm"} or raw.startswith(XLSX_MAGIC):  # an .xlsx named .csv too
-        import openpyxl
-
-        try:  # read-only mode parses lazily, so a damaged sheet can fail while iterating
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            try:
-                # openpyxl yields every row from row 1, empty ones too: enumerate gives Excel's row number
-                return [SourceRow(n, 0, ["" if v is None else (v.strftime("%Y-%m-%d %H:%M:%S")
-                                                               if isinstance(v, dt.datetime) else str(v)) for v in r])
-                        for n, r in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1)]
-            finally:
-                wb.close()
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise UserError("bad_file", f"无法读取Excel文件: {exc}", f"cannot read the Excel file: {exc}") from exc
-    text = decode_text(raw)
-    if text is None:
-        raise UserError("bad_file", "文件编码无法识别", "the file is neither UTF-8 nor GB18030")
-    # newline="": the csv module sees \r\n, \n and \r line ends and quoted line breaks as they are
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, path.name))
-    records: list[SourceRow] = []
-    end = 0  # the text line the previous record ended on
-    try:
-        for cells in reader:  # a blank line is an empty record: it still counts as a row
-            records.append(SourceRow(len(records) + 1, end + 1, cells))
-            end = reader.line_num
-    except csv.Error as exc:
-        line = reader.line_num
-        raise UserError("bad_file", f"CSV 格式错误 (文本第 {line} 行): {exc}",
-                        f"malformed CSV (text line {line}): {exc}") from exc
-    return records
-
-
-def read_rows(path: str | Path) -> tuple[list[str], list[SourceRow]]:
+def read_rows(path: str | Path) -> tuple[list[str], list[SheetRow]]:
     """Headers and data rows (as text, numbered like a spreadsheet) of a CSV (UTF-8 or
-    GB18030) or .xlsx file. The header is the first row that is not blank; blank rows are left
-    out but keep their numbers."""
-    records = [r for r in _records(Path(path)) if any(str(c).strip() for c in r.cells)]
-    if not records:
+    GB18030) or .xlsx file: :func:`~fengqiao.core.sheets.read_sheet`, and a file with nothing
+    in it is an error."""
+    header, rows = read_sheet(path)
+    if not header:
         raise UserError("bad_file", "文件为空", "the file is empty")
-    header, *rows = records
-    for r in rows:
-        r.cells = [str(c).strip() for c in r.cells]
-    return [str(h).strip() for h in header.cells], rows
+    return header, rows
 
 
 def _parse_time(value: str, formats: list[str]):
@@ -208,7 +159,7 @@ def _parse_time(value: str, formats: list[str]):
     return None
 
 
-def _row_fields(values: dict[str, str], mapping: dict, header_of: dict[str, str], src: SourceRow) -> tuple[dict, list]:
+def _row_fields(values: dict[str, str], mapping: dict, header_of: dict[str, str], src: SheetRow) -> tuple[dict, list]:
     errors = []
 
     def bad(fname: str, zh: str, en: str) -> None:
@@ -282,7 +233,7 @@ def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -
         raise UserError("empty_file", "文件只有表头，没有数据行", "the file has a header but no data rows")
     index = {columns[h]: headers.index(h) for h in columns}
     header_of = {f: h for h, f in columns.items()}
-    seen: dict[str, tuple[SourceRow, dict]] = {}  # order number → its first row in this file
+    seen: dict[str, tuple[SheetRow, dict]] = {}  # order number → its first row in this file
     try:
         with transaction.atomic():
             for src in rows:

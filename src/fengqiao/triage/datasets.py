@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fengqiao.core.sheets import XLSX_MAGIC, decode_text, delimiter
+from fengqiao.core.sheets import read_sheet
 
 from .text import join_fields, normalize, read_tokens, tokenize
 
@@ -62,46 +60,21 @@ def shared_data_dir() -> Path:
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    """The header and the rows (as dicts, blank rows left out) of the file, through
+    :func:`~fengqiao.core.sheets.read_sheet`; a file that cannot be read is a :class:`DataError`."""
     if not path.is_file():
         raise DataError(f"文件不存在 / file not found: {path}")
-    raw = path.read_bytes()
-    if path.suffix.lower() in {".xlsx", ".xlsm"} or raw.startswith(XLSX_MAGIC):  # an .xlsx named .csv too
-        header, rows = _read_xlsx(path, raw)
-    else:
-        text = decode_text(raw)
-        if text is None:
-            raise DataError(f"文件编码无法识别(应为 UTF-8 或 GB18030)/ file is neither UTF-8 nor GB18030: {path}")
-        try:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, path.name))
-            header = [h.strip() for h in next(reader, [])]
-            rows = [dict(zip(header, r, strict=False)) for r in reader if any(c.strip() for c in r)]
-        except csv.Error as exc:
-            raise DataError(f"CSV 格式错误 / malformed CSV {path}: {exc}") from exc
+    from fengqiao.core.errors import UserError
+
+    try:
+        header, rows = read_sheet(path)
+    except UserError as exc:
+        raise DataError(f"{exc.zh} / {exc.en}") from exc
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:  # the last column of a name would silently win
         raise DataError(f"列名重复 / duplicate column name(s) {', '.join(twice)} in {path}")
-    return header, rows
-
-
-def _read_xlsx(path: Path, raw: bytes) -> tuple[list[str], list[dict]]:
-    try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - openpyxl is a project dependency
-        raise DataError("读取 Excel 需要 openpyxl / openpyxl is needed for .xlsx") from exc
-    try:
-        # from the bytes: openpyxl goes by the name and refuses an .xlsx saved as .csv
-        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:
-        raise DataError(f"无法读取 Excel 文件 / cannot read Excel file {path}: {exc}") from exc
-    rows = wb.active.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    out = [
-        {h: ("" if v is None else str(v)) for h, v in zip(header, r, strict=False)}
-        for r in rows
-        if r and any(v is not None for v in r)
-    ]
-    wb.close()
-    return header, out
+    width = len(header)  # a short row has empty cells at its end, not missing ones
+    return header, [dict(zip(header, r.cells + [""] * (width - len(r.cells)), strict=False)) for r in rows]
 
 
 def read_table(
@@ -114,8 +87,9 @@ def read_table(
     title_column: str | None = None,
     allow_tokens: bool = True,
 ) -> Table:
-    """Read a CSV (UTF-8 or GB18030; comma- or tab-separated) or .xlsx file. A file with a
-    ``tokens`` column and none of the text columns is read as pre-segmented text (when
+    """Read a CSV (UTF-8 or GB18030; comma- or tab-separated) or .xlsx file (its first sheet)
+    through :func:`~fengqiao.core.sheets.read_sheet`: cells are stripped, blank rows left out.
+    A file with a ``tokens`` column and none of the text columns is read as pre-segmented text (when
     ``allow_tokens``). ``title_column``, a column kept apart from the text (same-matter
     detection weighs title words double), is read into ``titles``."""
     path = Path(path)

@@ -16,6 +16,7 @@ def nav(request):
     from fengqiao.core.restrict import role_allowed
     from fengqiao.events.models import INTAKE_ROLES
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
+    from fengqiao.web.phone import may_use_phone
 
     mediation = role in MEDIATION_ROLES
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
@@ -27,7 +28,7 @@ def nav(request):
         "mediation_stats": mediation and role_allowed(Dispute, user, "stats"),
         "matters": role not in roles.GLOBAL_ROLES,
         "intake": role in INTAKE_ROLES,
-        "phone": role in {roles.GRID_WORKER, roles.VILLAGE_CADRE},
+        "phone": may_use_phone(user),
         "dashboard": role not in roles.GLOBAL_ROLES,
         "mediation": mediation,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree

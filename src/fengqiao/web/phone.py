@@ -27,11 +27,21 @@ from fengqiao.events.choices import OPEN_STATES, Channel, Urgency
 from fengqiao.events.models import INTAKE_ROLES, Category, Event
 from fengqiao.events.transitions import handler_q
 
+#: who has the phone page (and so the menu entry to it): those who report and follow matters
+#: out in their grid or village. Others have the console (operators, departments, leaders), the
+#: mediation pages, or nothing on this page to report or handle (the auditor, the admin).
+PHONE_ROLES = frozenset({roles.GRID_WORKER, roles.VILLAGE_CADRE})
+
+
+def may_use_phone(user) -> bool:
+    """Whether ``user`` may open the phone page: the one rule for the page and the console menu."""
+    return bool(user is not None and user.is_authenticated and user.role in PHONE_ROLES)
+
 
 @login_required
 def phone_home(request):
     user = request.user
-    if user.role == roles.AUDITOR:  # reads the audit trail, has no matters to report or handle
+    if not may_use_phone(user):
         raise PermissionDenied
     mine = (Event.objects.restrict(user, "view").filter(state__in=OPEN_STATES)
             .select_related("category", "area").order_by("-received_at"))
