@@ -167,16 +167,6 @@ def save_user(*, username: str, role: str = UNSET, password: str = UNSET, area: 
     return UserChange(user=user, created=created, changed=[] if created else changed)
 
 
-def upsert_user(*, username: str, role: str = UNSET, password: str = UNSET, area: Area | None = UNSET,
-                department: Department | None = UNSET, full_name: str = UNSET, title: str = UNSET,
-                is_demo: bool = UNSET, by=None) -> tuple[User, bool]:
-    """Create a user, or bring an existing one in line with the fields given. Idempotent.
-    See :func:`save_user`."""
-    result = save_user(username=username, role=role, password=password, area=area, department=department,
-                       full_name=full_name, title=title, is_demo=is_demo, by=by)
-    return result.user, result.created
-
-
 def check_token_name(name: str) -> None:
     limit = ApiToken._meta.get_field("name").max_length
     if not name or not name.strip():

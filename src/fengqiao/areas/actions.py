@@ -103,6 +103,15 @@ def check_center(center: tuple[float, float] | None) -> None:
                         field="center")
 
 
+def check_county_code(county_code: str) -> None:
+    """Refuse a county code that is not an official one: six ASCII digits (e.g. 331022)."""
+    width = CODE_LENGTHS[Level.COUNTY]
+    if not (isinstance(county_code, str) and county_code.isascii() and county_code.isdigit()
+            and len(county_code) == width):
+        raise UserError("bad_county_code", f"区县代码应为{width}位数字: {county_code!r}",
+                        f"the county code has {width} digits: {county_code!r}", field="county")
+
+
 def _cell(row: dict, key: str) -> str:
     value = row.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -197,7 +206,9 @@ def read_division_rows(path: Path, county_code: str) -> DivisionRows:
 def import_divisions(path: Path, county_code: str, *, center: tuple[float, float] | None = None, by=None) -> ImportReport:
     """Create or update the county, town and village levels of one county. Idempotent.
 
-    The file is checked whole before anything is written (see :func:`read_division_rows`)."""
+    The county code must be six digits (:func:`check_county_code`); the file is checked whole
+    before anything is written (see :func:`read_division_rows`)."""
+    check_county_code(county_code)
     check_center(center)
     division = read_division_rows(Path(path), county_code)
     rows = division.rows

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from fengqiao.accounts.actions import upsert_user
+from fengqiao.accounts.actions import save_user
 from fengqiao.areas import actions as area_actions
 from fengqiao.areas.models import Area, Department
 
@@ -76,9 +76,9 @@ def load_demo(stdout=None, *, history: bool = True) -> dict[str, int]:
     for username, role, area_code, dept_code, full_name, title in USERS:
         area = Area.objects.get(code=area_code) if area_code else None
         dept = Department.objects.get(code=dept_code) if dept_code else None
-        _user, created = upsert_user(username=username, role=role, password=DEMO_PASSWORD, area=area, department=dept,
-                                     full_name=full_name, title=title, is_demo=True)
-        created_users += int(created)
+        result = save_user(username=username, role=role, password=DEMO_PASSWORD, area=area, department=dept,
+                           full_name=full_name, title=title, is_demo=True)
+        created_users += int(result.created)
     say(f"users: {len(USERS)} demo users ({created_users} new), password {DEMO_PASSWORD}")
     from fengqiao.events.seed import link_departments
 

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from fengqiao.accounts.actions import token_for, upsert_user
+from fengqiao.accounts.actions import save_user, token_for
 from fengqiao.accounts.models import ApiToken, User
 from fengqiao.core.errors import UserError
 
@@ -53,9 +53,9 @@ def test_role_needs_the_right_home_area(users):
 
     village = Area.objects.get(code="331022001001")
     with pytest.raises(Exception, match="area"):
-        upsert_user(username="bad_town_op", role="town_operator", password="x-long-password", area=village)
+        save_user(username="bad_town_op", role="town_operator", password="x-long-password", area=village)
     with pytest.raises(UserError):
-        upsert_user(username="bad_role", role="king", password="x-long-password")
+        save_user(username="bad_role", role="king", password="x-long-password")
     assert not User.objects.filter(username__in=["bad_town_op", "bad_role"]).exists()
 
 

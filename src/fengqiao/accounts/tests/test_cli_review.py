@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from fengqiao.accounts.actions import upsert_user
+from fengqiao.accounts.actions import save_user
 from fengqiao.accounts.models import ApiToken, User
 from fengqiao.core.errors import UserError
 from fengqiao.core.roles import ALL_ROLES
@@ -54,9 +54,9 @@ def test_the_too_short_message_is_chinese_in_the_chinese_half():
     assert "至少需要 10 个字符" in message and "at least 10 characters" in message
 
 
-def test_upsert_user_checks_the_password_rules():
+def test_save_user_checks_the_password_rules():
     with pytest.raises(UserError) as exc:
-        upsert_user(username="weak", role="mediator", password="1")
+        save_user(username="weak", role="mediator", password="1")
     assert exc.value.code == "weak_password"
 
 
@@ -82,8 +82,6 @@ def test_unchanged_when_everything_given_is_already_so():
     run("add", "same_again", "--role", "mediator", "--name", "同一", "--password", PASSWORD)
     out = run("add", "same_again", "--role", "mediator", "--name", "同一", "--password", PASSWORD)
     assert out.startswith("unchanged same_again")
-    from fengqiao.accounts.actions import save_user
-
     assert save_user(username="same_again", role="mediator").changed == []
 
 

@@ -132,6 +132,25 @@ def test_import_of_a_directory_or_a_binary_file_is_a_user_error(tmp_path):
     assert "GB18030" in refused("import", "--county", "331022", "--file", str(binary))
 
 
+@pytest.mark.parametrize("county", ["33990", "3399010", "33990x", "\uff13\uff13\uff19\uff19\uff10\uff11", "", None])
+def test_import_action_refuses_a_county_code_that_is_not_six_digits(tmp_path, county):
+    """The rule was in the command alone: any other caller of the action got another error
+    (no such county in the file) or, for None, a crash. Checked before the file is read."""
+    path = write(tmp_path, SMALL)
+    for where in (path, tmp_path / "missing.csv"):
+        with pytest.raises(UserError) as exc:
+            actions.import_divisions(where, county)
+        assert exc.value.code == "bad_county_code" and exc.value.field == "county"
+        assert exc.value.zh == f"区县代码应为6位数字: {county!r}"
+        assert exc.value.en == f"the county code has 6 digits: {county!r}"
+    assert not Area.objects.filter(code__startswith="3399").exists()
+
+
+def test_import_command_reports_a_bad_county_code_in_both_languages(tmp_path):
+    message = refused("import", "--county", "33990", "--file", str(write(tmp_path, SMALL)))
+    assert message == "区县代码应为6位数字: '33990' / the county code has 6 digits: '33990'"
+
+
 @pytest.mark.parametrize("center", ["nan,inf", "500,-300", "121,91", "inf,30"])
 def test_import_refuses_a_centre_off_the_earth(tmp_path, center):
     path = write(tmp_path, SMALL)

@@ -176,11 +176,15 @@ def test_command_add_working_days_unknown_year_notes_on_stderr():
     ],
 )
 def test_command_bad_input_is_a_bilingual_command_error(args):
+    """One line, ``中文 / English`` as every command's error (fengqiao.core.cli); it was
+    ``中文 (English)`` here alone."""
     with pytest.raises(CommandError) as exc:
         run(*args)
     message = str(exc.value)
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message  # Chinese
-    assert any("a" <= ch.lower() <= "z" for ch in message), message  # English
+    assert "\n" not in message and " / " in message, message
+    zh, en = message.split(" / ", 1)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), message  # Chinese
+    assert sum("a" <= ch.lower() <= "z" for ch in en) >= 3, message  # English
 
 
 def test_command_seed_set_show_remove():

@@ -12,20 +12,17 @@ import os
 import sys
 
 from django.contrib.auth.management import get_default_username
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from fengqiao.accounts.actions import UNSET, save_user
 from fengqiao.accounts.models import User
 from fengqiao.core import context, roles
+from fengqiao.core.cli import bilingual, command_error, from_user_error
 from fengqiao.core.errors import UserError
 
 #: wrong passwords allowed at the prompt before giving up
 PASSWORD_TRIES = 3
-
-
-def _bad(zh: str, en: str) -> CommandError:
-    return CommandError(f"{zh} / {en}")
 
 
 class Command(BaseCommand):
@@ -51,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username=None, email=None, interactive=True, database=DEFAULT_DB_ALIAS, **o):
         if database != DEFAULT_DB_ALIAS:
-            raise _bad("只支持默认数据库", "only the default database is supported")
+            raise command_error("只支持默认数据库", "only the default database is supported")
         username = username or os.environ.get("DJANGO_SUPERUSER_USERNAME") or ""
         email = email if email is not None else os.environ.get("DJANGO_SUPERUSER_EMAIL")
         if interactive:
@@ -59,11 +56,11 @@ class Command(BaseCommand):
             return
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
         if not username:
-            raise _bad("--noinput 需要 --username 或环境变量 DJANGO_SUPERUSER_USERNAME",
-                       "--noinput needs --username or DJANGO_SUPERUSER_USERNAME")
+            raise command_error("--noinput 需要 --username 或环境变量 DJANGO_SUPERUSER_USERNAME",
+                                "--noinput needs --username or DJANGO_SUPERUSER_USERNAME")
         if not password:
-            raise _bad("--noinput 需要在环境变量 DJANGO_SUPERUSER_PASSWORD 中给出密码",
-                       "--noinput needs the password in DJANGO_SUPERUSER_PASSWORD")
+            raise command_error("--noinput 需要在环境变量 DJANGO_SUPERUSER_PASSWORD 中给出密码",
+                                "--noinput needs the password in DJANGO_SUPERUSER_PASSWORD")
         self.create(username, password, email)
 
     def create(self, username: str, password: str, email: str | None) -> None:
@@ -71,8 +68,8 @@ class Command(BaseCommand):
             self.save(username, password, email)
         except UserError as exc:
             if exc.code == "user_exists":
-                raise _bad(f"{exc.zh}(修改请用 users add)", f"{exc.en} (use 'users add' to change it)") from None
-            raise _bad(exc.zh, exc.en) from None
+                raise command_error(f"{exc.zh}(修改请用 users add)", f"{exc.en} (use 'users add' to change it)") from None
+            raise from_user_error(exc) from None
 
     def save(self, username: str, password: str, email: str | None) -> None:
         with context.acting(None, channel="cli"):
@@ -83,16 +80,16 @@ class Command(BaseCommand):
 
     def create_interactively(self, username: str, email: str | None) -> None:
         if not (hasattr(self.stdin, "isatty") and self.stdin.isatty()):
-            raise _bad("不在终端中运行，无法输入密码: 请用 --noinput 并设置 DJANGO_SUPERUSER_PASSWORD",
-                       "not running in a terminal, cannot prompt: use --noinput with DJANGO_SUPERUSER_PASSWORD")
+            raise command_error("不在终端中运行，无法输入密码: 请用 --noinput 并设置 DJANGO_SUPERUSER_PASSWORD",
+                                "not running in a terminal, cannot prompt: use --noinput with DJANGO_SUPERUSER_PASSWORD")
         try:
             while not username:
                 default = get_default_username(check_db=False) or ""
                 answer = input(f"用户名 / Username [{default}]: " if default else "用户名 / Username: ").strip()
                 username = answer or default
             if User.objects.filter(username=username).exists():
-                raise _bad(f"用户已存在: {username}(修改请用 users add)",
-                           f"the user already exists: {username} (use 'users add' to change it)")
+                raise command_error(f"用户已存在: {username}(修改请用 users add)",
+                                    f"the user already exists: {username} (use 'users add' to change it)")
             if email is None:
                 email = input("电子邮件(可留空) / Email (optional): ").strip()
             for attempt in range(1, PASSWORD_TRIES + 1):
@@ -106,9 +103,9 @@ class Command(BaseCommand):
                     return
                 except UserError as exc:
                     if exc.code != "weak_password" or attempt == PASSWORD_TRIES:
-                        raise _bad(exc.zh, exc.en) from None
-                    self.stderr.write(f"{exc.zh} / {exc.en}")
+                        raise from_user_error(exc) from None
+                    self.stderr.write(bilingual(exc.zh, exc.en))
         except (KeyboardInterrupt, EOFError):
             self.stderr.write("")
-            raise _bad("已取消", "cancelled") from None
-        raise _bad("密码未确认，未创建用户", "the password was not confirmed; no user created")
+            raise command_error("已取消", "cancelled") from None
+        raise command_error("密码未确认，未创建用户", "the password was not confirmed; no user created")

@@ -1,8 +1,9 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from fengqiao.accounts.actions import token_for
 from fengqiao.accounts.models import ApiToken, User
 from fengqiao.core import context
+from fengqiao.core.cli import command_error, from_user_error
 from fengqiao.core.errors import UserError
 
 
@@ -18,12 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, **o):
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"用户不存在: {username} / no such user: {username}")
+            raise command_error(f"用户不存在: {username}", f"no such user: {username}")
         if not user.is_active:
-            raise CommandError(f"用户已停用: {username} / the user is inactive: {username}")
+            raise command_error(f"用户已停用: {username}", f"the user is inactive: {username}")
         try:
             with context.acting(None, channel="cli"):
                 key = token_for(user, name=name)
         except UserError as exc:
-            raise CommandError(f"{exc.zh} / {exc.en}") from None
+            raise from_user_error(exc) from None
         self.stdout.write(key)

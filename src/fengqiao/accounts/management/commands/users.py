@@ -3,12 +3,13 @@
 import argparse
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from fengqiao.accounts.actions import UNSET, save_user
 from fengqiao.accounts.models import ROLE_AREA_LEVELS, User
 from fengqiao.areas.models import Area, Department
 from fengqiao.core import context, roles
+from fengqiao.core.cli import command_error, from_user_error
 from fengqiao.core.errors import UserError
 
 #: what clears --area or --department
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             with context.acting(None, channel="cli"):
                 result = save_user(username=o["username"], **fields)
         except UserError as exc:
-            raise CommandError(f"{exc.zh} / {exc.en}") from None
+            raise from_user_error(exc) from None
         u = result.user
         state = (f"role {u.role}, area {u.area.code if u.area_id else '-'}, "
                  f"department {u.department.code if u.department_id else '-'}")
@@ -101,7 +102,7 @@ class Command(BaseCommand):
             return None
         obj = model.objects.filter(code=code).first()
         if obj is None:
-            raise CommandError(f"{what_zh}不存在: {code} / no such {what_en}: {code}")
+            raise command_error(f"{what_zh}不存在: {code}", f"no such {what_en}: {code}")
         return obj
 
     def list(self, o):

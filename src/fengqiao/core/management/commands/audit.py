@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fengqiao.core import audit
+from fengqiao.core.cli import command_error
 from fengqiao.core.models import AuditRecord
 
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         except (TypeError, ValueError):
             count = 0
         if count < 1:
-            raise CommandError(f"-n 应为不小于 1 的整数: {n!r} / -n must be a whole number of at least 1: {n!r}")
+            raise command_error(f"-n 应为不小于 1 的整数: {n!r}", f"-n must be a whole number of at least 1: {n!r}")
         try:
             for rec in AuditRecord.objects.order_by("-id")[:count]:
                 at = timezone.localtime(rec.at).isoformat(sep=" ", timespec="seconds")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from fengqiao.core import context, roles
+from fengqiao.core.cli import command_error, from_user_error
 from fengqiao.core.errors import UserError
 
 IMPORT_DESCRIPTION = """\
@@ -21,10 +22,6 @@ when any row has an error, the errors are listed ("row N, COLUMN: 中文 / Engli
 spreadsheet numbers rows) and nothing is written. Rows whose order number is already known
 are skipped, so importing a file twice creates nothing new. Exit code 0 on success, 1 on any
 error (a file with a header and no data rows is an error too)."""
-
-
-def _bad(zh: str, en: str) -> CommandError:
-    return CommandError(f"{zh} / {en}")
 
 
 class Command(BaseCommand):
@@ -58,7 +55,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"do_{what}")(**o)
         except UserError as exc:
-            raise _bad(exc.zh, exc.en) from None
+            raise from_user_error(exc) from None
 
     def _importer(self, username: str):
         from fengqiao.accounts.models import User
@@ -67,14 +64,14 @@ class Command(BaseCommand):
         if not username:
             by = qs.filter(is_active=True, role=roles.COUNTY_OPERATOR).order_by("pk").first()
             if by is None:
-                raise _bad("没有在用的县级坐席账号，请用 --user 指定导入人",
-                           "no active county operator; name the importing user with --user")
+                raise command_error("没有在用的县级坐席账号，请用 --user 指定导入人",
+                                    "no active county operator; name the importing user with --user")
             return by
         by = qs.filter(username=username).first()
         if by is None:
-            raise _bad(f"用户不存在: {username}", f"no such user: {username}")
+            raise command_error(f"用户不存在: {username}", f"no such user: {username}")
         if not by.is_active:
-            raise _bad(f"用户已停用: {username}", f"user {username} is inactive")
+            raise command_error(f"用户已停用: {username}", f"user {username} is inactive")
         return by  # the role is checked by the importer itself
 
     def do_import(self, file, mapping, dry_run, user, **o):
@@ -88,7 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if report.errors:
             n = len(report.errors)
-            raise _bad(f"{n} 处错误，未导入任何数据", f"{n} errors; nothing was imported")
+            raise command_error(f"{n} 处错误，未导入任何数据", f"{n} errors; nothing was imported")
 
     def do_seed(self, **o):
         from fengqiao.events.seed import link_departments, seed_categories, seed_policies

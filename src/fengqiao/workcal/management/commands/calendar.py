@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import warnings
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from fengqiao.core import context
+from fengqiao.core.cli import command_error, from_user_error
 from fengqiao.core.errors import UserError
 from fengqiao.workcal import actions, services
 from fengqiao.workcal.calendar import UnknownYearWarning
@@ -15,19 +16,15 @@ from fengqiao.workcal.calendar import UnknownYearWarning
 _WEEKDAYS_ZH = "一二三四五六日"
 
 
-def _bad(zh: str, en: str) -> CommandError:
-    return CommandError(f"{zh} ({en})")
-
-
 def _int(value: str, what_zh: str, what_en: str, minimum: int = 0) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise _bad(
+        raise command_error(
             f"{what_zh}应为整数: {value!r}", f"{what_en} must be a whole number: {value!r}"
         ) from None
     if n < minimum:
-        raise _bad(
+        raise command_error(
             f"{what_zh}不能小于 {minimum}: {n}", f"{what_en} must be at least {minimum}: {n}"
         )
     return n
@@ -70,9 +67,9 @@ class Command(BaseCommand):
             with context.acting(channel="cli"):
                 handler(**opts)
         except UserError as exc:
-            raise CommandError(f"{exc.zh} ({exc.en})") from None
+            raise from_user_error(exc) from None
         except DatabaseError as exc:
-            raise _bad(
+            raise command_error(
                 f"数据库不可用，请先运行 migrate: {exc}",
                 "database unavailable; run 'migrate' first",
             ) from None
@@ -96,7 +93,7 @@ class Command(BaseCommand):
             try:
                 result = calendar.add_working_days(day, count)
             except (ValueError, OverflowError):
-                raise _bad("日期超出支持范围", "date out of the supported range") from None
+                raise command_error("日期超出支持范围", "date out of the supported range") from None
         self._warn_unknown(calendar, day.year, result.year)
         self.stdout.write(result.isoformat())
 
@@ -122,7 +119,7 @@ class Command(BaseCommand):
     def do_show(self, year, **_):
         y = _int(year, "年份", "YEAR", minimum=1)
         if not 1 <= y <= 9999:
-            raise _bad(f"年份无效: {y}", f"invalid year: {y}")
+            raise command_error(f"年份无效: {y}", f"invalid year: {y}")
         status = services.year_status(y)
         if status.known:
             src = {
