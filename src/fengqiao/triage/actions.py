@@ -19,6 +19,18 @@ from fengqiao.events.models import Category, Event, TimelineEntry
 from .models import CategoryLabel, LabelSource, ModelKind, ModelVersion, TriageResult
 
 
+class NotActivated(UserError):
+    """The new version was registered but its activation was refused (``reason``, the
+    :class:`UserError` of :func:`~.actions.activate_version`); ``version`` is its number, so the
+    caller can activate it later once the cause is mended."""
+
+    def __init__(self, version: int, reason: UserError):
+        super().__init__(reason.code, f"已登记 v{version}，但未启用: {reason.zh}",
+                         f"registered v{version} but not activated: {reason.en}", status=reason.status)
+        self.version = version
+        self.reason = reason
+
+
 def record_label(event: Event, category: Category, *, by, source: str, suggested: str = "") -> CategoryLabel:
     """Store one operator label (accept/correct/import) of ``event``'s category."""
     if source not in LabelSource.values:
@@ -283,16 +295,47 @@ def rollback(*, kind: str = ModelKind.CATEGORY, by=None) -> ModelVersion | None:
 
 
 def seed_rules(*, by=None) -> dict[str, int]:
-    """Create the default keyword and routing rules that are missing (``triage rules seed``)."""
+    """Create the default keyword and routing rules that are missing (``triage rules seed``).
+
+    Returns (and audits) how many keyword and routing rules were created, and in
+    ``cohandlers_added`` how many existing default routing rules without co-handlers got their
+    default ones (the migration seeds the rules before a county's departments exist); the
+    audit record also names those rules and the departments they got (``cohandlers_added_to``).
+    """
     from .seed import seed_keyword_rules, seed_routing_rules
 
     with transaction.atomic(), context.explicit_audit():
+        bare = _default_routing_rules_without_cohandlers()
         out = {"keyword_rules": seed_keyword_rules(), "routing_rules": seed_routing_rules()}
-        audit.record("triage_rules_seed", None, actor=by, object_type="triage.rules", object_id="default", after=out)
+        given = _cohandlers_now(bare)
+        out["cohandlers_added"] = len(given)
+        audit.record("triage_rules_seed", None, actor=by, object_type="triage.rules", object_id="default",
+                     after={**out, "cohandlers_added_to": given})
     from . import service
 
     service.invalidate()
     return out
+
+
+def _default_routing_rules_without_cohandlers() -> list[int]:
+    """The ids of the existing default routing rules that should have co-handlers and have none."""
+    from .models import RoutingRule
+    from .seed import DEFAULT_ROUTES
+
+    names = [name for name, _cat, _level, _target, co, _prio in DEFAULT_ROUTES if co]
+    return list(RoutingRule.objects.filter(name__in=names, cohandlers__isnull=True).values_list("pk", flat=True))
+
+
+def _cohandlers_now(rule_ids: list[int]) -> dict[str, list[str]]:
+    """Rule name → its co-handling department codes, for those of ``rule_ids`` that have some now."""
+    from .models import RoutingRule
+
+    given: dict[str, list[str]] = {}
+    for rule in RoutingRule.objects.filter(pk__in=rule_ids).prefetch_related("cohandlers").order_by("name", "pk"):
+        codes = sorted(d.code for d in rule.cohandlers.all())
+        if codes:
+            given[rule.name] = codes
+    return given
 
 
 def _models_changed() -> None:

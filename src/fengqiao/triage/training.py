@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.db.models import Q
 
+from fengqiao.core.errors import UserError
 from fengqiao.events.choices import State
 from fengqiao.events.models import Event
 
@@ -149,7 +150,10 @@ def train_from_db(
     better = new_f1 is not None and (old_f1 is None or new_f1 > old_f1)
     activated = False
     if activate or better:
-        actions.activate_version(mv, by=by)
+        try:
+            actions.activate_version(mv, by=by)
+        except UserError as exc:
+            raise actions.NotActivated(mv.version, exc) from exc
         activated = True
     return {
         "unmatched_labels": actions.unmatched_labels(model.labels),

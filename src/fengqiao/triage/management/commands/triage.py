@@ -11,16 +11,13 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from fengqiao.core.cli import bilingual, command_error, from_user_error
 from fengqiao.triage import cli
 
 #: ``train``'s file options and their defaults: the parser leaves them ``None`` so that
 #: ``--from-db`` can tell whether one was given.
 FILE_TRAIN_DEFAULTS = {"data": None, "out": None, "text": "title,body", "label": "label"}
 
-
-def bilingual(exc) -> str:
-    """A :class:`~fengqiao.core.errors.UserError` as one line, ``中文 / English``."""
-    return f"{exc.zh} / {exc.en}"
 
 
 def local_time(value) -> str:
@@ -63,8 +60,8 @@ class Command(BaseCommand):
         if action == "train":
             given = [f"--{key}" for key in ("activate", "json") if options.get(key)]
             if given:
-                raise CommandError(
-                    f"参数有误: {', '.join(given)} 只用于 --from-db;从文件训练的模型用 `triage register` 登记 / "
+                raise command_error(
+                    f"参数有误: {', '.join(given)} 只用于 --from-db;从文件训练的模型用 `triage register` 登记",
                     f"invalid arguments: {', '.join(given)} only go with --from-db; register a model "
                     "trained from files with `triage register`", returncode=2)
             for key, default in FILE_TRAIN_DEFAULTS.items():
@@ -92,7 +89,7 @@ class Command(BaseCommand):
         except cli.TriageInputError as exc:
             raise CommandError(str(exc)) from exc
         except OSError as exc:
-            raise CommandError(f"读写文件失败 / file error: {exc}") from exc
+            raise command_error("读写文件失败", f"file error: {exc}") from exc
 
     def warn_unmatched(self, labels) -> None:
         if labels:
@@ -109,18 +106,18 @@ class Command(BaseCommand):
 
         given = [f"--{key}" for key in FILE_TRAIN_DEFAULTS if options.get(key) is not None]
         if given:
-            raise CommandError(
-                f"参数有误: --from-db 从数据库训练，不能与 {', '.join(given)} 同用 / invalid arguments: --from-db "
-                f"trains on the database and cannot be combined with {', '.join(given)} (those train from files)",
-                returncode=2)
+            raise command_error(
+                f"参数有误: --from-db 从数据库训练，不能与 {', '.join(given)} 同用",
+                f"invalid arguments: --from-db trains on the database and cannot be combined with "
+                f"{', '.join(given)} (those train from files)", returncode=2)
         with context.acting(None, channel="cli"):
             try:
                 report = training.train_from_db(activate=options.get("activate", False),
                                                 calibration_folds=options.get("calibration_folds", 3))
             except training.NotEnoughData as exc:
                 raise CommandError(str(exc)) from exc
-            except UserError as exc:
-                raise CommandError(bilingual(exc)) from exc
+            except UserError as exc:  # actions.NotActivated names the version left registered
+                raise from_user_error(exc) from exc
         if report["activated"]:
             self.warn_unmatched(report["unmatched_labels"])
         if options.get("json"):
@@ -142,17 +139,17 @@ class Command(BaseCommand):
             try:
                 mv = actions.register_file(options["file"], note=options.get("note") or "")
             except UserError as exc:
-                raise CommandError(bilingual(exc)) from exc
+                raise from_user_error(exc) from exc
             except OSError as exc:
-                raise CommandError(f"读写文件失败 / file error: {exc}") from exc
+                raise command_error("读写文件失败", f"file error: {exc}") from exc
             unmatched = actions.unmatched_labels(mv.labels)
-            activated, refused = False, ""
+            activated, refused = False, None
             if options.get("activate"):
                 try:
                     actions.activate_version(mv)
                     activated = True
                 except UserError as exc:
-                    refused = bilingual(exc)
+                    refused = actions.NotActivated(mv.version, exc)
         self.warn_unmatched(unmatched)
         if options.get("json"):
             self.stdout.write(json.dumps({
@@ -167,8 +164,8 @@ class Command(BaseCommand):
                 f"{mv.training.get('rows') or '-'} training rows, CV macro-F1 {cv}"
                 f"{'; activated' if activated else ''}")
             self.stdout.write(f"  params: {_describe_params(mv.params)}")
-        if refused:
-            raise CommandError(f"已登记 v{mv.version}，但未启用 / registered v{mv.version} but not activated: {refused}")
+        if refused is not None:
+            raise from_user_error(refused)
 
     def do_models(self, options):
         """Every version, oldest first; the active one's file is checked (present, the
@@ -186,7 +183,7 @@ class Command(BaseCommand):
                     model = service.load_version(mv)
                     params = params or (model.metadata or {}).get("params") or {}
                 except UserError as exc:
-                    problem = bilingual(exc)
+                    problem = bilingual(exc.zh, exc.en)
             elif not mv.path().is_file():
                 problem = f"模型文件不存在 / the model file is missing: {mv.file}"
             ev = mv.evaluation or {}
@@ -228,12 +225,12 @@ class Command(BaseCommand):
 
         mv = ModelVersion.objects.filter(kind=ModelKind.CATEGORY, version=options["version"]).first()
         if mv is None:
-            raise CommandError(f"没有该模型版本 / no model version {options['version']}")
+            raise command_error("没有该模型版本", f"no model version {options['version']}")
         with context.acting(None, channel="cli"):
             try:
                 actions.activate_version(mv)
             except UserError as exc:
-                raise CommandError(bilingual(exc)) from exc
+                raise from_user_error(exc) from exc
         self.warn_unmatched(actions.unmatched_labels(mv.labels))
         self.stdout.write(f"activated {mv.kind} v{mv.version}")
 
@@ -246,7 +243,7 @@ class Command(BaseCommand):
             try:
                 mv = actions.rollback()
             except UserError as exc:
-                raise CommandError(bilingual(exc)) from exc
+                raise from_user_error(exc) from exc
         if mv is not None:
             self.warn_unmatched(actions.unmatched_labels(mv.labels))
         self.stdout.write(f"active: v{mv.version}" if mv else "active: keyword rules (no model)")
@@ -257,7 +254,8 @@ class Command(BaseCommand):
 
         with context.acting(None, channel="cli"):
             out = actions.seed_rules()
-        self.stdout.write(f"created {out['keyword_rules']} keyword rules, {out['routing_rules']} routing rules")
+        given = f"; co-handlers added to {out['cohandlers_added']} routing rules" if out["cohandlers_added"] else ""
+        self.stdout.write(f"created {out['keyword_rules']} keyword rules, {out['routing_rules']} routing rules{given}")
 
 
 def _describe_params(params) -> str:
