@@ -372,6 +372,11 @@ def matter_act(request, pk, name):
     if name not in transitions.TABLE:
         raise Http404
     body = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    # the version the form was drawn at: a second click, or a form left open while someone else
+    # acted, is refused as stale instead of acting twice (comment, supervise, pause … keep the
+    # state, so the state check alone would let them through)
+    seen = body.pop("version", "").strip()
+    version = int(seen) if seen.isdigit() else (seen or None)
     try:
         with transaction.atomic():
             for key in ("evidence", "attachments"):
@@ -384,7 +389,8 @@ def matter_act(request, pk, name):
                         raise
                 elif key in body:
                     body.pop(key)
-            actions.perform(event, name, by=request.user, **action_kwargs(name, body, request, event))
+            actions.perform(event, name, by=request.user, version=version,
+                            **action_kwargs(name, body, request, event))
     except (UserError, PersonalDataError) as exc:
         message = exc.message() if isinstance(exc, UserError) else str(exc)
         field = getattr(exc, "field", None)

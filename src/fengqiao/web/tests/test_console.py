@@ -113,6 +113,30 @@ def test_action_form_and_validation_error_next_to_the_field(client, users):
     assert resp.status_code == 409
 
 
+def test_action_forms_carry_the_version_and_a_stale_form_is_refused(client, users):
+    """A form drawn before someone else acted (or a second click) does nothing: 409 with the
+    stale message. Comments keep the state, so only the version can tell."""
+    from fengqiao.events.models import TimelineEntry
+
+    e = _dispatched_to_town(users)
+    client.force_login(users.town_haiyou)
+    page = client.get(f"/matters/{e.pk}/").content.decode()
+    assert f'name="version" value="{e.version}"' in page
+    drawn = e.version
+    resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "已联系反映人", "version": drawn})
+    assert resp.status_code == 302
+    comments = TimelineEntry.objects.filter(event=e, action="comment").count()
+    resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "已联系反映人", "version": drawn})
+    assert resp.status_code == 409
+    assert "刷新" in resp.content.decode() or "reload" in resp.content.decode()
+    assert TimelineEntry.objects.filter(event=e, action="comment").count() == comments
+    e.refresh_from_db()
+    resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "再次联系", "version": "x1"})
+    assert resp.status_code == 400  # a tampered version is a message, not a 500
+    resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "再次联系", "version": e.version})
+    assert resp.status_code == 302
+
+
 def test_bulk_supervise_and_export(client, users):
     e1 = _dispatched_to_town(users)
     e2 = _dispatched_to_town(users, title="海游街道某工地夜间施工噪音")
