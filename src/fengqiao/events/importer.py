@@ -150,12 +150,33 @@ def read_rows(path: str | Path) -> tuple[list[str], list[SheetRow]]:
     return header, rows
 
 
-def _parse_time(value: str, formats: list[str]):
+#: Excel's day 0 (serial numbers count days from it; 1900's false leap day is before any
+#: date a work order holds) and the serial numbers read as times: 1950-01-01 to 2099-12-31
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+EXCEL_SERIALS = (18264.0, 73051.0)
+
+
+def _parse_time(value: str, formats: list[str], *, excel: bool = False):
+    """``value`` as an aware datetime (Shanghai time) by the first of ``formats`` that fits.
+
+    In an Excel row (``excel``) a plain number in :data:`EXCEL_SERIALS` is also read: a time
+    cell whose format was set to "General" holds the serial number (days since 1899-12-30, the
+    fraction the time of day), and Excel shows it as such. A CSV cell holding a number stays
+    an error: there the number could mean anything."""
     for fmt in formats:
         try:
             return dt.datetime.strptime(value, fmt).replace(tzinfo=SHANGHAI)
         except ValueError:
             continue
+    if excel:
+        try:
+            serial = float(value)
+        except ValueError:
+            return None
+        if EXCEL_SERIALS[0] <= serial <= EXCEL_SERIALS[1]:
+            at = EXCEL_EPOCH + dt.timedelta(days=serial)
+            # to the second: a serial's fraction rounds to microseconds off the time typed
+            return (at + dt.timedelta(microseconds=500_000)).replace(microsecond=0, tzinfo=SHANGHAI)
     return None
 
 
@@ -177,7 +198,7 @@ def _row_fields(values: dict[str, str], mapping: dict, header_of: dict[str, str]
         vmap = vmaps.get(fname) or {}
         value = vmap.get(raw, raw)
         if fname in ("received_at", "occurred_at"):
-            parsed = _parse_time(value, formats)
+            parsed = _parse_time(value, formats, excel=src.line == 0)
             if parsed is None:
                 bad(fname, f"时间格式无法识别: {raw}", f"not a date/time: {raw}")
                 continue

@@ -215,3 +215,50 @@ def test_import_help_prints_the_description(capsys):
         call_command("events", "import", "--help")
     out = capsys.readouterr().out
     assert "docs/events.md" in out and "--mapping" in out and "all or nothing" in out
+
+
+# 6. Excel time cells formatted "General" ------------------------------------------------------
+
+def test_an_excel_time_cell_holding_its_serial_number_is_read_as_that_time(tmp_path):
+    """A 受理时间 cell whose format was set to General holds Excel's serial number (days since
+    1899-12-30); Excel shows it as a number, and the importer reads it as the time it is."""
+    import datetime as dt
+
+    from fengqiao.workcal.calendar import SHANGHAI
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    general = row("RV6-1")
+    general[HEADERS.index("受理时间")] = 45931.885416666664  # 2025-10-01 21:15:00
+    ws.append(general)
+    dated = row("RV6-2")
+    dated[HEADERS.index("受理时间")] = dt.datetime(2025, 10, 2, 8, 30)  # a date-formatted cell
+    ws.append(dated)
+    path = tmp_path / "serial.xlsx"
+    wb.save(path)
+    out, err = run("import", str(path), "--mapping", MAPPING)
+    assert err is None, out
+    got = {e.channel_ref: e.received_at.astimezone(SHANGHAI) for e in Event.objects.filter(channel_ref__startswith="RV6-")}
+    assert got["RV6-1"] == dt.datetime(2025, 10, 1, 21, 15, tzinfo=SHANGHAI)
+    assert got["RV6-2"] == dt.datetime(2025, 10, 2, 8, 30, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("value", ["45931.885416666664", "1700000000", "12"])
+def test_a_number_is_not_a_time_in_a_csv_nor_outside_the_serial_range(tmp_path, value):
+    f = write_csv(tmp_path / "n.csv", [row("RV6-3", when=value)])
+    out, err = run("import", f, "--mapping", MAPPING, "--dry-run")
+    assert err is not None and "受理时间" in out
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    cells = row("RV6-4")
+    cells[HEADERS.index("受理时间")] = float(value)
+    ws.append(cells)
+    path = tmp_path / "n.xlsx"
+    wb.save(path)
+    out, err = run("import", str(path), "--mapping", MAPPING, "--dry-run")
+    if value.startswith("45931"):
+        assert err is None, out  # in an Excel row it is the serial number of a time
+    else:
+        assert err is not None and "受理时间" in out  # far outside 1950–2099
