@@ -376,17 +376,23 @@ def action_input(name: str) -> ActionInput:
     return ACTION_INPUTS.get(name, _ANY_INPUT)
 
 
-def resolve_unit(value, user):
-    """``area:CODE``, ``department:CODE``, ``user:USERNAME`` or a bare area/department code."""
+#: what a unit input is called in Chinese messages, by input name
+UNIT_WORDS = {"to_unit": "承办单位", "unit": "协办单位"}
+
+
+def resolve_unit(value, user, *, field: str):
+    """``area:CODE``, ``department:CODE``, ``user:USERNAME`` or a bare area/department code;
+    ``field`` is the caller's input name (``to_unit``, ``unit``), which an error names."""
     if value in (None, ""):
         return None
+    what = UNIT_WORDS.get(field, "承办单位")
     if isinstance(value, dict):
         kind, code = next(iter(value.items())) if len(value) == 1 else ("", "")
     elif isinstance(value, str):
         kind, _, code = value.partition(":") if ":" in value else ("", "", value)
     else:
-        raise UserError("bad_unit", "承办单位格式不正确", "a unit is 'area:CODE', 'department:CODE' or 'user:NAME'",
-                        field="to_unit")
+        raise UserError("bad_unit", f"{what}格式不正确", "a unit is 'area:CODE', 'department:CODE' or 'user:NAME'",
+                        field=field)
     code = str(code).strip()
     if kind in ("", "area"):
         area = Area.objects.filter(code=code, is_active=True).first()
@@ -400,7 +406,7 @@ def resolve_unit(value, user):
         person = User.objects.select_related("area").filter(username=code, is_active=True).first()
         if person is not None:
             return person
-    raise UserError("unknown_unit", f"找不到承办单位: {value}", f"no such unit: {value}", field="to_unit")
+    raise UserError("unknown_unit", f"找不到{what}: {value}", f"no such unit: {value}", field=field)
 
 
 def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
@@ -420,7 +426,7 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
             if not isinstance(value, str):
                 raise UserError("invalid", f"{p.name} 应为文本", f"{p.name} must be text", field=p.name)
         elif kind == "unit":
-            value = resolve_unit(value, request.user)
+            value = resolve_unit(value, request.user, field=p.name)
         elif kind == "matter":
             target = None
             if small_id(value):
