@@ -239,8 +239,9 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
     ids = table.ids or []
     empty = [k for k, i in enumerate(ids) if not i]
     if empty:
-        raise TriageInputError(f"id 列有 {len(empty)} 行为空(首个在第 {empty[0] + 2} 行)/ column {args.id} is empty in "
-                               f"{len(empty)} rows (the first is line {empty[0] + 2})")
+        zh, en = table.where(empty[0])
+        raise TriageInputError(f"id 列有 {len(empty)} 行为空(首个在{zh})/ column {args.id} is empty in "
+                               f"{len(empty)} rows (the first is {en})")
     twice = [i for i, n in Counter(ids).items() if n > 1]
     if twice:
         raise TriageInputError(f"id 列有重复值 / column {args.id} has duplicate ids: {', '.join(twice[:5])}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fengqiao.core.sheets import read_sheet
+from fengqiao.core.sheets import SheetRow, read_sheet
 
 from .text import join_fields, normalize, read_tokens, tokenize
 
@@ -49,6 +49,21 @@ class Table:
     titles: list[str] | None = None
     #: rows left out and why (``empty_label``, ``empty_text``), for the commands to report
     skipped: dict[str, int] | None = None
+    #: each row's number as a spreadsheet shows it (aligned with ``texts``; blank rows count, see
+    #: :class:`~fengqiao.core.sheets.SheetRow`), for messages that name a row
+    rows: list[int] | None = None
+    #: the CSV text line each row starts on (0 for Excel); not the row number below a multi-line cell
+    lines: list[int] | None = None
+
+    def where(self, index: int) -> tuple[str, str]:
+        """Where the row at ``index`` is in the file, in Chinese and English (``第 5 行`` /
+        ``row 5``), with the text line it starts on when that is another number."""
+        if self.rows is None:  # a Table not read from a file
+            return f"第 {index + 1} 条数据", f"data row {index + 1}"
+        number, line = self.rows[index], self.lines[index] if self.lines else 0
+        if line and line != number:
+            return f"第 {number} 行(文本第 {line} 行起)", f"row {number} (starts on text line {line})"
+        return f"第 {number} 行", f"row {number}"
 
 
 def shared_data_dir() -> Path:
@@ -59,9 +74,9 @@ def shared_data_dir() -> Path:
     return Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
-    """The header and the rows (as dicts, blank rows left out) of the file, through
-    :func:`~fengqiao.core.sheets.read_sheet`; a file that cannot be read is a :class:`DataError`."""
+def _read_rows(path: Path) -> tuple[list[str], list[SheetRow], list[dict]]:
+    """The header, the rows as :func:`~fengqiao.core.sheets.read_sheet` gives them (blank rows
+    left out) and the same rows as dicts; a file that cannot be read is a :class:`DataError`."""
     if not path.is_file():
         raise DataError(f"文件不存在 / file not found: {path}")
     from fengqiao.core.errors import UserError
@@ -74,7 +89,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict]]:
     if twice:  # the last column of a name would silently win
         raise DataError(f"列名重复 / duplicate column name(s) {', '.join(twice)} in {path}")
     width = len(header)  # a short row has empty cells at its end, not missing ones
-    return header, [dict(zip(header, r.cells + [""] * (width - len(r.cells)), strict=False)) for r in rows]
+    return header, rows, [dict(zip(header, r.cells + [""] * (width - len(r.cells)), strict=False)) for r in rows]
 
 
 def read_table(
@@ -93,7 +108,7 @@ def read_table(
     ``allow_tokens``). ``title_column``, a column kept apart from the text (same-matter
     detection weighs title words double), is read into ``titles``."""
     path = Path(path)
-    header, rows = _read_rows(path)
+    header, sources, rows = _read_rows(path)
     cols = set(header)
     if not rows:
         raise DataError(f"文件没有数据行 / no data rows in {path}")
@@ -126,9 +141,11 @@ def read_table(
         ids = [ids[i] for i in keep] if ids else None
         times = [times[i] for i in keep] if times else None
         titles = [titles[i] for i in keep] if titles else None
+        sources = [sources[i] for i in keep]
         if not texts:
             raise DataError(f"没有带标签的文本 / no labelled text rows in {path}")
-    return Table(str(path), texts, labels, ids, times, pretok, titles, {k: v for k, v in skipped.items() if v})
+    return Table(str(path), texts, labels, ids, times, pretok, titles, {k: v for k, v in skipped.items() if v},
+                 rows=[r.number for r in sources], lines=[r.line for r in sources])
 
 
 def heldout_split(

@@ -103,7 +103,7 @@ def test_an_unwritable_model_path_fails_before_training(tmp_path, monkeypatch):
                       out=io.StringIO())
 
 
-@pytest.mark.parametrize("ids,match", [(["1", "", "3"], r"empty in 1 rows \(the first is line 3\)"),
+@pytest.mark.parametrize("ids,match", [(["1", "", "3"], r"empty in 1 rows \(the first is row 3\)"),
                                        (["1", "2", "1"], "duplicate ids: 1")])
 def test_empty_and_repeated_ids_are_named(tmp_path, ids, match):
     path = tmp_path / "hot.csv"
