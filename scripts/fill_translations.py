@@ -42,7 +42,10 @@ def main() -> int:
         if entry.obsolete:
             continue
         if "fuzzy" in entry.flags:
+            # a guess of makemessages from a similar old string: drop it, and the old string
+            # it kept as a "#|" comment, and fill from the tables like any new entry
             entry.flags.remove("fuzzy")
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
             entry.msgstr = ""
             entry.msgstr_plural = {k: "" for k in entry.msgstr_plural} if entry.msgid_plural else {}
         zh = table.get(entry.msgid)

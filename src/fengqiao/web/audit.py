@@ -23,7 +23,10 @@ from fengqiao.mediation import transitions as dispute_transitions
 PAGE_SIZE = 50
 FILTER_KEYS = ("action", "object_type", "object_id", "actor_username", "since", "until")
 
-#: audit actions in words (codes written by ``audit.record`` across the apps)
+#: audit actions in words: every code ``audit.record`` writes across the apps, except the actions
+#: of the two transition tables (written as ``event_<action>``/``dispute_<action>``, labelled by
+#: the table). ``web/tests/test_audit_labels.py`` reads the sources and fails on a code written
+#: without a label here.
 ACTION_LABELS = {
     "create": gettext_lazy("Record created"),
     "update": gettext_lazy("Record changed"),
@@ -60,17 +63,20 @@ ACTION_LABELS = {
     "demo_load_mediation": gettext_lazy("Demo data loaded"),
     "ticket_take": gettext_lazy("Queue number taken"),
     "ticket_call": gettext_lazy("Queue number called"),
+    "ticket_done": gettext_lazy("Queue number served (advice only)"),
+    "ticket_no_show": gettext_lazy("Queue number passed (no show)"),
     "backlog_open": gettext_lazy("Backlog case opened"),
+    "backlog_assign_leader": gettext_lazy("Leader put in charge of a backlog case"),
+    "backlog_progress": gettext_lazy("Backlog case progress reported"),
+    "backlog_close": gettext_lazy("Backlog case closed"),
+    "update_user": gettext_lazy("User changed"),
+    "workcal.seed": gettext_lazy("Holidays loaded from the calendar package"),
+    "workcal.set_day": gettext_lazy("Holiday or make-up working day entered"),
+    "workcal.remove_day": gettext_lazy("Holiday or make-up working day removed"),
+    "workcal.mark_year": gettext_lazy("Year's holiday arrangement marked entered or not"),
 }
 
-
-#: codes ``audit.record`` writes that have no entry above (labelled by their prefix, or shown as
-#: their code); the transition tables' actions are known as ``event_<action>``/``dispute_<action>``
-OTHER_ACTIONS = (
-    "update_user", "backlog_assign_leader", "backlog_progress", "backlog_close", "ticket_done", "ticket_no_show",
-    "workcal.seed", "workcal.set_day", "workcal.remove_day", "workcal.mark_year",
-)
-#: how long the codes found in the table are kept: a code no list above knows (written by an
+#: how long the codes found in the table are kept: a code nothing above knows (written by an
 #: older version, or new) shows in the filter at most this long after it is first written
 RECORDED_ACTIONS_SECONDS = 600
 MAX_RECORDED_ACTIONS = 500
@@ -80,7 +86,7 @@ _recorded = Memo("audit actions", RECORDED_ACTIONS_SECONDS)
 def known_actions() -> frozenset[str]:
     """The action codes the code base writes, known without reading the table."""
     return frozenset(ACTION_LABELS).union(
-        OTHER_ACTIONS, (f"event_{a}" for a in event_transitions.TABLE),
+        (f"event_{a}" for a in event_transitions.TABLE),
         (f"dispute_{a}" for a in dispute_transitions.TABLE))
 
 
@@ -124,8 +130,6 @@ def action_label(code: str) -> str:
     label, anything unknown as its code."""
     if code in ACTION_LABELS:
         return str(ACTION_LABELS[code])
-    if code.startswith("workcal."):
-        return _("Working calendar changed")
     for prefix, table, words in (("event_", event_transitions.TABLE, _("Matter")),
                                  ("dispute_", dispute_transitions.TABLE, _("Dispute"))):
         t = table.get(code[len(prefix):]) if code.startswith(prefix) else None

@@ -152,7 +152,7 @@ def test_the_audit_trail_names_actions_in_words(client, users, db):
     audit.record("workcal.set_day", actor=users.admin, object_type="workcal.calendarday")
     client.force_login(users.auditor)
     body = client.get("/audit/").content.decode()
-    assert "登记事件" in body and "事件: 受理" in body and "修改工作日历" in body
+    assert "登记事件" in body and "事件: 受理" in body and "设置节假日或调休日" in body
     assert '<option value="event_create">登记事件</option>' in body
     assert action_label("dispute_accept") == "纠纷: 受理"
     assert action_label("something_new") == "something_new"  # unknown codes stay readable

@@ -8,12 +8,18 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from fengqiao.core import context
-from fengqiao.core.cli import command_error, from_user_error
+from fengqiao.core.cli import bilingual, command_error, from_user_error
 from fengqiao.core.errors import UserError
 from fengqiao.workcal import actions, services
 from fengqiao.workcal.calendar import UnknownYearWarning
 
 _WEEKDAYS_ZH = "一二三四五六日"
+#: where a year's holiday arrangement came from (``CalendarYear.source``), ``(中文, English)``
+_SOURCES = {
+    "seed": ("由 chinese-calendar 导入", "seeded from chinese-calendar"),
+    "package": ("chinese-calendar 日历包", "chinese-calendar package"),
+    "manual": ("手工录入", "entered by hand"),
+}
 
 
 def _int(value: str, what_zh: str, what_en: str, minimum: int = 0) -> int:
@@ -79,10 +85,10 @@ class Command(BaseCommand):
     def _warn_unknown(self, calendar, first: int, last: int) -> None:
         for year in range(first, last + 1):
             if not calendar.is_year_known(year):
-                self.stderr.write(
-                    f"注意: {year} 年节假日安排未录入，按周一至周五计算 "
-                    f"(note: {year}'s holiday arrangement is not entered; Monday–Friday assumed)"
-                )
+                self.stderr.write(bilingual(
+                    f"注意: {year} 年节假日安排未录入，按周一至周五计算",
+                    f"note: {year}'s holiday arrangement is not entered; Monday–Friday assumed",
+                ))
 
     def do_add_working_days(self, date, n, **_):
         day = actions.parse_date(date)
@@ -99,7 +105,7 @@ class Command(BaseCommand):
 
     def do_seed(self, **_):
         report = actions.seed_from_package()
-        self.stdout.write(report.summary())
+        self.stdout.write(_seed_summary(report))
 
     def do_set(self, date, kind, name="", note="", **_):
         day = actions.set_day(date, kind, name, note)
@@ -108,13 +114,15 @@ class Command(BaseCommand):
     def do_remove(self, date, **_):
         day = actions.parse_date(date)
         actions.remove_day(day)
-        self.stdout.write(f"removed {day.isoformat()} (已删除)")
+        self.stdout.write(bilingual(f"已删除 {day.isoformat()}", f"removed {day.isoformat()}"))
 
     def do_complete(self, year, undo=False, **_):
         y = _int(year, "年份", "YEAR", minimum=1)
         obj = actions.mark_year_complete(y, not undo)
-        state = "entered (已录入)" if obj.complete else "not entered (未录入)"
-        self.stdout.write(f"{obj.year}: announcement {state}")
+        if obj.complete:
+            self.stdout.write(bilingual(f"{obj.year} 年节假日安排已录入", f"{obj.year}: announcement entered"))
+        else:
+            self.stdout.write(bilingual(f"{obj.year} 年节假日安排未录入", f"{obj.year}: announcement not entered"))
 
     def do_show(self, year, **_):
         y = _int(year, "年份", "YEAR", minimum=1)
@@ -122,30 +130,52 @@ class Command(BaseCommand):
             raise command_error(f"年份无效: {y}", f"invalid year: {y}")
         status = services.year_status(y)
         if status.known:
-            src = {
-                "seed": "seeded from chinese-calendar",
-                "package": "chinese-calendar package",
-                "manual": "entered by hand",
-            }.get(status.source, status.source)
-            self.stdout.write(f"{y}: holiday arrangement entered ({src}) / 节假日安排已录入")
+            zh, en = _SOURCES.get(status.source, (status.source, status.source))
+            self.stdout.write(bilingual(
+                f"{y} 年节假日安排已录入({zh})", f"{y}: holiday arrangement entered ({en})"
+            ))
         else:
-            self.stdout.write(
-                f"{y}: holiday arrangement NOT entered, falls back to Monday–Friday"
-                f" / 节假日安排未录入，按周一至周五计算"
-            )
+            self.stdout.write(bilingual(
+                f"{y} 年节假日安排未录入，按周一至周五计算",
+                f"{y}: holiday arrangement NOT entered, falls back to Monday–Friday",
+            ))
         if not status.days:
-            self.stdout.write("  (no special days / 无节假日或调休记录)")
+            self.stdout.write("  " + bilingual("无节假日或调休记录", "no special days"))
         for day, kind, name in status.days:
-            label = "holiday 放假" if kind == "holiday" else "workday 上班"
-            wd = f"{day:%a} 周{_WEEKDAYS_ZH[day.weekday()]}"
+            label = "放假 holiday" if kind == "holiday" else "上班 workday"
+            wd = f"周{_WEEKDAYS_ZH[day.weekday()]} {day:%a}"
             self.stdout.write(f"  {day.isoformat()}  {wd}  {label}  {name}".rstrip())
         holidays = sum(1 for d in status.days if d[1] == "holiday")
-        self.stdout.write(
-            f"{holidays} holidays, {len(status.days) - holidays} make-up working days"
-            f" ({holidays} 天放假，{len(status.days) - holidays} 天调休上班)"
-        )
+        workdays = len(status.days) - holidays
+        self.stdout.write(bilingual(
+            f"{holidays} 天放假，{workdays} 天调休上班",
+            f"{holidays} holidays, {workdays} make-up working days",
+        ))
 
     def do_import(self, file, complete=False, **_):
         rows = actions.read_days_csv(file)
         report = actions.import_days(rows, mark_complete=complete)
-        self.stdout.write(report.summary())
+        self.stdout.write(_import_summary(report))
+
+
+def _seed_summary(report: actions.SeedReport) -> str:
+    years = report.years_created
+    span = f"{years[0]}–{years[-1]}" if years else "-"
+    return bilingual(
+        f"已导入 {len(years)} 年({span})共 {report.days_created} 天；"
+        f"{report.years_skipped} 年已有，保留原录入的 {report.days_skipped} 天",
+        f"seeded {report.days_created} days in {len(years)} years ({span}); "
+        f"{report.years_skipped} years already present, {report.days_skipped} days kept as entered",
+    )
+
+
+def _import_summary(report: actions.ImportReport) -> str:
+    years = ", ".join(map(str, report.years)) or "-"
+    zh = f"{years} 年: 新增 {report.created} 天，修改 {report.updated} 天，未变 {report.unchanged} 天"
+    en = (f"imported {report.created} new, {report.updated} changed, {report.unchanged} unchanged "
+          f"days for {years}")
+    if report.completed:
+        done = ", ".join(map(str, report.completed))
+        zh += f"；已标记录入完整: {done}"
+        en += f"; marked complete: {done}"
+    return bilingual(zh, en)
