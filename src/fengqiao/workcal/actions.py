@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import transaction
 
 from fengqiao.core import audit, context
+from fengqiao.core.cli import bilingual
 from fengqiao.core.errors import UserError
 from fengqiao.core.sheets import read_text_file
 
@@ -118,11 +119,14 @@ class SeedReport:
     days_skipped: int = 0
 
     def summary(self) -> str:
-        span = f"{self.years_created[0]}–{self.years_created[-1]}" if self.years_created else "none"
-        return (
-            f"seeded {self.days_created} days in {len(self.years_created)} years ({span}); "
-            f"{self.years_skipped} years already present, {self.days_skipped} days kept as entered"
-            f" (已导入 {len(self.years_created)} 年 {self.days_created} 天)"
+        """One line, 中文 / English."""
+        years = self.years_created
+        span = f"{years[0]}–{years[-1]}" if years else "-"
+        return bilingual(
+            f"已导入 {len(years)} 年({span})共 {self.days_created} 天；"
+            f"{self.years_skipped} 年已有，保留原录入的 {self.days_skipped} 天",
+            f"seeded {self.days_created} days in {len(years)} years ({span}); "
+            f"{self.years_skipped} years already present, {self.days_skipped} days kept as entered",
         )
 
 
@@ -282,14 +286,16 @@ class ImportReport:
     completed: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
+        """One line, 中文 / English."""
         years = ", ".join(map(str, self.years)) or "-"
-        text = (
-            f"imported {self.created} new, {self.updated} changed, {self.unchanged} unchanged "
-            f"days for {years} (新增 {self.created}，修改 {self.updated}，未变 {self.unchanged})"
-        )
+        zh = f"{years} 年: 新增 {self.created} 天，修改 {self.updated} 天，未变 {self.unchanged} 天"
+        en = (f"imported {self.created} new, {self.updated} changed, {self.unchanged} unchanged "
+              f"days for {years}")
         if self.completed:
-            text += f"; marked complete: {', '.join(map(str, self.completed))}"
-        return text
+            done = ", ".join(map(str, self.completed))
+            zh += f"；已标记录入完整: {done}"
+            en += f"; marked complete: {done}"
+        return bilingual(zh, en)
 
 
 def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:

@@ -105,7 +105,7 @@ class Command(BaseCommand):
 
     def do_seed(self, **_):
         report = actions.seed_from_package()
-        self.stdout.write(_seed_summary(report))
+        self.stdout.write(report.summary())
 
     def do_set(self, date, kind, name="", note="", **_):
         day = actions.set_day(date, kind, name, note)
@@ -155,27 +155,4 @@ class Command(BaseCommand):
     def do_import(self, file, complete=False, **_):
         rows = actions.read_days_csv(file)
         report = actions.import_days(rows, mark_complete=complete)
-        self.stdout.write(_import_summary(report))
-
-
-def _seed_summary(report: actions.SeedReport) -> str:
-    years = report.years_created
-    span = f"{years[0]}–{years[-1]}" if years else "-"
-    return bilingual(
-        f"已导入 {len(years)} 年({span})共 {report.days_created} 天；"
-        f"{report.years_skipped} 年已有，保留原录入的 {report.days_skipped} 天",
-        f"seeded {report.days_created} days in {len(years)} years ({span}); "
-        f"{report.years_skipped} years already present, {report.days_skipped} days kept as entered",
-    )
-
-
-def _import_summary(report: actions.ImportReport) -> str:
-    years = ", ".join(map(str, report.years)) or "-"
-    zh = f"{years} 年: 新增 {report.created} 天，修改 {report.updated} 天，未变 {report.unchanged} 天"
-    en = (f"imported {report.created} new, {report.updated} changed, {report.unchanged} unchanged "
-          f"days for {years}")
-    if report.completed:
-        done = ", ".join(map(str, report.completed))
-        zh += f"；已标记录入完整: {done}"
-        en += f"; marked complete: {done}"
-    return bilingual(zh, en)
+        self.stdout.write(report.summary())
