@@ -1,16 +1,20 @@
 """Demo matters for the demo county (三门县): a few hundred, in every state, made through the
-actions. Deterministic and idempotent (``DEMO-nnnn`` channel references are skipped when
-present). Call ``load_demo_events(n=300)`` after ``fengqiao.demo.loader.load_demo``."""
+actions, spread over every town that has a demo command room (``town_operator``). Deterministic
+and idempotent (``DEMO-nnnn`` channel references are skipped when present). Call
+``load_demo_events(n=300)`` after ``fengqiao.demo.loader.load_demo``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from bisect import bisect_right
+from itertools import accumulate
 
 from django.db import transaction
 
 from fengqiao.accounts.models import User
-from fengqiao.areas.models import Area, Department
+from fengqiao.areas.models import Area, Department, Level
+from fengqiao.core import roles
 
 from . import actions, sla
 from .models import Event
@@ -42,29 +46,69 @@ CHANNELS = ["hotline_12345"] * 5 + ["grid_report"] * 3 + ["police_110", "citizen
 STATES = [("received", 8), ("accepted", 5), ("rejected", 3), ("cancelled", 2), ("dispatched", 14), ("signed", 12),
           ("in_progress", 18), ("resolved", 10), ("verified", 6), ("closed", 22)]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林叶郑"
+# The towns' shares of the matters: 海游街道 (the county seat) and 健跳镇, whose village cadre and
+# grid worker have demo users too, keep about 35 % and 20 %; the other towns share the rest in
+# proportion to their villages, each counted as at least MIN_VILLAGES (蛇蟠乡 has 4), so the
+# smallest town's command room still has a few matters.
+FOCUS_TOWNS = {"331022001": 0.35, "331022105": 0.20}
+MIN_VILLAGES = 15
+WORKING = ("dispatched", "signed", "in_progress")
 
 
 def _users() -> dict[str, User] | None:
-    names = ["county_op", "town_haiyou", "town_jiantiao", "cadre_xinhu", "grid_xinhu1", "dept_zhifa", "dept_police",
-             "dept_zhujian", "leader"]
+    names = ["county_op", "dept_zhifa", "dept_police", "dept_zhujian", "leader"]
     found = {u.username: u for u in User.objects.select_related("area", "department").filter(username__in=names)}
     return found if len(found) == len(names) else None
+
+
+def _local_staff() -> tuple[dict[int, User], dict[int, User], dict[int, User]]:
+    """The demo users matters go to inside a town, each keyed by the town's id: its command room
+    (town operator), a village cadre and a grid worker (the first by username where a town has
+    several)."""
+    town_ops: dict[int, User] = {}
+    cadres: dict[int, User] = {}
+    workers: dict[int, User] = {}
+    staff = (User.objects.filter(is_demo=True, is_active=True, area__isnull=False,
+                                 role__in=[roles.TOWN_OPERATOR, roles.VILLAGE_CADRE, roles.GRID_WORKER])
+             .select_related("area", "area__parent", "area__parent__parent").order_by("username"))
+    for u in staff:
+        a = u.area
+        if u.role == roles.TOWN_OPERATOR and a.level == Level.TOWN:
+            town_ops.setdefault(a.pk, u)
+        elif u.role == roles.VILLAGE_CADRE and a.level == Level.VILLAGE and a.parent_id:
+            cadres.setdefault(a.parent_id, u)
+        elif u.role == roles.GRID_WORKER and a.level == Level.GRID and a.parent_id and a.parent.parent_id:
+            workers.setdefault(a.parent.parent_id, u)
+    return town_ops, cadres, workers
+
+
+def _town_weights(towns: list[Area], villages: dict[int, list[Area]]) -> list[float]:
+    focus = [FOCUS_TOWNS.get(t.code, 0.0) for t in towns]
+    rest = 1.0 - sum(focus)
+    sizes = [0 if t.code in FOCUS_TOWNS else max(len(villages[t.pk]), MIN_VILLAGES) for t in towns]
+    if not sum(sizes):  # only the focus towns have a command room
+        return [f / sum(focus) for f in focus]
+    return [f + rest * n / sum(sizes) for f, n in zip(focus, sizes, strict=True)]
 
 
 def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
     """Create up to ``n`` demo matters (``DEMO-0001`` …); return how many were new."""
     users = _users()
-    if users is None:
+    town_ops, cadres, workers = _local_staff()
+    if users is None or not town_ops:
         return 0
     existing = set(Event.objects.filter(channel_ref__startswith="DEMO-").values_list("channel_ref", flat=True))
     if len(existing) >= n:
         return 0
     rng = random.Random(seed)
-    haiyou, jiantiao = Area.objects.get(code="331022001"), Area.objects.get(code="331022105")
-    xinhu = Area.objects.get(code="331022001001")
-    villages = {t: list(Area.objects.filter(parent=t).order_by("code")[:8]) for t in (haiyou, jiantiao)}
-    depts = {d.code: d for d in Department.objects.filter(code__in=["ZF", "GA", "ZJ"])}
+    towns = list(Area.objects.filter(pk__in=town_ops).order_by("code"))
+    villages: dict[int, list[Area]] = {t.pk: [] for t in towns}
+    for v in Area.objects.filter(parent__in=towns, level=Level.VILLAGE).order_by("code"):
+        villages[v.parent_id].append(v)
+    bounds = list(accumulate(_town_weights(towns, villages)))
+    depts = {d.code: d for d in Department.objects.filter(code__in=["ZF", "GA", "ZJ"]).order_by("code")}
     handler_of_dept = {"ZF": users["dept_zhifa"], "GA": users["dept_police"], "ZJ": users["dept_zhujian"]}
+    seen: set[tuple[str, int]] = set()
     now = sla.now()
     created = 0
     state_names = [s for s, w in STATES for _ in range(w)]
@@ -72,8 +116,8 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
         # Draw everything first so the sequence does not depend on which rows exist.
         tpl = rng.choice(TEMPLATES)
         channel = rng.choice(CHANNELS)
-        town = haiyou if rng.random() < 0.6 else jiantiao
-        village = rng.choice(villages[town]) if villages[town] else town
+        town = towns[min(bisect_right(bounds, rng.random() * bounds[-1]), len(towns) - 1)]
+        village_draw = rng.random()
         final = rng.choice(state_names)
         target_kind = rng.choice(["town", "town", "village", "dept"])
         dept_code = rng.choice(list(depts))
@@ -82,12 +126,38 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
         name = rng.choice(SURNAMES) + rng.choice("伟芳娜敏静丽强磊军洋勇艳杰涛明超")
         phone = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
         extras = rng.random()
+        sign_after, start_after, resolve_after = rng.uniform(20, 200), rng.uniform(30, 600), rng.uniform(600, 4000)
+        if i <= len(STATES):  # the first matters end once in every state, so even a small demo shows each
+            final = STATES[i - 1][0]
+        worker, cadre = workers.get(town.pk), cadres.get(town.pk)
+        by_worker = channel == "grid_report" and worker is not None
+        # A town's first matter left in someone's hands goes to its command room, and a grid
+        # worker's first such report to its grid, so every town operator and grid worker has
+        # something to sign for or handle (the states drawn stay as they are).
+        if final in WORKING:
+            if ("town", town.pk) not in seen:
+                seen.add(("town", town.pk))
+                target_kind = "town"
+            elif by_worker and ("grid", worker.pk) not in seen:
+                seen.add(("grid", worker.pk))
+                target_kind = "village"
         ref = f"DEMO-{i:04d}"
         if ref in existing:
             continue
         start = now - dt.timedelta(days=days_ago)
         county = users["county_op"]
-        creator = users["grid_xinhu1"] if channel == "grid_report" and town == haiyou else county
+        if by_worker:
+            # the grid worker reports from the street in its own grid
+            creator, area = worker, worker.area
+            village = area.parent
+        else:
+            creator = county
+            if target_kind == "village" and cadre is not None:
+                village = cadre.area
+            else:
+                choices = villages[town.pk]
+                village = choices[int(village_draw * len(choices))] if choices else town
+            area = village
         place = f"{town.name}{village.name}" if village != town else town.name
         with transaction.atomic():
             step = start
@@ -101,7 +171,7 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
                 ev, new = actions.create_event(
                     by=creator, channel=channel, title=tpl[1], content=tpl[2].format(place=place), category=tpl[0],
                     address=place, reporter_name=name, reporter_phone=phone, anonymous=channel == "grid_report",
-                    channel_ref=ref, received_at=step, notify_centre=False,
+                    area=area, channel_ref=ref, received_at=step, notify_centre=False,
                 )
             if not new:
                 continue
@@ -119,16 +189,17 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
                 continue
             if target_kind == "dept":
                 unit, handler = depts[dept_code], handler_of_dept[dept_code]
-            elif target_kind == "village" and town == haiyou:
-                unit, handler = xinhu, users["cadre_xinhu"]
-            else:
-                unit = town
-                handler = users["town_haiyou"] if town == haiyou else users["town_jiantiao"]
+            elif target_kind == "village" and creator is worker:
+                unit, handler = worker.area, worker  # the grid handles its own report on the spot (就地处置)
+            elif target_kind == "village" and cadre is not None:
+                unit, handler = cadre.area, cadre
+            else:  # a town without a demo village cadre handles its villages' matters itself
+                unit, handler = town, town_ops[town.pk]
             with at(30):
                 actions.dispatch_event(ev, to_unit=unit, by=county)
             if final == "dispatched":
                 continue
-            with at(rng.uniform(20, 200)):
+            with at(sign_after):
                 actions.sign_event(ev, by=handler)
             if extras < 0.1:
                 with at(60):
@@ -138,7 +209,7 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
                     actions.list_event(ev, by=users["leader"], reason="重大安全隐患挂牌督办")
             if final == "signed":
                 continue
-            with at(rng.uniform(30, 600)):
+            with at(start_after):
                 actions.start_event(ev, by=handler)
             if 0.1 <= extras < 0.15:
                 with at(120):
@@ -147,7 +218,7 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
                     actions.approve_extension(ev, by=county, approve=True)
             if final == "in_progress":
                 continue
-            minutes = rng.uniform(600, 4000)
+            minutes = resolve_after
             if i % 8 == 0:
                 # one matter in eight is resolved after its time limit (a day past it, or as late
                 # as the demo's "now" allows), so the on-time rates are not all 100 %
