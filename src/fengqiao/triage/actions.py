@@ -16,7 +16,14 @@ from fengqiao.core.errors import Conflict, UserError
 from fengqiao.events.actions._base import actor_name, stale
 from fengqiao.events.models import Category, Event, TimelineEntry
 
-from .models import CategoryLabel, LabelSource, ModelKind, ModelVersion, TriageResult
+from .models import (
+    CategoryLabel,
+    LabelSource,
+    ModelActivation,
+    ModelKind,
+    ModelVersion,
+    TriageResult,
+)
 
 
 class NotActivated(UserError):
@@ -236,60 +243,114 @@ def register_file(source: str | Path, *, by=None, note: str = "", kind: str = Mo
         raise
 
 
+def _lock_kind(kind: str) -> ModelVersion | None:
+    """Lock every version of ``kind`` (in one order, so two callers cannot deadlock) and return
+    the active one. Activations and rollbacks of a kind take turns even when no version is
+    active and there is no row of the history to lock. Runs inside the caller's transaction."""
+    versions = list(ModelVersion.objects.select_for_update().filter(kind=kind).order_by("pk"))
+    return next((mv for mv in versions if mv.is_active), None)
+
+
+def in_effect(kind: str = ModelKind.CATEGORY) -> ModelActivation | None:
+    """The newest activation of ``kind`` not undone: the one a rollback undoes (``None``: no
+    activation is in effect, the keyword rules classify)."""
+    return (ModelActivation.objects.filter(kind=kind, undone_at__isnull=True)
+            .select_related("version", "previous__version").order_by("-id").first())
+
+
+def history_mismatch(active: ModelVersion | None, top: ModelActivation | None) -> Conflict:
+    """The refusal of a rollback when the activation in effect is not the active version (one
+    was changed outside :func:`activate_version` and :func:`rollback`)."""
+    says = f"v{top.version.version}" if top is not None else "关键词规则"
+    says_en = f"v{top.version.version}" if top is not None else "the keyword rules"
+    now = f"v{active.version}" if active is not None else "关键词规则"
+    now_en = f"v{active.version}" if active is not None else "the keyword rules"
+    return Conflict(
+        "history_mismatch",
+        f"启用记录与当前启用的模型不符（当前为 {now}，记录为 {says}），无法回退；请用 triage activate 启用要用的版本，"
+        f"该次启用会被记录，之后即可回退",
+        f"the activation history does not match the active model ({now_en} is active, the history says "
+        f"{says_en}), so there is nothing to roll back to; activate the version you want with triage activate: "
+        f"that activation is recorded and rollback works again")
+
+
 def activate_version(mv: ModelVersion, *, by=None) -> ModelVersion:
-    """Make ``mv`` the one active model of its kind (the previous one is deactivated and
-    recorded as ``mv.replaced``, where a rollback returns).
+    """Make ``mv`` the one active model of its kind and record the activation
+    (:class:`ModelActivation`, on top of the one in effect, which a rollback returns to).
 
     Refused (:class:`UserError`) when the file is missing, is not the one registered (sha256),
-    is damaged or unsafe, or when none of its labels is an active category; labels that match
-    nothing are listed by :func:`unmatched_labels` for the caller to warn about.
+    is damaged or unsafe, or when none of its labels is an active category; nothing is written
+    then. Labels that match nothing are listed by :func:`unmatched_labels` for the caller to
+    warn about. Activating the active version writes nothing (unless the history does not say
+    it is active: then the activation is recorded, so that rollback works again).
     """
     unmatched = check_version(mv)
     with transaction.atomic(), context.explicit_audit():
-        previous = ModelVersion.objects.select_for_update().filter(kind=mv.kind, is_active=True).first()
-        if previous is not None and previous.pk == mv.pk:
+        previous = _lock_kind(mv.kind)
+        top = in_effect(mv.kind)
+        if previous is not None and previous.pk == mv.pk and top is not None and top.version_id == mv.pk:
             return mv
-        if previous is not None:
+        now = timezone.now()
+        if previous is not None and previous.pk != mv.pk:
             ModelVersion.objects.filter(pk=previous.pk).update(is_active=False)
-        ModelVersion.objects.filter(pk=mv.pk).update(is_active=True, activated_at=timezone.now(), replaced=previous)
+        ModelVersion.objects.filter(pk=mv.pk).update(is_active=True, activated_at=now)
+        entry = ModelActivation.objects.create(kind=mv.kind, version=mv, previous=top, at=now,
+                                               by=by if by is not None else context.current().user)
         mv.refresh_from_db()
         audit.record("triage_model_activate", mv, actor=by,
-                     before={"active": previous.version if previous else None},
-                     after={"active": mv.version, "unmatched_labels": unmatched})
+                     before={"active": previous.version if previous else None,
+                             "activation": top.pk if top else None},
+                     after={"active": mv.version, "activation": entry.pk, "unmatched_labels": unmatched})
     _models_changed()
     return mv
 
 
 def rollback(*, kind: str = ModelKind.CATEGORY, by=None) -> ModelVersion | None:
-    """Go back to the version that was active before the current one (``current.replaced``),
-    or to none — the keyword rules — when there was none.
+    """Undo the newest activation not undone yet (回退): mark it undone and activate what was
+    in effect before it (its ``previous``), or return to the keyword rules when nothing was.
 
-    The version returned to keeps its own ``replaced``, so rolling back again continues down
-    the activation history (v1 → v5 → v4: rollback gives v5, then v1, then the rules). Its
-    file is checked as on activation; a version that can no longer be used is refused.
+    Rolling back again undoes the activation before, and so on down to the keyword rules:
+    A → B → A → B, then rollback gives A, B, A, the rules. The version returned to is checked
+    as on activation; one that can no longer be used (file missing, altered, damaged, labels
+    matching nothing) is refused with its version named, and nothing changes — it is not
+    skipped. Refused too when there is nothing to undo, and when the history does not match
+    the active version (changed outside these actions).
     """
-    current = ModelVersion.objects.filter(kind=kind, is_active=True).select_related("replaced").first()
-    if current is None:
-        raise UserError("no_active_model", "当前没有启用的模型", "no model is active")
-    target = current.replaced
+    top = in_effect(kind)
+    active = ModelVersion.objects.filter(kind=kind, is_active=True).first()
+    if top is None and active is None:
+        raise Conflict("nothing_to_undo", "没有可回退的模型启用：当前已由关键词规则分类",
+                       "there is no model activation to roll back: the keyword rules already classify")
+    if top is None or active is None or top.version_id != active.pk:
+        raise history_mismatch(active, top)
+    target_entry = top.previous
+    target = target_entry.version if target_entry is not None else None
     if target is not None:
         try:
             check_version(target)
         except UserError as exc:
-            raise UserError(exc.code, f"无法回退到 v{target.version}: {exc.zh}（可用 triage activate 启用其他版本）",
-                            f"cannot roll back to v{target.version}: {exc.en} (activate another version with "
-                            f"triage activate)") from exc
+            raise UserError(exc.code, f"无法回退到 v{target.version}: {exc.zh}（可修复该文件，或用 triage activate "
+                                      f"启用其他版本）",
+                            f"cannot roll back to v{target.version}: {exc.en} (mend the file, or activate another "
+                            f"version with triage activate)") from exc
     with transaction.atomic(), context.explicit_audit():
-        locked = ModelVersion.objects.select_for_update().filter(kind=kind, is_active=True).first()
-        if locked is None or locked.pk != current.pk:
+        locked = _lock_kind(kind)
+        now = timezone.now()
+        undone = ModelActivation.objects.filter(pk=top.pk, undone_at__isnull=True).update(
+            undone_at=now, undone_by=by if by is not None else context.current().user)
+        newest = ModelActivation.objects.filter(kind=kind, undone_at__isnull=True).order_by("-id").first()
+        if (undone != 1 or locked is None or locked.pk != active.pk
+                or (newest.pk if newest else None) != (target_entry.pk if target_entry else None)):
             raise Conflict("stale", "启用的模型已被他人更改，请刷新后重试",
                            "the active model was changed meanwhile: refresh and try again")
-        ModelVersion.objects.filter(pk=current.pk).update(is_active=False)
+        ModelVersion.objects.filter(pk=active.pk).update(is_active=False)
         if target is not None:
-            ModelVersion.objects.filter(pk=target.pk).update(is_active=True, activated_at=timezone.now())
+            ModelVersion.objects.filter(pk=target.pk).update(is_active=True, activated_at=now)
             target.refresh_from_db()
-        audit.record("triage_model_rollback", current, actor=by, before={"active": current.version},
-                     after={"active": target.version if target else None})
+        audit.record("triage_model_rollback", active, actor=by,
+                     before={"active": active.version, "activation": top.pk},
+                     after={"active": target.version if target else None,
+                            "activation": target_entry.pk if target_entry else None})
     _models_changed()
     return target
 

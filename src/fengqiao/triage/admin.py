@@ -1,7 +1,15 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import CategoryLabel, KeywordRule, ModelVersion, PlaceName, RoutingRule, TriageResult
+from .models import (
+    CategoryLabel,
+    KeywordRule,
+    ModelActivation,
+    ModelVersion,
+    PlaceName,
+    RoutingRule,
+    TriageResult,
+)
 
 
 @admin.register(KeywordRule)
@@ -30,13 +38,55 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     filter_horizontal = ["cohandlers"]
 
 
+def _replaced(activation: ModelActivation | None) -> str:
+    """What an activation replaced: ``v3`` or the keyword rules."""
+    if activation is None:
+        return "-"
+    previous = activation.previous
+    return f"v{previous.version.version}" if previous is not None else str(_("keyword rules"))
+
+
+class _ReadOnly:
+    """The activation history is written by the activate and rollback actions only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ModelActivationInline(_ReadOnly, admin.TabularInline):
+    model = ModelActivation
+    fk_name = "version"
+    fields = readonly_fields = ["at", "by", "replaced", "undone_at", "undone_by", "source"]
+    ordering = ["-id"]
+    extra = 0
+    verbose_name_plural = _("activations of this version")
+
+    @admin.display(description=_("replaced"))
+    def replaced(self, obj):
+        return _replaced(obj)
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["kind", "version", "is_active", "created_at", "activated_at", "replaced", "note"]
     list_filter = ["kind", "is_active"]
     readonly_fields = ["kind", "version", "file", "file_status", "sha256", "labels", "parameters", "training",
                        "evaluation", "created_at", "created_by", "is_active", "activated_at", "replaced"]
+    inlines = [ModelActivationInline]
     actions = ["activate"]
+
+    @admin.display(description=_("replaced"))
+    def replaced(self, obj):
+        """What this version replaced when it was last activated (from the activation history)."""
+        last = (ModelActivation.objects.filter(version=obj).select_related("previous__version")
+                .order_by("-id").first())
+        return _replaced(last)
 
     @admin.display(description=_("parameters"))
     def parameters(self, obj):
@@ -84,6 +134,33 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ModelActivation)
+class ModelActivationAdmin(_ReadOnly, admin.ModelAdmin):
+    """模型启用记录, read-only: newest first; a rollback undoes the newest one in effect."""
+
+    list_display = ["id", "kind", "version", "at", "by", "replaced", "state", "undone_at", "undone_by", "source"]
+    list_filter = ["kind", "source"]
+    list_select_related = ["version", "by", "undone_by", "previous__version"]
+    fields = readonly_fields = ["kind", "version", "at", "by", "previous", "replaced", "state", "undone_at",
+                                "undone_by", "source"]
+    ordering = ["-id"]
+
+    @admin.display(description=_("replaced"))
+    def replaced(self, obj):
+        return _replaced(obj)
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.undone_at is not None:
+            return _("rolled back")
+        from .actions import in_effect
+
+        top = in_effect(obj.kind)
+        if top is not None and top.pk == obj.pk:
+            return _("in effect: a rollback undoes this one")
+        return _("earlier: a rollback returns here in turn")
 
 
 @admin.register(CategoryLabel)

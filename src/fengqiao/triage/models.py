@@ -2,6 +2,7 @@
 
 - :class:`ModelVersion` — a trained model file with its training summary and evaluation; one
   active per kind, with activate/rollback actions.
+- :class:`ModelActivation` — the history of activations a rollback walks back (ADR 0113).
 - :class:`CategoryLabel` — every accept/correct of a category by an operator (the training
   labels of ``triage train --from-db``).
 - :class:`KeywordRule` — the cold-start keyword classifier, editable in the admin.
@@ -77,11 +78,6 @@ class ModelVersion(_Config, models.Model):
                                    related_name="+")
     is_active = models.BooleanField(_("active"), default=False)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
-    replaced = models.ForeignKey(
-        "self", verbose_name=_("replaced version"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-        help_text=_("The version that was active when this one was last activated; a rollback returns to it "
-                    "(empty: the keyword rules)"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -108,6 +104,49 @@ class ModelVersion(_Config, models.Model):
         """The training parameters recorded from the model's metadata (``{}`` for versions
         registered before they were recorded)."""
         return (self.training or {}).get("params") or {}
+
+
+class ActivationSource(models.TextChoices):
+    ACTIVATION = "activation", _("Activation")
+    AUDIT = "audit", _("Replayed from the audit trail")
+    INFERRED = "inferred", _("Inferred when the history was created")
+
+
+class ModelActivation(_Config, models.Model):
+    """模型启用记录: one activation of a model version, newest on top of a stack.
+
+    ``activate_version`` pushes one; ``rollback`` undoes the newest one not undone
+    (``undone_at``) and activates its ``previous`` — the activation in effect when it was made —
+    or, when there was none, returns to the keyword rules. Rows are never deleted or edited
+    except to mark them undone; the audit trail records both writes.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ModelKind.choices, default=ModelKind.CATEGORY)
+    version = models.ForeignKey(ModelVersion, verbose_name=_("model version"), on_delete=models.PROTECT,
+                                related_name="activations")
+    previous = models.ForeignKey(
+        "self", verbose_name=_("previous activation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The activation in effect when this one was made; a rollback of this one returns to it "
+                    "(empty: the keyword rules)"))
+    at = models.DateTimeField(_("activated at"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("activated by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    undone_at = models.DateTimeField(_("rolled back at"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("rolled back by"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(_("source"), max_length=12, choices=ActivationSource.choices,
+                              default=ActivationSource.ACTIVATION)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-id"]
+        verbose_name = _("model activation")
+        verbose_name_plural = _("model activations")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} v{self.version.version}{' (undone)' if self.undone_at else ''}"
 
 
 class LabelSource(models.TextChoices):

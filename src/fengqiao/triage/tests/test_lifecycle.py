@@ -5,7 +5,6 @@ and the admin show."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 import shutil
@@ -80,10 +79,10 @@ def test_rollback_returns_to_the_version_active_before(files):
     actions.activate_version(v[1])
     actions.activate_version(v[5])
     actions.activate_version(v[4])
-    assert ModelVersion.objects.get(pk=v[4].pk).replaced_id == v[5].pk
+    assert actions.in_effect().previous.version == v[5]
     assert actions.rollback().version == 5  # not v3, not v1: v5 was active before v4
     assert _active() == 5
-    assert ModelVersion.objects.get(pk=v[5].pk).replaced_id == v[1].pk  # history kept
+    assert actions.in_effect().previous.version == v[1]  # history kept
     assert actions.rollback().version == 1
     assert actions.rollback() is None and _active() is None  # back to the keyword rules
     assert service.classify("老板拖欠工资").classifier == "keyword-rules"
@@ -100,19 +99,6 @@ def test_rollback_refuses_a_version_that_can_no_longer_be_used(files):
         actions.rollback()
     assert exc.value.code == "model_missing" and f"v{a.version}" in exc.value.en
     assert _active() == b.version
-
-
-def test_migration_fills_replaced_from_the_audit_trail(files):
-    from django.apps import apps
-
-    a, b = _version(files["codes"]), _version(files["codes"])
-    actions.activate_version(a)
-    actions.activate_version(b)
-    ModelVersion.objects.update(replaced=None)
-    migration = importlib.import_module("fengqiao.triage.migrations.0003_modelversion_replaced")
-    migration.replaced_from_audit(apps, None)
-    assert ModelVersion.objects.get(pk=b.pk).replaced_id == a.pk
-    assert ModelVersion.objects.get(pk=a.pk).replaced_id is None
 
 
 # ---------------------------------------------------------------- D5 labels

@@ -1,8 +1,8 @@
-"""``manage.py triage train|evaluate|duplicates|register|models|activate|rollback|rules``.
+"""``manage.py triage train|evaluate|duplicates|register|models|history|activate|rollback|rules``.
 
 ``train``/``evaluate``/``duplicates`` work on files (logic in :mod:`fengqiao.triage.cli`);
-``train --from-db``, ``register``, ``models``, ``activate``, ``rollback`` and ``rules seed``
-work on the database (logic in :mod:`fengqiao.triage.training` and
+``train --from-db``, ``register``, ``models``, ``history``, ``activate``, ``rollback`` and
+``rules seed`` work on the database (logic in :mod:`fengqiao.triage.training` and
 :mod:`fengqiao.triage.actions`).
 """
 
@@ -43,9 +43,13 @@ class Command(BaseCommand):
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p = sub.add_parser("models", help="list the registered model versions (* = active)")
         p.add_argument("--json", action="store_true", help="print one JSON list")
+        p = sub.add_parser("history", help="list the activations, newest first, and what a rollback would do")
+        p.add_argument("--limit", type=int, default=0, help="show only the newest N activations")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
         p = sub.add_parser("activate", help="activate a model version")
         p.add_argument("version", type=int)
-        sub.add_parser("rollback", help="go back to the model version that was active before the current one")
+        sub.add_parser("rollback", help="undo the newest activation not yet undone: back to the model version "
+                                        "(or the keyword rules) in effect before it")
         p = sub.add_parser("rules", help="keyword and routing rules")
         p.add_argument("rules_action", choices=["seed"])
 
@@ -55,7 +59,7 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "train" and options.get("from_db"):
             return self.train_from_db(options)
-        if action in {"register", "models", "activate", "rollback", "rules"}:
+        if action in {"register", "models", "history", "activate", "rollback", "rules"}:
             return getattr(self, f"do_{action}")(options)
         if action == "train":
             given = [f"--{key}" for key in ("activate", "json") if options.get(key)]
@@ -172,10 +176,14 @@ class Command(BaseCommand):
         registered sha256, loads), the others' only for presence."""
         from fengqiao.core.errors import UserError
         from fengqiao.triage import service
-        from fengqiao.triage.models import ModelVersion
+        from fengqiao.triage.models import ModelActivation, ModelVersion
 
+        replaced = {}  # version pk → what its latest activation replaced (None: the keyword rules)
+        for version_id, previous in (ModelActivation.objects.order_by("id")
+                                     .values_list("version_id", "previous__version__version")):
+            replaced[version_id] = previous
         rows = []
-        for mv in ModelVersion.objects.select_related("replaced").order_by("kind", "version"):
+        for mv in ModelVersion.objects.order_by("kind", "version"):
             params = mv.params
             problem = ""
             if mv.is_active:
@@ -191,7 +199,7 @@ class Command(BaseCommand):
                 "kind": mv.kind, "version": mv.version, "active": mv.is_active, "file": mv.file,
                 "sha256": mv.sha256, "created_at": local_time(mv.created_at),
                 "activated_at": local_time(mv.activated_at) if mv.activated_at else None,
-                "replaced": mv.replaced.version if mv.replaced_id else None,
+                "replaced": replaced.get(mv.pk),
                 "labels": len(mv.labels or []), "rows": (mv.training or {}).get("rows"),
                 "macro_f1": ev.get("macro_f1"), "cv_macro_f1": ev.get("cv_macro_f1", (mv.training or {}).get("cv_macro_f1")),
                 "params": params, "note": mv.note, "problem": problem,
@@ -201,6 +209,7 @@ class Command(BaseCommand):
             return
         if not rows:
             self.stdout.write("no model versions: the keyword rules classify")
+            return
         for r in rows:
             def fig(v):
                 return "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else v)
@@ -216,6 +225,42 @@ class Command(BaseCommand):
                 self.stdout.write(f"    ! {r['problem']}")
                 if r["active"]:
                     self.stdout.write("    ! 暂由关键词规则分类 / the keyword rules classify instead")
+        self.stdout.write(f"rollback: {_rollback_plan()['text']}  (history: triage history)")
+
+    def do_history(self, options):
+        """The activations, newest first: when, by whom, what each replaced, which are undone."""
+        from fengqiao.triage.models import ModelActivation
+
+        qs = ModelActivation.objects.select_related("version", "by", "undone_by", "previous__version").order_by("-id")
+        if options.get("limit", 0) > 0:
+            qs = qs[:options["limit"]]
+        plan = _rollback_plan()
+        rows = [{
+            "id": a.pk, "kind": a.kind, "version": a.version.version, "at": local_time(a.at),
+            "by": a.by.username if a.by_id else "",
+            "previous": a.previous_id, "replaced": a.previous.version.version if a.previous_id else None,
+            "undone_at": local_time(a.undone_at) if a.undone_at else None,
+            "undone_by": a.undone_by.username if a.undone_by_id else "",
+            "source": a.source, "in_effect": a.pk == plan["activation"],
+        } for a in qs]
+        if options.get("json"):
+            self.stdout.write(json.dumps({"activations": rows, "rollback": {
+                key: plan[key] for key in ("activation", "active", "to_activation", "to", "problem")}},
+                ensure_ascii=False, default=str))
+            return
+        if not rows:
+            self.stdout.write("no activations: the keyword rules classify")
+        for r in rows:
+            replaced = f"v{r['replaced']}" if r["replaced"] is not None else "keyword rules"
+            state = "*" if r["in_effect"] else ("-" if r["undone_at"] else " ")
+            line = (f"{state} #{r['id']} {r['kind']} v{r['version']}  activated {r['at']}"
+                    f"{' by ' + r['by'] if r['by'] else ''}  replaced {replaced}")
+            if r["undone_at"]:
+                line += f"  rolled back {r['undone_at']}{' by ' + r['undone_by'] if r['undone_by'] else ''}"
+            if r["source"] != "activation":
+                line += f"  ({r['source']})"
+            self.stdout.write(line)
+        self.stdout.write(f"rollback: {plan['text']}")
 
     def do_activate(self, options):
         from fengqiao.core import context
@@ -247,6 +292,7 @@ class Command(BaseCommand):
         if mv is not None:
             self.warn_unmatched(actions.unmatched_labels(mv.labels))
         self.stdout.write(f"active: v{mv.version}" if mv else "active: keyword rules (no model)")
+        self.stdout.write(f"next rollback: {_rollback_plan()['text']}")
 
     def do_rules(self, options):
         from fengqiao.core import context
@@ -256,6 +302,36 @@ class Command(BaseCommand):
             out = actions.seed_rules()
         given = f"; co-handlers added to {out['cohandlers_added']} routing rules" if out["cohandlers_added"] else ""
         self.stdout.write(f"created {out['keyword_rules']} keyword rules, {out['routing_rules']} routing rules{given}")
+
+
+def _rollback_plan(kind: str = "category") -> dict:
+    """What ``triage rollback`` would do now: the activation it undoes, the version it returns
+    to, and in ``text`` one line saying so (or why it would be refused)."""
+    from fengqiao.triage import actions
+    from fengqiao.triage.models import ModelVersion
+
+    top = actions.in_effect(kind)
+    active = ModelVersion.objects.filter(kind=kind, is_active=True).first()
+    plan = {"activation": top.pk if top else None, "active": active.version if active else None,
+            "to_activation": None, "to": None, "problem": ""}
+    if top is None and active is None:
+        plan["text"] = "nothing to undo (the keyword rules classify)"
+        plan["problem"] = "nothing_to_undo"
+        return plan
+    if top is None or active is None or top.version_id != active.pk:
+        exc = actions.history_mismatch(active, top)
+        plan["text"] = f"refused: {exc.en}"
+        plan["problem"] = exc.code
+        return plan
+    target = top.previous.version if top.previous_id else None
+    plan["to_activation"] = top.previous_id
+    plan["to"] = target.version if target else None
+    plan["text"] = (f"undo #{top.pk} (v{active.version}) → "
+                    f"{f'v{target.version} (#{top.previous_id})' if target else 'keyword rules'}")
+    if target is not None and not target.path().is_file():  # only presence: hashing is rollback's job
+        plan["problem"] = "model_missing"
+        plan["text"] += f" — refused while the model file of v{target.version} is missing: {target.file}"
+    return plan
 
 
 def _describe_params(params) -> str:
