@@ -12,7 +12,8 @@ from django.dispatch import receiver
 
 from . import audit, context
 
-AUDITED_APPS = {"areas", "accounts", "workcal", "events", "triage", "mediation", "grid", "alerts", "metrics", "demo"}
+AUDITED_APPS = {"areas", "accounts", "workcal", "events", "triage", "mediation", "grid", "alerts", "metrics", "demo",
+                "evaluation"}
 # the audit trail itself, and triage's stored reading of a matter (a machine result,
 # reproducible from the matter; what operators do with it is audited by their actions)
 SKIP_MODELS = {"core.auditrecord", "core.auditchainhead", "triage.triageresult"}

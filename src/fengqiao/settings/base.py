@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "fengqiao.events",
     "fengqiao.mediation",
     "fengqiao.triage",
+    "fengqiao.evaluation",
     "fengqiao.web",
     "fengqiao.demo",
 ]

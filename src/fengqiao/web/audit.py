@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "logout": gettext_lazy("Signed out"),
     "view_personal": gettext_lazy("Personal data shown in full"),
     "export": gettext_lazy("Exported"),
+    "evaluation_publish": gettext_lazy("Evaluation results published"),
+    "evaluation_set_weight": gettext_lazy("Evaluation indicator weight set"),
     "issue_token": gettext_lazy("API key issued"),
     "create_user": gettext_lazy("User created"),
     "import_areas": gettext_lazy("Divisions imported"),

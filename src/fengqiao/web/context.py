@@ -14,6 +14,7 @@ def nav(request):
         return {}
     role = user.role
     from fengqiao.core.restrict import role_allowed
+    from fengqiao.evaluation.models import Publication
     from fengqiao.events.models import INTAKE_ROLES
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
     from fengqiao.web.phone import may_use_phone
@@ -30,6 +31,7 @@ def nav(request):
         "intake": role in INTAKE_ROLES,
         "phone": may_use_phone(user),
         "dashboard": role not in roles.GLOBAL_ROLES,
+        "evaluation": role_allowed(Publication, user, "view"),
         "mediation": mediation,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,

@@ -31,6 +31,18 @@ SLA_COLOURS = {"green": "#3ebd93", "yellow": "#f7c948", "red": "#e12d39"}
 # 已办结及之后: resolve sets resolved_at, reopen clears it, close follows verify.
 RESOLVED_STATES = (State.RESOLVED, State.VERIFIED, State.CLOSED)
 
+# The per-unit rates' conditions, shared with the evaluation (考评, ``fengqiao.evaluation``) so
+# both pages count the same matters: on time = resolved by the handling deadline (or with no
+# deadline); visited = the citizen's feedback recorded (核实回访); satisfied = 满意 or 基本满意.
+ON_TIME_Q = Q(handle_due_at__isnull=True) | Q(resolved_at__lte=F("handle_due_at"))
+VISITED_Q = ~Q(feedback="")
+SATISFIED_Q = Q(feedback__in=[Feedback.SATISFIED, Feedback.BASICALLY_SATISFIED])
+
+
+def resolved_q(lo: dt.datetime, hi: dt.datetime) -> Q:
+    """The matters resolved in ``[lo, hi)`` and still resolved, verified or closed."""
+    return Q(state__in=RESOLVED_STATES, resolved_at__gte=lo, resolved_at__lt=hi)
+
 
 def _period(request) -> tuple[dt.date, dt.date]:
     today = timezone.localdate()
@@ -52,14 +64,21 @@ def _period(request) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _list_url(**params) -> str:
+def list_url(**params) -> str:
+    """The matter list filtered by ``params`` (empty values left out)."""
     return reverse("web:matters") + "?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def _units_for(user) -> list[Area]:
+def home_area(user) -> Area | None:
+    """The area node a user's figures are about: its own node, else the top of what it sees."""
+    visible = Area.objects.restrict(user, "view")
+    return visible.filter(pk=user.area_id).first() if user.area_id else visible.order_by("depth").first()
+
+
+def units_for(user, root: Area | None = None) -> list[Area]:
     """The rows of the per-unit table: the towns of the user's county, or the villages of its town."""
     visible = Area.objects.restrict(user, "view")
-    root = visible.filter(pk=user.area_id).first() if user.area_id else visible.order_by("depth").first()
+    root = root if root is not None else home_area(user)
     if root is None:
         return []
     child_level = {Level.COUNTY: Level.TOWN, Level.TOWN: Level.VILLAGE, Level.VILLAGE: Level.GRID}.get(root.level)
@@ -86,11 +105,11 @@ def dashboard(request):
     intake = {
         "type": "bar", "x": [d.strftime("%m-%d") for d in days],
         "series": [{"name": str(c.label), "stack": "all", "data": [by.get((d, c.value), 0) for d in days]} for c in channels],
-        "links": [[_list_url(channel=c.value, received_from=d.isoformat(), received_to=d.isoformat()) for d in days]
+        "links": [[list_url(channel=c.value, received_from=d.isoformat(), received_to=d.isoformat()) for d in days]
                   for c in channels],
     }
     intake_table = [{"channel": c.label, "total": sum(by.get((d, c.value), 0) for d in days),
-                     "url": _list_url(channel=c.value, received_from=f, received_to=t)} for c in channels]
+                     "url": list_url(channel=c.value, received_from=f, received_to=t)} for c in channels]
 
     # 2. open matters by state and by SLA colour (now, not limited to the period)
     open_qs = events.filter(state__in=OPEN_STATES)
@@ -100,25 +119,25 @@ def dashboard(request):
     # the colour links must keep the open-states filter: closed matters keep their last colour
     open_param = ",".join(s.value for s in open_states)
     state_chart = {"type": "pie", "series": [{"data": [{"name": str(s.label), "value": by_state.get(s.value, 0)} for s in open_states]}],
-                   "links": [_list_url(state=s.value) for s in open_states]}
+                   "links": [list_url(state=s.value) for s in open_states]}
     colour_chart = {"type": "pie", "colors": [SLA_COLOURS[c.value] for c in SlaColor],
                     "series": [{"data": [{"name": str(c.label), "value": by_colour.get(c.value, 0)} for c in SlaColor]}],
-                    "links": [_list_url(state=open_param, sla_color=c.value) for c in SlaColor]}
-    state_table = [{"label": s.label, "n": by_state.get(s.value, 0), "url": _list_url(state=s.value)} for s in open_states]
-    colour_table = [{"label": c.label, "n": by_colour.get(c.value, 0), "url": _list_url(state=open_param, sla_color=c.value)}
+                    "links": [list_url(state=open_param, sla_color=c.value) for c in SlaColor]}
+    state_table = [{"label": s.label, "n": by_state.get(s.value, 0), "url": list_url(state=s.value)} for s in open_states]
+    colour_table = [{"label": c.label, "n": by_colour.get(c.value, 0), "url": list_url(state=open_param, sla_color=c.value)}
                     for c in SlaColor]
 
     # 3. per unit: on-time resolution and satisfaction rates of the matters resolved in the period
-    units = _units_for(user)
-    resolved = events.filter(state__in=RESOLVED_STATES, resolved_at__gte=lo, resolved_at__lt=hi)
+    units = units_for(user)
+    resolved = events.filter(resolved_q(lo, hi))
     resolved_param = ",".join(RESOLVED_STATES)
     agg = {}
     for i, u in enumerate(units):
         in_u = subtree_q(u.path, "area_path")
         agg[f"r{i}"] = Count("id", filter=in_u)
-        agg[f"o{i}"] = Count("id", filter=in_u & (Q(handle_due_at__isnull=True) | Q(resolved_at__lte=F("handle_due_at"))))
-        agg[f"v{i}"] = Count("id", filter=in_u & ~Q(feedback=""))
-        agg[f"s{i}"] = Count("id", filter=in_u & Q(feedback__in=[Feedback.SATISFIED, Feedback.BASICALLY_SATISFIED]))
+        agg[f"o{i}"] = Count("id", filter=in_u & ON_TIME_Q)
+        agg[f"v{i}"] = Count("id", filter=in_u & VISITED_Q)
+        agg[f"s{i}"] = Count("id", filter=in_u & SATISFIED_Q)
     totals = resolved.aggregate(**agg) if agg else {}
     unit_rows = []
     for i, u in enumerate(units):
@@ -126,7 +145,7 @@ def dashboard(request):
         unit_rows.append({"area": u, "resolved": r, "on_time": o, "visited": v, "satisfied": s,
                           "on_time_rate": kpi.rate(o, r), "satisfaction_rate": kpi.rate(s, v),
                           "on_time_pct": kpi.percent(kpi.rate(o, r)), "satisfaction_pct": kpi.percent(kpi.rate(s, v)),
-                          "url": _list_url(area=u.code, resolved_from=f, resolved_to=t, state=resolved_param)})
+                          "url": list_url(area=u.code, resolved_from=f, resolved_to=t, state=resolved_param)})
     rates_chart = {
         "type": "bar", "percent": True, "x": [r["area"].name for r in unit_rows],
         "series": [

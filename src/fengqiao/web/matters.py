@@ -44,7 +44,7 @@ SORTS = {
     "sign_due": "sign_due_at", "state": "state", "number": "number",
 }
 FILTER_KEYS = ["q", "channel", "state", "category", "area", "sla_color", "received_from", "received_to", "resolved_from",
-               "resolved_to", "queue",
+               "resolved_to", "queue", "handling",
                "urgency", "listed", "supervised"]
 EXPORT_LIMIT = 50_000
 

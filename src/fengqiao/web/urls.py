@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from fengqiao.evaluation import views as evaluation
+
 from . import audit, dashboard, intake, matters, phone, views
 
 app_name = "web"
@@ -20,6 +22,12 @@ urlpatterns = [
     path("matters/<int:pk>/act/<str:name>/", matters.matter_act, name="matter-act"),
     path("matters/<int:pk>/category/", matters.matter_category, name="matter-category"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("evaluation/", evaluation.evaluation_page, name="evaluation"),
+    path("evaluation/publish/", evaluation.publish_view, name="evaluation-publish"),
+    path("evaluation/export.<str:fmt>", evaluation.export_view, name="evaluation-export"),
+    path("evaluation/published/<int:pk>/", evaluation.publication_page, name="evaluation-publication"),
+    path("evaluation/published/<int:pk>/export.<str:fmt>", evaluation.publication_export,
+         name="evaluation-publication-export"),
     path("m/", phone.phone_home, name="phone"),
     path("m/report/", phone.phone_report, name="phone-report"),
     path("m/sw.js", phone.service_worker, name="phone-sw"),

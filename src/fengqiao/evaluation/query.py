@@ -1,0 +1,303 @@
+"""The one query layer of the evaluation (考评): every count of every unit for a period and the
+same period a year earlier, in a bounded number of queries whatever the number of units.
+
+- Units (docs/evaluation.md §Units): the children of the user's area node, as the dashboard's
+  per-unit table has them (a county: its towns; a town: its villages), and for a county also
+  its departments.
+- Everything is read through ``restrict()``: ``Event.objects.restrict(user, "view")``, the
+  timeline entries of those matters, ``Dispute.objects.restrict(user, "stats")``: a user only
+  evaluates what it may see.
+- Each source is read with one grouped query (``GROUP BY`` the unit, conditional ``COUNT``s for
+  the period and the year before): an area unit is the prefix of the matter's ``area_path`` as
+  long as the unit's own path (exactly the dashboard's subtree test), a department the handling
+  department.
+
+The result is a plain, JSON-ready dict (:func:`evaluate`): the page, the exports and a
+publication's frozen copy all read the same shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from fengqiao.areas.models import Area, Department, Level, subtree_q
+from fengqiao.events.choices import State
+from fengqiao.events.models import Category, Event, TimelineEntry
+from fengqiao.events.sla import now as sla_now
+from fengqiao.mediation.choices import Outcome
+from fengqiao.mediation.models import Dispute
+from fengqiao.web.dashboard import (
+    ON_TIME_Q,
+    RESOLVED_STATES,
+    SATISFIED_Q,
+    VISITED_Q,
+    home_area,
+    list_url,
+    resolved_q,
+    units_for,
+)
+
+from . import formulas
+from .formulas import AREA, DEPARTMENT, INDICATORS, NOT_MEASURABLE
+from .periods import Period
+
+VERSION = 1
+#: 不予受理, 已合并, 已撤销: not matters to resolve
+VOID_STATES = (State.REJECTED, State.MERGED, State.CANCELLED)
+VALID_STATES = tuple(s for s in State.values if s not in VOID_STATES)
+#: the states in which a matter's running clock belongs to its handling unit
+WORKING_STATES = (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS)
+VISITED_STATES = (State.VERIFIED, State.CLOSED)
+#: the category whose subtree holds the safety-hazard reports (安全隐患); codes are stable
+HAZARD_CATEGORY = "hazard"
+
+EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard_resolved", "signed",
+                "signed_on_time", "resolved", "resolved_on_time", "visited", "satisfied", "overdue")
+TIMELINE_COUNTS = ("decisions", "returns")
+MEDIATION_COUNTS = ("mediation_concluded", "mediation_succeeded")
+
+
+def _in(field: str, lo: dt.datetime, hi: dt.datetime) -> Q:
+    return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+
+
+def event_conditions(lo: dt.datetime, hi: dt.datetime, until: dt.datetime, hazard_path: str | None) -> dict[str, Q]:
+    """The condition of each matter count for the period ``[lo, hi)``; ``until`` = min(hi, now)."""
+    received = _in("received_at", lo, hi)
+    valid = received & ~Q(state__in=VOID_STATES)
+    resolved = resolved_q(lo, hi)  # the dashboard's cohort
+    signed = _in("signed_at", lo, hi)
+    sign_on_time = Q(sign_due_at__isnull=True) | Q(signed_at__lte=F("sign_due_at"))
+    late = (signed & ~sign_on_time) | (resolved & ~ON_TIME_Q) \
+        | (Q(state__in=WORKING_STATES) & _in("sla_due_at", lo, until))
+    conds = {
+        "intake": received,
+        "valid": valid,
+        "valid_resolved": received & Q(state__in=RESOLVED_STATES),
+        "merged": received & Q(state=State.MERGED),
+        "signed": signed,
+        "signed_on_time": signed & sign_on_time,
+        "resolved": resolved,
+        "resolved_on_time": resolved & ON_TIME_Q,
+        "visited": resolved & VISITED_Q,
+        "satisfied": resolved & SATISFIED_Q,
+        "overdue": late,
+    }
+    if hazard_path:
+        in_hazard = subtree_q(hazard_path, "category__path")
+        conds["hazard"] = valid & in_hazard
+        conds["hazard_resolved"] = received & in_hazard & Q(state__in=RESOLVED_STATES)
+    return conds
+
+
+def _window(spans: list[tuple[str, dt.datetime, dt.datetime]]) -> Q:
+    """Rows with any of the fields in its span (the query reads only those)."""
+    q = Q(pk__in=[])
+    for field, lo, hi in spans:
+        if lo < hi:
+            q |= _in(field, lo, hi)
+    return q
+
+
+class _Spans:
+    """The period and the year before, as instants."""
+
+    def __init__(self, period: Period, now: dt.datetime):
+        tz = timezone.get_current_timezone()
+        self.period, self.previous = period, period.previous_year()
+        self.lo, self.hi = period.bounds(tz)
+        self.plo, self.phi = self.previous.bounds(tz)
+        self.until = min(self.hi, max(self.lo, now))
+        self.puntil = min(self.phi, max(self.plo, now))
+
+    def both(self):
+        return (("c", self.lo, self.hi, self.until), ("p", self.plo, self.phi, self.puntil))
+
+
+def _event_measures(spans: _Spans, hazard_path: str | None) -> tuple[dict, Q]:
+    measures, window = {}, Q(pk__in=[])
+    for prefix, lo, hi, until in spans.both():
+        for name, cond in event_conditions(lo, hi, until, hazard_path).items():
+            measures[f"{prefix}_{name}"] = Count("id", filter=cond)
+        window |= _window([("received_at", lo, hi), ("signed_at", lo, hi), ("resolved_at", lo, hi),
+                           ("sla_due_at", lo, until)])
+    return measures, window
+
+
+def _timeline_measures(spans: _Spans) -> tuple[dict, Q]:
+    measures, window = {}, Q(pk__in=[])
+    for prefix, lo, hi, _until in spans.both():
+        span = _in("at", lo, hi)
+        measures[f"{prefix}_decisions"] = Count("id", filter=span)
+        measures[f"{prefix}_returns"] = Count("id", filter=span & Q(action="return"))
+        window |= span
+    return measures, window
+
+
+def _mediation_measures(spans: _Spans) -> tuple[dict, Q]:
+    measures, window = {}, Q(pk__in=[])
+    for prefix, lo, hi, _until in spans.both():
+        span = _in("concluded_at", lo, hi)
+        measures[f"{prefix}_mediation_concluded"] = Count("id", filter=span)
+        measures[f"{prefix}_mediation_succeeded"] = Count("id", filter=span & Q(outcome=Outcome.SUCCEEDED))
+        window |= span
+    return measures, window
+
+
+def _by_area_prefix(qs, field: str, units: list[Area], measures: dict) -> dict[str, dict]:
+    """``{unit path: {measure: n}}``: one grouped query per length of the units' paths (one
+    for a regular tree). A row's key is the first ``len(unit path)`` characters of ``field``:
+    equal to a unit's path exactly when the row lies in that unit's subtree."""
+    out: dict[str, dict] = {}
+    wanted = {u.path for u in units}
+    for length in sorted({len(u.path) for u in units}):
+        rows = (qs.annotate(unit_key=Substr(field, 1, length)).values("unit_key").annotate(**measures)
+                .order_by())
+        for r in rows:
+            if r["unit_key"] in wanted:
+                out[r.pop("unit_key")] = r
+    return out
+
+
+def _by_field(qs, field: str, ids: list[int], measures: dict) -> dict[int, dict]:
+    out = {}
+    for r in qs.filter(**{f"{field}__in": ids}).values(field).annotate(**measures).order_by():
+        out[r.pop(field)] = r
+    return out
+
+
+def _split(row: dict | None, names: tuple[str, ...]) -> tuple[dict, dict]:
+    row = row or {}
+    return ({n: row.get(f"c_{n}", 0) for n in names}, {n: row.get(f"p_{n}", 0) for n in names})
+
+
+def weights(user) -> dict[str, int]:
+    """The weights in force: the admin's (``IndicatorWeight``), the default for a missing row."""
+    from .models import IndicatorWeight
+
+    stored = dict(IndicatorWeight.objects.restrict(user, "view").values_list("code", "weight"))
+    return {code: int(stored.get(code, formulas.DEFAULT_WEIGHTS[code])) for code in formulas.SCORED}
+
+
+def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
+    """Every indicator of every unit the user evaluates, for ``period`` and a year earlier,
+    scored and ranked; a JSON-ready dict: period, previous, scope, weights, and per ranking
+    (``groups``) one row per unit with its counts, indicator values, score, rank and changes."""
+    now = now or sla_now()
+    spans = _Spans(period, now)
+    root = home_area(user)
+    data = {
+        "version": VERSION,
+        "period": {"kind": period.kind, "key": period.key, "start": period.start.isoformat(),
+                   "last": period.last.isoformat()},
+        "previous": {"key": spans.previous.key, "start": spans.previous.start.isoformat(),
+                     "last": spans.previous.last.isoformat()},
+        "complete": period.is_over(timezone.localdate(now)),
+        "computed_at": now.isoformat(),
+        "scope": None, "weights": weights(user), "indicators": [i.code for i in INDICATORS],
+        "not_measurable": list(NOT_MEASURABLE), "hazard_measured": False, "groups": [],
+    }
+    if root is None:
+        return data
+    data["scope"] = {"code": root.code, "name": root.name, "level": root.level}
+    areas = units_for(user, root)
+    departments = list(Department.objects.restrict(user, "view").filter(is_active=True, county=root)
+                       .order_by("code")) if root.level == Level.COUNTY else []
+    hazard_path = Category.objects.restrict(user, "view").filter(code=HAZARD_CATEGORY).values_list(
+        "path", flat=True).first()
+    data["hazard_measured"] = hazard_path is not None
+    event_counts = EVENT_COUNTS if hazard_path else tuple(n for n in EVENT_COUNTS if not n.startswith("hazard"))
+
+    events = Event.objects.restrict(user, "view")
+    e_measures, e_window = _event_measures(spans, hazard_path)
+    entries = TimelineEntry.objects.restrict(user, "view").filter(action__in=("sign", "return"))
+    t_measures, t_window = _timeline_measures(spans)
+    w = data["weights"]
+
+    if areas:
+        within = subtree_q(root.path, "area_path")
+        by_event = _by_area_prefix(events.filter(e_window).filter(within), "area_path", areas, e_measures)
+        by_entry = _by_area_prefix(entries.filter(t_window).filter(subtree_q(root.path, "actor__area__path")),
+                                   "actor__area__path", areas, t_measures)
+        m_measures, m_window = _mediation_measures(spans)
+        by_dispute = _by_area_prefix(Dispute.objects.restrict(user, "stats").filter(m_window).filter(within).filter(
+            outcome__in=[Outcome.SUCCEEDED, Outcome.FAILED]), "area_path", areas, m_measures)
+        rows = []
+        for a in areas:
+            cur, prev = _merge(_split(by_event.get(a.path), event_counts), _split(by_entry.get(a.path), TIMELINE_COUNTS),
+                               _split(by_dispute.get(a.path), MEDIATION_COUNTS), hazard=bool(hazard_path))
+            rows.append(_row({"kind": AREA, "code": a.code, "name": a.name, "level": a.level}, cur, prev, AREA))
+        formulas.rank_rows(rows, w, AREA)
+        data["groups"].append({"kind": AREA, "level": areas[0].level, "rows": rows})
+    if departments:
+        ids = [d.pk for d in departments]
+        by_event = _by_field(events.filter(e_window), "handling_department_id", ids, e_measures)
+        by_entry = _by_field(entries.filter(t_window), "actor__department_id", ids, t_measures)
+        rows = []
+        for d in departments:
+            cur, prev = _merge(_split(by_event.get(d.pk), event_counts), _split(by_entry.get(d.pk), TIMELINE_COUNTS),
+                               hazard=bool(hazard_path))
+            rows.append(_row({"kind": DEPARTMENT, "code": d.code, "name": d.name, "level": DEPARTMENT}, cur, prev,
+                             DEPARTMENT))
+        formulas.rank_rows(rows, w, DEPARTMENT)
+        data["groups"].append({"kind": DEPARTMENT, "level": DEPARTMENT, "rows": rows})
+    return data
+
+
+def _merge(*parts: tuple[dict, dict], hazard: bool) -> tuple[dict, dict]:
+    cur, prev = {}, {}
+    for c, p in parts:
+        cur.update(c)
+        prev.update(p)
+    if not hazard:  # no hazard category in this deployment: not measurable, not 0
+        for d in (cur, prev):
+            d["hazard"] = d["hazard_resolved"] = None
+    return cur, prev
+
+
+def _row(unit: dict, cur: dict, prev: dict, group: str) -> dict:
+    return {"unit": unit, "counts": cur, "previous_counts": prev,
+            "values": formulas.indicator_values(cur, group),
+            "previous_values": formulas.indicator_values(prev, group)}
+
+
+# ---------------------------------------------------------------- links to the matter list
+
+def count_links(unit: dict, period: Period, *, hazard: bool = True) -> dict[str, str]:
+    """For the counts that the matter list can select exactly, the list's address
+    (``web.dashboard.list_url``, as the dashboard links its figures): an area unit by the
+    matter's place (``area``), a department by its handling department (``handling``)."""
+    f, t = period.start.isoformat(), period.last.isoformat()
+    where = {"area": unit["code"]} if unit["kind"] == AREA else {"handling": unit["code"]}
+    received = {**where, "received_from": f, "received_to": t}
+    resolved = {**where, "resolved_from": f, "resolved_to": t}
+    valid, done = ",".join(VALID_STATES), ",".join(RESOLVED_STATES)
+    links = {
+        "intake": list_url(**received),
+        "valid": list_url(**received, state=valid),
+        "valid_resolved": list_url(**received, state=done),
+        "resolved": list_url(**resolved, state=done),
+        # within the resolved cohort, the visited are exactly the verified and closed: verify
+        # records the feedback, reopen clears it
+        "visited": list_url(**resolved, state=",".join(VISITED_STATES)),
+    }
+    if unit["kind"] == AREA:
+        links["merged"] = list_url(**received, state=State.MERGED)
+    if hazard:
+        links["hazard"] = list_url(**received, category=HAZARD_CATEGORY, state=valid)
+        links["hazard_resolved"] = list_url(**received, category=HAZARD_CATEGORY, state=done)
+    return links
+
+
+def with_links(data: dict, period: Period) -> dict:
+    """The live figures with ``links`` on every row (a publication keeps none: its numbers are
+    frozen, a list of matters is not)."""
+    hazard = data.get("hazard_measured", False)
+    for group in data["groups"]:
+        for row in group["rows"]:
+            row["links"] = count_links(row["unit"], period, hazard=hazard)
+    return data
