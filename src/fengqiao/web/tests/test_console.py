@@ -311,3 +311,21 @@ def test_matters_triage_could_not_decide_wait_in_a_queue_for_a_person(client, us
     assert counts["needs_person"] == 0
     client.force_login(users.town_haiyou)  # the queue is the operators' (towns route too)
     assert "needs_person" in {c["key"] for c in client.get("/").context["counts"]}
+
+
+def test_the_handling_filter_survives_paging_and_export(client, users):
+    """The evaluation links a department's figures to ?handling=CODE: page 2 and the export
+    must keep that filter (they are built from FILTER_KEYS)."""
+    from fengqiao.areas.models import Department
+
+    zf = Department.objects.get(code="ZF")
+    for i in range(3):
+        e = _matter(users.county_op, title=f"测试占道经营{i}号")
+        perform(e, "accept", by=users.county_op)
+        e.refresh_from_db()
+        perform(e, "dispatch", by=users.county_op, to_unit=zf)
+    client.force_login(users.county_op)
+    resp = client.get("/matters/", {"handling": "ZF"})
+    assert resp.status_code == 200
+    assert resp.context["query"].get("handling") == "ZF" and "handling=ZF" in resp.context["querystring"]
+    assert {e.handling_department_id for e in resp.context["page"].object_list} == {zf.pk}
