@@ -11,11 +11,8 @@ network) for several users and filters, and records p50/p95 and the SQL query co
 from __future__ import annotations
 
 import argparse
-import os
-import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,57 +28,19 @@ def main() -> None:
     ap.add_argument("--no-analyze", action="store_true",
                     help="skip ANALYZE after loading (shows the plans without statistics)")
     args = ap.parse_args()
-    var = tempfile.mkdtemp(prefix="fq-bench-list-")
-    os.environ["FENGQIAO_VAR_DIR"] = var
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{var}/bench.sqlite3"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fengqiao.settings.dev"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
-    import django
+    from benchmarks._matters import demo_database, insert_matters
 
-    django.setup()
-    from django.conf import settings
-
-    # Page rendering only: plain static URLs, no collected manifest needed.
-    settings.STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    from django.core.management import call_command
+    demo_database("fq-bench-list-", args.database_url)
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from benchmarks._report import write_section
     from fengqiao.accounts.models import User
-    from fengqiao.areas.models import Area, Level
-    from fengqiao.demo.loader import load_demo
-    from fengqiao.events.models import Category, Event
+    from fengqiao.events.models import Event
 
-    call_command("migrate", verbosity=0)
-    load_demo(history=False)
-    rng = random.Random(7)
-    villages = list(Area.objects.filter(level=Level.VILLAGE).only("id", "path"))
-    cats = list(Category.objects.filter(depth__gte=1).only("id"))
-    states = ["received", "accepted", "dispatched", "signed", "in_progress", "resolved", "verified", "closed"]
-    colours = ["green"] * 8 + ["yellow", "red"]
-    channels = ["hotline_12345", "police_110", "grid_report", "citizen_app", "petition", "walk_in"]
-    now = timezone.now()
     t0 = time.perf_counter()
-    batch = []
-    existing = Event.objects.count()
-    for i in range(existing, args.matters):
-        v = rng.choice(villages)
-        received = now - timezone.timedelta(minutes=rng.randint(0, 60 * 24 * 365))
-        batch.append(Event(
-            number=f"BENCH{i:08d}", channel=rng.choice(channels), title=f"基准测试事件{i} 道路破损需维修",
-            content="某小区门口道路破损,雨天积水严重,请尽快维修。", category_id=rng.choice(cats).id,
-            area_id=v.id, area_path=v.path, handling_area_id=v.id, handling_path=v.path,
-            state=rng.choice(states), sla_color=rng.choice(colours), received_at=received,
-            handle_due_at=received + timezone.timedelta(days=5),
-        ))
-        if len(batch) == 5000:
-            Event.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        Event.objects.bulk_create(batch)
+    insert_matters(args.matters)
     from fengqiao.core.maintenance import analyze_database
 
     if not args.no_analyze:

@@ -258,6 +258,10 @@ class Event(models.Model):
             models.Index(fields=["sla_warn_at"], name="event_sla_warn_at_idx"),
             models.Index(fields=["sla_due_at"], name="event_sla_due_at_idx"),
             models.Index(fields=["state"], name="event_state_idx"),
+            # the evaluation finds a period's sign-fors and resolutions by these instants
+            # (evaluation.query._window); partial, so intake (both empty) writes neither
+            models.Index(fields=["signed_at"], name="event_signed_at_idx", condition=Q(signed_at__isnull=False)),
+            models.Index(fields=["resolved_at"], name="event_resolved_at_idx", condition=Q(resolved_at__isnull=False)),
             models.Index(fields=["reporter_name_digest"], name="event_name_digest_idx",
                          condition=~Q(reporter_name_digest="")),
             models.Index(fields=["reporter_phone_digest"], name="event_phone_digest_idx",
@@ -337,6 +341,10 @@ class _ByEventAccess:
         return Q(event_id__in=Event.objects.restrict(user, "view").values("id"))
 
 
+#: the timeline actions the evaluation counts per unit: taking a matter on or handing it back
+DECISION_ACTIONS = ("sign", "return")
+
+
 class TimelineEntry(_ByEventAccess, models.Model):
     """流转记录: one entry per action on a matter."""
 
@@ -357,7 +365,15 @@ class TimelineEntry(_ByEventAccess, models.Model):
         ordering = ["at", "id"]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
-        indexes = [models.Index(fields=["event", "at"], name="timeline_event_at_idx")]
+        indexes = [
+            models.Index(fields=["event", "at"], name="timeline_event_at_idx"),
+            # the evaluation's sign-for and return counts of a period (action IN DECISION_ACTIONS,
+            # at in the period). Not partial: SQLite cannot match a partial index's IN condition
+            # against the query's bound parameters, so every entry (intake's "create" too) pays
+            # one more index entry; the evaluation's timeline read goes from the whole trail to
+            # the period's decisions (ADR 0400).
+            models.Index(fields=["action", "at"], name="timeline_action_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.action} {self.from_state}→{self.to_state}"
