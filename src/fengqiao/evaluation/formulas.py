@@ -40,8 +40,10 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("resolution_rate", "rate", "higher", "valid_resolved", "valid"),  # 办结率
     Indicator("satisfaction_rate", "rate", "higher", "satisfied", "visited"),  # 满意率
     Indicator("repeat_rate", "rate", "lower", "merged", "intake", frozenset({AREA})),  # 重复率
-    Indicator("return_rate", "rate", "lower", "returns", "decisions"),  # 退回率
-    Indicator("overdue", "count", "lower", "overdue"),  # 超期件数
+    # 退回率: of the matters the unit signed for or returned in P, those it returned
+    Indicator("return_rate", "rate", "lower", "returns", "decisions"),
+    # 超期件数: late sign-fors + matters resolved late or whose limit ran out (query._merge)
+    Indicator("overdue", "count", "lower", "overdue"),
     Indicator("mediation_success_rate", "rate", "higher", "mediation_succeeded", "mediation_concluded",
               frozenset({AREA})),  # 调解成功率
     Indicator("hazard_rectification_rate", "rate", "higher", "hazard_resolved", "hazard"),  # 隐患整改率
@@ -123,22 +125,31 @@ def score(values: Mapping[str, float | int | None], weights: Mapping[str, float]
     """综合得分: the weighted mean of the unit's normalised indicators, 0–100, one decimal.
 
     Only indicators that apply to the unit's kind, have a positive weight and have a value
-    take part; the weights of those are what the sum is divided by. A unit without a single
-    weighted rate with figures has no score (``None``): it had nothing to evaluate, and an
-    overdue count of 0 alone would give it full marks."""
+    take part; the weights of those are what the sum is divided by.
+
+    A unit without a single weighted rate with figures did nothing that a rate measures in the
+    period (nothing signed for, resolved, visited …). If it has no weighted overdue count above
+    0 either, it had nothing to evaluate: no score (``None``; an overdue count of 0 alone would
+    give it full marks). If it has, its limits ran out and nothing else was done: it scores 0,
+    the lowest score there is, so it ranks last rather than dropping out of the ranking (scored
+    relative to the worst unit, one overdue matter of an idle unit would beat a working unit)."""
     total = used = 0.0
-    rated = False
+    rated = failed = False
     for ind in INDICATORS:
         w = float(weights.get(ind.code, 0) or 0)
         if w <= 0 or not ind.scored or not applies(ind, group):
             continue
-        s = normalised(ind, values.get(ind.code), worst.get(ind.code))
+        value = values.get(ind.code)
+        s = normalised(ind, value, worst.get(ind.code))
         if s is None:
             continue
         total += w * s
         used += w
         rated = rated or ind.kind == "rate"
-    return round(total / used, 1) if used and rated else None
+        failed = failed or (ind.kind == "count" and ind.better == "lower" and bool(value))
+    if used and rated:
+        return round(total / used, 1)
+    return 0.0 if failed else None
 
 
 def ranks(scores: Sequence[float | None]) -> list[int | None]:

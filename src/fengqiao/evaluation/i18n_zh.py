@@ -45,8 +45,9 @@ ZH = {
     'Hazard rectification rate': '隐患整改率',
     'Key-person visit completion': '重点人员走访完成率',
     'Matters received in the period.': '期间内受理(登记)的事件数。',
-    'Of the matters signed for in the period, those signed for by the sign-for deadline.':
-        '期间内签收的事件中,在签收时限内签收的比例。',
+    "Of the unit's sign-fors in the period (of matters dispatched to it from outside the unit), those made by the "
+    "sign-for deadline.":
+        '本单位期间内的签收(由本单位以外派来的事件)中,在签收时限内签收的比例。',
     'Of the matters resolved in the period (and still resolved, verified or closed), those resolved by the '
     'handling deadline.':
         '期间内办结(且目前仍为已办结、已核实或已归档)的事件中,在办理时限内办结的比例。',
@@ -57,11 +58,13 @@ ZH = {
         '期间内办结并已回访的事件中,群众满意或基本满意的比例。',
     'Of the matters received in the period, those merged into another matter as repeats.':
         '期间内受理的事件中,作为重复件合并到其他事件的比例。',
-    "Of the unit's sign-for and return decisions in the period, the returns.":
-        '本单位人员期间内作出的签收与退回中,退回所占比例。',
-    'Matters signed for or resolved late in the period, or whose running time limit ran out in the period and which '
-    'are still not signed for or resolved.':
-        '期间内超时签收或超期办结的事件,以及时限在期间内届满、至今仍未签收或办结的事件。',
+    "Of the matters the unit signed for or returned in the period, those it returned (each matter once).":
+        '本单位期间内签收或退回的事件中,被本单位退回的比例(每件事件只计一次)。',
+    "Time limits missed in the period: the unit's late sign-fors, plus the matters resolved late or whose time limit "
+    "ran out in the period while still with the handling unit (also when the clock was paused after the limit ran "
+    "out).":
+        '期间内错过的时限:本单位的超时签收,加上超期办结的事件,以及时限在期间内届满时仍在承办单位手中的事件'
+        '(时限届满后暂停计时的也计入)。',
     'Of the disputes concluded in the period, those mediated successfully.': '期间内调解终结的纠纷中,调解成功的比例。',
     'Of the safety-hazard matters received in the period and not rejected, merged or cancelled, those now resolved, '
     'verified or closed.':
@@ -91,6 +94,32 @@ ZH = {
     'Indicator': '指标',
     'Definition': '口径',
     'Weight': '权重',
+    'Counts a year earlier': '去年同期计数',
+    '%(name)s a year earlier': '去年同期%(name)s',
+    '%(name)s year on year': '%(name)s同比',
+    'A year earlier: %(value)s': '去年 %(value)s',
+    "Under each figure: a rate's numerator/denominator, the figure a year earlier and the change year on year "
+    "(rates in percentage points).":
+        '各指标数值下方依次为:比率的分子/分母、去年同期数值、同比变化(比率以百分点计)。',
+    # the counts behind the rates (Excel's counts table)
+    'Matters received': '受理件数',
+    'Sign-fors': '签收件数',
+    'Sign-fors on time': '按时签收件数',
+    'Late sign-fors': '超时签收件数',
+    'Matters resolved': '办结件数',
+    'Matters resolved on time': '按期办结件数',
+    'Valid matters (not rejected, merged or cancelled)': '受理有效件数(不含不予受理、合并、撤销)',
+    'Valid matters now resolved': '有效件中已办结件数',
+    'Visited after resolution': '已回访件数',
+    'Satisfied or basically satisfied': '满意及基本满意件数',
+    'Merged as repeats': '重复件(已合并)数',
+    'Sign-for and return decisions': '签收及退回数',
+    'Returns': '退回数',
+    'Matters resolved late or past their time limit': '超期办结或时限已过未办结件数',
+    'Disputes concluded': '调解终结纠纷数',
+    'Disputes mediated successfully': '调解成功纠纷数',
+    'Valid safety-hazard matters': '安全隐患有效件数',
+    'Safety-hazard matters rectified': '安全隐患已整改件数',
     # views
     'Your role does not open the evaluation.': '您的角色不能查看督导考评。',
     'Your role does not publish evaluation results.': '您的角色不能发布考评结果。',
@@ -103,17 +132,20 @@ ZH = {
     'Score a year earlier': '去年同期得分',
     # templates
     'How the figures are counted': '统计口径',
-    "Towns and villages count the matters of their place (as the dashboard does) and the sign-for and return "
-    "decisions of their own staff; a department counts the matters it handles and its staff's decisions. The score "
-    "is the weighted mean of the indicators on 0–100: a rate counts as its percentage (for the repeat and return "
-    "rates, 100 minus it), the overdue count as 100 × (1 − count ÷ the largest count of the ranking). An indicator "
-    "without figures leaves the score, and the other weights count in its place; a unit without a single rate with "
-    "figures has no score and no rank. Year on year: the same day or month a year earlier; rates change in "
-    "percentage points.":
-        '乡镇、村(社区)按属地统计本地的事件(与数据看板一致),签收与退回按本单位人员的操作统计;职能部门统计其承办的事件及本部门人员的操作。'
+    "Towns and villages count the matters of their place, including those a department handles (as the dashboard "
+    "does); sign-fors and returns count for the unit that took them, and a village answering its own town's dispatch "
+    "is internal to the town. A department counts the matters it handles and its own sign-fors and returns. The "
+    "score is the weighted mean of the indicators on 0–100: a rate counts as its percentage (for the repeat and "
+    "return rates, 100 minus it), the overdue count as 100 × (1 − count ÷ the largest count of the ranking). An "
+    "indicator without figures leaves the score, and the other weights count in its place; a unit without a single "
+    "rate with figures has no score and no rank, unless it has overdue matters: then it scores 0 and ranks last. "
+    "Year on year: the same day or month a year earlier; rates change in percentage points.":
+        '乡镇、村(社区)按属地统计本地的事件,包括职能部门承办的事件(与数据看板一致);签收与退回计入作出操作的单位,'
+        '村(社区)签收或退回本乡镇派来的事件属于乡镇内部流转。职能部门统计其承办的事件及本部门的签收与退回。'
         '综合得分为各指标换算到 0–100 分后的加权平均:比率按百分数计分(重复率、退回率为 100 减去该百分数),'
         '超期件数按 100 ×(1 − 件数 ÷ 本次排名中的最大件数)计分。没有数据的指标不参与计分,其余指标按权重折算;'
-        '没有任何一项比率有数据的单位不计得分、不排名。同比为去年同一日或同一月,比率的变化以百分点计。',
+        '没有任何一项比率有数据的单位不计得分、不排名,但有超期件的单位计 0 分、排在最后。'
+        '同比为去年同一日或同一月,比率的变化以百分点计。',
     'Not measurable yet:': '暂无法统计:',
     'YoY': '同比',
     'No units to evaluate.': '没有可考评的单位。',

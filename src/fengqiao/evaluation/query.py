@@ -11,6 +11,13 @@ same period a year earlier, in a bounded number of queries whatever the number o
   the period and the year before): an area unit is the prefix of the matter's ``area_path`` as
   long as the unit's own path (exactly the dashboard's subtree test), a department the handling
   department.
+- Sign-fors and returns come from the timeline and count for the unit that took them (the
+  acting user's area or department, which the transition table holds to the unit the matter was
+  dispatched to), and only when the matter was dispatched into that unit from outside it: a
+  village returning its town's matter is the town's own business, not the town returning the
+  county's matter (docs/evaluation.md §Units and attribution).
+- Periods are local days of Asia/Shanghai (``workcal.calendar.SHANGHAI``), the zone of the
+  matter list's date filters, so a unit's links select the same matters.
 
 The result is a plain, JSON-ready dict (:func:`evaluate`): the page, the exports and a
 publication's frozen copy all read the same shape.
@@ -20,8 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
@@ -40,6 +47,7 @@ from fengqiao.web.dashboard import (
     resolved_q,
     units_for,
 )
+from fengqiao.workcal.calendar import SHANGHAI
 
 from . import formulas
 from .formulas import AREA, DEPARTMENT, INDICATORS, NOT_MEASURABLE
@@ -55,9 +63,13 @@ VISITED_STATES = (State.VERIFIED, State.CLOSED)
 #: the category whose subtree holds the safety-hazard reports (安全隐患); codes are stable
 HAZARD_CATEGORY = "hazard"
 
-EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard_resolved", "signed",
-                "signed_on_time", "resolved", "resolved_on_time", "visited", "satisfied", "overdue")
-TIMELINE_COUNTS = ("decisions", "returns")
+#: the zone of a period's local days: the matter list's date filters use it (events.api._instant)
+TZ = SHANGHAI
+
+EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard_resolved", "resolved",
+                "resolved_on_time", "visited", "satisfied", "overdue_matters")
+#: sign-for entries (and of those on time / late) and, per matter, decisions and returns
+TIMELINE_COUNTS = ("signed", "signed_on_time", "signed_late", "decisions", "returns")
 MEDIATION_COUNTS = ("mediation_concluded", "mediation_succeeded")
 
 
@@ -65,27 +77,37 @@ def _in(field: str, lo: dt.datetime, hi: dt.datetime) -> Q:
     return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
 
 
+def ran_out_q(lo: dt.datetime, until: dt.datetime) -> Q:
+    """Matters still with the handling unit (dispatched, signed, in progress) whose time limit
+    ran out in ``[lo, until)``: the running clock's due instant, or, when the clock was paused
+    after its limit had already run out (an extension requested late, a pause for the citizen),
+    the limit the pause stopped (the sign-for limit while dispatched, the handling limit after
+    sign-for). A pause clears ``sla_due_at``, but not the limit that had run out."""
+    paused_late = Q(paused_at__isnull=False) & (
+        (Q(state=State.DISPATCHED) & _in("sign_due_at", lo, until) & Q(sign_due_at__lte=F("paused_at")))
+        | (Q(state__in=(State.SIGNED, State.IN_PROGRESS)) & _in("handle_due_at", lo, until)
+           & Q(handle_due_at__lte=F("paused_at"))))
+    return Q(state__in=WORKING_STATES) & (_in("sla_due_at", lo, until) | paused_late)
+
+
 def event_conditions(lo: dt.datetime, hi: dt.datetime, until: dt.datetime, hazard_path: str | None) -> dict[str, Q]:
-    """The condition of each matter count for the period ``[lo, hi)``; ``until`` = min(hi, now)."""
+    """The condition of each matter count for the period ``[lo, hi)``; ``until`` = min(hi, now).
+    Sign-fors are counted from the timeline (:func:`_timeline_measures`), by the unit that signed."""
     received = _in("received_at", lo, hi)
     valid = received & ~Q(state__in=VOID_STATES)
     resolved = resolved_q(lo, hi)  # the dashboard's cohort
-    signed = _in("signed_at", lo, hi)
-    sign_on_time = Q(sign_due_at__isnull=True) | Q(signed_at__lte=F("sign_due_at"))
-    late = (signed & ~sign_on_time) | (resolved & ~ON_TIME_Q) \
-        | (Q(state__in=WORKING_STATES) & _in("sla_due_at", lo, until))
     conds = {
         "intake": received,
         "valid": valid,
         "valid_resolved": received & Q(state__in=RESOLVED_STATES),
         "merged": received & Q(state=State.MERGED),
-        "signed": signed,
-        "signed_on_time": signed & sign_on_time,
         "resolved": resolved,
         "resolved_on_time": resolved & ON_TIME_Q,
         "visited": resolved & VISITED_Q,
         "satisfied": resolved & SATISFIED_Q,
-        "overdue": late,
+        # resolved late, or its limit ran out and it is still with the handling unit (the two
+        # exclude each other: a resolved matter is no longer with the handling unit)
+        "overdue_matters": (resolved & ~ON_TIME_Q) | ran_out_q(lo, until),
     }
     if hazard_path:
         in_hazard = subtree_q(hazard_path, "category__path")
@@ -101,7 +123,7 @@ def _window(spans: list[tuple[str, dt.datetime, dt.datetime]], rows=None) -> Q:
     Written as ``id IN (one index range per field and span, UNION)`` rather than an OR of the
     ranges: over an OR the planner (SQLite's at least) reads the whole county by its area path
     or the restricted matters' whole timelines, while each range alone is an index search
-    (``received_at``, ``signed_at``, ``resolved_at``, ``sla_due_at``; the timeline's
+    (``received_at``, ``resolved_at``, ``sla_due_at``, ``sign_due_at``, ``handle_due_at``; the timeline's
     ``(action, at)``), so the cost follows the period, not the table. The ids are only a time
     window; who may see what is the outer query's ``restrict()``."""
     rows = Event.objects.all() if rows is None else rows
@@ -115,7 +137,7 @@ class _Spans:
     """The period and the year before, as instants."""
 
     def __init__(self, period: Period, now: dt.datetime):
-        tz = timezone.get_current_timezone()
+        tz = TZ
         self.period, self.previous = period, period.previous_year()
         self.lo, self.hi = period.bounds(tz)
         self.plo, self.phi = self.previous.bounds(tz)
@@ -131,18 +153,36 @@ def _event_measures(spans: _Spans, hazard_path: str | None) -> tuple[dict, Q]:
     for prefix, lo, hi, until in spans.both():
         for name, cond in event_conditions(lo, hi, until, hazard_path).items():
             measures[f"{prefix}_{name}"] = Count("id", filter=cond)
-        ranges += [("received_at", lo, hi), ("signed_at", lo, hi), ("resolved_at", lo, hi), ("sla_due_at", lo, until)]
+        ranges += [("received_at", lo, hi), ("resolved_at", lo, hi), ("sla_due_at", lo, until),
+                   ("sign_due_at", lo, until), ("handle_due_at", lo, until)]
     return measures, _window(ranges)
 
 
 def _timeline_measures(spans: _Spans) -> tuple[dict, Q]:
+    """Per unit: its sign-for entries in P (and of those on time / late, as the entry's
+    ``data["late"]`` recorded at the time), and per matter its decisions: ``decisions`` the
+    matters it signed for or returned in P, ``returns`` those it returned in P; a matter counts
+    once however many entries it has."""
     measures, ranges = {}, []
     for prefix, lo, hi, _until in spans.both():
         span = _in("at", lo, hi)
-        measures[f"{prefix}_decisions"] = Count("id", filter=span)
-        measures[f"{prefix}_returns"] = Count("id", filter=span & Q(action="return"))
+        sign = span & Q(action="sign")
+        late = Q(data__late=True)
+        measures[f"{prefix}_signed"] = Count("id", filter=sign)
+        measures[f"{prefix}_signed_on_time"] = Count("id", filter=sign & ~late)
+        measures[f"{prefix}_signed_late"] = Count("id", filter=sign & late)
+        measures[f"{prefix}_decisions"] = Count("event_id", distinct=True, filter=span)
+        measures[f"{prefix}_returns"] = Count("event_id", distinct=True, filter=span & Q(action="return"))
         ranges.append(("at", lo, hi))
     return measures, _window(ranges, TimelineEntry.objects.filter(action__in=DECISION_ACTIONS))
+
+
+def _dispatcher_path():
+    """The area path of whoever made the dispatch a sign-for or return answers: the matter's
+    last ``dispatch`` entry before it ("" when unknown)."""
+    last = (TimelineEntry.objects.filter(event_id=OuterRef("event_id"), action="dispatch", id__lt=OuterRef("id"))
+            .order_by("-id").values("actor__area__path")[:1])
+    return Coalesce(Subquery(last), Value(""))
 
 
 def _mediation_measures(spans: _Spans) -> tuple[dict, Q]:
@@ -155,15 +195,19 @@ def _mediation_measures(spans: _Spans) -> tuple[dict, Q]:
     return measures, window
 
 
-def _by_area_prefix(qs, field: str, units: list[Area], measures: dict) -> dict[str, dict]:
+def _by_area_prefix(qs, field: str, units: list[Area], measures: dict, *, from_outside: str = "") -> dict[str, dict]:
     """``{unit path: {measure: n}}``: one grouped query per length of the units' paths (one
     for a regular tree). A row's key is the first ``len(unit path)`` characters of ``field``:
-    equal to a unit's path exactly when the row lies in that unit's subtree."""
+    equal to a unit's path exactly when the row lies in that unit's subtree. With
+    ``from_outside`` (an annotation holding a path) only rows whose path there lies outside the
+    unit count for it."""
     out: dict[str, dict] = {}
     wanted = {u.path for u in units}
     for length in sorted({len(u.path) for u in units}):
-        rows = (qs.annotate(unit_key=Substr(field, 1, length)).values("unit_key").annotate(**measures)
-                .order_by())
+        keyed = qs.annotate(unit_key=Substr(field, 1, length))
+        if from_outside:
+            keyed = keyed.annotate(from_key=Substr(from_outside, 1, length)).exclude(from_key=F("unit_key"))
+        rows = keyed.values("unit_key").annotate(**measures).order_by()
         for r in rows:
             if r["unit_key"] in wanted:
                 out[r.pop("unit_key")] = r
@@ -203,8 +247,9 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
                    "last": period.last.isoformat()},
         "previous": {"key": spans.previous.key, "start": spans.previous.start.isoformat(),
                      "last": spans.previous.last.isoformat()},
-        "complete": period.is_over(timezone.localdate(now)),
-        "computed_at": now.isoformat(),
+        "complete": period.is_over(timezone.localdate(now, TZ)),
+        # local time, as a reader in the county reads it (exports print it as it is)
+        "computed_at": timezone.localtime(now, TZ).strftime("%Y-%m-%d %H:%M"),
         "scope": None, "weights": weights(user), "indicators": [i.code for i in INDICATORS],
         "not_measurable": list(NOT_MEASURABLE), "hazard_measured": False, "groups": [],
     }
@@ -212,7 +257,8 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
         return data
     data["scope"] = {"code": root.code, "name": root.name, "level": root.level}
     areas = units_for(user, root)
-    departments = list(Department.objects.restrict(user, "view").filter(is_active=True, county=root)
+    # inactive units too: they are listed when they have figures (history), left out otherwise
+    departments = list(Department.objects.restrict(user, "view").filter(county=root)
                        .order_by("code")) if root.level == Level.COUNTY else []
     hazard_path = Category.objects.restrict(user, "view").filter(code=HAZARD_CATEGORY).values_list(
         "path", flat=True).first()
@@ -228,8 +274,9 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
     if areas:
         within = subtree_q(root.path, "area_path")
         by_event = _by_area_prefix(events.filter(e_window).filter(within), "area_path", areas, e_measures)
-        by_entry = _by_area_prefix(entries.filter(t_window).filter(subtree_q(root.path, "actor__area__path")),
-                                   "actor__area__path", areas, t_measures)
+        by_entry = _by_area_prefix(entries.filter(t_window).filter(subtree_q(root.path, "actor__area__path"))
+                                   .annotate(dispatcher_path=_dispatcher_path()),
+                                   "actor__area__path", areas, t_measures, from_outside="dispatcher_path")
         m_measures, m_window = _mediation_measures(spans)
         by_dispute = _by_area_prefix(Dispute.objects.restrict(user, "stats").filter(m_window).filter(within).filter(
             outcome__in=[Outcome.SUCCEEDED, Outcome.FAILED]), "area_path", areas, m_measures)
@@ -237,9 +284,11 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
         for a in areas:
             cur, prev = _merge(_split(by_event.get(a.path), event_counts), _split(by_entry.get(a.path), TIMELINE_COUNTS),
                                _split(by_dispute.get(a.path), MEDIATION_COUNTS), hazard=bool(hazard_path))
-            rows.append(_row({"kind": AREA, "code": a.code, "name": a.name, "level": a.level}, cur, prev, AREA))
+            if a.is_active or _has_figures(cur, prev):
+                rows.append(_row({"kind": AREA, "code": a.code, "name": a.name, "level": a.level}, cur, prev, AREA))
         formulas.rank_rows(rows, w, AREA)
-        data["groups"].append({"kind": AREA, "level": areas[0].level, "rows": rows})
+        if rows:
+            data["groups"].append({"kind": AREA, "level": areas[0].level, "rows": rows})
     if departments:
         ids = [d.pk for d in departments]
         by_event = _by_field(events.filter(e_window), "handling_department_id", ids, e_measures)
@@ -248,11 +297,19 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
         for d in departments:
             cur, prev = _merge(_split(by_event.get(d.pk), event_counts), _split(by_entry.get(d.pk), TIMELINE_COUNTS),
                                hazard=bool(hazard_path))
-            rows.append(_row({"kind": DEPARTMENT, "code": d.code, "name": d.name, "level": DEPARTMENT}, cur, prev,
-                             DEPARTMENT))
+            if d.is_active or _has_figures(cur, prev):
+                rows.append(_row({"kind": DEPARTMENT, "code": d.code, "name": d.name, "level": DEPARTMENT}, cur,
+                                 prev, DEPARTMENT))
         formulas.rank_rows(rows, w, DEPARTMENT)
-        data["groups"].append({"kind": DEPARTMENT, "level": DEPARTMENT, "rows": rows})
+        if rows:
+            data["groups"].append({"kind": DEPARTMENT, "level": DEPARTMENT, "rows": rows})
     return data
+
+
+def _has_figures(cur: dict, prev: dict) -> bool:
+    """Whether a unit has any count in the period or the year before (an inactive unit is
+    listed only then)."""
+    return any(v for d in (cur, prev) for v in d.values())
 
 
 def _merge(*parts: tuple[dict, dict], hazard: bool) -> tuple[dict, dict]:
@@ -260,8 +317,11 @@ def _merge(*parts: tuple[dict, dict], hazard: bool) -> tuple[dict, dict]:
     for c, p in parts:
         cur.update(c)
         prev.update(p)
-    if not hazard:  # no hazard category in this deployment: not measurable, not 0
-        for d in (cur, prev):
+    for d in (cur, prev):
+        # 超期: every time limit missed in P: the unit's late sign-fors, and the matters resolved
+        # late or whose limit ran out while still with the handling unit
+        d["overdue"] = d.get("signed_late", 0) + d.get("overdue_matters", 0)
+        if not hazard:  # no hazard category in this deployment: not measurable, not 0
             d["hazard"] = d["hazard_resolved"] = None
     return cur, prev
 

@@ -20,10 +20,11 @@ from fengqiao.core import audit
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
 from fengqiao.events.sla import now as sla_now
+from fengqiao.web.dashboard import home_area
 
 from . import actions, exports, query
-from .formulas import INDICATORS, applies, display, with_sign
-from .labels import DEFINITIONS, GROUP_NAMES, NAMES
+from .formulas import applies, display, with_sign
+from .labels import definition, group_name, indicators, name
 from .models import Publication
 from .periods import DAY, MONTH, Period, parse_period
 
@@ -60,10 +61,10 @@ def _cell(indicator, row, links: dict) -> dict:
     code = indicator.code
     if not applies(indicator, row["unit"]["kind"]):
         return {"code": code, "na": True}
-    value = row["values"].get(code)
+    value = (row.get("values") or {}).get(code)
     cell = {"code": code, "kind": indicator.kind, "value": display(indicator, value),
-            "change": with_sign(row["change"].get(code), "" if indicator.kind == "count" else " " + _("pt"))}
-    counts = row["counts"]
+            "change": with_sign((row.get("change") or {}).get(code), "" if indicator.kind == "count" else " " + _("pt"))}
+    counts = row.get("counts") or {}
     if indicator.kind == "count":
         cell["url"] = links.get(indicator.numerator)
     else:
@@ -75,6 +76,7 @@ def _cell(indicator, row, links: dict) -> dict:
 def tables(data: dict) -> list[dict]:
     """The ranking tables (one per kind of unit) in the shape the templates print."""
     out = []
+    inds = indicators(data)
     for group in data["groups"]:
         rows = []
         for r in group["rows"]:
@@ -82,29 +84,31 @@ def tables(data: dict) -> list[dict]:
             rows.append({"code": r["unit"]["code"], "name": r["unit"]["name"], "rank": r["rank"],
                          "score": "—" if r["score"] is None else r["score"],
                          "score_change": with_sign(r["score_change"]),
-                         "cells": [_cell(i, r, links) for i in INDICATORS]})
+                         "cells": [_cell(i, r, links) for i in inds]})
         out.append({
-            "kind": group["kind"], "title": GROUP_NAMES.get(group["level"], group["level"]), "rows": rows,
+            "kind": group["kind"], "title": group_name(group["level"]), "rows": rows,
             "chart_id": f"chart-{group['kind']}",
             "has_scores": any(r["score"] is not None for r in group["rows"]),
             "chart": {"type": "bar", "x": [r["unit"]["name"] for r in group["rows"]], "series": [
                 {"name": _("Score"), "data": [r["score"] for r in group["rows"]]},
-                {"name": _("Score a year earlier"), "data": [r["previous_score"] for r in group["rows"]]},
+                {"name": _("Score a year earlier"), "data": [r.get("previous_score") for r in group["rows"]]},
             ]},
         })
     return out
 
 
-def _columns() -> list[dict]:
-    return [{"code": i.code, "name": NAMES[i.code], "definition": DEFINITIONS[i.code], "kind": i.kind}
-            for i in INDICATORS]
+def _columns(data: dict | None) -> list[dict]:
+    """The table's indicator columns: those ``data`` was computed with (a publication's frozen
+    codes, a renamed or removed one under its stored name or code)."""
+    return [{"code": i.code, "name": name(i.code, data), "definition": definition(i.code, data), "kind": i.kind}
+            for i in indicators(data or {})]
 
 
 def _missing(data: dict) -> list[dict]:
     codes = list(data.get("not_measurable", []))
-    out = [{"name": NAMES[c], "definition": DEFINITIONS[c]} for c in codes]
+    out = [{"name": name(c, data), "definition": definition(c, data)} for c in codes]
     if not data.get("hazard_measured", True):
-        out.append({"name": NAMES["hazard_rectification_rate"],
+        out.append({"name": name("hazard_rectification_rate", data),
                     "definition": _("Not measurable here: there is no category with the code 'hazard'.")})
     return out
 
@@ -123,12 +127,18 @@ def _page(request, *, period: Period | None, error: UserError | None = None, sta
     today = _today()
     data = query.with_links(query.evaluate(user, period), period) if period is not None else None
     pubs = Publication.objects.restrict(user, "view").select_related("scope")
+    this_period = list(pubs.filter(kind=period.kind, period_start=period.start)) if period else []
+    may_publish = role_allowed(Publication, user, "publish")
+    # the button publishes for the user's own area: "again" only if that scope has a revision
+    # (a town leader sees the county's publication too, yet pressing it makes the town's first)
+    root = home_area(user) if may_publish and this_period else None
     ctx = {
-        "period": period, "data": data, "tables": tables(data) if data else [], "columns": _columns(),
+        "period": period, "data": data, "tables": tables(data) if data else [], "columns": _columns(data),
         "missing": _missing(data) if data else [], "error": error, "today": today,
-        "choices": _choices(today), "may_publish": role_allowed(Publication, user, "publish"),
+        "choices": _choices(today), "may_publish": may_publish,
         "publications": list(pubs[:LIST_SIZE]),
-        "this_period": list(pubs.filter(kind=period.kind, period_start=period.start)) if period else [],
+        "this_period": this_period,
+        "republish": root is not None and any(p.scope_id == root.pk for p in this_period),
         "day_value": period.start.isoformat() if period and period.kind == DAY else "",
         "month_value": period.key if period and period.kind == MONTH else "",
     }
@@ -167,9 +177,9 @@ def publication_page(request, pk: int):
     revisions = Publication.objects.restrict(request.user, "view").filter(
         scope_id=pub.scope_id, kind=pub.kind, period_start=pub.period_start).order_by("-revision")
     return render(request, "web/evaluation/publication.html", {
-        "pub": pub, "data": pub.data, "tables": tables(pub.data), "columns": _columns(),
+        "pub": pub, "data": pub.data, "tables": tables(pub.data), "columns": _columns(pub.data),
         "missing": _missing(pub.data), "revisions": revisions,
-        "weights": [(NAMES.get(c, c), w) for c, w in pub.data.get("weights", {}).items()],
+        "weights": [(name(c, pub.data), w) for c, w in (pub.data.get("weights") or {}).items()],
     })
 
 

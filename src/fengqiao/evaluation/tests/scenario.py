@@ -115,19 +115,23 @@ def build(users) -> Scenario:
 
 
 _ZERO = {"intake": 0, "valid": 0, "valid_resolved": 0, "merged": 0, "hazard": 0, "hazard_resolved": 0, "signed": 0,
-         "signed_on_time": 0, "resolved": 0, "resolved_on_time": 0, "visited": 0, "satisfied": 0, "overdue": 0,
-         "decisions": 0, "returns": 0}
+         "signed_on_time": 0, "signed_late": 0, "resolved": 0, "resolved_on_time": 0, "visited": 0, "satisfied": 0,
+         "overdue_matters": 0, "overdue": 0, "decisions": 0, "returns": 0}
 
 #: November 2025, as the county sees it
 EXPECTED = {
-    # place 海游 (M1–M8, M10, M11): intake M1–M7, M10, M11; decisions = the town's 4 sign-fors
-    # (M1, M2, M3, M7) and 1 return (M6) in November (M8 was signed in October)
+    # place 海游 (M1–M8, M10, M11): intake M1–M7, M10, M11; resolved M1, M2, M7, M8, M10 (by
+    # place, M10 too). The town's own sign-fors in November: M1, M2 (late), M3, M7 (M8 was signed
+    # in October, M10 by 住建局); decisions = the matters it signed for or returned (M1, M2, M3,
+    # M7, M6), returns M6. Overdue: M2's late sign-for + the matters M2 and M8 (resolved late)
+    # and M3 (limit ran out, in progress)
     HAIYOU: {**_ZERO, "intake": 9, "valid": 7, "valid_resolved": 4, "merged": 1, "hazard": 1, "hazard_resolved": 1,
-             "signed": 5, "signed_on_time": 4, "resolved": 5, "resolved_on_time": 3, "visited": 3, "satisfied": 2,
-             "overdue": 3, "decisions": 5, "returns": 1},
+             "signed": 4, "signed_on_time": 3, "signed_late": 1, "resolved": 5, "resolved_on_time": 3, "visited": 3,
+             "satisfied": 2, "overdue_matters": 3, "overdue": 4, "decisions": 5, "returns": 1},
     JIANTIAO: {**_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1,
                "resolved": 1, "resolved_on_time": 1, "visited": 1, "satisfied": 1, "decisions": 1},
-    # departments: by the handling department (M10) and their handlers' decisions (M11 returned)
+    # departments: matters by the handling department (M10); sign-fors and returns by the
+    # department that took them (M10 signed by 住建局, M11 returned by 综合执法局)
     "ZJ": {**_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1, "resolved": 1,
            "resolved_on_time": 1, "decisions": 1},
     "ZF": {**_ZERO, "decisions": 1, "returns": 1},

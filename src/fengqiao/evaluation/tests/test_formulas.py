@@ -144,3 +144,24 @@ def test_previous_year():
     assert Period(MONTH, dt.date(2026, 3, 1)).previous_year().key == "2025-03"
     assert Period(DAY, dt.date(2026, 3, 5)).previous_year().key == "2025-03-05"
     assert parse_period("1901-01", TODAY).previous_year().key == "1900-01"
+
+
+def test_overdue_only_is_ranked_last():
+    """A unit whose only figure is a bad one (overdue, nothing signed or resolved in the period)
+    is scored and ranked last, not dropped; a unit with nothing at all stays unranked."""
+    def row(code, counts):
+        values = f.indicator_values({**{k: 0 for k in COUNTS}, **counts}, f.AREA)
+        return {"unit": {"code": code}, "values": values, "previous_values": values}
+
+    late_once = {"resolved": 1, "resolved_on_time": 0, "overdue": 1}  # resolved one matter late
+    idle = {"overdue": 1}  # a limit ran out, nothing else done
+    busy = {**COUNTS, "overdue": 5}  # works, but with the most overdue matters
+    rows = [row("idle", idle), row("late", late_once), row("busy", busy), row("none", {})]
+    f.rank_rows(rows, f.DEFAULT_WEIGHTS, f.AREA)
+    ranked = {r["unit"]["code"]: (r["rank"], r["score"]) for r in rows}
+    assert ranked["idle"] == (3, 0.0)
+    assert ranked["busy"][0] == 1 and ranked["late"][0] == 2
+    assert ranked["none"] == (None, None)
+    assert [r["unit"]["code"] for r in rows] == ["busy", "late", "idle", "none"]
+    # with the overdue weight at 0 an overdue count is not evaluated: no score
+    assert f.score(rows[2]["values"], {**f.DEFAULT_WEIGHTS, "overdue": 0}, f.AREA, {"overdue": 5}) is None

@@ -59,13 +59,13 @@ def test_indicators_scores_and_year_on_year(users, built):
     h = _rows(data, "area")[HAIYOU]
     v = h["values"]
     assert v["intake"] == 9
-    assert v["sign_on_time_rate"] == pytest.approx(4 / 5)
+    assert v["sign_on_time_rate"] == pytest.approx(3 / 4)  # the town's own sign-fors (M10: 住建局's)
     assert v["resolve_on_time_rate"] == pytest.approx(3 / 5)
     assert v["resolution_rate"] == pytest.approx(4 / 7)
     assert v["satisfaction_rate"] == pytest.approx(2 / 3)
     assert v["repeat_rate"] == pytest.approx(1 / 9)
     assert v["return_rate"] == pytest.approx(1 / 5)
-    assert v["overdue"] == 3
+    assert v["overdue"] == 4  # M2 signed late and resolved late, M3 ran out, M8 resolved late
     assert v["mediation_success_rate"] == pytest.approx(1 / 2)
     assert v["hazard_rectification_rate"] == 1.0
     # a year earlier: one matter, on time, satisfied
@@ -77,7 +77,7 @@ def test_indicators_scores_and_year_on_year(users, built):
     assert j["rank"] == 1 and h["rank"] == 2 and j["score"] > h["score"]
     # the weighted mean by hand (default weights; 健跳 has no repeat… figures: repeat 0/1 = 0 %)
     w = data["weights"]
-    expected = (w["sign_on_time_rate"] * 80 + w["resolve_on_time_rate"] * 60 + w["resolution_rate"] * 400 / 7
+    expected = (w["sign_on_time_rate"] * 75 + w["resolve_on_time_rate"] * 60 + w["resolution_rate"] * 400 / 7
                 + w["satisfaction_rate"] * 200 / 3 + w["repeat_rate"] * (100 - 100 / 9) + w["return_rate"] * 80
                 + w["overdue"] * 0 + w["mediation_success_rate"] * 50 + w["hazard_rectification_rate"] * 100
                 ) / sum(w.values())
@@ -93,7 +93,7 @@ def test_a_day(users, built):
     h = _rows(data, "area")[HAIYOU]["counts"]
     # received on 3 November: M1, M2; signed: M1 on time, M2 late; resolved: M8 (late)
     assert (h["intake"], h["signed"], h["signed_on_time"], h["resolved"], h["resolved_on_time"]) == (2, 2, 1, 1, 0)
-    assert h["overdue"] == 2  # M2 signed late, M8 resolved late
+    assert h["overdue"] == 2  # M2's late sign-for, M8 resolved late
     assert data["previous"]["key"] == "2024-11-03"
 
 
@@ -122,7 +122,7 @@ def test_a_town_evaluates_only_its_villages(users, built, who):
     assert villages and all(code.startswith(HAIYOU) and len(code) == 12 for code in villages)
     x = villages[XINHU]["counts"]
     assert (x["intake"], x["valid"], x["resolved"], x["overdue"]) == (9, 7, 5, 3)
-    assert x["decisions"] == 0  # the town's staff are no village's staff
+    assert x["decisions"] == 0 and x["signed"] == 0  # the town's staff are no village's staff
     assert (x["mediation_concluded"], x["mediation_succeeded"]) == (2, 1)
     assert sum(r["counts"]["intake"] for r in villages.values()) == 9  # nothing of 健跳
 
