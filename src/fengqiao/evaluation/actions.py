@@ -13,7 +13,7 @@ from fengqiao.core.restrict import role_allowed
 from fengqiao.events.sla import now as sla_now
 from fengqiao.web.dashboard import home_area
 
-from . import query
+from . import labels, query
 from .formulas import MAX_WEIGHT, SCORED
 from .models import IndicatorWeight, Publication
 from .periods import Period
@@ -57,6 +57,7 @@ def publish(period: Period, *, by) -> Publication:
         raise UserError("no_scope", "您没有所属区域,无法发布考评结果", "you have no home area to publish figures for")
     now = sla_now()
     data = query.evaluate(by, period, now=now)
+    data.update(labels.frozen_texts([*data["indicators"], *data["not_measurable"]]))
     try:
         with transaction.atomic(), context.explicit_audit():
             last = (Publication.objects.filter(scope=root, kind=period.kind, period_start=period.start)

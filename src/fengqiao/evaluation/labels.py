@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +89,22 @@ def _frozen(table, code: str):
         value = value.get(lang) or value.get(lang.split("-")[0]) or value.get(settings.LANGUAGE_CODE) or next(
             (v for v in value.values() if v), None)
     return value if isinstance(value, str) and value else None
+
+
+def frozen_texts(codes) -> dict[str, dict]:
+    """``{"names": …, "definitions": …}`` of ``codes`` in every language of the site
+    (``{code: {"zh-hans": …, "en": …}}``), to freeze into a publication: what was announced
+    keeps the definitions it was counted by, whatever later releases say."""
+    names: dict[str, dict] = {}
+    definitions: dict[str, dict] = {}
+    for lang, _label in settings.LANGUAGES:
+        with translation.override(lang):
+            for code in codes:
+                if code in NAMES:
+                    names.setdefault(code, {})[lang] = str(NAMES[code])
+                if code in DEFINITIONS:
+                    definitions.setdefault(code, {})[lang] = str(DEFINITIONS[code])
+    return {"names": names, "definitions": definitions}
 
 
 def name(code: str, data: dict | None = None) -> str:

@@ -62,6 +62,25 @@ def test_publish_freezes_the_figures(users, built):
     assert Publication.objects.filter(period=NOVEMBER, scope__code="331022").count() == 2
 
 
+def test_a_publication_keeps_the_definitions_it_was_counted_by(client, users, built, monkeypatch):
+    """A later release may reword a definition; what was announced shows the wording of the
+    day, in both languages."""
+    from fengqiao.evaluation import labels
+
+    with sla.frozen_now(NOW):
+        pub = actions.publish(PERIOD, by=users.county_op)
+    data = Publication.objects.get(pk=pub.pk).data
+    assert set(data["definitions"]["return_rate"]) == {"zh-hans", "en"}
+    assert data["names"]["return_rate"]["en"] == "Return rate"
+    then = data["definitions"]["return_rate"]["en"]
+    monkeypatch.setitem(labels.DEFINITIONS, "return_rate", "A wording of a later release.")
+    client.force_login(users.county_op)
+    page = client.get(f"/evaluation/published/{pub.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert then in page and "A wording of a later release." not in page
+    live = client.get("/evaluation/", {"period": NOVEMBER}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "A wording of a later release." in live
+
+
 def test_a_running_period_is_marked_incomplete(users, built):
     with sla.frozen_now(at("11-20", "12:00")):
         pub = actions.publish(PERIOD, by=users.county_op)
