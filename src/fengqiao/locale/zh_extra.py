@@ -604,4 +604,9 @@ ZH = {
     'earlier: a rollback returns here in turn': '较早:依次回退将回到这里',
     'Evaluation results published': '发布考评结果',
     'Evaluation indicator weight set': '设置考评指标权重',
+    'Roll back the active model version (undo its activation)': '回退当前启用的模型版本(撤销其启用)',
+    'Select the active model version to roll back.': '请选择当前启用的模型版本进行回退。',
+    'Nothing was rolled back: %(error)s': '未回退:%(error)s',
+    'Rolled back: the keyword rules classify now.': '已回退:现由关键词规则分类。',
+    'Rolled back: model version v%(version)s is active now.': '已回退:现启用模型版本 v%(version)s。',
 }

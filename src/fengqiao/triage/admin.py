@@ -79,7 +79,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     readonly_fields = ["kind", "version", "file", "file_status", "sha256", "labels", "parameters", "training",
                        "evaluation", "created_at", "created_by", "is_active", "activated_at", "replaced"]
     inlines = [ModelActivationInline]
-    actions = ["activate"]
+    actions = ["activate", "roll_back"]
 
     @admin.display(description=_("replaced"))
     def replaced(self, obj):
@@ -131,6 +131,30 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, _("These labels of the model match no active category and will never be "
                                          "suggested: %(labels)s") % {"labels": "、".join(unmatched)},
                               messages.WARNING)
+
+    @admin.action(description=_("Roll back the active model version (undo its activation)"), permissions=["change"])
+    def roll_back(self, request, queryset):
+        """回退 from the admin, as `fengqiao triage rollback`: the active version is selected, so
+        the admin says which activation is undone."""
+        from fengqiao.core.errors import UserError
+
+        from .actions import rollback
+
+        selected = list(queryset[:2])
+        if len(selected) != 1 or not selected[0].is_active:
+            self.message_user(request, _("Select the active model version to roll back."), messages.ERROR)
+            return
+        try:
+            back_to = rollback(kind=selected[0].kind, by=request.user)
+        except UserError as exc:
+            self.message_user(request, _("Nothing was rolled back: %(error)s") % {"error": exc.message()},
+                              messages.ERROR)
+            return
+        if back_to is None:
+            self.message_user(request, _("Rolled back: the keyword rules classify now."), messages.SUCCESS)
+        else:
+            self.message_user(request, _("Rolled back: model version v%(version)s is active now.")
+                              % {"version": back_to.version}, messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False

@@ -433,3 +433,28 @@ def test_migration_with_nothing_active_leaves_nothing_to_undo(at_0003):
     _migrate(LATEST)
     assert _history() == [(1, None, True, "audit"), (2, 1, True, "audit")]
     assert actions.in_effect() is None
+
+
+def test_admin_rolls_back_the_selected_active_version(triage_db, files, admin_client):
+    """The admin's rollback (as `triage rollback`): only with the active version selected; it
+    walks the history like the command and says where it landed."""
+    a, b = _version(files["codes"]), _version(files["codes"])
+    for mv in (a, b):
+        actions.activate_version(mv)
+    url = "/admin/triage/modelversion/"
+    post = {"action": "roll_back", "index": 0}
+
+    def messages_of(res):
+        return [(m.level_tag, str(m)) for m in res.context["messages"]]
+
+    res = admin_client.post(url, {**post, "_selected_action": [a.pk]}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert messages_of(res) == [("error", "Select the active model version to roll back.")]
+    assert ModelVersion.objects.get(is_active=True) == b
+
+    res = admin_client.post(url, {**post, "_selected_action": [b.pk]}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert messages_of(res) == [("success", f"Rolled back: model version v{a.version} is active now.")]
+    assert ModelVersion.objects.get(is_active=True) == a
+    res = admin_client.post(url, {**post, "_selected_action": [a.pk]}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert messages_of(res) == [("success", "Rolled back: the keyword rules classify now.")]
+    assert not ModelVersion.objects.filter(is_active=True).exists()
+    assert AuditRecord.objects.filter(action="triage_model_rollback").count() == 2
