@@ -376,7 +376,7 @@ def matter_act(request, pk, name):
     # acted, is refused as stale instead of acting twice (comment, supervise, pause … keep the
     # state, so the state check alone would let them through)
     seen = body.pop("version", "").strip()
-    version = int(seen) if seen.isdigit() else (seen or None)
+    version = int(seen) if seen.isascii() and seen.isdigit() else (seen or None)  # "²" is a digit too
     try:
         with transaction.atomic():
             for key in ("evidence", "attachments"):

@@ -133,6 +133,8 @@ def test_action_forms_carry_the_version_and_a_stale_form_is_refused(client, user
     e.refresh_from_db()
     resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "再次联系", "version": "x1"})
     assert resp.status_code == 400  # a tampered version is a message, not a 500
+    resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "再次联系", "version": "²"})
+    assert resp.status_code == 400  # str.isdigit() says yes, int() says no
     resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "再次联系", "version": e.version})
     assert resp.status_code == 302
 
