@@ -175,3 +175,9 @@ def disputes(users) -> None:
     case(xinhu, users.town_haiyou, "succeeded", at("11-03"))
     case(xinhu, users.town_haiyou, "failed", at("11-10"))
     case(jianzhong, users.county_op, "succeeded", at("10-10"))
+
+
+def get(client, url, data=None):
+    """``client.get`` at the scenario's :data:`NOW` (the periods' "today")."""
+    with sla.frozen_now(NOW):
+        return client.get(url, data or {})

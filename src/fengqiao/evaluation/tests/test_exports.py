@@ -27,16 +27,7 @@ pytestmark = pytest.mark.django_db
 PERIOD = Period(MONTH, dt.date(2025, 11, 1))
 
 
-@pytest.fixture
-def built(users):
-    s = scenario.build(users)
-    scenario.disputes(users)
-    return s
-
-
-def _get(client, url, data=None):
-    with sla.frozen_now(NOW):
-        return client.get(url, data or {})
+_get = scenario.get
 
 
 def _sheet(content: bytes):

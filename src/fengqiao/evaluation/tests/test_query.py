@@ -11,19 +11,11 @@ from fengqiao.evaluation import query
 from fengqiao.evaluation.periods import DAY, MONTH, Period
 from fengqiao.events.models import Category
 
-from . import scenario
 from .scenario import EXPECTED, EXPECTED_PREVIOUS, HAIYOU, JIANTIAO, JIANZHONG, NOW, XINHU
 
 pytestmark = pytest.mark.django_db
 
 NOVEMBER = Period(MONTH, dt.date(2025, 11, 1))
-
-
-@pytest.fixture
-def built(users):
-    s = scenario.build(users)
-    scenario.disputes(users)
-    return s
 
 
 def _rows(data, kind):

@@ -15,16 +15,7 @@ from .scenario import HAIYOU, NOVEMBER, NOW
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def built(users):
-    s = scenario.build(users)
-    scenario.disputes(users)
-    return s
-
-
-def _get(client, url, data=None):
-    with sla.frozen_now(NOW):
-        return client.get(url, data or {})
+_get = scenario.get
 
 
 @pytest.mark.parametrize("who", ["county_op", "town_haiyou", "leader", "leader_haiyou"])

@@ -99,3 +99,28 @@ def _english_explanations():
 
     with translation.override("en"):
         yield
+
+
+def register_copy(path, prefix: str = "test"):
+    """A registered (not active) model version of a copy of the model file ``path``: several
+    versions, one trained file."""
+    import shutil
+    import uuid
+
+    from django.conf import settings
+
+    from fengqiao.triage import actions, classifier
+
+    target = Path(settings.VAR_DIR) / "models" / f"{prefix}-{uuid.uuid4().hex}.skops"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    return actions.register_version(file=f"models/{target.name}", labels=classifier.load(path).labels,
+                                    training={}, evaluation={})
+
+
+def active_number():
+    """The active category model's version number, ``None`` for the keyword rules."""
+    from fengqiao.triage.models import ModelVersion
+
+    mv = ModelVersion.objects.filter(is_active=True).first()
+    return mv.version if mv else None

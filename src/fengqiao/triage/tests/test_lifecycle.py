@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import logging
 import shutil
-import uuid
 from io import StringIO
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from fengqiao.events.models import Category
 from fengqiao.triage import actions, classifier, service, training
 from fengqiao.triage.models import ModelVersion, TriageResult
 
-from .conftest import new_event, synthetic_corpus
+from .conftest import active_number, new_event, register_copy, synthetic_corpus
 
 pytestmark = pytest.mark.usefixtures("triage_db")
 
@@ -57,18 +56,8 @@ def _models_dir() -> Path:
     return Path(django_settings.VAR_DIR) / "models"
 
 
-def _version(path) -> ModelVersion:
-    """A registered (not active) version of a copy of ``path``: several versions, one file."""
-    target = _models_dir() / f"test-{uuid.uuid4().hex}.skops"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    return actions.register_version(file=f"models/{target.name}", labels=classifier.load(path).labels,
-                                    training={}, evaluation={})
-
-
-def _active():
-    mv = ModelVersion.objects.filter(is_active=True).first()
-    return mv.version if mv else None
+_version = register_copy
+_active = active_number
 
 
 # ---------------------------------------------------------------- D4 rollback

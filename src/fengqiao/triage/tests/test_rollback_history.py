@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import uuid
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -22,7 +19,7 @@ from fengqiao.core.models import AuditRecord
 from fengqiao.triage import actions, classifier, service
 from fengqiao.triage.models import ModelActivation, ModelVersion
 
-from .conftest import synthetic_corpus
+from .conftest import active_number, register_copy, synthetic_corpus
 
 CODES = {"交通运输": "labour.unpaid_wages", "教育文体": "property.elevator", "环境保护": "environment.smell"}
 NONE = {"交通运输": "交通运输", "教育文体": "教育文体", "环境保护": "商贸旅游"}
@@ -41,17 +38,10 @@ def files(tmp_path_factory):
 
 
 def _version(path) -> ModelVersion:
-    """A registered (not active) version of a copy of ``path``."""
-    target = Path(django_settings.VAR_DIR) / "models" / f"history-{uuid.uuid4().hex}.skops"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    return actions.register_version(file=f"models/{target.name}", labels=classifier.load(path).labels,
-                                    training={}, evaluation={})
+    return register_copy(path, "history")
 
 
-def _active():
-    mv = ModelVersion.objects.filter(is_active=True).first()
-    return mv.version if mv else None
+_active = active_number
 
 
 def _rollbacks(n, **kw):

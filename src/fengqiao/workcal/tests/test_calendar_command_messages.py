@@ -5,29 +5,14 @@ first; the day rows of ``show`` are data and stay as they are."""
 from __future__ import annotations
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
-from fengqiao.workcal import services
+from .test_workcal_db import _fresh_cache, run  # noqa: F401 (the runner, and its cache fixture, autouse)
 
 pytestmark = pytest.mark.django_db
 
 DAY_ROW = re.compile(r"^  \d{4}-\d{2}-\d{2}  ")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    services.clear_calendar_cache()
-    yield
-    services.clear_calendar_cache()
-
-
-def run(*args) -> tuple[str, str]:
-    out, err = StringIO(), StringIO()
-    call_command("calendar", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def assert_bilingual(line: str) -> tuple[str, str]:
