@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
-from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.transitions import Rules
 
 from .choices import Feedback, State
 
@@ -226,42 +226,8 @@ RELATION_TEXT = {
 }
 
 
-def get(action: str) -> Transition:
-    t = TABLE.get(action)
-    if t is None:
-        raise UserError("unknown_action", f"未知操作: {action}", f"unknown action: {action}", field="action")
-    return t
-
-
-def check(event, action: str, user) -> Transition:
-    """Return the transition if ``user`` may take ``action`` on ``event`` now, else raise 409."""
-    t = get(action)
-    if event.state not in t.sources:
-        raise Conflict(
-            "transition_not_allowed",
-            f"事件当前状态为「{STATE_ZH.get(event.state, event.state)}」,不能{t.zh}",
-            f"action '{action}' is not allowed while the matter is '{event.state}'",
-        )
-    if user is None or user.role not in t.roles:
-        raise Conflict("role_not_allowed", f"您的角色不能执行「{t.zh}」", f"your role may not {action} a matter")
-    relation = RELATIONS[t.relation]
-    if not relation(event, user):
-        zh, en = RELATION_TEXT[t.relation]
-        raise Conflict("not_in_charge", zh, en)
-    for guard in t.guards:
-        problem = guard(event, user)
-        if problem is not None:
-            raise Conflict(*problem)
-    return t
-
-
-def allowed_actions(event, user) -> list[str]:
-    """The actions ``user`` may take on ``event`` now, in table order."""
-    allowed = []
-    for name in ACTIONS:
-        try:
-            check(event, name, user)
-        except UserError:
-            continue
-        allowed.append(name)
-    return allowed
+RULES = Rules(TABLE, state_zh=STATE_ZH, relations=RELATIONS, relation_text=RELATION_TEXT, noun_zh="事件",
+              noun_en="matter")
+#: ``get(action)``; ``check(event, action, user)`` returns the transition or raises a 409;
+#: ``allowed_actions(event, user)`` lists what the user may do now, in table order
+get, check, allowed_actions = RULES.get, RULES.check, RULES.allowed_actions

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
-from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.transitions import Rules
 
 from .choices import ConfirmationStatus, SessionStatus, State
 
@@ -213,41 +213,8 @@ RELATION_TEXT = {
 }
 
 
-def get(action: str) -> Transition:
-    t = TABLE.get(action) if isinstance(action, str) else None
-    if t is None:
-        raise UserError("unknown_action", f"未知操作: {action}", f"unknown action: {action}", field="action")
-    return t
-
-
-def check(dispute, action: str, user) -> Transition:
-    """Return the transition if ``user`` may take ``action`` on ``dispute`` now, else raise 409."""
-    t = get(action)
-    if dispute.state not in t.sources:
-        raise Conflict(
-            "transition_not_allowed",
-            f"纠纷当前状态为「{STATE_ZH.get(dispute.state, dispute.state)}」,不能{t.zh}",
-            f"action '{action}' is not allowed while the dispute is '{dispute.state}'",
-        )
-    if user is None or user.role not in t.roles:
-        raise Conflict("role_not_allowed", f"您的角色不能执行「{t.zh}」", f"your role may not {action} a dispute")
-    if not RELATIONS[t.relation](dispute, user):
-        zh, en = RELATION_TEXT[t.relation]
-        raise Conflict("not_in_charge", zh, en)
-    for guard in t.guards:
-        problem = guard(dispute, user)
-        if problem is not None:
-            raise Conflict(*problem)
-    return t
-
-
-def allowed_actions(dispute, user) -> list[str]:
-    """The actions ``user`` may take on ``dispute`` now, in table order (the UI shows only these)."""
-    allowed = []
-    for name in ACTIONS:
-        try:
-            check(dispute, name, user)
-        except UserError:
-            continue
-        allowed.append(name)
-    return allowed
+RULES = Rules(TABLE, state_zh=STATE_ZH, relations=RELATIONS, relation_text=RELATION_TEXT, noun_zh="纠纷",
+              noun_en="dispute")
+#: ``get(action)``; ``check(dispute, action, user)`` returns the transition or raises a 409;
+#: ``allowed_actions(dispute, user)`` lists what the user may do now, in table order
+get, check, allowed_actions = RULES.get, RULES.check, RULES.allowed_actions
