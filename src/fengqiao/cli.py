@@ -22,6 +22,8 @@ COMMANDS = [
     ("calendar", "working calendar: add-working-days, seed, set, show, import"),
     ("sla sweep", "run one time-limit sweep now: yellow/red warnings and escalation"),
     ("events import", "import exported work orders (CSV/Excel, Chinese headers) with --dry-run"),
+    ("alerts scan", "run the risk scan now: escalation language, repeat reporters, hot topics, spikes …"),
+    ("alerts list", "list open risk alerts (--json)"),
     ("triage", "train, evaluate and run the classifier, place resolver and duplicate finder"),
     ("dbstats", "refresh the database's statistics (the worker also does it nightly)"),
     ("assets", "copy the front-end packages installed by npm into the static folder"),

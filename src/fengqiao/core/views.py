@@ -51,6 +51,7 @@ API_INDEX = (
     ("audit", "v1:audit-list"),
     ("triage_suggest", "triage-suggest"),
     ("mediation", "api-root"),
+    ("alerts", "alert-list"),
     ("open311_services", ("open311-services", {"fmt": "json"})),
     ("schema", "schema"),
     ("docs", "api-docs"),

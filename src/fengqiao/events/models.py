@@ -262,6 +262,9 @@ class Event(models.Model):
             # (evaluation.query._window); partial, so intake (both empty) writes neither
             models.Index(fields=["signed_at"], name="event_signed_at_idx", condition=Q(signed_at__isnull=False)),
             models.Index(fields=["resolved_at"], name="event_resolved_at_idx", condition=Q(resolved_at__isnull=False)),
+            # the risk scan gathers the matters merged into one (alerts.scan, hot topics); partial,
+            # so intake writes nothing to it and only a merge does
+            models.Index(fields=["merged_into"], name="event_merged_into_idx", condition=Q(merged_into__isnull=False)),
             models.Index(fields=["reporter_name_digest"], name="event_name_digest_idx",
                          condition=~Q(reporter_name_digest="")),
             models.Index(fields=["reporter_phone_digest"], name="event_phone_digest_idx",

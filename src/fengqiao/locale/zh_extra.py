@@ -609,4 +609,7 @@ ZH = {
     'Nothing was rolled back: %(error)s': '未回退:%(error)s',
     'Rolled back: the keyword rules classify now.': '已回退:现由关键词规则分类。',
     'Rolled back: model version v%(version)s is active now.': '已回退:现启用模型版本 v%(version)s。',
+    'Risk alert raised': '发出风险预警',
+    'Risk alert grown (more evidence or a higher level)': '风险预警更新(新增线索或等级提升)',
+    'Risk alert': '风险预警',
 }

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fengqiao.mediation",
     "fengqiao.triage",
     "fengqiao.evaluation",
+    "fengqiao.alerts",
     "fengqiao.web",
     "fengqiao.demo",
 ]
@@ -267,6 +268,10 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "fengqiao.mediation.choices.SessionStatus",  # also a hearing's
         "TicketStatusEnum": "fengqiao.mediation.choices.TicketStatus",
         "BacklogStatusEnum": "fengqiao.mediation.choices.BacklogStatus",
+        "AlertStateEnum": "fengqiao.alerts.choices.State",
+        "AlertLevelEnum": "fengqiao.alerts.choices.Level",
+        "AlertKindEnum": "fengqiao.alerts.choices.Kind",
+        "AlertActionEnum": "fengqiao.alerts.transitions.ACTIONS",
     },
 }
 

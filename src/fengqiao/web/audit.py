@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fengqiao.alerts import transitions as alert_transitions
 from fengqiao.core.audit_api import AuditFilter
 from fengqiao.core.memo import Memo
 from fengqiao.core.models import AuditRecord
@@ -24,8 +25,8 @@ PAGE_SIZE = 50
 FILTER_KEYS = ("action", "object_type", "object_id", "actor_username", "since", "until")
 
 #: audit actions in words: every code ``audit.record`` writes across the apps, except the actions
-#: of the two transition tables (written as ``event_<action>``/``dispute_<action>``, labelled by
-#: the table). ``web/tests/test_audit_labels.py`` reads the sources and fails on a code written
+#: of the transition tables (written as ``event_<action>``/``dispute_<action>``/``alert_<action>``,
+#: labelled by the table). ``web/tests/test_audit_labels.py`` reads the sources and fails on a code written
 #: without a label here.
 ACTION_LABELS = {
     "create": gettext_lazy("Record created"),
@@ -72,6 +73,8 @@ ACTION_LABELS = {
     "backlog_progress": gettext_lazy("Backlog case progress reported"),
     "backlog_close": gettext_lazy("Backlog case closed"),
     "update_user": gettext_lazy("User changed"),
+    "alert_raise": gettext_lazy("Risk alert raised"),
+    "alert_grow": gettext_lazy("Risk alert grown (more evidence or a higher level)"),
     "workcal.seed": gettext_lazy("Holidays loaded from the calendar package"),
     "workcal.set_day": gettext_lazy("Holiday or make-up working day entered"),
     "workcal.remove_day": gettext_lazy("Holiday or make-up working day removed"),
@@ -89,7 +92,8 @@ def known_actions() -> frozenset[str]:
     """The action codes the code base writes, known without reading the table."""
     return frozenset(ACTION_LABELS).union(
         (f"event_{a}" for a in event_transitions.TABLE),
-        (f"dispute_{a}" for a in dispute_transitions.TABLE))
+        (f"dispute_{a}" for a in dispute_transitions.TABLE),
+        (f"alert_{a}" for a in alert_transitions.TABLE))
 
 
 def recorded_actions() -> frozenset[str]:
@@ -133,7 +137,8 @@ def action_label(code: str) -> str:
     if code in ACTION_LABELS:
         return str(ACTION_LABELS[code])
     for prefix, table, words in (("event_", event_transitions.TABLE, _("Matter")),
-                                 ("dispute_", dispute_transitions.TABLE, _("Dispute"))):
+                                 ("dispute_", dispute_transitions.TABLE, _("Dispute")),
+                                 ("alert_", alert_transitions.TABLE, _("Risk alert"))):
         t = table.get(code[len(prefix):]) if code.startswith(prefix) else None
         if t is not None:
             return f"{words}: {t.label}"

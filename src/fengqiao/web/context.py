@@ -13,6 +13,10 @@ def nav(request):
     if user is None or not user.is_authenticated:
         return {}
     role = user.role
+    from django.utils.functional import SimpleLazyObject
+
+    from fengqiao.alerts.models import RiskAlert
+    from fengqiao.alerts.views import open_count
     from fengqiao.core.restrict import role_allowed
     from fengqiao.evaluation.models import Publication
     from fengqiao.events.models import INTAKE_ROLES
@@ -20,6 +24,7 @@ def nav(request):
     from fengqiao.web.phone import may_use_phone
 
     mediation = role in MEDIATION_ROLES
+    alerts = role_allowed(RiskAlert, user, "view")
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
@@ -33,6 +38,9 @@ def nav(request):
         "dashboard": role not in roles.GLOBAL_ROLES,
         "evaluation": role_allowed(Publication, user, "view"),
         "mediation": mediation,
+        "alerts": alerts,
+        # open alerts in the user's area, counted only when a page draws the menu
+        "alerts_open": SimpleLazyObject(lambda: open_count(user)) if alerts else 0,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,
     }}

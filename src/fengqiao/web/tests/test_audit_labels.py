@@ -20,6 +20,7 @@ from pathlib import Path
 from django.utils import translation
 
 import fengqiao
+from fengqiao.alerts import transitions as alert_transitions
 from fengqiao.events import transitions as event_transitions
 from fengqiao.mediation import transitions as dispute_transitions
 from fengqiao.mediation.choices import TicketStatus
@@ -32,6 +33,7 @@ AUDIT_MODULE = "fengqiao.core.audit"
 FAMILIES = {
     "event_": set(event_transitions.TABLE),  # events.actions._base.apply checks the action against the table
     "dispute_": set(dispute_transitions.TABLE),  # mediation.actions.disputes._step checks it too
+    "alert_": set(alert_transitions.TABLE),  # alerts.actions.act checks it against the table
     "ticket_": {TicketStatus.DONE.value, TicketStatus.NO_SHOW.value},  # queue.finish_ticket refuses others
 }
 

@@ -1,0 +1,198 @@
+"""Writes of the risk early warning, each one function in one transaction with its timeline
+entry and audit record: the scan's ``raise_or_grow`` and the people's ``act`` (take on, defuse,
+dismiss, supervise, comment) through the one transition table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area
+from fengqiao.core import audit, context, roles
+from fengqiao.core.errors import Conflict, UserError
+from fengqiao.events.notify import notify_on_commit
+
+from . import transitions
+from .choices import Level, State
+from .detect import RANK, higher
+from .models import AlertEntry, AlertMatter, RiskAlert
+
+MAX_TEXT = 2000
+
+
+def _name(user) -> str:
+    return ((user.get_full_name() or user.username) if user is not None else "系统")[:150]
+
+
+@dataclass
+class Signal:
+    """What the scan saw: one signature's current evidence."""
+
+    kind: str
+    signature: str
+    level: str
+    title: str
+    summary: str
+    area: Area
+    evidence: dict = field(default_factory=dict)
+    event_ids: Iterable[int] = ()
+    category_code: str = ""
+    seen_at: object = None
+
+
+def _recipients(alert: RiskAlert) -> list[int]:
+    """Who is told of a new or more serious alert: the operators of the nearest command centre
+    above the alert's area (the town's, or the county's for a county-wide alert), and for a red
+    alert also the county's operators and leaders."""
+    nodes = [c for c in alert.area_path.strip("/").split("/") if c]
+    town_path = "/" + "/".join(nodes[:2]) + "/" if len(nodes) >= 2 else ""
+    county_path = "/" + nodes[0] + "/" if nodes else ""
+    users = User.objects.filter(is_active=True)
+    ids = []
+    if town_path:
+        ids += users.filter(role=roles.TOWN_OPERATOR, area__path=town_path).values_list("pk", flat=True)
+    if not ids or alert.level == Level.RED:
+        ids += users.filter(role=roles.COUNTY_OPERATOR, area__path=county_path).values_list("pk", flat=True)
+    if alert.level == Level.RED:
+        ids += users.filter(role=roles.LEADER, area__path=county_path).values_list("pk", flat=True)
+    return list(dict.fromkeys(ids))
+
+
+def _notify(alert: RiskAlert, zh: str) -> None:
+    notify_on_commit(_recipients(alert), "risk_alert", f"{zh}【{alert.get_level_display()}】{alert.title}",
+                     alert.summary)
+
+
+def _link(alert: RiskAlert, event_ids: Iterable[int], now) -> int:
+    have = set(alert.links.values_list("event_id", flat=True)) if alert.pk else set()
+    new = [i for i in dict.fromkeys(int(e) for e in event_ids) if i not in have]
+    AlertMatter.objects.bulk_create([AlertMatter(alert=alert, event_id=i, added_at=now) for i in new])
+    return len(new)
+
+
+def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
+    """预警: raise a new alert for ``signal``, or add its new evidence to the open alert of the
+    same signature (raising its level, never lowering it). Returns the alert and what happened:
+    ``raised``, ``grown`` or ``unchanged``."""
+    now = now or timezone.now()
+    with transaction.atomic(), context.explicit_audit():
+        alert = RiskAlert.objects.select_for_update().filter(
+            signature=signal.signature, state__in=list(transitions.OPEN)).first()
+        if alert is None:
+            try:
+                with transaction.atomic():
+                    alert = RiskAlert.objects.create(
+                        number=f"tmp-{uuid.uuid4().hex}", kind=signal.kind, level=signal.level,
+                        signature=signal.signature, title=signal.title[:200], summary=signal.summary,
+                        area=signal.area, category_code=signal.category_code, evidence=signal.evidence,
+                        first_seen_at=signal.seen_at or now, last_seen_at=signal.seen_at or now, raised_at=now)
+            except IntegrityError:
+                # another scan raised it a moment ago: add to that one
+                alert = RiskAlert.objects.select_for_update().filter(
+                    signature=signal.signature, state__in=list(transitions.OPEN)).first()
+                if alert is None:
+                    raise
+            else:
+                alert.number = f"YJ{timezone.localdate(now):%Y%m%d}{alert.pk:05d}"
+                alert.save(update_fields=["number"])
+                alert.matter_count = _link(alert, signal.event_ids, now)
+                alert.save(update_fields=["matter_count"])
+                AlertEntry.objects.create(alert=alert, at=now, action="raised", to_state=alert.state,
+                                          actor_name="系统", text=signal.summary,
+                                          data={"level": alert.level, "evidence": signal.evidence})
+                audit.record("alert_raise", alert, after={"kind": alert.kind, "level": alert.level,
+                                                          "signature": alert.signature, "area": alert.area.code,
+                                                          "matters": alert.matter_count})
+                _notify(alert, "新预警")
+                return alert, "raised"
+        added = _link(alert, signal.event_ids, now)
+        level = higher(alert.level, signal.level)
+        if not added and level == alert.level and signal.evidence == alert.evidence:
+            return alert, "unchanged"
+        before = {"level": alert.level, "matters": alert.matter_count}
+        raised = RANK[level] > RANK[alert.level]
+        alert.level = level
+        alert.evidence = signal.evidence
+        alert.summary = signal.summary
+        alert.title = signal.title[:200]
+        alert.matter_count += added
+        alert.last_seen_at = signal.seen_at or now
+        if signal.area.path != alert.area_path and signal.area.path and alert.area_path.startswith(signal.area.path):
+            alert.area = signal.area  # the evidence now spans more of the tree: its common area widens
+        alert.version += 1
+        alert.save()
+        AlertEntry.objects.create(alert=alert, at=now, action="grown", from_state=alert.state, to_state=alert.state,
+                                  actor_name="系统", text=signal.summary,
+                                  data={"level": level, "added": added, "evidence": signal.evidence})
+        audit.record("alert_grow", alert, before=before, after={"level": alert.level, "matters": alert.matter_count})
+        if raised:
+            _notify(alert, "预警升级")
+        return alert, "grown"
+
+
+def _text(t: transitions.Transition, text) -> str:
+    value = text.strip() if isinstance(text, str) else ""
+    if "text" in t.required and not value:
+        zh, en = transitions.TEXT_LABELS.get(t.action, ("说明", "text"))
+        raise UserError("text_required", f"请填写{zh}", f"{en} is required", field="text")
+    if len(value) > MAX_TEXT:
+        raise UserError("text_too_long", f"内容不能超过 {MAX_TEXT} 字", f"at most {MAX_TEXT} characters", field="text")
+    return value
+
+
+def _version(version) -> int | None:
+    if version is None or version == "":
+        return None
+    if isinstance(version, int) and not isinstance(version, bool):
+        return version
+    if isinstance(version, str) and version.strip().isascii() and version.strip().isdigit():
+        return int(version.strip())
+    raise UserError("bad_version", "版本号无效", "the version must be a whole number", field="version")
+
+
+def act(alert: RiskAlert, action: str, *, by, text: str = "", version=None) -> RiskAlert:
+    """One person's step on an alert (签收处置, 化解反馈, 排除, 督办, 备注), as the transition
+    table allows. ``version`` (the one the person saw) refuses a stale form with a 409."""
+    t = transitions.get(action)
+    value = _text(t, text)
+    expected = _version(version)
+    now = timezone.now()
+    with transaction.atomic(), context.explicit_audit():
+        locked = RiskAlert.objects.select_for_update().get(pk=alert.pk)
+        transitions.RULES.check_role(t, by)  # a role that may never do this hears so, stale form or not
+        if expected is not None and expected != locked.version:
+            raise Conflict("stale_version", "预警已被他人更新,请刷新后重试",
+                           "the alert was changed by someone else; reload and try again")
+        transitions.check(locked, action, by)
+        before = {"state": locked.state, "version": locked.version}
+        source = locked.state
+        if t.target is not None:
+            locked.state = t.target
+        if action == "take_on":
+            locked.acknowledged_at, locked.acknowledged_by = now, by
+        elif action in ("defuse", "dismiss"):
+            if locked.acknowledged_at is None:
+                locked.acknowledged_at, locked.acknowledged_by = now, by
+            locked.closed_at, locked.closed_by, locked.outcome = now, by, value
+        elif action == "supervise":
+            locked.supervised = True
+        locked.version += 1
+        locked.save()
+        AlertEntry.objects.create(alert=locked, at=now, actor=by, actor_name=_name(by), action=action,
+                                  from_state=source, to_state=locked.state, text=value)
+        audit.record(f"alert_{action}", locked, actor=by, before=before,
+                     after={"state": locked.state, "version": locked.version, "text": value[:200]})
+        if action == "supervise":
+            notify_on_commit(_recipients(locked) + ([locked.acknowledged_by_id] if locked.acknowledged_by_id else []),
+                             "risk_alert_supervised", f"预警督办:{locked.title}", value)
+    return locked
+
+
+#: the audit codes this module writes, for the audit page's labels
+AUDIT_CODES = ("alert_raise", "alert_grow", *(f"alert_{a}" for a in transitions.ACTIONS))
+STATES_CLOSED = (State.RESOLVED, State.DISMISSED)

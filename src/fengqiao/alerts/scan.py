@@ -1,0 +1,468 @@
+"""The risk scan (风险监测): reads what came in since its last run and what is dragging on, and
+raises or grows alerts through :func:`actions.raise_or_grow`.
+
+Signals (DOMAIN.md, 全域风险感知), each switched and tuned by its :class:`RiskRule`:
+
+- ``language`` — escalation language in a new matter received within ``window_days`` (threats,
+  violence, self-harm, mass gatherings: 民转刑 risk), matched against the admin-edited
+  :class:`RiskTerm` list; one alert per matter, at the most serious matched term's level.
+- ``repeat_reporter`` — the same person (phone or ID number, by their keyed digest) reporting
+  ``threshold`` or more matters through citizen channels within ``window_days``.
+- ``hot_topic`` — one matter reported by ``threshold`` or more (triage's same-matter candidates
+  scoring at least the grouping threshold, and matters merged into it) within ``window_days``.
+- ``spike`` — a town's matters of one top-level category in the last 24 hours, against the
+  previous ``window_days`` days (Poisson tail), never below ``threshold`` matters.
+- ``reopened`` — an open matter the citizen sent back as unsatisfied ``threshold`` times.
+- ``long_dispute`` — an open mediation case ``threshold`` or more days past its time limit.
+
+New matters and triage results are read by id from a cursor, re-reading the last
+:data:`OVERLAP_IDS` ids so a transaction that committed late is not skipped; every signal is
+idempotent (a signature names what it is about), so reading a row twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Max
+from django.utils import timezone
+
+from fengqiao.areas.models import Area
+from fengqiao.events.choices import OPEN_STATES as EVENT_OPEN_STATES
+from fengqiao.events.choices import Channel, State
+from fengqiao.events.models import Category, Event, TimelineEntry
+from fengqiao.triage.dedupe import GROUP_THRESHOLD
+
+from . import detect
+from .actions import Signal, raise_or_grow
+from .choices import OPEN_STATES, Kind, Level, TermKind
+from .models import AlertMatter, RiskAlert, RiskRule, RiskTerm, ScanCursor
+
+#: ids re-read behind each cursor (a matter whose transaction committed after a higher id's)
+OVERLAP_IDS = 200
+BATCH = 2000
+DIGESTS_PER_QUERY = 500
+#: channels through which citizens themselves report: a grid worker's or a department's many
+#: reports are their work, not one person coming back
+CITIZEN_CHANNELS = frozenset({Channel.HOTLINE_12345, Channel.POLICE_110, Channel.PETITION, Channel.CITIZEN_APP,
+                              Channel.WALK_IN, Channel.OTHER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    enabled: bool
+    window_days: int
+    threshold: int
+    level: str
+
+
+#: the rules before an admin edits them (also written by migration 0002)
+DEFAULT_RULES = {
+    Kind.LANGUAGE: Rule(True, 1, 1, Level.ORANGE),
+    Kind.REPEAT_REPORTER: Rule(True, 30, 3, Level.YELLOW),
+    Kind.HOT_TOPIC: Rule(True, 7, 3, Level.YELLOW),
+    Kind.SPIKE: Rule(True, 28, 5, Level.YELLOW),
+    Kind.REOPENED: Rule(True, 90, 2, Level.ORANGE),
+    Kind.LONG_DISPUTE: Rule(True, 30, 7, Level.YELLOW),
+}
+
+
+def rules() -> dict[str, Rule]:
+    found = dict(DEFAULT_RULES)
+    for r in RiskRule.objects.all():
+        found[r.kind] = Rule(r.enabled, r.window_days, r.threshold, r.level)
+    return found
+
+
+def matcher() -> detect.TermMatcher:
+    triggers, ignores = {}, []
+    for phrase, kind, level in RiskTerm.objects.filter(is_active=True).values_list("phrase", "kind", "level"):
+        if kind == TermKind.IGNORE:
+            ignores.append(phrase)
+        else:
+            triggers[phrase] = level
+    return detect.TermMatcher(triggers, ignores)
+
+
+class _Areas:
+    """Area look-ups by path, cached for one scan."""
+
+    def __init__(self):
+        self._by_path: dict[str, Area | None] = {}
+        self._root = None
+
+    def root(self) -> Area | None:
+        if self._root is None:
+            self._root = Area.objects.filter(parent=None).order_by("id").first()
+        return self._root
+
+    def get(self, path: str) -> Area | None:
+        if not path:
+            return self.root()
+        if path not in self._by_path:
+            self._by_path[path] = Area.objects.filter(path=path).first()
+        return self._by_path[path] or self.root()
+
+    def common(self, paths) -> Area | None:
+        return self.get(detect.common_path(paths))
+
+
+def _place(area_path: str, handling_path: str) -> str:
+    return area_path or handling_path
+
+
+def _closed_since(signatures) -> dict[str, dt.datetime]:
+    """For each signature, when its last alert closed."""
+    if not signatures:
+        return {}
+    return dict(RiskAlert.objects.filter(signature__in=list(signatures), closed_at__isnull=False)
+                .values("signature").annotate(last=Max("closed_at")).values_list("signature", "last"))
+
+
+def _dealt_with(signatures) -> dict[str, set[int]]:
+    """For each signature, the matters its closed alerts already held: defused or dismissed,
+    they do not count again (a matter taken in after the close does, whatever its received time)."""
+    found: dict[str, set[int]] = defaultdict(set)
+    if signatures:
+        for sig, event_id in AlertMatter.objects.filter(alert__signature__in=list(signatures),
+                                                        alert__closed_at__isnull=False).values_list(
+                "alert__signature", "event_id"):
+            found[sig].add(event_id)
+    return found
+
+
+def _ever(signatures) -> set[str]:
+    if not signatures:
+        return set()
+    return set(RiskAlert.objects.filter(signature__in=list(signatures)).values_list("signature", flat=True))
+
+
+class Scan:
+    def __init__(self, now=None):
+        self.now = now or timezone.now()
+        self.rules = rules()
+        self.areas = _Areas()
+        self.counts: Counter = Counter()
+
+    def emit(self, signal: Signal) -> None:
+        if signal.area is None:  # no area tree loaded yet: nobody could read the alert
+            self.counts["no_area"] += 1
+            return
+        _alert, what = raise_or_grow(signal, now=self.now)
+        self.counts[f"{signal.kind}:{what}"] += 1
+
+    # ------------------------------------------------------------------ cursors
+
+    def _cursor(self, name: str, first_id) -> ScanCursor:
+        cursor = ScanCursor.objects.filter(name=name).first()
+        if cursor is None:
+            # a first scan starts at the longest window, not at the beginning of history
+            cursor = ScanCursor.objects.create(name=name, last_id=max(0, (first_id() or 1) - 1))
+        return cursor
+
+    def _window_start(self) -> dt.datetime:
+        days = max(r.window_days for r in self.rules.values())
+        return self.now - dt.timedelta(days=days)
+
+    def new_matters(self) -> None:
+        start = self._window_start()
+        cursor = self._cursor("events", lambda: Event.objects.filter(received_at__gte=start)
+                              .order_by("received_at").values_list("pk", flat=True).first())
+        after = max(0, cursor.last_id - OVERLAP_IDS)
+        terms = matcher() if self.rules[Kind.LANGUAGE].enabled else None
+        while True:
+            rows = list(Event.objects.filter(pk__gt=after).order_by("pk").values(
+                "pk", "title", "content", "area_path", "handling_path", "channel", "received_at",
+                "reporter_phone_digest", "reporter_id_number_digest")[:BATCH])
+            if not rows:
+                break
+            if terms:
+                self._language(rows, terms)
+            if self.rules[Kind.REPEAT_REPORTER].enabled:
+                self._repeat_reporters(rows)
+            after = rows[-1]["pk"]
+            self.counts["matters_read"] += len(rows)
+            if len(rows) < BATCH:
+                break
+        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=after).update(last_id=after, scanned_at=self.now)
+
+    # ------------------------------------------------------------------ signals
+
+    def _language(self, rows, terms: detect.TermMatcher) -> None:
+        # words are news only while fresh: a first scan over months of history (or an import of
+        # old orders) does not raise an alert for every angry sentence of the past
+        since = self.now - dt.timedelta(days=self.rules[Kind.LANGUAGE].window_days)
+        found = {}
+        for row in rows:
+            if row["received_at"] < since:
+                continue
+            hits = terms.scan(f"{row['title']}\n{row['content']}")
+            if hits:
+                found[f"language:event:{row['pk']}"] = (row, hits)
+        done = _ever(found)
+        for signature, (row, hits) in found.items():
+            if signature in done:
+                continue
+            level = None
+            for h in hits:
+                level = detect.higher(level, h.level)
+            phrases = list(dict.fromkeys(h.phrase for h in hits))
+            self.emit(Signal(
+                kind=Kind.LANGUAGE, signature=signature, level=level,
+                title=f"极端言辞「{'、'.join(phrases[:3])}」:{row['title']}",
+                summary=f"事项中出现 {len(hits)} 处预警词:{'、'.join(phrases)}。请核实当事人情绪和现场情况,防止矛盾激化(民转刑)。",
+                area=self.areas.get(_place(row["area_path"], row["handling_path"])),
+                evidence={"event": row["pk"], "terms": [h.as_dict() for h in hits[:10]]},
+                event_ids=[row["pk"]], seen_at=row["received_at"]))
+
+    def _repeat_reporters(self, rows) -> None:
+        rule = self.rules[Kind.REPEAT_REPORTER]
+        people = {}
+        for row in rows:
+            if row["channel"] not in CITIZEN_CHANNELS:
+                continue
+            for field, key in (("reporter_phone_digest", "phone"), ("reporter_id_number_digest", "id")):
+                if row[field]:
+                    people.setdefault(f"reporter:{key}:{row[field][:40]}", (field, row[field]))
+        dealt = _dealt_with(people)
+        since = self.now - dt.timedelta(days=rule.window_days)
+        found: dict[str, list[dict]] = defaultdict(list)
+        by_field: dict[str, dict[str, str]] = defaultdict(dict)
+        for signature, (field, digest) in people.items():
+            by_field[field][digest] = signature
+        for field, digests in by_field.items():
+            keys = list(digests)
+            for i in range(0, len(keys), DIGESTS_PER_QUERY):
+                # "<> ''" lets the database use the digest's partial index (without it SQLite
+                # walks the window's rows by received time for every person)
+                rows_ = (Event.objects.filter(**{f"{field}__in": keys[i:i + DIGESTS_PER_QUERY]},
+                                              received_at__gte=since, channel__in=CITIZEN_CHANNELS)
+                         .exclude(**{field: ""}).order_by("received_at", "pk")
+                         .values(field, "pk", "title", "area_path", "handling_path", "channel", "received_at"))
+                for m in rows_:
+                    signature = digests[m[field]]
+                    if m["pk"] not in dealt[signature]:
+                        found[signature].append(m)
+        for signature, matters in found.items():
+            field = people[signature][0]
+            if len(matters) < rule.threshold:
+                continue
+            level = detect.level_for_count(len(matters), rule.threshold, rule.level)
+            channels = Counter(m["channel"] for m in matters)
+            if channels.get(Channel.PETITION, 0) >= 2:
+                level = detect.higher(level, Level.ORANGE)  # repeat petitions (重复信访)
+            latest = matters[-1]
+            self.emit(Signal(
+                kind=Kind.REPEAT_REPORTER, signature=signature, level=level,
+                title=f"同一人{rule.window_days}天内反映{len(matters)}次:{latest['title']}",
+                summary=(f"同一反映人(按{'电话' if field.startswith('reporter_phone') else '身份证号'}识别)"
+                         f"{rule.window_days}天内反映 {len(matters)} 件事项,渠道:"
+                         + "、".join(f"{Channel(c).label}{n}件" for c, n in channels.most_common()) + "。"),
+                area=self.areas.common(_place(m["area_path"], m["handling_path"]) for m in matters),
+                evidence={"count": len(matters), "by": "phone" if field.startswith("reporter_phone") else "id_number",
+                          "channels": dict(channels)},
+                event_ids=[m["pk"] for m in matters], seen_at=latest["received_at"]))
+
+    def hot_topics(self) -> None:
+        """Same-matter candidates from triage, and merges (合并) operators made."""
+        from fengqiao.triage.models import TriageResult
+
+        rule = self.rules[Kind.HOT_TOPIC]
+        if not rule.enabled:
+            return
+        since = self.now - dt.timedelta(days=rule.window_days)
+        groups: list[set[int]] = []
+        cursor = self._cursor("triage", lambda: TriageResult.objects.filter(created_at__gte=since)
+                              .order_by("created_at").values_list("pk", flat=True).first())
+        after = last = max(0, cursor.last_id - OVERLAP_IDS)
+        for pk, event_id, dups in (TriageResult.objects.filter(pk__gt=after).order_by("pk")
+                                   .values_list("pk", "event_id", "duplicates").iterator(chunk_size=BATCH)):
+            last = pk
+            near = {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
+            if near:
+                groups.append(near | {event_id})
+        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
+
+        mcursor = self._cursor("merges", lambda: TimelineEntry.objects.filter(at__gte=since, action="merge")
+                               .order_by("at").values_list("pk", flat=True).first())
+        after = last = max(0, mcursor.last_id - OVERLAP_IDS)
+        merged = set()  # the matters merged (the entry is on the one that joined another)
+        for pk, event_id in (TimelineEntry.objects.filter(pk__gt=after, action="merge").order_by("pk")
+                             .values_list("pk", "event_id")):
+            last = pk
+            merged.add(event_id)
+        if merged:
+            for pk, target in Event.objects.filter(pk__in=merged, merged_into__isnull=False).values_list(
+                    "pk", "merged_into"):
+                groups.append({target, pk})
+        ScanCursor.objects.filter(pk=mcursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
+        for group in _join(groups):
+            self._hot_topic(group, rule, since)
+
+    def _hot_topic(self, group: set[int], rule: Rule, since) -> None:
+        # matters merged into any of these, and those these were merged into, are the same matter
+        group = set(group)
+        group |= set(Event.objects.filter(merged_into__in=group).values_list("pk", flat=True))
+        group |= set(Event.objects.filter(pk__in=group, merged_into__isnull=False).values_list("merged_into", flat=True))
+        link = (AlertMatter.objects.filter(event_id__in=group, alert__kind=Kind.HOT_TOPIC,
+                                           alert__state__in=list(OPEN_STATES))
+                .values_list("alert__signature", flat=True).first())
+        signature = link or f"hot:{min(group)}"
+        dealt = _dealt_with([signature])[signature]
+        matters = [m for m in Event.objects.filter(pk__in=group, received_at__gte=since)
+                   .exclude(state=State.CANCELLED).order_by("received_at", "pk")
+                   .values("pk", "title", "area_path", "handling_path", "channel", "received_at",
+                           "reporter_phone_digest")
+                   if m["pk"] not in dealt]
+        if len(matters) < rule.threshold:
+            return
+        reporters = {m["reporter_phone_digest"] or f"#{m['pk']}" for m in matters}
+        channels = Counter(m["channel"] for m in matters)
+        level = detect.level_for_count(len(matters), rule.threshold, rule.level)
+        if len(channels) >= 3:
+            level = detect.higher(level, Level.ORANGE)  # one matter arriving through many channels
+        first = matters[0]
+        self.emit(Signal(
+            kind=Kind.HOT_TOPIC, signature=signature, level=level,
+            title=f"{len(reporters)}人次反映同一事项:{first['title']}",
+            summary=(f"{len(matters)} 件事项反映同一件事(同一事项识别或人工合并),约 {len(reporters)} 位反映人,渠道:"
+                     + "、".join(f"{Channel(c).label}{n}件" for c, n in channels.most_common()) + "。"),
+            area=self.areas.common(_place(m["area_path"], m["handling_path"]) for m in matters),
+            evidence={"count": len(matters), "reporters": len(reporters), "channels": dict(channels)},
+            event_ids=[m["pk"] for m in matters], seen_at=matters[-1]["received_at"]))
+
+    def spikes(self) -> None:
+        rule = self.rules[Kind.SPIKE]
+        if not rule.enabled:
+            return
+        day = dt.timedelta(hours=24)
+        start = self.now - day * (rule.window_days + 1)
+        counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (rule.window_days + 1))
+        latest: dict[tuple[str, str], list[int]] = defaultdict(list)
+        rows = (Event.objects.filter(received_at__gte=start, received_at__lt=self.now)
+                .exclude(state=State.MERGED)
+                .values_list("pk", "area_path", "handling_path", "category__path", "received_at"))
+        for pk, area_path, handling_path, category_path, received in rows.iterator(chunk_size=BATCH):
+            nodes = [c for c in _place(area_path, handling_path).strip("/").split("/") if c]
+            if not nodes:
+                continue
+            town = "/" + "/".join(nodes[:2]) + "/"
+            top = (category_path or "").strip("/").split("/")[0] if category_path else ""
+            i = min(rule.window_days, int((self.now - received) / day))
+            counts[(town, top)][i] += 1
+            if i == 0:
+                latest[(town, top)].append(pk)
+        names = dict(Category.objects.filter(parent=None).values_list("code", "name"))
+        candidates = {}
+        for (town, top), series in counts.items():
+            level, mean, p = detect.spike_level(series[0], series[1:], rule.threshold)
+            if level is not None:
+                area = self.areas.get(town)
+                candidates[f"spike:{area.code}:{top or '-'}"] = (area, town, top, series, level, mean, p)
+        # a spike defused or dismissed within the last day is not raised again for the same day's
+        # matters; one that carries on (past midnight too) grows its open alert
+        recent = {s for s, at in _closed_since(candidates).items() if at > self.now - day}
+        for signature, (area, town, top, series, level, mean, p) in candidates.items():
+            if signature in recent:
+                continue
+            what = names.get(top, top) or "未分类"
+            self.emit(Signal(
+                kind=Kind.SPIKE, signature=signature, level=level, category_code=top,
+                title=f"{area.name}「{what}」类事项激增:24小时 {series[0]} 件",
+                summary=(f"{area.name}近24小时「{what}」类事项 {series[0]} 件,前 {rule.window_days} 天日均 "
+                         f"{mean:.1f} 件(按泊松分布,出现这么多的概率约 {p:.1e})。"),
+                area=area,
+                evidence={"count": series[0], "mean": round(mean, 2), "p": p, "category": top,
+                          "daily": series[1:][::-1]},
+                event_ids=latest[(town, top)], seen_at=self.now))
+
+    def reopened(self) -> None:
+        rule = self.rules[Kind.REOPENED]
+        if not rule.enabled:
+            return
+        since = self.now - dt.timedelta(days=rule.window_days)
+        rows = list(Event.objects.filter(state__in=list(EVENT_OPEN_STATES), reopen_count__gte=rule.threshold,
+                                         received_at__gte=since)
+                    .values("pk", "title", "area_path", "handling_path", "reopen_count", "received_at"))
+        counts: dict[str, int] = {}  # the most reopenings an alert already told of
+        for signature, evidence in RiskAlert.objects.filter(
+                signature__in=[f"reopened:{r['pk']}" for r in rows]).values_list("signature", "evidence"):
+            counts[signature] = max(counts.get(signature, 0), int((evidence or {}).get("reopen_count", 0)))
+        for row in rows:
+            signature = f"reopened:{row['pk']}"
+            if counts.get(signature, 0) >= row["reopen_count"]:
+                continue
+            self.emit(Signal(
+                kind=Kind.REOPENED, signature=signature,
+                level=detect.level_for_count(row["reopen_count"], rule.threshold, rule.level),
+                title=f"群众{row['reopen_count']}次不满意退回:{row['title']}",
+                summary=f"该事项已因群众不满意被重新办理 {row['reopen_count']} 次,矛盾可能激化,请研判包案。",
+                area=self.areas.get(_place(row["area_path"], row["handling_path"])),
+                evidence={"event": row["pk"], "reopen_count": row["reopen_count"]},
+                event_ids=[row["pk"]], seen_at=self.now))
+
+    def long_disputes(self) -> None:
+        from fengqiao.mediation.choices import OPEN_STATES as DISPUTE_OPEN
+        from fengqiao.mediation.models import Dispute
+
+        rule = self.rules[Kind.LONG_DISPUTE]
+        if not rule.enabled:
+            return
+        late = self.now - dt.timedelta(days=rule.threshold)
+        rows = list(Dispute.objects.filter(state__in=list(DISPUTE_OPEN), due_at__lt=late)
+                    .values("pk", "number", "title", "area_path", "due_at", "event_id"))
+        levels = dict(RiskAlert.objects.filter(signature__in=[f"dispute:{r['pk']}" for r in rows])
+                      .values_list("signature", "level"))
+        closed = _closed_since(levels)
+        # the matter a dispute came from is evidence only where the dispute's readers may see it
+        places = dict(Event.objects.filter(pk__in=[r["event_id"] for r in rows if r["event_id"]])
+                      .values_list("pk", "area_path"))
+        for row in rows:
+            signature = f"dispute:{row['pk']}"
+            days = (self.now - row["due_at"]).days
+            level = detect.level_for_count(days, rule.threshold, rule.level)
+            if signature in closed or levels.get(signature) == level:
+                continue  # defused or dismissed once; or nothing new to say
+            self.emit(Signal(
+                kind=Kind.LONG_DISPUTE, signature=signature, level=level,
+                title=f"纠纷超期 {days} 天未化解:{row['title']}",
+                summary=f"调解案件 {row['number']} 已超过调解期限 {days} 天仍未办结,请研判是否列为积案、领导包案。",
+                area=self.areas.get(row["area_path"]),
+                evidence={"dispute": row["pk"], "number": row["number"], "days_overdue": days},
+                event_ids=[row["event_id"]] if places.get(row["event_id"], "").startswith(row["area_path"] or "~")
+                else [], seen_at=self.now))
+
+    def run(self) -> dict:
+        self.new_matters()
+        self.hot_topics()
+        self.spikes()
+        self.reopened()
+        self.long_disputes()
+        return dict(sorted(self.counts.items()))
+
+
+def _join(groups: list[set[int]]) -> list[set[int]]:
+    """Union of overlapping groups (a candidate pair links two matters)."""
+    parent: dict[int, int] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for g in groups:
+        items = list(g)
+        for other in items[1:]:
+            parent[find(other)] = find(items[0])
+    out: dict[int, set[int]] = defaultdict(set)
+    for x in parent:
+        out[find(x)].add(x)
+    return list(out.values())
+
+
+def run(now=None) -> dict:
+    """One scan; returns what it did, e.g. ``{"language:raised": 2, "matters_read": 120}``."""
+    return Scan(now).run()

@@ -1,0 +1,65 @@
+"""Every UI string of the risk early warning (its code, its templates, its menu entry) has its
+Chinese in i18n_zh.ZH, from which the .po file is generated, and none of it changes the wording
+another app already has in the shared catalogue."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import polib
+
+from fengqiao.alerts.i18n_zh import ZH
+
+APP = Path(__file__).resolve().parent.parent
+BASE = APP.parent / "web" / "templates" / "web" / "base.html"
+PO = APP.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+MENU = {"Risk alerts", "Open risk alerts in your area"}  # the alerts' entry in base.html
+
+
+def _template_strings(text: str) -> set[str]:
+    found = set(re.findall(r'\{% translate "([^"]*)"', text)) | set(re.findall(r"\{% translate '([^']*)'", text))
+    for m in re.findall(r"\{% blocktranslate[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.S):
+        found.add(re.sub(r"\{\{ (\w+) \}\}", r"%(\1)s", m))
+    return found
+
+
+def _strings() -> set[str]:
+    found = set()
+    for f in APP.rglob("*.py"):
+        if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
+            continue
+        for node in ast.walk(ast.parse(f.read_text())):  # implicit concatenation joined, as gettext sees it
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("_", "gettext", "gettext_lazy", "gettext_noop")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.add(node.args[0].value)
+    for f in (APP / "templates").rglob("*.html"):
+        found |= _template_strings(f.read_text())
+    return found | MENU
+
+
+def test_every_ui_string_has_chinese():
+    found = _strings()
+    assert len(found) > 100
+    assert sorted(found - set(ZH)) == []
+
+
+def test_the_menu_entry_is_in_the_base_template():
+    assert MENU <= _template_strings(BASE.read_text())
+
+
+def test_no_stale_entries_and_placeholders_kept():
+    found = _strings()
+    assert sorted(set(ZH) - found) == []
+    for en, zh in ZH.items():
+        assert sorted(re.findall(r"%\(\w+\)s", en)) == sorted(re.findall(r"%\(\w+\)s", zh)), en
+
+
+def test_the_catalogue_keeps_its_wording():
+    """The catalogue holds one Chinese per msgid for every app: a msgid it already translates
+    keeps that translation here, so filling it from this table changes no other page."""
+    catalogue = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete and e.msgstr}
+    changed = {en: (catalogue[en], zh) for en, zh in ZH.items() if en in catalogue and catalogue[en] != zh}
+    assert changed == {}
