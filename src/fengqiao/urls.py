@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/v1/alerts/", include("fengqiao.alerts.api_urls")),
     path("mediation/", include("fengqiao.mediation.urls")),
     path("alerts/", include("fengqiao.alerts.urls")),
+    path("grid/", include("fengqiao.grid.urls")),
     path("open311/v2/", include("fengqiao.events.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

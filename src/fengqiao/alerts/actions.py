@@ -19,7 +19,7 @@ from fengqiao.events.notify import notify_on_commit
 
 from . import transitions
 from .choices import Level, State
-from .detect import RANK, higher
+from .detect import RANK, common_path, higher
 from .models import AlertEntry, AlertMatter, RiskAlert
 
 MAX_TEXT = 2000
@@ -43,6 +43,9 @@ class Signal:
     event_ids: Iterable[int] = ()
     category_code: str = ""
     seen_at: object = None
+    #: an evidence key whose change is news even without new matters or a higher level (a matter
+    #: reopened once more); other evidence changes (a spike's daily series) do not grow the alert
+    news: str = ""
 
 
 def _recipients(alert: RiskAlert) -> list[int]:
@@ -87,7 +90,7 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
             try:
                 with transaction.atomic():
                     alert = RiskAlert.objects.create(
-                        number=f"tmp-{uuid.uuid4().hex}", kind=signal.kind, level=signal.level,
+                        number=f"tmp-{uuid.uuid4().hex[:28]}", kind=signal.kind, level=signal.level,
                         signature=signal.signature, title=signal.title[:200], summary=signal.summary,
                         area=signal.area, category_code=signal.category_code, evidence=signal.evidence,
                         first_seen_at=signal.seen_at or now, last_seen_at=signal.seen_at or now, raised_at=now)
@@ -105,16 +108,17 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
                 AlertEntry.objects.create(alert=alert, at=now, action="raised", to_state=alert.state,
                                           actor_name="系统", text=signal.summary,
                                           data={"level": alert.level, "evidence": signal.evidence})
+                # no signature here: a person's signature holds their keyed phone/ID digest
                 audit.record("alert_raise", alert, after={"kind": alert.kind, "level": alert.level,
-                                                          "signature": alert.signature, "area": alert.area.code,
-                                                          "matters": alert.matter_count})
+                                                          "area": alert.area.code, "matters": alert.matter_count})
                 _notify(alert, "新预警")
                 return alert, "raised"
         added = _link(alert, signal.event_ids, now)
         level = higher(alert.level, signal.level)
-        if not added and level == alert.level and signal.evidence == alert.evidence:
+        news = bool(signal.news) and (signal.evidence or {}).get(signal.news) != (alert.evidence or {}).get(signal.news)
+        if not added and level == alert.level and not news:
             return alert, "unchanged"
-        before = {"level": alert.level, "matters": alert.matter_count}
+        before = {"level": alert.level, "matters": alert.matter_count, "area": alert.area.code}
         raised = RANK[level] > RANK[alert.level]
         alert.level = level
         alert.evidence = signal.evidence
@@ -122,15 +126,21 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
         alert.title = signal.title[:200]
         alert.matter_count += added
         alert.last_seen_at = signal.seen_at or now
-        if signal.area.path != alert.area_path and signal.area.path and alert.area_path.startswith(signal.area.path):
-            alert.area = signal.area  # the evidence now spans more of the tree: its common area widens
-        alert.version += 1
+        # the evidence may now lie outside the alert's area (a person calling about another
+        # town): the alert moves up to the deepest area holding both, whose centre is told
+        widened = False
+        common = common_path([alert.area_path, signal.area.path])
+        if common and common != alert.area_path:
+            alert.area = Area.objects.filter(path=common).first() or alert.area
+            widened = alert.area.path == common
+        # the version is the people's (a stale form is refused); the scan's growing leaves it
         alert.save()
         AlertEntry.objects.create(alert=alert, at=now, action="grown", from_state=alert.state, to_state=alert.state,
                                   actor_name="系统", text=signal.summary,
                                   data={"level": level, "added": added, "evidence": signal.evidence})
-        audit.record("alert_grow", alert, before=before, after={"level": alert.level, "matters": alert.matter_count})
-        if raised:
+        audit.record("alert_grow", alert, before=before, after={"level": alert.level, "matters": alert.matter_count,
+                                                                "area": alert.area.code})
+        if raised or widened:
             _notify(alert, "预警升级")
         return alert, "grown"
 
@@ -142,6 +152,8 @@ def _text(t: transitions.Transition, text) -> str:
         raise UserError("text_required", f"请填写{zh}", f"{en} is required", field="text")
     if len(value) > MAX_TEXT:
         raise UserError("text_too_long", f"内容不能超过 {MAX_TEXT} 字", f"at most {MAX_TEXT} characters", field="text")
+    if "\x00" in value:
+        raise UserError("bad_text", "内容含有不可见的控制字符", "the text holds a NUL character", field="text")
     return value
 
 
@@ -150,7 +162,7 @@ def _version(version) -> int | None:
         return None
     if isinstance(version, int) and not isinstance(version, bool):
         return version
-    if isinstance(version, str) and version.strip().isascii() and version.strip().isdigit():
+    if isinstance(version, str) and version.strip().isascii() and version.strip().isdigit() and len(version.strip()) <= 9:
         return int(version.strip())
     raise UserError("bad_version", "版本号无效", "the version must be a whole number", field="version")
 

@@ -1,13 +1,14 @@
-"""Admin: the scan's rules (one row per signal, seeded by migration 0002: edited, never added or
-deleted) and the escalation-language list (预警词, added and edited freely). Saves are audited by
-the generic record. Alerts themselves are read-only here: people change them only through the
-console or the API (``actions.act``), so every step has its timeline entry."""
+"""Admin: the scan's rules (one row per signal, seeded by migrations 0002/0003: edited, never added
+or deleted) and the escalation-language list (预警词, added and edited freely). Saves are audited
+by the generic record. Alerts themselves have no admin page: they quote matters and name people
+(a person's signature holds their keyed digest), which the admin may not read (DOMAIN.md), and
+people change them only through the console or the API (``actions.act``)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import AlertEntry, RiskAlert, RiskRule, RiskTerm
+from .models import RiskRule, RiskTerm
 
 
 @admin.register(RiskRule)
@@ -30,35 +31,3 @@ class RiskTermAdmin(admin.ModelAdmin):
     list_editable = ("kind", "level", "is_active")
     list_filter = ("kind", "level", "is_active")
     search_fields = ("phrase", "note")
-
-
-class AlertEntryInline(admin.TabularInline):
-    model = AlertEntry
-    extra = 0
-    can_delete = False
-    fields = ("at", "actor_name", "action", "from_state", "to_state", "text")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(RiskAlert)
-class RiskAlertAdmin(admin.ModelAdmin):
-    list_display = ("number", "level", "kind", "state", "title", "area", "matter_count", "raised_at")
-    list_filter = ("state", "level", "kind")
-    search_fields = ("number", "title")
-    inlines = [AlertEntryInline]
-    exclude = ("matters",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.concrete_fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False

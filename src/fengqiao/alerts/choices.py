@@ -16,6 +16,8 @@ class Kind(models.TextChoices):
     SPIKE = "spike", _("Spike by area and category")  # 区域类别激增
     REOPENED = "reopened", _("Citizen unsatisfied again and again")  # 反复不满意
     LONG_DISPUTE = "long_dispute", _("Dispute dragging on")  # 纠纷久调不决
+    KEY_PERSON = "key_person", _("Touches a key person")  # 涉重点人员
+    MISSED_VISIT = "missed_visit", _("Key person not visited in time")  # 重点人员走访超期
 
 
 class Level(models.TextChoices):

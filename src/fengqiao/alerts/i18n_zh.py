@@ -19,6 +19,8 @@ ZH = {
     'Spike by area and category': '区域类别激增',
     'Citizen unsatisfied again and again': '群众反复不满意',
     'Dispute dragging on': '纠纷久调不决',
+    'Touches a key person': '涉重点人员',
+    'Key person not visited in time': '重点人员走访超期',
     'Red': '红色',
     'Orange': '橙色',
     'Yellow': '黄色',
@@ -160,4 +162,11 @@ ZH = {
     'Reporters': '反映人数',
     'Times sent back as unsatisfied': '不满意退回次数',
     'Days past the time limit': '超期天数',
+    # key persons (grid app)
+    'Invalid characters.': '含有无效字符。',
+    "Key person's category": '人员类别',
+    'Days past the visit due': '走访超期天数',
+    'Visit every (days)': '走访周期(天)',
+    'Key person': '重点人员',
+    'Next visit due': '下次走访期限',
 }

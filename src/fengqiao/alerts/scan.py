@@ -14,6 +14,9 @@ Signals (DOMAIN.md, 全域风险感知), each switched and tuned by its :class:`
   previous ``window_days`` days (Poisson tail), never below ``threshold`` matters.
 - ``reopened`` — an open matter the citizen sent back as unsatisfied ``threshold`` times.
 - ``long_dispute`` — an open mediation case ``threshold`` or more days past its time limit.
+- ``key_person`` — a new matter reported by someone in the key-person registry (the same phone
+  or ID number), or a visit that found the person's condition abnormal.
+- ``missed_visit`` — a key person whose next visit is ``threshold`` or more days overdue.
 
 New matters and triage results are read by id from a cursor, re-reading the last
 :data:`OVERLAP_IDS` ids so a transaction that committed late is not skipped; every signal is
@@ -26,10 +29,12 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Max
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import Max, Min, Q
+from django.utils import timezone, translation
 
 from fengqiao.areas.models import Area
+from fengqiao.core.personal import mask_name
 from fengqiao.events.choices import OPEN_STATES as EVENT_OPEN_STATES
 from fengqiao.events.choices import Channel, State
 from fengqiao.events.models import Category, Event, TimelineEntry
@@ -66,6 +71,8 @@ DEFAULT_RULES = {
     Kind.SPIKE: Rule(True, 28, 5, Level.YELLOW),
     Kind.REOPENED: Rule(True, 90, 2, Level.ORANGE),
     Kind.LONG_DISPUTE: Rule(True, 30, 7, Level.YELLOW),
+    Kind.KEY_PERSON: Rule(True, 1, 1, Level.ORANGE),
+    Kind.MISSED_VISIT: Rule(True, 30, 1, Level.YELLOW),
 }
 
 
@@ -121,18 +128,6 @@ def _closed_since(signatures) -> dict[str, dt.datetime]:
                 .values("signature").annotate(last=Max("closed_at")).values_list("signature", "last"))
 
 
-def _dealt_with(signatures) -> dict[str, set[int]]:
-    """For each signature, the matters its closed alerts already held: defused or dismissed,
-    they do not count again (a matter taken in after the close does, whatever its received time)."""
-    found: dict[str, set[int]] = defaultdict(set)
-    if signatures:
-        for sig, event_id in AlertMatter.objects.filter(alert__signature__in=list(signatures),
-                                                        alert__closed_at__isnull=False).values_list(
-                "alert__signature", "event_id"):
-            found[sig].add(event_id)
-    return found
-
-
 def _ever(signatures) -> set[str]:
     if not signatures:
         return set()
@@ -145,6 +140,8 @@ class Scan:
         self.rules = rules()
         self.areas = _Areas()
         self.counts: Counter = Counter()
+        #: the cursors this scan created (a first scan over history judges fresh words only)
+        self.first: set[str] = set()
 
     def emit(self, signal: Signal) -> None:
         if signal.area is None:  # no area tree loaded yet: nobody could read the alert
@@ -158,18 +155,31 @@ class Scan:
     def _cursor(self, name: str, first_id) -> ScanCursor:
         cursor = ScanCursor.objects.filter(name=name).first()
         if cursor is None:
-            # a first scan starts at the longest window, not at the beginning of history
+            # a first scan starts at the lowest id received within the longest window, not at the
+            # beginning of history (ids mostly follow time; imported matters need not)
             cursor = ScanCursor.objects.create(name=name, last_id=max(0, (first_id() or 1) - 1))
+            self.first.add(name)
         return cursor
 
     def _window_start(self) -> dt.datetime:
-        days = max(r.window_days for r in self.rules.values())
+        """How far back a first scan reads new matters: the longest window of the signals that
+        read them (enabled ones)."""
+        kinds = (Kind.LANGUAGE, Kind.REPEAT_REPORTER, Kind.KEY_PERSON)
+        days = max([self.rules[k].window_days for k in kinds if self.rules[k].enabled] or [1])
         return self.now - dt.timedelta(days=days)
+
+    def _fresh_since(self, kind: str) -> dt.datetime | None:
+        """On the first scan only, the received time before which a matter's words are history,
+        not news; afterwards the cursor says what is new (a matter entered late with an early
+        received time, or read after the worker was down for a day, is still judged)."""
+        if "events" not in self.first:
+            return None
+        return self.now - dt.timedelta(days=self.rules[kind].window_days)
 
     def new_matters(self) -> None:
         start = self._window_start()
-        cursor = self._cursor("events", lambda: Event.objects.filter(received_at__gte=start)
-                              .order_by("received_at").values_list("pk", flat=True).first())
+        cursor = self._cursor("events", lambda: Event.objects.filter(received_at__gte=start).aggregate(
+            first=Min("pk"))["first"])
         after = max(0, cursor.last_id - OVERLAP_IDS)
         terms = matcher() if self.rules[Kind.LANGUAGE].enabled else None
         while True:
@@ -182,6 +192,8 @@ class Scan:
                 self._language(rows, terms)
             if self.rules[Kind.REPEAT_REPORTER].enabled:
                 self._repeat_reporters(rows)
+            if self.rules[Kind.KEY_PERSON].enabled:
+                self._key_person_matters(rows)
             after = rows[-1]["pk"]
             self.counts["matters_read"] += len(rows)
             if len(rows) < BATCH:
@@ -191,12 +203,12 @@ class Scan:
     # ------------------------------------------------------------------ signals
 
     def _language(self, rows, terms: detect.TermMatcher) -> None:
-        # words are news only while fresh: a first scan over months of history (or an import of
-        # old orders) does not raise an alert for every angry sentence of the past
-        since = self.now - dt.timedelta(days=self.rules[Kind.LANGUAGE].window_days)
+        # a first scan over months of history does not raise an alert for every angry sentence
+        # of the past
+        since = self._fresh_since(Kind.LANGUAGE)
         found = {}
         for row in rows:
-            if row["received_at"] < since:
+            if since is not None and row["received_at"] < since:
                 continue
             hits = terms.scan(f"{row['title']}\n{row['content']}")
             if hits:
@@ -218,37 +230,42 @@ class Scan:
                 event_ids=[row["pk"]], seen_at=row["received_at"]))
 
     def _repeat_reporters(self, rows) -> None:
+        """One person (their ID number when known, else their phone) coming back: one alert per
+        person, whichever of the two a matter carries."""
         rule = self.rules[Kind.REPEAT_REPORTER]
-        people = {}
+        people: dict[str, dict] = {}  # signature → {"id": digest or "", "phones": {digest}}
         for row in rows:
             if row["channel"] not in CITIZEN_CHANNELS:
                 continue
-            for field, key in (("reporter_phone_digest", "phone"), ("reporter_id_number_digest", "id")):
-                if row[field]:
-                    people.setdefault(f"reporter:{key}:{row[field][:40]}", (field, row[field]))
-        dealt = _dealt_with(people)
+            idd, phone = row["reporter_id_number_digest"], row["reporter_phone_digest"]
+            if idd:
+                people.setdefault(f"reporter:id:{idd[:40]}", {"id": idd, "phones": set()})["phones"].update(
+                    {phone} if phone else set())
+            elif phone:
+                people.setdefault(f"reporter:phone:{phone[:40]}", {"id": "", "phones": {phone}})
+        if not people:
+            return
         since = self.now - dt.timedelta(days=rule.window_days)
-        found: dict[str, list[dict]] = defaultdict(list)
-        by_field: dict[str, dict[str, str]] = defaultdict(dict)
-        for signature, (field, digest) in people.items():
-            by_field[field][digest] = signature
-        for field, digests in by_field.items():
-            keys = list(digests)
-            for i in range(0, len(keys), DIGESTS_PER_QUERY):
-                # "<> ''" lets the database use the digest's partial index (without it SQLite
-                # walks the window's rows by received time for every person)
-                rows_ = (Event.objects.filter(**{f"{field}__in": keys[i:i + DIGESTS_PER_QUERY]},
-                                              received_at__gte=since, channel__in=CITIZEN_CHANNELS)
-                         .exclude(**{field: ""}).order_by("received_at", "pk")
-                         .values(field, "pk", "title", "area_path", "handling_path", "channel", "received_at"))
-                for m in rows_:
-                    signature = digests[m[field]]
-                    if m["pk"] not in dealt[signature]:
-                        found[signature].append(m)
+        by_id = self._matters_by("reporter_id_number_digest", {p["id"] for p in people.values() if p["id"]}, since)
+        by_phone = self._matters_by("reporter_phone_digest", {d for p in people.values() for d in p["phones"]}, since)
+        found: dict[str, list[dict]] = {}
+        for signature, person in people.items():
+            matters = {m["pk"]: m for m in by_id.get(person["id"], [])}
+            for phone in person["phones"]:
+                matters.update((m["pk"], m) for m in by_phone.get(phone, []))
+            found[signature] = sorted(matters.values(), key=lambda m: (m["received_at"], m["pk"]))
+        ids = {m["pk"] for ms in found.values() for m in ms}
+        links = AlertMatter.objects.filter(event_id__in=ids, alert__kind=Kind.REPEAT_REPORTER)
+        # matters a defused or dismissed alert held are dealt with; an open alert holding any of
+        # a person's matters is that person's alert (raised under their phone or their ID)
+        dealt = set(links.filter(alert__closed_at__isnull=False).values_list("event_id", flat=True))
+        open_sig = dict(links.filter(alert__state__in=list(OPEN_STATES)).values_list("event_id", "alert__signature"))
         for signature, matters in found.items():
-            field = people[signature][0]
+            matters = [m for m in matters if m["pk"] not in dealt]
             if len(matters) < rule.threshold:
                 continue
+            signature = next((open_sig[m["pk"]] for m in matters if m["pk"] in open_sig), signature)
+            by_id_number = signature.startswith("reporter:id:")
             level = detect.level_for_count(len(matters), rule.threshold, rule.level)
             channels = Counter(m["channel"] for m in matters)
             if channels.get(Channel.PETITION, 0) >= 2:
@@ -257,13 +274,27 @@ class Scan:
             self.emit(Signal(
                 kind=Kind.REPEAT_REPORTER, signature=signature, level=level,
                 title=f"同一人{rule.window_days}天内反映{len(matters)}次:{latest['title']}",
-                summary=(f"同一反映人(按{'电话' if field.startswith('reporter_phone') else '身份证号'}识别)"
+                summary=(f"同一反映人(按{'身份证号' if by_id_number else '电话'}识别)"
                          f"{rule.window_days}天内反映 {len(matters)} 件事项,渠道:"
                          + "、".join(f"{Channel(c).label}{n}件" for c, n in channels.most_common()) + "。"),
                 area=self.areas.common(_place(m["area_path"], m["handling_path"]) for m in matters),
-                evidence={"count": len(matters), "by": "phone" if field.startswith("reporter_phone") else "id_number",
+                evidence={"count": len(matters), "by": "id_number" if by_id_number else "phone",
                           "channels": dict(channels)},
                 event_ids=[m["pk"] for m in matters], seen_at=latest["received_at"]))
+
+    def _matters_by(self, field: str, digests: set[str], since) -> dict[str, list[dict]]:
+        """The citizen-channel matters since ``since`` of each digest, one query per 500."""
+        out: dict[str, list[dict]] = defaultdict(list)
+        keys = sorted(digests)
+        for i in range(0, len(keys), DIGESTS_PER_QUERY):
+            # "<> ''" lets the database use the digest's partial index (without it SQLite walks
+            # the window's rows by received time for every person)
+            for m in (Event.objects.filter(**{f"{field}__in": keys[i:i + DIGESTS_PER_QUERY]},
+                                           received_at__gte=since, channel__in=CITIZEN_CHANNELS)
+                      .exclude(**{field: ""})
+                      .values(field, "pk", "title", "area_path", "handling_path", "channel", "received_at")):
+                out[m[field]].append(m)
+        return out
 
     def hot_topics(self) -> None:
         """Same-matter candidates from triage, and merges (合并) operators made."""
@@ -274,8 +305,8 @@ class Scan:
             return
         since = self.now - dt.timedelta(days=rule.window_days)
         groups: list[set[int]] = []
-        cursor = self._cursor("triage", lambda: TriageResult.objects.filter(created_at__gte=since)
-                              .order_by("created_at").values_list("pk", flat=True).first())
+        cursor = self._cursor("triage", lambda: TriageResult.objects.filter(created_at__gte=since).aggregate(
+            first=Min("pk"))["first"])
         after = last = max(0, cursor.last_id - OVERLAP_IDS)
         for pk, event_id, dups in (TriageResult.objects.filter(pk__gt=after).order_by("pk")
                                    .values_list("pk", "event_id", "duplicates").iterator(chunk_size=BATCH)):
@@ -285,8 +316,8 @@ class Scan:
                 groups.append(near | {event_id})
         ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
 
-        mcursor = self._cursor("merges", lambda: TimelineEntry.objects.filter(at__gte=since, action="merge")
-                               .order_by("at").values_list("pk", flat=True).first())
+        mcursor = self._cursor("merges", lambda: TimelineEntry.objects.filter(at__gte=since, action="merge").aggregate(
+            first=Min("pk"))["first"])
         after = last = max(0, mcursor.last_id - OVERLAP_IDS)
         merged = set()  # the matters merged (the entry is on the one that joined another)
         for pk, event_id in (TimelineEntry.objects.filter(pk__gt=after, action="merge").order_by("pk")
@@ -301,33 +332,48 @@ class Scan:
         for group in _join(groups):
             self._hot_topic(group, rule, since)
 
-    def _hot_topic(self, group: set[int], rule: Rule, since) -> None:
-        # matters merged into any of these, and those these were merged into, are the same matter
+    def _same_matter(self, group: set[int]) -> set[int]:
+        """``group`` grown to everything known to be the same matter: what was merged into any of
+        its matters or they into, their own triage candidates (at least the grouping score), and
+        the matters of hot-topic alerts that already hold one of them (open or closed)."""
+        from fengqiao.triage.models import TriageResult
+
         group = set(group)
         group |= set(Event.objects.filter(merged_into__in=group).values_list("pk", flat=True))
         group |= set(Event.objects.filter(pk__in=group, merged_into__isnull=False).values_list("merged_into", flat=True))
-        link = (AlertMatter.objects.filter(event_id__in=group, alert__kind=Kind.HOT_TOPIC,
-                                           alert__state__in=list(OPEN_STATES))
-                .values_list("alert__signature", flat=True).first())
-        signature = link or f"hot:{min(group)}"
-        dealt = _dealt_with([signature])[signature]
+        for dups in TriageResult.objects.filter(event_id__in=group).values_list("duplicates", flat=True):
+            group |= {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
+        alerts = AlertMatter.objects.filter(event_id__in=group, alert__kind=Kind.HOT_TOPIC).values("alert_id")
+        group |= set(AlertMatter.objects.filter(alert_id__in=alerts).values_list("event_id", flat=True))
+        return group
+
+    def _hot_topic(self, group: set[int], rule: Rule, since) -> None:
+        group = self._same_matter(group)
+        links = AlertMatter.objects.filter(event_id__in=group, alert__kind=Kind.HOT_TOPIC)
+        # the matter's alert keeps its name while it is open; once closed, a new one takes it over
+        signature = (links.filter(alert__state__in=list(OPEN_STATES)).values_list("alert__signature", flat=True)
+                     .first() or links.order_by("-alert_id").values_list("alert__signature", flat=True).first()
+                     or f"hot:{min(group)}")
+        # matters a defused or dismissed alert held are dealt with, whatever that alert was called
+        dealt = set(links.filter(alert__closed_at__isnull=False).values_list("event_id", flat=True))
         matters = [m for m in Event.objects.filter(pk__in=group, received_at__gte=since)
                    .exclude(state=State.CANCELLED).order_by("received_at", "pk")
                    .values("pk", "title", "area_path", "handling_path", "channel", "received_at",
-                           "reporter_phone_digest")
+                           "reporter_phone_digest", "reporter_id_number_digest")
                    if m["pk"] not in dealt]
-        if len(matters) < rule.threshold:
+        # many people: one person telling the same thing again is the repeat-reporter signal
+        reporters = {m["reporter_id_number_digest"] or m["reporter_phone_digest"] or f"#{m['pk']}" for m in matters}
+        if len(matters) < rule.threshold or len(reporters) < rule.threshold:
             return
-        reporters = {m["reporter_phone_digest"] or f"#{m['pk']}" for m in matters}
         channels = Counter(m["channel"] for m in matters)
-        level = detect.level_for_count(len(matters), rule.threshold, rule.level)
+        level = detect.level_for_count(len(reporters), rule.threshold, rule.level)
         if len(channels) >= 3:
             level = detect.higher(level, Level.ORANGE)  # one matter arriving through many channels
         first = matters[0]
         self.emit(Signal(
             kind=Kind.HOT_TOPIC, signature=signature, level=level,
-            title=f"{len(reporters)}人次反映同一事项:{first['title']}",
-            summary=(f"{len(matters)} 件事项反映同一件事(同一事项识别或人工合并),约 {len(reporters)} 位反映人,渠道:"
+            title=f"{len(reporters)}人反映同一事项:{first['title']}",
+            summary=(f"{len(matters)} 件事项反映同一件事(同一事项识别或人工合并),{len(reporters)} 位反映人,渠道:"
                      + "、".join(f"{Channel(c).label}{n}件" for c, n in channels.most_common()) + "。"),
             area=self.areas.common(_place(m["area_path"], m["handling_path"]) for m in matters),
             evidence={"count": len(matters), "reporters": len(reporters), "channels": dict(channels)},
@@ -340,7 +386,7 @@ class Scan:
         day = dt.timedelta(hours=24)
         start = self.now - day * (rule.window_days + 1)
         counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (rule.window_days + 1))
-        latest: dict[tuple[str, str], list[int]] = defaultdict(list)
+        latest: dict[tuple[str, str], list[tuple[int, dt.datetime]]] = defaultdict(list)
         rows = (Event.objects.filter(received_at__gte=start, received_at__lt=self.now)
                 .exclude(state=State.MERGED)
                 .values_list("pk", "area_path", "handling_path", "category__path", "received_at"))
@@ -353,7 +399,7 @@ class Scan:
             i = min(rule.window_days, int((self.now - received) / day))
             counts[(town, top)][i] += 1
             if i == 0:
-                latest[(town, top)].append(pk)
+                latest[(town, top)].append((pk, received))
         names = dict(Category.objects.filter(parent=None).values_list("code", "name"))
         candidates = {}
         for (town, top), series in counts.items():
@@ -361,12 +407,23 @@ class Scan:
             if level is not None:
                 area = self.areas.get(town)
                 candidates[f"spike:{area.code}:{top or '-'}"] = (area, town, top, series, level, mean, p)
-        # a spike defused or dismissed within the last day is not raised again for the same day's
-        # matters; one that carries on (past midnight too) grows its open alert
-        recent = {s for s, at in _closed_since(candidates).items() if at > self.now - day}
+        # a spike that carries on (past midnight too) grows its open alert; after one was defused
+        # or dismissed in the last day, only the matters it did not hold count, against the same
+        # usual rate
+        closed = _closed_since(candidates)
+        dealt: dict[str, set[int]] = defaultdict(set)
+        for sig, event_id in AlertMatter.objects.filter(
+                alert__signature__in=[s_ for s_, at in closed.items() if at > self.now - day],
+                alert__closed_at__gt=self.now - day).values_list("alert__signature", "event_id"):
+            dealt[sig].add(event_id)
         for signature, (area, town, top, series, level, mean, p) in candidates.items():
-            if signature in recent:
-                continue
+            recent = latest[(town, top)]
+            if signature in closed and closed[signature] > self.now - day:
+                recent = [(pk, at) for pk, at in recent if pk not in dealt[signature]]
+                level, mean, p = detect.spike_level(len(recent), series[1:], rule.threshold)
+                if level is None:
+                    continue
+                series = [len(recent), *series[1:]]
             what = names.get(top, top) or "未分类"
             self.emit(Signal(
                 kind=Kind.SPIKE, signature=signature, level=level, category_code=top,
@@ -376,7 +433,7 @@ class Scan:
                 area=area,
                 evidence={"count": series[0], "mean": round(mean, 2), "p": p, "category": top,
                           "daily": series[1:][::-1]},
-                event_ids=latest[(town, top)], seen_at=self.now))
+                event_ids=[pk for pk, _at in recent], seen_at=self.now))
 
     def reopened(self) -> None:
         rule = self.rules[Kind.REOPENED]
@@ -401,7 +458,7 @@ class Scan:
                 summary=f"该事项已因群众不满意被重新办理 {row['reopen_count']} 次,矛盾可能激化,请研判包案。",
                 area=self.areas.get(_place(row["area_path"], row["handling_path"])),
                 evidence={"event": row["pk"], "reopen_count": row["reopen_count"]},
-                event_ids=[row["pk"]], seen_at=self.now))
+                event_ids=[row["pk"]], seen_at=self.now, news="reopen_count"))
 
     def long_disputes(self) -> None:
         from fengqiao.mediation.choices import OPEN_STATES as DISPUTE_OPEN
@@ -434,12 +491,116 @@ class Scan:
                 event_ids=[row["event_id"]] if places.get(row["event_id"], "").startswith(row["area_path"] or "~")
                 else [], seen_at=self.now))
 
+    # ------------------------------------------------------------------ key persons
+
+    def _key_person_matters(self, rows) -> None:
+        """A matter reported by a key person (重点人员): the same phone or ID number."""
+        from fengqiao.grid.models import KeyPerson
+
+        since = self._fresh_since(Kind.KEY_PERSON)
+        fresh = [r for r in rows if since is None or r["received_at"] >= since]
+        phones = {r["reporter_phone_digest"]: r for r in fresh if r["reporter_phone_digest"]}
+        ids = {r["reporter_id_number_digest"]: r for r in fresh if r["reporter_id_number_digest"]}
+        if not phones and not ids:
+            return
+        found = {}
+        for person in KeyPerson.objects.filter(is_active=True).filter(
+                Q(phone_digest__in=list(phones)) | Q(id_number_digest__in=list(ids))).exclude(
+                phone_digest="", id_number_digest=""):
+            for row, by in ((ids.get(person.id_number_digest), "id_number"), (phones.get(person.phone_digest), "phone")):
+                if row is not None:
+                    found.setdefault(f"keyperson:event:{row['pk']}", (row, person, by))
+        done = _ever(found)
+        for signature, (row, person, by) in found.items():
+            if signature in done:
+                continue
+            place = _place(row["area_path"], row["handling_path"])
+            self.emit(Signal(
+                kind=Kind.KEY_PERSON, signature=signature, level=self.rules[Kind.KEY_PERSON].level,
+                title=f"重点人员({person.get_category_display()})反映事项:{row['title']}",
+                summary=(f"反映人与重点人员台账中的 {mask_name(person.name)}({person.get_category_display()})"
+                         f"{'身份证号' if by == 'id_number' else '电话'}一致。请结合走访情况研判,必要时联系责任网格员。"),
+                area=self.areas.common([place, person.area_path]),
+                evidence={"event": row["pk"], "key_person": person.pk, "by": by, "category": person.category},
+                event_ids=[row["pk"]], seen_at=row["received_at"]))
+
+    def abnormal_visits(self) -> None:
+        """A visit that found a key person's condition abnormal (走访发现异常)."""
+        from fengqiao.grid.choices import Condition
+        from fengqiao.grid.models import Visit
+
+        rule = self.rules[Kind.KEY_PERSON]
+        if not rule.enabled:
+            return
+        since = self.now - dt.timedelta(days=rule.window_days)
+        cursor = self._cursor("visits", lambda: Visit.objects.filter(recorded_at__gte=since).aggregate(
+            first=Min("pk"))["first"])
+        after = last = max(0, cursor.last_id - OVERLAP_IDS)
+        found = {}
+        for visit in (Visit.objects.filter(pk__gt=after).select_related("person").order_by("pk")
+                      .iterator(chunk_size=BATCH)):
+            last = visit.pk
+            if visit.condition == Condition.ABNORMAL and visit.recorded_at >= since:
+                found[f"keyperson:visit:{visit.pk}"] = visit
+        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
+        done = _ever(found)
+        for signature, visit in found.items():
+            if signature in done:
+                continue
+            person = visit.person
+            self.emit(Signal(
+                kind=Kind.KEY_PERSON, signature=signature, level=rule.level,
+                title=f"重点人员走访发现异常:{mask_name(person.name)}({person.get_category_display()})",
+                summary=f"{visit.by_name or '走访人'}走访时发现情况异常:{visit.note[:200]}",
+                area=self.areas.get(person.area_path),
+                evidence={"key_person": person.pk, "visit": visit.pk, "category": person.category},
+                seen_at=visit.visited_at))
+
+    def missed_visits(self) -> None:
+        """A key person whose visit is overdue (走访超期): yellow, orange past one interval, red past two."""
+        from fengqiao.grid.models import KeyPerson
+
+        rule = self.rules[Kind.MISSED_VISIT]
+        if not rule.enabled:
+            return
+        late = self.now - dt.timedelta(days=rule.threshold)
+        people = list(KeyPerson.objects.filter(is_active=True, next_visit_due__lt=late))
+        signatures = [f"visit:{p.pk}" for p in people]
+        closed = _closed_since(signatures)
+        levels = dict(RiskAlert.objects.filter(signature__in=signatures, state__in=list(OPEN_STATES))
+                      .values_list("signature", "level"))
+        for person in people:
+            signature = f"visit:{person.pk}"
+            if closed.get(signature) and closed[signature] >= person.next_visit_due:
+                continue  # this overdue spell was dealt with already
+            days = (self.now - person.next_visit_due).days
+            level = Level.YELLOW
+            if days >= 2 * person.visit_every_days:
+                level = Level.RED
+            elif days >= person.visit_every_days:
+                level = Level.ORANGE
+            level = detect.higher(level, rule.level)
+            if levels.get(signature) == level:
+                continue
+            self.emit(Signal(
+                kind=Kind.MISSED_VISIT, signature=signature, level=level,
+                title=f"重点人员走访超期 {days} 天:{mask_name(person.name)}({person.get_category_display()})",
+                summary=(f"应每 {person.visit_every_days} 天走访一次,"
+                         f"{'上次走访已过 ' + str((self.now - person.last_visit_at).days) + ' 天' if person.last_visit_at else '登记后尚未走访'}。"
+                         "请责任网格员尽快走访并登记。"),
+                area=self.areas.get(person.area_path),
+                evidence={"key_person": person.pk, "days_overdue": days, "category": person.category,
+                          "visit_every_days": person.visit_every_days},
+                seen_at=self.now))
+
     def run(self) -> dict:
         self.new_matters()
         self.hot_topics()
         self.spikes()
         self.reopened()
         self.long_disputes()
+        self.abnormal_visits()
+        self.missed_visits()
         return dict(sorted(self.counts.items()))
 
 
@@ -464,5 +625,8 @@ def _join(groups: list[set[int]]) -> list[set[int]]:
 
 
 def run(now=None) -> dict:
-    """One scan; returns what it did, e.g. ``{"language:raised": 2, "matters_read": 120}``."""
-    return Scan(now).run()
+    """One scan; returns what it did, e.g. ``{"language:raised": 2, "matters_read": 120}``.
+    An alert's title and summary are stored text, written in the deployment's language
+    (channel and category names included) whoever runs the scan."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return Scan(now).run()

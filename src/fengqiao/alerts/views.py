@@ -88,6 +88,8 @@ def _filtered(request):
     elif query["state"] != STATE_ALL:
         params["state"] = query["state"]
     errors = []
+    if any("\x00" in v for v in query.values()):  # PostgreSQL refuses NUL in a query parameter
+        return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     if query["area"] and not Area.objects.restrict(user, "view").filter(code=query["area"]).exists():
         # the list is the user's alerts already: another area's code is said, never widened
         errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
@@ -209,6 +211,14 @@ def _facts(alert: RiskAlert, evidence: dict) -> list[tuple[str, object]]:
         rows.append((_("Times sent back as unsatisfied"), e.get("reopen_count")))
     elif alert.kind == Kind.LONG_DISPUTE:
         rows.append((_("Days past the time limit"), e.get("days_overdue")))
+    elif alert.kind in (Kind.KEY_PERSON, Kind.MISSED_VISIT):
+        from fengqiao.grid.choices import KeyPersonCategory
+
+        code = e.get("category")
+        if code in KeyPersonCategory.values:
+            rows.append((_("Key person's category"), KeyPersonCategory(code).label))
+        rows.append((_("Days past the visit due"), e.get("days_overdue")))
+        rows.append((_("Visit every (days)"), e.get("visit_every_days")))
     return [(label, value) for label, value in rows if value not in (None, "")]
 
 
@@ -228,6 +238,16 @@ def _disputes(evidence: dict, user) -> tuple[list, int]:
         return [], 0
     visible = list(Dispute.objects.restrict(user, "view").select_related("area").filter(pk=pk))
     return visible, 1 - len(visible)
+
+
+def _key_person(evidence: dict, user):
+    """The key person the alert is about, if the user may open their page (else None)."""
+    from fengqiao.grid.models import KeyPerson
+
+    pk = evidence.get("key_person")
+    if not isinstance(pk, int):
+        return None
+    return KeyPerson.objects.restrict(user, "view").filter(pk=pk).first()
 
 
 def _timeline(alert: RiskAlert) -> list[dict]:
@@ -287,6 +307,7 @@ def _render_detail(request, alert: RiskAlert, *, status: int = 200, failed: str 
         "chart": _spike_chart(alert, evidence) if alert.kind == Kind.SPIKE else None,
         "matters": matters, "hidden_matters": hidden,
         "disputes": disputes, "hidden_disputes": hidden_disputes,
+        "key_person": _key_person(evidence, user),
         "timeline": _timeline(alert),
         "forms": forms,
         # an action refused after its form went away (someone else acted first): said above the forms

@@ -69,7 +69,8 @@ ZH = {
     'Of the safety-hazard matters received in the period and not rejected, merged or cancelled, those now resolved, '
     'verified or closed.':
         '期间内受理且未被不予受理、合并或撤销的安全隐患事件中,目前已整改办结(已办结、已核实或已归档)的比例。',
-    'Not measurable yet: the platform holds no key-person registry or visits.': '暂无法统计:平台尚无重点人员台账及走访记录。',
+    'Of the key persons in the registry at the end of the period whose first visit had fallen due, those visited within their visit interval before the end.':
+        '期末在册且已到首次走访期的重点人员中,期末前一个走访周期内走访过的人数占比。',
     "Not measurable here: there is no category with the code 'hazard'.": '暂无法统计:事件分类中没有编码为 hazard 的安全隐患类别。',
     'Towns and streets': '乡镇(街道)',
     'Villages and communities': '村(社区)',

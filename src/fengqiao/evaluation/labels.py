@@ -44,7 +44,8 @@ DEFINITIONS = {
     "mediation_success_rate": _("Of the disputes concluded in the period, those mediated successfully."),
     "hazard_rectification_rate": _("Of the safety-hazard matters received in the period and not rejected, merged "
                                    "or cancelled, those now resolved, verified or closed."),
-    "key_person_visit_rate": _("Not measurable yet: the platform holds no key-person registry or visits."),
+    "key_person_visit_rate": _("Of the key persons in the registry at the end of the period whose first visit had "
+                               "fallen due, those visited within their visit interval before the end."),
 }
 
 GROUP_NAMES = {

@@ -71,6 +71,7 @@ EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard
 #: sign-for entries (and of those on time / late) and, per matter, decisions and returns
 TIMELINE_COUNTS = ("signed", "signed_on_time", "signed_late", "decisions", "returns")
 MEDIATION_COUNTS = ("mediation_concluded", "mediation_succeeded")
+KEY_PERSON_COUNTS = ("key_persons_due", "key_persons_visited")
 
 
 def _in(field: str, lo: dt.datetime, hi: dt.datetime) -> Q:
@@ -195,6 +196,34 @@ def _mediation_measures(spans: _Spans) -> tuple[dict, Q]:
     return measures, window
 
 
+def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> dict[str, tuple[dict, dict]]:
+    """Per unit, at the end of P and of the year before: ``key_persons_due`` — the key persons
+    in the registry then whose first visit had fallen due (registered at least one interval
+    before), ``key_persons_visited`` — those of them with a visit within the interval before it.
+    A county's registry is thousands of people, not millions: read in one query per span (with
+    each person's last visit before the end) and counted here."""
+    from fengqiao.grid.models import KeyPerson, Visit
+
+    out = {u.path: ({n: 0 for n in KEY_PERSON_COUNTS}, {n: 0 for n in KEY_PERSON_COUNTS}) for u in units}
+    people = KeyPerson.objects.restrict(user, "view").filter(subtree_q(root.path, "area_path"))
+    for i, (_prefix, _lo, _hi, until) in enumerate(spans.both()):
+        last = (Visit.objects.filter(person=OuterRef("pk"), visited_at__lte=until).order_by("-visited_at")
+                .values("visited_at")[:1])
+        rows = (people.filter(registered_at__lte=until).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=until))
+                .annotate(last_visit=Subquery(last))
+                .values_list("area_path", "visit_every_days", "registered_at", "last_visit"))
+        for path, every, registered, last_visit in rows:
+            interval = dt.timedelta(days=every)
+            unit = next((u for u in out if path.startswith(u)), None)
+            if unit is None or registered + interval > until:
+                continue
+            counts = out[unit][i]
+            counts["key_persons_due"] += 1
+            if last_visit is not None and last_visit > until - interval:
+                counts["key_persons_visited"] += 1
+    return out
+
+
 def _by_area_prefix(qs, field: str, units: list[Area], measures: dict, *, from_outside: str = "") -> dict[str, dict]:
     """``{unit path: {measure: n}}``: one grouped query per length of the units' paths (one
     for a regular tree). A row's key is the first ``len(unit path)`` characters of ``field``:
@@ -280,10 +309,12 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
         m_measures, m_window = _mediation_measures(spans)
         by_dispute = _by_area_prefix(Dispute.objects.restrict(user, "stats").filter(m_window).filter(within).filter(
             outcome__in=[Outcome.SUCCEEDED, Outcome.FAILED]), "area_path", areas, m_measures)
+        by_person = _key_person_counts(user, root, areas, spans)
         rows = []
         for a in areas:
             cur, prev = _merge(_split(by_event.get(a.path), event_counts), _split(by_entry.get(a.path), TIMELINE_COUNTS),
-                               _split(by_dispute.get(a.path), MEDIATION_COUNTS), hazard=bool(hazard_path))
+                               _split(by_dispute.get(a.path), MEDIATION_COUNTS), by_person[a.path],
+                               hazard=bool(hazard_path))
             if a.is_active or _has_figures(cur, prev):
                 rows.append(_row({"kind": AREA, "code": a.code, "name": a.name, "level": a.level}, cur, prev, AREA))
         formulas.rank_rows(rows, w, AREA)

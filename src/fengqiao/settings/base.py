@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fengqiao.mediation",
     "fengqiao.triage",
     "fengqiao.evaluation",
+    "fengqiao.grid",
     "fengqiao.alerts",
     "fengqiao.web",
     "fengqiao.demo",

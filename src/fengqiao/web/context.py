@@ -20,11 +20,14 @@ def nav(request):
     from fengqiao.core.restrict import role_allowed
     from fengqiao.evaluation.models import Publication
     from fengqiao.events.models import INTAKE_ROLES
+    from fengqiao.grid.models import KeyPerson
+    from fengqiao.grid.views import due_count
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
     from fengqiao.web.phone import may_use_phone
 
     mediation = role in MEDIATION_ROLES
     alerts = role_allowed(RiskAlert, user, "view")
+    key_persons = role_allowed(KeyPerson, user, "view")
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
@@ -41,6 +44,9 @@ def nav(request):
         "alerts": alerts,
         # open alerts in the user's area, counted only when a page draws the menu
         "alerts_open": SimpleLazyObject(lambda: open_count(user)) if alerts else 0,
+        "key_persons": key_persons,
+        # people whose visit is overdue or due within three days, counted only when a page shows it
+        "key_persons_due": SimpleLazyObject(lambda: due_count(user)) if key_persons else 0,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,
     }}

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from fengqiao.alerts import actions
+from fengqiao.alerts import actions as alert_actions
 from fengqiao.alerts.models import RiskAlert, RiskRule, RiskTerm, ScanCursor
 from fengqiao.events.models import Notification
 
@@ -279,3 +280,121 @@ def test_old_angry_words_are_history_not_news(matter, scan, alerts):
     matter("旧纠纷", "三个月前有人扬言报复。", hours_ago=24 * 5)
     scan()
     assert alerts("language") == []
+
+
+# ---------------------------------------------------------------- the review's cases
+
+def test_one_person_by_phone_and_by_id_number_is_one_alert(matter, scan, alerts):
+    from fengqiao.grid.tests.conftest import make_id
+
+    idn = make_id("33102219800101001")
+    matter("噪声", "石料厂。", hours_ago=30, phone="13900007777", reporter_id_number=idn)
+    matter("噪声", "石料厂。", hours_ago=20, phone="13900007777")
+    matter("噪声", "石料厂。", hours_ago=10, reporter_id_number=idn)
+    scan()
+    (alert,) = alerts("repeat_reporter")
+    assert alert.matter_count == 3 and alert.evidence["by"] == "id_number"
+
+
+def _near(a, b):
+    from fengqiao.triage.dedupe import GROUP_THRESHOLD
+    from fengqiao.triage.models import TriageResult
+
+    TriageResult.objects.update_or_create(event=a, defaults={"duplicates": [[b.pk, GROUP_THRESHOLD + 0.1]]})
+
+
+def test_a_chain_of_candidates_is_one_matter_and_dismissed_matters_stay_dealt_with(matter, scan, alerts, users):
+    a, b, c = (matter("河道死鱼", f"死鱼({i})。", phone=f"1390000800{i}") for i in range(3))
+    _near(b, a)
+    scan()
+    _near(c, b)  # c is like b only: a, b, c are one matter
+    scan()
+    (alert,) = alerts("hot_topic")
+    assert set(alert.links.values_list("event_id", flat=True)) == {a.pk, b.pk, c.pk}
+    d = matter("河道死鱼", "死鱼(3)。", phone="13900008003")
+    _near(d, c)  # like one member only: the open alert grows
+    scan()
+    (alert,) = alerts("hot_topic")
+    assert alert.matter_count == 4
+    alert_actions.act(alert, "dismiss", by=users.town_haiyou, text="上游养殖场已处理,属同一事件。")
+    e = matter("河道死鱼", "死鱼(4)。", phone="13900008004")
+    _near(e, d)
+    scan()
+    assert [x.state for x in alerts("hot_topic")] == ["dismissed"]  # one new report: not three
+
+
+def test_one_person_telling_the_same_thing_is_not_a_hot_topic(matter, scan, alerts, users):
+    from fengqiao.events.actions import perform
+    from fengqiao.events.models import Event
+
+    target = matter("电梯困人", "3号楼电梯困人。", phone="13900009999")
+    for i in range(2):
+        e = matter("电梯困人", f"又困人了({i})。", phone="13900009999")
+        perform(e, "merge", by=users.county_op, into=Event.objects.get(pk=target.pk), reason="同一事项")
+    scan()
+    assert alerts("hot_topic") == []
+    assert len(alerts("repeat_reporter")) == 1
+
+
+def test_after_a_dismissed_spike_only_later_matters_count(matter, scan, alerts, users):
+    for i in range(7):
+        matter("溪水发黑", f"死鱼({i})。", hours_ago=3 + i, area=JIANZHONG, category="environment.water")
+    scan()
+    (alert,) = alerts("spike")
+    alert_actions.act(alert, "dismiss", by=users.town_jiantiao, text="上游施工导致,已处理。")
+    matter("溪水发黑", "又有死鱼。", hours_ago=0.5, area=JIANZHONG, category="environment.water")
+    scan()
+    assert len(alerts("spike")) == 1  # one more since the close is no spike
+    for i in range(7):
+        matter("溪水发黑", f"大面积死鱼({i})。", hours_ago=0.1, area=JIANZHONG, category="environment.water")
+    scan()
+    old, new = alerts("spike")
+    assert old.state == "dismissed" and new.state == "open" and new.matter_count == 8
+
+
+def test_words_of_a_matter_entered_late_are_still_judged(matter, scan, alerts):
+    scan()  # the cursor exists: later scans trust it
+    matter("补录事项", "当事人扬言报复。", hours_ago=30)  # received yesterday, entered now
+    scan()
+    assert len(alerts("language")) == 1
+
+
+def test_an_alert_moves_up_when_its_evidence_leaves_its_area(matter, scan, alerts):
+    phone = "13900001212"
+    for h in (30, 20, 10):
+        matter("噪声", "石料厂。", hours_ago=h, phone=phone)
+    scan()
+    (alert,) = alerts("repeat_reporter")
+    assert alert.area.code == XINHU
+    matter("偷排", "健跳镇某厂偷排。", hours_ago=1, phone=phone, area=JIANZHONG)
+    scan()
+    (alert,) = alerts("repeat_reporter")
+    assert alert.area.code == "331022"
+    told = set(Notification.objects.filter(kind="risk_alert").values_list("user__username", flat=True))
+    assert "county_op" in told
+
+
+def test_growing_leaves_the_version_people_hold(matter, scan, alerts, users):
+    phone = "13900001313"
+    for h in (30, 20, 10):
+        matter("噪声", "石料厂。", hours_ago=h, phone=phone)
+    scan()
+    (alert,) = alerts("repeat_reporter")
+    seen = alert.version
+    matter("噪声", "石料厂。", hours_ago=1, phone=phone)
+    scan()
+    alert.refresh_from_db()
+    assert alert.matter_count == 4 and alert.version == seen
+    actions.act(alert, "take_on", by=users.town_haiyou, version=seen)
+
+
+def test_absurd_versions_and_nul_text_are_400s(matter, scan, alerts, users):
+    from fengqiao.core.errors import UserError
+
+    matter("纠纷", "扬言报复。")
+    scan()
+    (alert,) = alerts("language")
+    for kw in ({"version": "9" * 5000}, {"text": "a\x00b"}):
+        with pytest.raises(UserError) as exc:
+            actions.act(alert, "comment", by=users.county_op, **{"text": "备注", **kw})
+        assert exc.value.status == 400

@@ -111,12 +111,42 @@ def build(users) -> Scenario:
     s.step("P1", "sign", town, e.dispatched_at + dt.timedelta(minutes=10))
     s.step("P1", "resolve", town, e.dispatched_at + dt.timedelta(hours=2), result="已修复。")
     s.step("P1", "verify", op, at("11-08", year=2024), feedback="satisfied")
+    key_persons(users)
     return s
+
+
+def key_persons(users) -> None:
+    """Key persons of 心湖社区 (海游) at the end of November 2025: K1 (weekly) visited on 11-27,
+    in time; K2 (every 14 days) last visited 11-10, not in time; K3 registered 11-28, its first
+    visit not yet due; K4 removed on 11-20. 海游: 2 due, 1 visited; 健跳 none."""
+    from fengqiao.core.personal import id_check_digit
+    from fengqiao.grid import actions as g
+
+    def person(n: int, category: str, when: dt.datetime):
+        first17 = f"3310221980010100{n}"
+        with sla.frozen_now(when):
+            return g.register_key_person(by=users.cadre_xinhu, name=f"重点{n}", category=category, area=XINHU,
+                                         id_number=first17 + id_check_digit(first17))
+
+    def visit(p, when: dt.datetime):
+        with sla.frozen_now(when):
+            g.record_visit(p, by=users.cadre_xinhu, visited_at=when)
+
+    k1 = person(1, "community_correction", at("10-25"))
+    visit(k1, at("11-27"))
+    k2 = person(2, "drug_user", at("10-25"))
+    visit(k2, at("11-10"))
+    person(3, "community_correction", at("11-28"))
+    k4 = person(4, "community_correction", at("10-25"))
+    with sla.frozen_now(at("11-20")):
+        g.remove_key_person(k4, by=users.town_haiyou, reason="矫正期满")
 
 
 _ZERO = {"intake": 0, "valid": 0, "valid_resolved": 0, "merged": 0, "hazard": 0, "hazard_resolved": 0, "signed": 0,
          "signed_on_time": 0, "signed_late": 0, "resolved": 0, "resolved_on_time": 0, "visited": 0, "satisfied": 0,
          "overdue_matters": 0, "overdue": 0, "decisions": 0, "returns": 0}
+#: an area's counts also hold the key persons due a visit and visited in time (departments have none)
+_AREA_ZERO = {**_ZERO, "key_persons_due": 0, "key_persons_visited": 0}
 
 #: November 2025, as the county sees it
 EXPECTED = {
@@ -125,10 +155,10 @@ EXPECTED = {
     # in October, M10 by 住建局); decisions = the matters it signed for or returned (M1, M2, M3,
     # M7, M6), returns M6. Overdue: M2's late sign-for + the matters M2 and M8 (resolved late)
     # and M3 (limit ran out, in progress)
-    HAIYOU: {**_ZERO, "intake": 9, "valid": 7, "valid_resolved": 4, "merged": 1, "hazard": 1, "hazard_resolved": 1,
+    HAIYOU: {**_AREA_ZERO, "key_persons_due": 2, "key_persons_visited": 1, "intake": 9, "valid": 7, "valid_resolved": 4, "merged": 1, "hazard": 1, "hazard_resolved": 1,
              "signed": 4, "signed_on_time": 3, "signed_late": 1, "resolved": 5, "resolved_on_time": 3, "visited": 3,
              "satisfied": 2, "overdue_matters": 3, "overdue": 4, "decisions": 5, "returns": 1},
-    JIANTIAO: {**_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1,
+    JIANTIAO: {**_AREA_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1,
                "resolved": 1, "resolved_on_time": 1, "visited": 1, "satisfied": 1, "decisions": 1},
     # departments: matters by the handling department (M10); sign-fors and returns by the
     # department that took them (M10 signed by 住建局, M11 returned by 综合执法局)
@@ -138,7 +168,7 @@ EXPECTED = {
 }
 #: November 2024 (the year-on-year period), as the county sees it
 EXPECTED_PREVIOUS = {
-    HAIYOU: {**_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1,
+    HAIYOU: {**_AREA_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1,
              "resolved": 1, "resolved_on_time": 1, "visited": 1, "satisfied": 1, "decisions": 1},
 }
 

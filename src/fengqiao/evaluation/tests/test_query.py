@@ -72,7 +72,7 @@ def test_indicators_scores_and_year_on_year(users, built):
     expected = (w["sign_on_time_rate"] * 75 + w["resolve_on_time_rate"] * 60 + w["resolution_rate"] * 400 / 7
                 + w["satisfaction_rate"] * 200 / 3 + w["repeat_rate"] * (100 - 100 / 9) + w["return_rate"] * 80
                 + w["overdue"] * 0 + w["mediation_success_rate"] * 50 + w["hazard_rectification_rate"] * 100
-                ) / sum(w.values())
+                + w["key_person_visit_rate"] * 50) / sum(w.values())
     assert h["score"] == round(expected, 1)
     zj, zf = _rows(data, "department")["ZJ"], _rows(data, "department")["ZF"]
     assert zj["values"]["repeat_rate"] is None and zj["values"]["satisfaction_rate"] is None
@@ -143,7 +143,7 @@ def test_only_visible_matters_are_counted(users, built):
 def test_bounded_number_of_queries(users, built, django_assert_max_num_queries):
     user = users.county_op
     user.area  # noqa: B018  (loaded, as on a request)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):  # the key persons: one query per span
         data = query.evaluate(user, NOVEMBER, now=NOW)
     assert len(_rows(data, "area")) == 10 and len(_rows(data, "department")) >= 10
 

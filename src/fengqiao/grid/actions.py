@@ -1,0 +1,248 @@
+"""Writes of the key-person registry (重点人员台账), each one function in one transaction with its
+audit record (personal data masked in it): register, change, remove from the registry, and
+record a visit (走访), which moves the person's next visit due. Times come from the platform's
+clock (``events.sla.now``), which the demo and the tests may fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area, Level
+from fengqiao.core import audit, context, roles
+from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
+from fengqiao.core.personal import NORMALIZERS, PersonalDataError
+from fengqiao.events.sla import now as clock_now
+
+from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitMethod
+from .models import REGISTRARS, VISITORS, KeyPerson, Visit
+
+MAX_NOTE = 2000
+#: a visit may be recorded this long after it happened (the grid worker types it in at night)
+MAX_BACKDATE = dt.timedelta(days=30)
+FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+def _name(user) -> str:
+    return ((user.get_full_name() or user.username) if user is not None else "系统")[:150]
+
+
+def _personal(kind: str, value, field: str, *, required: bool = False) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        if required:
+            raise UserError("required", "请填写姓名", "the name is required", field=field)
+        return ""
+    try:
+        return NORMALIZERS[kind](value)
+    except PersonalDataError as exc:
+        raise UserError(exc.code, exc.message_zh, exc.message_en, field=field) from exc
+
+
+def _text(value, field: str, zh: str, en: str, *, required: bool = False, max_len: int = MAX_NOTE) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if required and not value:
+        raise UserError("required", f"请填写{zh}", f"{en} is required", field=field)
+    if len(value) > max_len:
+        raise UserError("too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters", field=field)
+    if "\x00" in value:
+        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
+    return value
+
+
+def _choice(value, choices, field: str, zh: str, en: str) -> str:
+    if value not in choices.values:
+        raise UserError("bad_choice", f"{zh}无效: {value}", f"not a valid {en}: {value}", field=field)
+    return value
+
+
+def _days(value) -> int:
+    whole = (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 3)
+    days = int(value) if whole else -1
+    if not 1 <= days <= 365:
+        raise UserError("bad_frequency", "走访周期应为 1 到 365 天", "visit every 1 to 365 days", field="visit_every_days")
+    return days
+
+
+#: where a key person lives: a village or community, or a grid in it
+PERSON_LEVELS = frozenset({Level.VILLAGE, Level.GRID, Level.MICROGRID})
+
+
+def _area(value, by) -> Area:
+    area = value if isinstance(value, Area) else Area.objects.filter(code=str(value or "").strip()).first()
+    if area is None or by.area_id is None or not area.path.startswith(by.area.path):
+        raise UserError("bad_area", "区域不存在或不在您的管辖范围内", "unknown area, or outside your jurisdiction",
+                        field="area")
+    if area.level not in PERSON_LEVELS:
+        raise UserError("bad_area_level", "请选择村(社区)或网格", "choose a village/community or a grid", field="area")
+    return area
+
+
+def _caretaker(value, area: Area) -> User | None:
+    if value in (None, ""):
+        return None
+    user = value if isinstance(value, User) else User.objects.filter(username=str(value).strip()).first()
+    # the responsible grid worker works in the person's town
+    town = "/".join(area.path.split("/")[:3]) + "/"
+    if (user is None or user.role != roles.GRID_WORKER or not user.is_active or user.area_id is None
+            or not user.area.path.startswith(town)):
+        raise UserError("bad_caretaker", "责任网格员应为本乡镇(街道)在岗的网格员",
+                        "the responsible person must be an active grid worker of the same town", field="caretaker")
+    return user
+
+
+def _may(by, allowed: frozenset, zh: str, en: str) -> None:
+    if by is None or by.role not in allowed:
+        raise Forbidden("role_not_allowed", f"您的角色不能{zh}", f"your role may not {en}")
+
+
+def register_key_person(*, by, name, category, area, id_number="", phone="", address="", caretaker=None,
+                        visit_every_days=None, note="") -> KeyPerson:
+    """登记重点人员. The first visit is due one interval after registration."""
+    _may(by, REGISTRARS, "登记重点人员", "register key persons")
+    category = _choice(category, KeyPersonCategory, "category", "人员类别", "category")
+    place = _area(area, by)
+    values = {
+        "name": _personal("name", name, "name", required=True),
+        "id_number": _personal("id_number", id_number, "id_number"),
+        "phone": _personal("phone", phone, "phone"),
+        "address": _text(address, "address", "住址", "the address", max_len=200),
+        "note": _text(note, "note", "备注", "the note"),
+        "caretaker": _caretaker(caretaker, place),
+        "visit_every_days": DEFAULT_VISIT_EVERY_DAYS[category] if visit_every_days in (None, "")
+        else _days(visit_every_days),
+    }
+    now = clock_now()
+    with transaction.atomic(), context.explicit_audit():
+        person = KeyPerson(category=category, area=place, registered_at=now, registered_by=by, **values)
+        if person.id_number:
+            from fengqiao.core.fields import digest_for
+
+            if KeyPerson.objects.filter(id_number_digest=digest_for("id_number", person.id_number),
+                                        is_active=True).exists():
+                raise Conflict("already_registered", "该身份证号的人员已在重点人员台账中",
+                               "a person with this ID number is already in the registry", field="id_number")
+        person.next_visit_due = person.due_after(now)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:
+            raise Conflict("already_registered", "该身份证号的人员已在重点人员台账中",
+                           "a person with this ID number is already in the registry", field="id_number") from None
+        audit.record("key_person_register", person, after=audit.snapshot(person), actor=by)
+    return person
+
+
+def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson:
+    """The person, locked, if ``by`` may reach them (else 404: outside, they do not exist)."""
+    locked = KeyPerson.objects.restrict(by, action).select_for_update().filter(pk=person.pk).first()
+    if locked is None:
+        raise NotFound("重点人员", "key person")
+    if version not in (None, "") and str(version).strip() != str(locked.version):
+        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
+    return locked
+
+
+def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyPerson:
+    """修改: category, area, address, phone, responsible grid worker, visit interval, note. A
+    person moved to another town needs a responsible grid worker of that town (or none)."""
+    _may(by, REGISTRARS, "修改重点人员信息", "change key persons")
+    allowed = {"category", "area", "address", "caretaker", "visit_every_days", "note", "phone"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise UserError("unknown_field", f"不能修改: {', '.join(sorted(unknown))}",
+                        f"cannot change: {', '.join(sorted(unknown))}")
+    with transaction.atomic(), context.explicit_audit():
+        p = _locked(person, by, version)
+        if not p.is_active:
+            raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
+        before = audit.snapshot(p)
+        if "category" in changes:
+            p.category = _choice(changes["category"], KeyPersonCategory, "category", "人员类别", "category")
+        if "area" in changes:
+            p.area = _area(changes["area"], by)
+        if "address" in changes:
+            p.address = _text(changes["address"], "address", "住址", "the address", max_len=200)
+        if "note" in changes:
+            p.note = _text(changes["note"], "note", "备注", "the note")
+        if "phone" in changes:
+            p.phone = _personal("phone", changes["phone"], "phone")
+        if "caretaker" in changes:
+            p.caretaker = _caretaker(changes["caretaker"], p.area)
+        elif "area" in changes and p.caretaker is not None:
+            p.caretaker = _caretaker(p.caretaker, p.area)  # refused if they work in another town
+        if "visit_every_days" in changes:
+            p.visit_every_days = _days(changes["visit_every_days"])
+            p.next_visit_due = p.due_after(p.last_visit_at or p.registered_at)
+        p.version += 1
+        p.save()
+        audit.record("key_person_update", p, before=before, after=audit.snapshot(p), actor=by)
+    return p
+
+
+def remove_key_person(person: KeyPerson, *, by, reason, version=None) -> KeyPerson:
+    """移出台账 (e.g. correction ended): kept with its visits, no longer visited or counted."""
+    _may(by, REGISTRARS, "移出重点人员", "remove key persons")
+    reason = _text(reason, "reason", "移出理由", "a reason", required=True, max_len=200)
+    with transaction.atomic(), context.explicit_audit():
+        p = _locked(person, by, version)
+        if not p.is_active:
+            raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
+        p.is_active, p.removed_at, p.removal_reason = False, clock_now(), reason
+        p.version += 1
+        p.save()
+        audit.record("key_person_remove", p, actor=by, after={"reason": reason})
+    return p
+
+
+def _when(value) -> dt.datetime:
+    now = clock_now()
+    if value in (None, ""):
+        return now
+    try:
+        when = value if isinstance(value, dt.datetime) else parse_datetime(value.strip()) if isinstance(
+            value, str) else None
+    except ValueError:  # well formed but impossible (2026-02-30T10:00)
+        when = None
+    if when is None:
+        raise UserError("bad_time", "走访时间格式不正确", "the visit time is not a date and time", field="visited_at")
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > now + FUTURE_SLACK:
+        raise UserError("future_time", "走访时间不能晚于现在", "the visit cannot be in the future", field="visited_at")
+    if when < now - MAX_BACKDATE:
+        raise UserError("too_old", "只能补录30天内的走访", "visits older than 30 days cannot be recorded",
+                        field="visited_at")
+    return when
+
+
+def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Condition.STABLE, note="",
+                 visited_at=None) -> Visit:
+    """走访: a visit of ``person``; the next one is due one interval after the latest visit. A
+    condition other than stable needs a note (what was found); the risk scan raises an alert on
+    an abnormal one."""
+    _may(by, VISITORS, "登记走访", "record visits")
+    method = _choice(method, VisitMethod, "method", "走访方式", "visit method")
+    condition = _choice(condition, Condition, "condition", "走访情况", "condition")
+    note = _text(note, "note", "走访情况说明", "what was found", required=condition != Condition.STABLE)
+    when = _when(visited_at)
+    with transaction.atomic(), context.explicit_audit():
+        p = _locked(person, by, None, "visit")
+        if not p.is_active:
+            raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
+        visit = Visit.objects.create(person=p, visited_at=when, by=by, by_name=_name(by),
+                                     method=method, condition=condition, note=note, recorded_at=clock_now())
+        if p.last_visit_at is None or when > p.last_visit_at:
+            p.last_visit_at = when
+            p.next_visit_due = p.due_after(when)
+            # the version is for edits of the entry: a visit leaves an open edit form valid
+            p.save(update_fields=["last_visit_at", "next_visit_due"])
+        audit.record("key_person_visit", visit, actor=by, after={"person": p.pk, "method": method,
+                                                                  "condition": condition,
+                                                                  "visited_at": when.isoformat()})
+    return visit

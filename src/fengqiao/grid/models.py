@@ -1,0 +1,138 @@
+"""The key-person registry (重点人员台账) and its visits (走访记录): sensitive personal data, read
+through ``restrict()`` by the people whose area holds the person, masked unless the role may
+unmask (every unmasked view is audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.areas.models import Area, subtree_q
+from fengqiao.core import roles
+from fengqiao.core.fields import PersonalDataField, PersonalDigestField
+from fengqiao.core.personal import mask_name
+from fengqiao.core.restrict import RestrictedQuerySet
+
+from .choices import Condition, KeyPersonCategory, VisitMethod
+
+#: who reads the registry: the centres, leaders, and the village's cadres and grid workers
+REGISTRY_VIEWERS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.LEADER, roles.VILLAGE_CADRE,
+                              roles.GRID_WORKER})
+#: who registers and edits key persons
+REGISTRARS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.VILLAGE_CADRE})
+#: who records a visit
+VISITORS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.VILLAGE_CADRE, roles.GRID_WORKER})
+
+
+def _registry_q(user, prefix: str = "") -> Q:
+    """The registry rows in ``user``'s area; a grid worker also sees the people put in their
+    care elsewhere. ``prefix`` reaches the person from another model (``person__``): a visit
+    goes with its person, also after the person moved."""
+    if user.area_id is None:
+        return Q(pk__in=[])
+    q = subtree_q(user.area.path, f"{prefix}area_path")
+    if user.role == roles.GRID_WORKER:
+        q |= Q(**{f"{prefix}caretaker_id": user.pk})
+    return q
+
+
+class KeyPerson(models.Model):
+    """重点人员: one person in the registry, with how often they are to be visited."""
+
+    name = PersonalDataField(_("name of the person"), kind="name")
+    name_digest = PersonalDigestField(source="name")
+    id_number = PersonalDataField(_("ID number"), kind="id_number", blank=True)
+    id_number_digest = PersonalDigestField(source="id_number")
+    phone = PersonalDataField(_("phone"), kind="phone", blank=True)
+    phone_digest = PersonalDigestField(source="phone")
+    category = models.CharField(_("category"), max_length=24, choices=KeyPersonCategory.choices)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    caretaker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible grid worker"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="key_persons")
+    visit_every_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"), validators=[MinValueValidator(1), MaxValueValidator(365)])
+    is_active = models.BooleanField(_("in the registry"), default=True)
+    note = models.TextField(_("note"), blank=True)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
+    next_visit_due = models.DateTimeField(_("next visit due"), db_index=True)
+    removed_at = models.DateTimeField(_("removed from the registry at"), null=True, blank=True)
+    removal_reason = models.CharField(_("why removed"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    ACCESS = {"view": REGISTRY_VIEWERS, "change": REGISTRARS, "visit": VISITORS}
+
+    class Meta:
+        ordering = ["next_visit_due", "id"]
+        verbose_name = _("key person")
+        verbose_name_plural = _("key persons")
+        constraints = [
+            # one entry per ID number while in the registry (two registrars at the same moment)
+            models.UniqueConstraint(fields=["id_number_digest"], condition=Q(is_active=True) & ~Q(id_number_digest=""),
+                                    name="key_person_id_active_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask_name(self.name)} ({self.get_category_display()})"
+
+    def save(self, *args, **kwargs):
+        self.area_path = self.area.path
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return _registry_q(user)
+
+    def in_area(self, area: Area | None) -> bool:
+        return area is not None and self.area_path.startswith(area.path)
+
+    def due_after(self, visited_at: dt.datetime) -> dt.datetime:
+        return visited_at + dt.timedelta(days=self.visit_every_days)
+
+    def days_overdue(self, now=None) -> int:
+        now = now or timezone.now()
+        return max(0, (now - self.next_visit_due).days) if self.next_visit_due < now else 0
+
+
+class Visit(models.Model):
+    """走访记录: one visit of a key person and what the visitor found."""
+
+    person = models.ForeignKey(KeyPerson, verbose_name=_("key person"), on_delete=models.CASCADE,
+                               related_name="visits")
+    visited_at = models.DateTimeField(_("visited at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("visited by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(_("visitor"), max_length=150, blank=True)
+    method = models.CharField(_("how"), max_length=8, choices=VisitMethod.choices, default=VisitMethod.HOME)
+    condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices, default=Condition.STABLE)
+    note = models.TextField(_("what was found"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    ACCESS = {"view": REGISTRY_VIEWERS}
+
+    class Meta:
+        ordering = ["-visited_at", "-id"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [models.Index(fields=["person", "visited_at"], name="visit_person_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.visited_at:%Y-%m-%d}"
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return _registry_q(user, "person__")

@@ -1,0 +1,117 @@
+"""The key-person registry's writes: who may, what is refused, how visits move the due date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
+from fengqiao.core.fields import digest_for
+from fengqiao.core.models import AuditRecord
+from fengqiao.grid import actions
+from fengqiao.grid.models import KeyPerson, Visit
+
+from .conftest import JIANZHONG, make_id
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_with_the_category_s_interval_and_masked_audit(person, users):
+    p = person()
+    assert p.visit_every_days == 7 and p.next_visit_due - p.registered_at == dt.timedelta(days=7)
+    assert p.id_number_digest == digest_for("id_number", p.id_number) and p.area_path.endswith("/331022001001/")
+    rec = AuditRecord.objects.get(action="key_person_register", object_id=str(p.pk))
+    assert "陈建国" not in str(rec.after) and p.id_number not in str(rec.after) and "13911112222" not in str(rec.after)
+    other = person(name="李四", id_number=make_id("33102219800101002"), category="released_prisoner", phone="")
+    assert other.visit_every_days == 30
+
+
+def test_bad_input_is_refused_before_anything_is_written(person, users):
+    before = KeyPerson.objects.count()
+    with pytest.raises(UserError) as exc:
+        person(id_number="331022197001010000")
+    assert exc.value.field == "id_number" and exc.value.status == 400
+    for bad in ({"name": "  "}, {"category": "vip"}, {"visit_every_days": "0"}, {"visit_every_days": "²"},
+                {"phone": "12"}, {"caretaker": "county_op"}, {"area": "999"}):
+        with pytest.raises(UserError):
+            person(**bad)
+    assert KeyPerson.objects.count() == before
+
+
+def test_the_same_id_number_is_registered_once(person):
+    person()
+    with pytest.raises(Conflict) as exc:
+        person(name="陈建国二")
+    assert exc.value.code == "already_registered"
+
+
+def test_who_may_register_and_where(person, users):
+    with pytest.raises(Forbidden):
+        person(by=users.grid_xinhu1)
+    with pytest.raises(Forbidden):
+        person(by=users.leader)
+    with pytest.raises(UserError) as exc:
+        person(by=users.cadre_xinhu, area=JIANZHONG, caretaker=None)  # another town's village
+    assert exc.value.field == "area"
+    assert person(by=users.town_jiantiao, area=JIANZHONG, caretaker=users.grid_jianzhong1).caretaker.username == \
+        "grid_jianzhong1"
+
+
+def test_a_visit_moves_the_next_due_and_an_older_one_does_not(person, users):
+    p = person()
+    now = timezone.now()
+    v = actions.record_visit(p, by=users.grid_xinhu1, method="home", condition="stable",
+                             visited_at=now - dt.timedelta(hours=2))
+    p.refresh_from_db()
+    assert p.last_visit_at == v.visited_at and p.next_visit_due == v.visited_at + dt.timedelta(days=7)
+    actions.record_visit(p, by=users.cadre_xinhu, method="phone", visited_at=now - dt.timedelta(days=3))
+    p.refresh_from_db()
+    assert p.last_visit_at == v.visited_at and p.visits.count() == 2
+
+
+def test_visit_input(person, users):
+    p = person()
+    with pytest.raises(UserError) as exc:
+        actions.record_visit(p, by=users.grid_xinhu1, condition="abnormal", note=" ")
+    assert exc.value.field == "note"
+    for when in ("yesterday", timezone.now() + dt.timedelta(hours=1), timezone.now() - dt.timedelta(days=40)):
+        with pytest.raises(UserError):
+            actions.record_visit(p, by=users.grid_xinhu1, visited_at=when)
+    with pytest.raises(Forbidden):
+        actions.record_visit(p, by=users.leader)
+    with pytest.raises(NotFound):
+        actions.record_visit(p, by=users.grid_jianzhong1)  # another town's grid worker
+    assert Visit.objects.count() == 0
+
+
+def test_change_and_remove(person, users):
+    p = person()
+    p2 = actions.update_key_person(p, by=users.town_haiyou, version=p.version, visit_every_days="14", note="已就业")
+    assert p2.visit_every_days == 14 and p2.next_visit_due == p2.registered_at + dt.timedelta(days=14)
+    with pytest.raises(Conflict):
+        actions.update_key_person(p, by=users.town_haiyou, version=p.version, note="x")  # stale
+    with pytest.raises(UserError):
+        actions.update_key_person(p2, by=users.town_haiyou, name="别人")
+    with pytest.raises(UserError):
+        actions.remove_key_person(p2, by=users.town_haiyou, reason="")
+    gone = actions.remove_key_person(p2, by=users.town_haiyou, reason="矫正期满")
+    assert not gone.is_active and gone.removal_reason == "矫正期满"
+    with pytest.raises(Conflict):
+        actions.record_visit(gone, by=users.grid_xinhu1)
+    person()  # the same ID may come back into the registry once removed
+
+
+def test_restrict(person, users):
+    p = person()
+    assert list(KeyPerson.objects.restrict(users.cadre_xinhu)) == [p]
+    assert list(KeyPerson.objects.restrict(users.grid_xinhu1)) == [p]
+    assert list(KeyPerson.objects.restrict(users.town_jiantiao)) == []
+    assert list(KeyPerson.objects.restrict(users.dept_police)) == []
+    assert list(KeyPerson.objects.restrict(users.mediator)) == []
+    assert list(KeyPerson.objects.restrict(users.admin)) == []
+    far = person(by=users.town_jiantiao, area=JIANZHONG, caretaker=users.grid_jianzhong1,
+                 id_number=make_id("33102219900101004"))
+    actions.update_key_person(far, by=users.town_jiantiao, caretaker=users.grid_jianzhong1)
+    assert far not in KeyPerson.objects.restrict(users.grid_xinhu1)

@@ -1,0 +1,83 @@
+"""Every UI string of the key-person registry (its code, its templates, its menu entry, its link on
+the grid workers' phone page and the audit page's labels of its actions) has its Chinese in
+i18n_zh.ZH, from which the .po file is generated, and none of it changes the wording another app
+already has in the shared catalogue."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import polib
+
+from fengqiao.grid.i18n_zh import ZH
+from fengqiao.web.audit import ACTION_LABELS
+
+APP = Path(__file__).resolve().parent.parent
+WEB = APP.parent / "web" / "templates" / "web"
+PO = APP.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+MENU = {"Key persons"}  # the registry's entry in base.html
+PHONE = {"Key persons to visit", "Overdue or due within 3 days: %(n)s"}  # its section of phone.html
+
+
+def _audit_labels() -> set[str]:
+    """The msgids of the audit page's labels of the registry's actions (``key_person_*``)."""
+    tree = ast.parse((APP.parent / "web" / "audit.py").read_text())
+    table = next(n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "ACTION_LABELS" for t in n.targets))
+    return {v.args[0].value for k, v in zip(table.keys, table.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value.startswith("key_person_")}
+
+
+AUDIT = _audit_labels()
+
+
+def _template_strings(text: str) -> set[str]:
+    found = set(re.findall(r'\{% translate "([^"]*)"', text)) | set(re.findall(r"\{% translate '([^']*)'", text))
+    for m in re.findall(r"\{% blocktranslate[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.S):
+        found.add(re.sub(r"\{\{ (\w+) \}\}", r"%(\1)s", m))
+    return found
+
+
+def _strings() -> set[str]:
+    found = set()
+    for f in APP.rglob("*.py"):
+        if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
+            continue
+        for node in ast.walk(ast.parse(f.read_text())):  # implicit concatenation joined, as gettext sees it
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("_", "gettext", "gettext_lazy", "gettext_noop")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.add(node.args[0].value)
+    for f in (APP / "templates").rglob("*.html"):
+        found |= _template_strings(f.read_text())
+    return found | MENU | PHONE | AUDIT
+
+
+def test_every_ui_string_has_chinese():
+    found = _strings()
+    assert len(found) > 80
+    assert sorted(found - set(ZH)) == []
+
+
+def test_the_menu_entry_and_the_phone_link_are_in_the_web_templates():
+    assert MENU <= _template_strings((WEB / "base.html").read_text())
+    assert PHONE <= _template_strings((WEB / "phone.html").read_text())
+    assert len(AUDIT) == 4 and {c for c in ACTION_LABELS if c.startswith("key_person_")} == {
+        "key_person_register", "key_person_update", "key_person_remove", "key_person_visit"}
+
+
+def test_no_stale_entries_and_placeholders_kept():
+    found = _strings()
+    assert sorted(set(ZH) - found) == []
+    for en, zh in ZH.items():
+        assert sorted(re.findall(r"%\(\w+\)s", en)) == sorted(re.findall(r"%\(\w+\)s", zh)), en
+
+
+def test_the_catalogue_keeps_its_wording():
+    """The catalogue holds one Chinese per msgid for every app: a msgid it already translates
+    keeps that translation here, so filling it from this table changes no other page."""
+    catalogue = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete and e.msgstr}
+    changed = {en: (catalogue[en], zh) for en, zh in ZH.items() if en in catalogue and catalogue[en] != zh}
+    assert changed == {}

@@ -1,0 +1,380 @@
+"""Console pages of the key-person registry (重点人员台账, ``/grid/key-persons/``): the list, the
+registration form, one person with their visits (走访记录), and the forms that record a visit,
+change the entry or remove it from the registry.
+
+Views parse input, read through ``restrict()``, call one action of :mod:`.actions` and render.
+A role that never reads the registry gets 403; a person outside the user's jurisdiction does not
+exist for them (404); a refused action is the action's bilingual message with its 4xx status.
+Names, ID numbers and phone numbers are masked, in the list always; on one person's page a role
+that may unmask sees them in full on request, and that view is audited (``view_personal``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area, Level, subtree_q
+from fengqiao.core import audit, roles
+from fengqiao.core.api import small_id
+from fengqiao.core.errors import UserError
+from fengqiao.core.restrict import role_allowed
+from fengqiao.core.viewsets import wants_unmask
+from fengqiao.events.sla import now as clock_now
+
+from . import actions
+from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitMethod
+from .models import KeyPerson, Visit
+
+PAGE_SIZE = 30
+VISITS_PAGE_SIZE = 20
+#: a visit due within this long is marked yellow (overdue: red)
+SOON = dt.timedelta(days=3)
+FILTER_KEYS = ("category", "area", "due", "active")
+DUE_OVERDUE, DUE_SOON, DUE_ANY = "overdue", "soon", "due"
+ACTIVE_REMOVED, ACTIVE_ALL = "removed", "all"
+AREA_OPTIONS_LIMIT = 800
+#: the personal data a person's page shows in full on request
+PERSONAL_FIELDS = ("name", "id_number", "phone")
+#: the fields the edit form changes (phone and ID number are not edited on this page)
+EDITABLE = ("category", "caretaker", "visit_every_days", "address", "note")
+#: the levels the list's area box offers below each level of the user's own area
+FILTER_LEVELS = {
+    Level.COUNTY: [Level.TOWN, Level.VILLAGE],
+    Level.TOWN: [Level.VILLAGE, Level.GRID],
+    Level.VILLAGE: [Level.GRID, Level.MICROGRID],
+    Level.GRID: [Level.MICROGRID],
+}
+
+
+def _need(user, action: str = "view") -> None:
+    if not role_allowed(KeyPerson, user, "view"):
+        raise PermissionDenied(_("Your role does not open the key-person registry."))
+    if action != "view" and not role_allowed(KeyPerson, user, action):
+        raise PermissionDenied(_("Your role may not register key persons."))
+
+
+def _person(user, pk) -> KeyPerson:
+    if not small_id(str(pk)):
+        raise Http404
+    person = (KeyPerson.objects.restrict(user, "view")
+              .select_related("area", "caretaker", "caretaker__area", "registered_by").filter(pk=int(pk)).first())
+    if person is None:
+        raise Http404
+    return person
+
+
+def _masked(person: KeyPerson, field: str) -> str:
+    return KeyPerson._meta.get_field(field).mask(getattr(person, field))
+
+
+def _mark(person: KeyPerson, now: dt.datetime) -> str:
+    """red: the visit is overdue; yellow: due within three days (people in the registry only)."""
+    if not person.is_active:
+        return ""
+    if person.next_visit_due < now:
+        return "red"
+    return "yellow" if person.next_visit_due < now + SOON else ""
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+# ---------------------------------------------------------------- list
+
+
+def _area_options(user):
+    """The areas the list can be narrowed to: the two levels below the user's own area."""
+    if user.area_id is None:
+        return []
+    levels = FILTER_LEVELS.get(user.area.level, [])
+    return (Area.objects.restrict(user, "view").filter(level__in=levels, is_active=True)
+            .order_by("path")[:AREA_OPTIONS_LIMIT])
+
+
+def _due_choices():
+    return [(DUE_OVERDUE, _("Overdue")), (DUE_SOON, _("Due within 3 days")),
+            (DUE_ANY, _("Overdue or due within 3 days"))]
+
+
+def _active_choices():
+    return [(ACTIVE_REMOVED, _("Removed from the registry")), (ACTIVE_ALL, _("In the registry or removed"))]
+
+
+def _filtered(request, now):
+    """The user's registry narrowed by the list's GET parameters; (queryset, query, errors). By
+    default the people in the registry; another area's code is said, never widened."""
+    user = request.user
+    qs = KeyPerson.objects.restrict(user, "view")
+    query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
+    errors = []
+    if query["category"]:
+        if query["category"] in KeyPersonCategory.values:
+            qs = qs.filter(category=query["category"])
+        else:
+            errors.append(_("Unknown category: %(value)s") % {"value": query["category"]})
+    if query["area"]:
+        area = Area.objects.restrict(user, "view").filter(code=query["area"]).first()
+        if area is None:
+            errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
+        else:
+            qs = qs.filter(subtree_q(area.path, "area_path"))
+    due = {DUE_OVERDUE: Q(next_visit_due__lt=now), DUE_SOON: Q(next_visit_due__gte=now, next_visit_due__lt=now + SOON),
+           DUE_ANY: Q(next_visit_due__lt=now + SOON)}
+    if query["due"]:
+        if query["due"] in due:
+            qs = qs.filter(due[query["due"]])
+        else:
+            errors.append(_("Unknown visit status: %(value)s") % {"value": query["due"]})
+    if query["active"] == ACTIVE_REMOVED:
+        qs = qs.filter(is_active=False)
+    elif query["active"] == "":
+        qs = qs.filter(is_active=True)
+    elif query["active"] != ACTIVE_ALL:
+        errors.append(_("Unknown registry status: %(value)s") % {"value": query["active"]})
+    if errors:
+        qs = qs.none()
+    return qs, {k: v for k, v in query.items() if v}, errors
+
+
+def _counts(user, now) -> dict:
+    """The people in the registry of the user's area: all, overdue, due soon (one query)."""
+    return (KeyPerson.objects.restrict(user, "view").filter(is_active=True).order_by()
+            .aggregate(total=Count("id"), overdue=Count("id", filter=Q(next_visit_due__lt=now)),
+                       soon=Count("id", filter=Q(next_visit_due__gte=now, next_visit_due__lt=now + SOON))))
+
+
+@login_required
+def person_list(request):
+    _need(request.user)
+    now = clock_now()
+    qs, query, errors = _filtered(request, now)
+    qs = qs.select_related("area", "caretaker").order_by("next_visit_due", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"person": p, "name": _masked(p, "name"), "mark": _mark(p, now),
+             "days_overdue": p.days_overdue(now) if p.is_active else 0, "caretaker": _who(p.caretaker)}
+            for p in page.object_list]
+    return render(request, "grid/list.html", {
+        "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
+        "counts": _counts(request.user, now),
+        "categories": KeyPersonCategory.choices, "due_choices": _due_choices(), "active_choices": _active_choices(),
+        "area_options": _area_options(request.user),
+        # the second level of the area box is indented under the first
+        "area_depth": request.user.area.depth + 1 if request.user.area_id else 0,
+        "may_register": role_allowed(KeyPerson, request.user, "change"),
+    })
+
+
+def due_count(user) -> int:
+    """People in the user's registry whose visit is overdue or due within three days."""
+    if not role_allowed(KeyPerson, user, "view"):
+        return 0
+    return KeyPerson.objects.restrict(user, "view").filter(is_active=True,
+                                                           next_visit_due__lt=clock_now() + SOON).count()
+
+
+# ---------------------------------------------------------------- registration
+
+
+def _place_options(user):
+    """Where a person can be registered: the villages and grids of the user's area."""
+    return Area.objects.restrict(user, "view").filter(level__in=[Level.VILLAGE, Level.GRID],
+                                                      is_active=True).order_by("path")
+
+
+def _caretaker_options(user, current: User | None = None) -> list[User]:
+    """The active grid workers of the user's area (and the person's current one, kept)."""
+    found = []
+    if user.area_id is not None:
+        found = list(User.objects.filter(role=roles.GRID_WORKER, is_active=True)
+                     .filter(subtree_q(user.area.path, "area__path")).select_related("area")
+                     .order_by("area__path", "username"))
+    if current is not None and all(u.pk != current.pk for u in found):
+        found.insert(0, current)
+    return found
+
+
+def _defaults():
+    return [(label, DEFAULT_VISIT_EVERY_DAYS[KeyPersonCategory(value)]) for value, label in KeyPersonCategory.choices]
+
+
+REGISTER_FIELDS = ("name", "category", "area", "id_number", "phone", "address", "caretaker", "visit_every_days", "note")
+
+
+@login_required
+def person_new(request):
+    """登记: the registration form; a refusal keeps what was typed and shows the action's message."""
+    _need(request.user, "change")
+    status, error, posted = 200, None, {}
+    if request.method == "POST":
+        posted = {k: request.POST.get(k, "") for k in REGISTER_FIELDS}
+        try:
+            person = actions.register_key_person(by=request.user, **posted)
+        except UserError as exc:
+            status, error = exc.status, exc
+        else:
+            messages.success(request, _("Key person registered."))
+            return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
+    return render(request, "grid/new.html", {
+        "posted": posted, "error": error.message() if error else "", "error_field": error.field if error else "",
+        "categories": KeyPersonCategory.choices, "places": _place_options(request.user),
+        "caretakers": _caretaker_options(request.user), "defaults": _defaults(),
+    }, status=status)
+
+
+# ---------------------------------------------------------------- one person
+
+
+def _form_values(person: KeyPerson, failed: str, posted) -> dict:
+    """What each form shows: what was typed into the form just refused, else the entry's values."""
+    def typed(form: str, key: str, default=""):
+        return posted.get(key, default) if posted is not None and failed == form else default
+
+    return {
+        "visit": {"method": typed("visit", "method", VisitMethod.HOME.value),
+                  "condition": typed("visit", "condition", Condition.STABLE.value),
+                  "note": typed("visit", "note"), "visited_at": typed("visit", "visited_at")},
+        "edit": {"category": typed("edit", "category", person.category),
+                 "caretaker": typed("edit", "caretaker", person.caretaker.username if person.caretaker else ""),
+                 "visit_every_days": typed("edit", "visit_every_days", str(person.visit_every_days)),
+                 "address": typed("edit", "address", person.address), "note": typed("edit", "note", person.note)},
+        "remove": {"reason": typed("remove", "reason")},
+    }
+
+
+def _render_detail(request, person: KeyPerson, *, unmask: bool = False, status: int = 200, failed: str = "",
+                   posted=None, error: UserError | None = None):
+    user = request.user
+    now = clock_now()
+    may_visit = person.is_active and role_allowed(KeyPerson, user, "visit")
+    may_change = person.is_active and role_allowed(KeyPerson, user, "change")
+    shown = {f: getattr(person, f) if unmask else _masked(person, f) for f in PERSONAL_FIELDS}
+    visits = Visit.objects.restrict(user, "view").filter(person=person).order_by("-visited_at", "-id")
+    offered = {"visit": may_visit, "edit": may_change, "remove": may_change}
+    message = error.message() if error is not None else ""
+    ctx = {
+        "person": person, "shown": shown, "unmask": unmask, "can_unmask": user.can_unmask,
+        "mark": _mark(person, now), "days_overdue": person.days_overdue(now) if person.is_active else 0,
+        "caretaker": _who(person.caretaker), "registered_by": _who(person.registered_by),
+        "visits": Paginator(visits, VISITS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "may_visit": may_visit, "may_change": may_change,
+        "values": _form_values(person, failed, posted),
+        "failed": failed if offered.get(failed) else "",
+        "form_error": message if offered.get(failed) else "",
+        "error_field": error.field if error is not None else "",
+        # a refusal whose form went away (someone removed the person meanwhile): said above the forms
+        "error": message if error is not None and not offered.get(failed) else "",
+        "methods": VisitMethod.choices, "conditions": Condition.choices, "categories": KeyPersonCategory.choices,
+        "caretakers": _caretaker_options(user, person.caretaker) if may_change else [],
+    }
+    resp = render(request, "grid/detail.html", ctx, status=status)
+    if unmask:
+        patch_cache_control(resp, private=True, no_store=True)
+    return resp
+
+
+@login_required
+def person_detail(request, pk):
+    _need(request.user)
+    person = _person(request.user, pk)
+    unmask = wants_unmask(request)
+    if unmask:  # the same record as a matter's reporter shown in full
+        audit.record_personal_view([person], PERSONAL_FIELDS, lambda p: any(getattr(p, f) for f in PERSONAL_FIELDS))
+    return _render_detail(request, person, unmask=unmask)
+
+
+def _refused(request, pk, form: str, exc: UserError):
+    return _render_detail(request, _person(request.user, pk), status=exc.status, failed=form, posted=request.POST,
+                          error=exc)
+
+
+def _visited_at(raw: str):
+    """The visit time from the form's date-and-time box (local time); empty for now."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        when = parse_datetime(raw)
+    except ValueError:  # well formed but no such time (2026-02-30T10:00)
+        when = None
+    if when is None:
+        raise UserError("bad_time", "走访时间格式不正确", "the visit time is not a date and time", field="visited_at")
+    return when
+
+
+@login_required
+@require_POST
+def person_visit(request, pk):
+    _need(request.user)
+    person = _person(request.user, pk)
+    p = request.POST
+    try:
+        actions.record_visit(person, by=request.user, method=p.get("method", ""), condition=p.get("condition", ""),
+                             note=p.get("note", ""), visited_at=_visited_at(p.get("visited_at", "")))
+    except UserError as exc:
+        return _refused(request, pk, "visit", exc)
+    person.refresh_from_db(fields=["next_visit_due"])
+    messages.success(request, _("Visit recorded. Next visit due: %(due)s") % {
+        "due": timezone.localtime(person.next_visit_due).strftime("%Y-%m-%d %H:%M")})
+    return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
+
+
+def _changes(person: KeyPerson, post) -> dict:
+    """The edit form's boxes whose value differs from the entry (a box left as it was is not
+    sent to the action: an unchanged caretaker who has since left is not refused again)."""
+    current = {"category": person.category, "caretaker": person.caretaker.username if person.caretaker else "",
+               "visit_every_days": str(person.visit_every_days), "address": person.address, "note": person.note}
+    changes = {}
+    for key in EDITABLE:
+        if key in post:
+            value = post.get(key, "").replace("\r\n", "\n")  # a textarea sends CR LF
+            if value.strip() != current[key].strip():
+                changes[key] = value
+    return changes
+
+
+@login_required
+@require_POST
+def person_edit(request, pk):
+    _need(request.user)
+    person = _person(request.user, pk)
+    changes = _changes(person, request.POST)
+    if not changes and role_allowed(KeyPerson, request.user, "change"):
+        messages.info(request, _("Nothing was changed."))
+        return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
+    try:
+        actions.update_key_person(person, by=request.user, version=request.POST.get("version"), **changes)
+    except UserError as exc:
+        return _refused(request, pk, "edit", exc)
+    messages.success(request, _("Changes saved."))
+    return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
+
+
+@login_required
+@require_POST
+def person_remove(request, pk):
+    _need(request.user)
+    person = _person(request.user, pk)
+    try:
+        actions.remove_key_person(person, by=request.user, reason=request.POST.get("reason", ""),
+                                  version=request.POST.get("version"))
+    except UserError as exc:
+        return _refused(request, pk, "remove", exc)
+    messages.success(request, _("Removed from the registry."))
+    return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
