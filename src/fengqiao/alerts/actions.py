@@ -109,7 +109,7 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
                                           actor_name="系统", text=signal.summary,
                                           data={"level": alert.level, "evidence": signal.evidence})
                 # no signature here: a person's signature holds their keyed phone/ID digest
-                audit.record("alert_raise", alert, after={"kind": alert.kind, "level": alert.level,
+                audit.record("alert_raise", alert, object_repr=alert.number, after={"kind": alert.kind, "level": alert.level,
                                                           "area": alert.area.code, "matters": alert.matter_count})
                 _notify(alert, "新预警")
                 return alert, "raised"
@@ -138,10 +138,10 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
         AlertEntry.objects.create(alert=alert, at=now, action="grown", from_state=alert.state, to_state=alert.state,
                                   actor_name="系统", text=signal.summary,
                                   data={"level": level, "added": added, "evidence": signal.evidence})
-        audit.record("alert_grow", alert, before=before, after={"level": alert.level, "matters": alert.matter_count,
+        audit.record("alert_grow", alert, object_repr=alert.number, before=before, after={"level": alert.level, "matters": alert.matter_count,
                                                                 "area": alert.area.code})
-        if raised or widened:
-            _notify(alert, "预警升级")
+        if raised or widened or news:
+            _notify(alert, "预警升级" if raised else "预警更新")
         return alert, "grown"
 
 
@@ -197,7 +197,7 @@ def act(alert: RiskAlert, action: str, *, by, text: str = "", version=None) -> R
         locked.save()
         AlertEntry.objects.create(alert=locked, at=now, actor=by, actor_name=_name(by), action=action,
                                   from_state=source, to_state=locked.state, text=value)
-        audit.record(f"alert_{action}", locked, actor=by, before=before,
+        audit.record(f"alert_{action}", locked, object_repr=locked.number, actor=by, before=before,
                      after={"state": locked.state, "version": locked.version, "text": value[:200]})
         if action == "supervise":
             notify_on_commit(_recipients(locked) + ([locked.acknowledged_by_id] if locked.acknowledged_by_id else []),

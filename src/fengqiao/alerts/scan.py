@@ -243,6 +243,9 @@ class Scan:
                     {phone} if phone else set())
             elif phone:
                 people.setdefault(f"reporter:phone:{phone[:40]}", {"id": "", "phones": {phone}})
+        for person in [p for p in people.values() if p["id"]]:  # a phone seen with an ID is that person's
+            for phone in person["phones"]:
+                people.pop(f"reporter:phone:{phone[:40]}", None)
         if not people:
             return
         since = self.now - dt.timedelta(days=rule.window_days)
@@ -499,16 +502,21 @@ class Scan:
 
         since = self._fresh_since(Kind.KEY_PERSON)
         fresh = [r for r in rows if since is None or r["received_at"] >= since]
-        phones = {r["reporter_phone_digest"]: r for r in fresh if r["reporter_phone_digest"]}
-        ids = {r["reporter_id_number_digest"]: r for r in fresh if r["reporter_id_number_digest"]}
+        phones: dict[str, list[dict]] = defaultdict(list)
+        ids: dict[str, list[dict]] = defaultdict(list)
+        for r in fresh:
+            if r["reporter_phone_digest"]:
+                phones[r["reporter_phone_digest"]].append(r)
+            if r["reporter_id_number_digest"]:
+                ids[r["reporter_id_number_digest"]].append(r)
         if not phones and not ids:
             return
         found = {}
         for person in KeyPerson.objects.filter(is_active=True).filter(
-                Q(phone_digest__in=list(phones)) | Q(id_number_digest__in=list(ids))).exclude(
-                phone_digest="", id_number_digest=""):
-            for row, by in ((ids.get(person.id_number_digest), "id_number"), (phones.get(person.phone_digest), "phone")):
-                if row is not None:
+                Q(phone_digest__in=list(phones)) | Q(id_number_digest__in=list(ids))):
+            for matched, by in ((ids.get(person.id_number_digest, []) if person.id_number_digest else [], "id_number"),
+                                (phones.get(person.phone_digest, []) if person.phone_digest else [], "phone")):
+                for row in matched:
                     found.setdefault(f"keyperson:event:{row['pk']}", (row, person, by))
         done = _ever(found)
         for signature, (row, person, by) in found.items():
@@ -517,8 +525,8 @@ class Scan:
             place = _place(row["area_path"], row["handling_path"])
             self.emit(Signal(
                 kind=Kind.KEY_PERSON, signature=signature, level=self.rules[Kind.KEY_PERSON].level,
-                title=f"重点人员({person.get_category_display()})反映事项:{row['title']}",
-                summary=(f"反映人与重点人员台账中的 {mask_name(person.name)}({person.get_category_display()})"
+                title=f"重点人员反映事项:{row['title']}",
+                summary=(f"反映人与重点人员台账中的 {mask_name(person.name)} "
                          f"{'身份证号' if by == 'id_number' else '电话'}一致。请结合走访情况研判,必要时联系责任网格员。"),
                 area=self.areas.common([place, person.area_path]),
                 evidence={"event": row["pk"], "key_person": person.pk, "by": by, "category": person.category},
@@ -540,7 +548,7 @@ class Scan:
         for visit in (Visit.objects.filter(pk__gt=after).select_related("person").order_by("pk")
                       .iterator(chunk_size=BATCH)):
             last = visit.pk
-            if visit.condition == Condition.ABNORMAL and visit.recorded_at >= since:
+            if visit.condition == Condition.ABNORMAL and ("visits" not in self.first or visit.recorded_at >= since):
                 found[f"keyperson:visit:{visit.pk}"] = visit
         ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
         done = _ever(found)
@@ -550,8 +558,10 @@ class Scan:
             person = visit.person
             self.emit(Signal(
                 kind=Kind.KEY_PERSON, signature=signature, level=rule.level,
-                title=f"重点人员走访发现异常:{mask_name(person.name)}({person.get_category_display()})",
-                summary=f"{visit.by_name or '走访人'}走访时发现情况异常:{visit.note[:200]}",
+                # what was found stays in the visit record (readable in the registry): an alert's
+                # text goes out through every notification channel
+                title=f"重点人员走访发现异常:{mask_name(person.name)}",
+                summary=f"{visit.by_name or '走访人'}走访时发现情况异常,详见重点人员走访记录。请研判并处置。",
                 area=self.areas.get(person.area_path),
                 evidence={"key_person": person.pk, "visit": visit.pk, "category": person.category},
                 seen_at=visit.visited_at))
@@ -566,13 +576,14 @@ class Scan:
         late = self.now - dt.timedelta(days=rule.threshold)
         people = list(KeyPerson.objects.filter(is_active=True, next_visit_due__lt=late))
         signatures = [f"visit:{p.pk}" for p in people]
-        closed = _closed_since(signatures)
         levels = dict(RiskAlert.objects.filter(signature__in=signatures, state__in=list(OPEN_STATES))
                       .values_list("signature", "level"))
+        closed: dict[str, tuple] = {}  # the last closed alert's (closed at, level)
+        for sig, at, lvl in (RiskAlert.objects.filter(signature__in=signatures, closed_at__isnull=False)
+                             .order_by("closed_at").values_list("signature", "closed_at", "level")):
+            closed[sig] = (at, lvl)
         for person in people:
             signature = f"visit:{person.pk}"
-            if closed.get(signature) and closed[signature] >= person.next_visit_due:
-                continue  # this overdue spell was dealt with already
             days = (self.now - person.next_visit_due).days
             level = Level.YELLOW
             if days >= 2 * person.visit_every_days:
@@ -580,17 +591,23 @@ class Scan:
             elif days >= person.visit_every_days:
                 level = Level.ORANGE
             level = detect.higher(level, rule.level)
-            if levels.get(signature) == level:
-                continue
+            spell = person.next_visit_due.isoformat()
+            if signature in closed and closed[signature][0] >= person.next_visit_due and \
+                    detect.RANK[level] <= detect.RANK.get(closed[signature][1], 0):
+                continue  # this overdue spell was dealt with at this level already
+            if levels.get(signature) == level and signature in levels:
+                open_alert = RiskAlert.objects.filter(signature=signature, state__in=list(OPEN_STATES)).first()
+                if open_alert is not None and open_alert.evidence.get("due") == spell:
+                    continue  # nothing new: same spell, same level
             self.emit(Signal(
-                kind=Kind.MISSED_VISIT, signature=signature, level=level,
-                title=f"重点人员走访超期 {days} 天:{mask_name(person.name)}({person.get_category_display()})",
+                kind=Kind.MISSED_VISIT, signature=signature, level=level, news="due",
+                title=f"重点人员走访超期 {days} 天:{mask_name(person.name)}",
                 summary=(f"应每 {person.visit_every_days} 天走访一次,"
                          f"{'上次走访已过 ' + str((self.now - person.last_visit_at).days) + ' 天' if person.last_visit_at else '登记后尚未走访'}。"
                          "请责任网格员尽快走访并登记。"),
                 area=self.areas.get(person.area_path),
                 evidence={"key_person": person.pk, "days_overdue": days, "category": person.category,
-                          "visit_every_days": person.visit_every_days},
+                          "visit_every_days": person.visit_every_days, "due": spell},
                 seen_at=self.now))
 
     def run(self) -> dict:

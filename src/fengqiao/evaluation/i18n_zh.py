@@ -182,4 +182,15 @@ ZH = {
     'the matter list.':
         '以下为发布时的数据,之后事件变化不会改变这些数字,因此不链接到事件列表。',
     'Live figures of this period': '本期实时数据',
+    # the map (maps.py, _map.html)
+    'no figure': '无数据',
+    'Map': '地图',
+    'Colour by': '着色指标',
+    'No unit of this ranking has a boundary you may see.': '本排名中没有您可查看其边界的单位。',
+    "Each unit is filled by the chosen figure, from blue (best) to red (worst); grey, marked —: no figure. Point at "
+    "a unit (or tap it) for its score, rank and the figure. Departments have no place and are not on the map. The "
+    "boundaries are today's.":
+        '各单位按所选指标着色,蓝色最好、红色最差;灰色并标“—”表示无数据。鼠标指向(或点击)单位可查看其得分、排名和所选指标。'
+        '职能部门没有属地,不在地图上显示。边界为当前的区域边界。',
+    'Not on the map (no boundary):': '未在地图上显示(无边界):',
 }

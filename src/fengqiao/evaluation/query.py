@@ -198,8 +198,9 @@ def _mediation_measures(spans: _Spans) -> tuple[dict, Q]:
 
 def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> dict[str, tuple[dict, dict]]:
     """Per unit, at the end of P and of the year before: ``key_persons_due`` — the key persons
-    in the registry then whose first visit had fallen due (registered at least one interval
-    before), ``key_persons_visited`` — those of them with a visit within the interval before it.
+    in the registry then whose visit had fallen due (registered at least one interval before, or
+    last visited longer ago than that), ``key_persons_visited`` — those of them with a visit
+    within the interval before it.
     A county's registry is thousands of people, not millions: read in one query per span (with
     each person's last visit before the end) and counted here."""
     from fengqiao.grid.models import KeyPerson, Visit
@@ -215,7 +216,10 @@ def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> di
         for path, every, registered, last_visit in rows:
             interval = dt.timedelta(days=every)
             unit = next((u for u in out if path.startswith(u)), None)
-            if unit is None or registered + interval > until:
+            # due: in the registry for a whole interval, or last visited (perhaps before the
+            # registration) longer ago than that: the registry's own next-visit rule
+            due = registered + interval <= until or (last_visit is not None and last_visit + interval <= until)
+            if unit is None or not due:
                 continue
             counts = out[unit][i]
             counts["key_persons_due"] += 1

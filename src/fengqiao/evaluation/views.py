@@ -22,7 +22,7 @@ from fengqiao.core.restrict import role_allowed
 from fengqiao.events.sla import now as sla_now
 from fengqiao.web.dashboard import home_area
 
-from . import actions, exports, query
+from . import actions, exports, maps, query
 from .formulas import applies, display, with_sign
 from .labels import definition, group_name, indicators, name
 from .models import Publication
@@ -135,6 +135,8 @@ def _page(request, *, period: Period | None, error: UserError | None = None, sta
     ctx = {
         "period": period, "data": data, "tables": tables(data) if data else [], "columns": _columns(data),
         "missing": _missing(data) if data else [], "error": error, "today": today,
+        # the one query the map adds (its boundaries), outside evaluate()
+        "evaluation_map": maps.unit_map(user, data) if data else None,
         "choices": _choices(today), "may_publish": may_publish,
         "publications": list(pubs[:LIST_SIZE]),
         "this_period": this_period,
@@ -179,6 +181,8 @@ def publication_page(request, pk: int):
     return render(request, "web/evaluation/publication.html", {
         "pub": pub, "data": pub.data, "tables": tables(pub.data), "columns": _columns(pub.data),
         "missing": _missing(pub.data), "revisions": revisions,
+        # the frozen figures on today's boundaries (one query)
+        "evaluation_map": maps.unit_map(request.user, pub.data),
         "weights": [(name(c, pub.data), w) for c, w in (pub.data.get("weights") or {}).items()],
     })
 

@@ -15,6 +15,7 @@ from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Level
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
+from fengqiao.core.fields import digest_for
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.sla import now as clock_now
 
@@ -31,12 +32,18 @@ def _name(user) -> str:
     return ((user.get_full_name() or user.username) if user is not None else "系统")[:150]
 
 
+MAX_NAME = 50
+
+
 def _personal(kind: str, value, field: str, *, required: bool = False) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if not value:
         if required:
             raise UserError("required", "请填写姓名", "the name is required", field=field)
         return ""
+    if "\x00" in value or len(value) > MAX_NAME:
+        raise UserError("bad_value", f"{field} 格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
+                        f"{field}: at most {MAX_NAME} characters, no control characters", field=field)
     try:
         return NORMALIZERS[kind](value)
     except PersonalDataError as exc:
@@ -60,6 +67,10 @@ def _choice(value, choices, field: str, zh: str, en: str) -> str:
     return value
 
 
+def _filled(person: KeyPerson) -> list[str]:
+    return sorted(f for f in ("name", "id_number", "phone", "address", "note", "caretaker") if getattr(person, f))
+
+
 def _days(value) -> int:
     whole = (isinstance(value, int) and not isinstance(value, bool)) or (
         isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 3)
@@ -73,8 +84,15 @@ def _days(value) -> int:
 PERSON_LEVELS = frozenset({Level.VILLAGE, Level.GRID, Level.MICROGRID})
 
 
+def _code(value) -> str:
+    """A code typed or posted: NUL would be refused by PostgreSQL (a 500), so it is no code."""
+    code = str(value or "").strip()
+    return "" if "\x00" in code else code
+
+
 def _area(value, by) -> Area:
-    area = value if isinstance(value, Area) else Area.objects.filter(code=str(value or "").strip()).first()
+    area = value if isinstance(value, Area) else Area.objects.filter(code=_code(value)).first() if _code(value) \
+        else None
     if area is None or by.area_id is None or not area.path.startswith(by.area.path):
         raise UserError("bad_area", "区域不存在或不在您的管辖范围内", "unknown area, or outside your jurisdiction",
                         field="area")
@@ -86,7 +104,8 @@ def _area(value, by) -> Area:
 def _caretaker(value, area: Area) -> User | None:
     if value in (None, ""):
         return None
-    user = value if isinstance(value, User) else User.objects.filter(username=str(value).strip()).first()
+    user = value if isinstance(value, User) else User.objects.filter(username=_code(value)).first() if _code(value) \
+        else None
     # the responsible grid worker works in the person's town
     town = "/".join(area.path.split("/")[:3]) + "/"
     if (user is None or user.role != roles.GRID_WORKER or not user.is_active or user.area_id is None
@@ -118,24 +137,39 @@ def register_key_person(*, by, name, category, area, id_number="", phone="", add
         else _days(visit_every_days),
     }
     now = clock_now()
+    if values["id_number"]:
+        _refuse_a_second_entry(by, digest_for("id_number", values["id_number"]))
     with transaction.atomic(), context.explicit_audit():
         person = KeyPerson(category=category, area=place, registered_at=now, registered_by=by, **values)
-        if person.id_number:
-            from fengqiao.core.fields import digest_for
-
-            if KeyPerson.objects.filter(id_number_digest=digest_for("id_number", person.id_number),
-                                        is_active=True).exists():
-                raise Conflict("already_registered", "该身份证号的人员已在重点人员台账中",
-                               "a person with this ID number is already in the registry", field="id_number")
         person.next_visit_due = person.due_after(now)
         try:
             with transaction.atomic():
                 person.save()
-        except IntegrityError:
-            raise Conflict("already_registered", "该身份证号的人员已在重点人员台账中",
-                           "a person with this ID number is already in the registry", field="id_number") from None
-        audit.record("key_person_register", person, after=audit.snapshot(person), actor=by)
+        except IntegrityError:  # registered by someone else a moment ago
+            _refuse_a_second_entry(by, person.id_number_digest, clash=True)
+            raise
+        # names of fields only: the category, address and note are sensitive too, and the audit
+        # trail is read by more people than the registry (DOMAIN.md: no silent access)
+        audit.record("key_person_register", person, actor=by, object_repr="key person",
+                     after={"area": place.code, "fields": _filled(person)})
     return person
+
+
+def _refuse_a_second_entry(by, digest: str, *, clash: bool = False) -> None:
+    """One entry per ID number. Inside the registrar's jurisdiction they are told the person is
+    there; outside it the refusal names nothing (the registry of another town is not theirs to
+    probe), and the attempt is recorded for the county centre to follow up."""
+    existing = KeyPerson.objects.filter(id_number_digest=digest, is_active=True).first()
+    if existing is None and not clash:
+        return
+    if existing is not None and KeyPerson.objects.restrict(by, "view").filter(pk=existing.pk).exists():
+        raise Conflict("already_registered", "该身份证号的人员已在本辖区重点人员台账中",
+                       "a person with this ID number is already in your registry", field="id_number")
+    if not clash:  # outside any transaction of the caller: the record stays though the refusal
+        audit.record("key_person_register_refused", None, actor=by, object_type="grid.keyperson",
+                     object_id=str(existing.pk), object_repr="key person")
+    raise Conflict("cannot_register", "该身份证号暂不能登记,请联系县社会治理中心核实",
+                   "this ID number cannot be registered now; ask the county centre", field="id_number")
 
 
 def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson:
@@ -161,7 +195,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         p = _locked(person, by, version)
         if not p.is_active:
             raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
-        before = audit.snapshot(p)
+        before_values = {f: getattr(p, f) for f in allowed}
         if "category" in changes:
             p.category = _choice(changes["category"], KeyPersonCategory, "category", "人员类别", "category")
         if "area" in changes:
@@ -181,7 +215,9 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
             p.next_visit_due = p.due_after(p.last_visit_at or p.registered_at)
         p.version += 1
         p.save()
-        audit.record("key_person_update", p, before=before, after=audit.snapshot(p), actor=by)
+        changed = sorted(f for f in allowed if getattr(p, f) != before_values[f])
+        audit.record("key_person_update", p, actor=by, object_repr="key person",
+                     after={"area": p.area.code, "changed": changed})
     return p
 
 
@@ -196,7 +232,7 @@ def remove_key_person(person: KeyPerson, *, by, reason, version=None) -> KeyPers
         p.is_active, p.removed_at, p.removal_reason = False, clock_now(), reason
         p.version += 1
         p.save()
-        audit.record("key_person_remove", p, actor=by, after={"reason": reason})
+        audit.record("key_person_remove", p, actor=by, object_repr="key person", after={"area": p.area.code})
     return p
 
 
@@ -242,7 +278,6 @@ def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Co
             p.next_visit_due = p.due_after(when)
             # the version is for edits of the entry: a visit leaves an open edit form valid
             p.save(update_fields=["last_visit_at", "next_visit_due"])
-        audit.record("key_person_visit", visit, actor=by, after={"person": p.pk, "method": method,
-                                                                  "condition": condition,
-                                                                  "visited_at": when.isoformat()})
+        audit.record("key_person_visit", visit, actor=by, object_repr="key person visit",
+                     after={"person": p.pk, "visited_at": when.isoformat()})
     return visit

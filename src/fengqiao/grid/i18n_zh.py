@@ -138,4 +138,6 @@ ZH = {
     'Visitor': '走访人',
     'What was found': '情况说明',
     'No visits recorded yet.': '暂无走访记录。',
+    'Key person not registered: ID number already registered elsewhere': '重点人员未登记:身份证号已在其他辖区登记',
+    'Invalid characters.': '含有无效字符。',
 }

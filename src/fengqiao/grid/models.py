@@ -38,7 +38,9 @@ def _registry_q(user, prefix: str = "") -> Q:
         return Q(pk__in=[])
     q = subtree_q(user.area.path, f"{prefix}area_path")
     if user.role == roles.GRID_WORKER:
-        q |= Q(**{f"{prefix}caretaker_id": user.pk})
+        # only in their own town: a grid worker who moved elsewhere leaves the old town's people
+        town = "/".join(user.area.path.split("/")[:3]) + "/"
+        q |= Q(**{f"{prefix}caretaker_id": user.pk}) & subtree_q(town, f"{prefix}area_path")
     return q
 
 

@@ -124,6 +124,8 @@ def _filtered(request, now):
     qs = KeyPerson.objects.restrict(user, "view")
     query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
     errors = []
+    if any("\x00" in v for v in query.values()):  # PostgreSQL refuses NUL in a query parameter
+        return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     if query["category"]:
         if query["category"] in KeyPersonCategory.values:
             qs = qs.filter(category=query["category"])

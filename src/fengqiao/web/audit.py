@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "key_person_update": gettext_lazy("Key person's entry changed"),
     "key_person_remove": gettext_lazy("Key person removed from the registry"),
     "key_person_visit": gettext_lazy("Key person visited"),
+    "key_person_register_refused": gettext_lazy("Key person not registered: ID number already registered elsewhere"),
     "workcal.seed": gettext_lazy("Holidays loaded from the calendar package"),
     "workcal.set_day": gettext_lazy("Holiday or make-up working day entered"),
     "workcal.remove_day": gettext_lazy("Holiday or make-up working day removed"),

@@ -13,7 +13,7 @@ from fengqiao.core.models import AuditRecord
 from fengqiao.grid import actions
 from fengqiao.grid.models import KeyPerson, Visit
 
-from .conftest import JIANZHONG, make_id
+from .conftest import JIANZHONG, XINHU, make_id
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,42 @@ def test_restrict(person, users):
                  id_number=make_id("33102219900101004"))
     actions.update_key_person(far, by=users.town_jiantiao, caretaker=users.grid_jianzhong1)
     assert far not in KeyPerson.objects.restrict(users.grid_xinhu1)
+
+
+def test_another_town_s_registrar_learns_nothing_and_the_attempt_is_recorded(person, users):
+    p = person()
+    with pytest.raises(Conflict) as exc:
+        person(by=users.town_jiantiao, area=JIANZHONG, caretaker=users.grid_jianzhong1)
+    assert exc.value.code == "cannot_register" and "已在" not in exc.value.zh
+    assert AuditRecord.objects.filter(action="key_person_register_refused", object_id=str(p.pk)).exists()
+
+
+def test_audit_records_hold_no_personal_values(person, users):
+    p = person(address="海游街道心湖路1号", note="家属配合")
+    actions.update_key_person(p, by=users.town_haiyou, note="已就业")
+    actions.record_visit(p, by=users.grid_xinhu1, condition="abnormal", note="情绪激动")
+    for rec in AuditRecord.objects.filter(action__startswith="key_person_"):
+        text = f"{rec.object_repr} {rec.before} {rec.after}"
+        for secret in ("陈", "community_correction", "社区矫正", "心湖路", "家属", "就业", "情绪", "abnormal"):
+            assert secret not in text, (rec.action, secret)
+
+
+def test_odd_names_and_codes_are_refused(person, users):
+    for name in ("长" * 51, "a\x00b"):
+        with pytest.raises(UserError):
+            person(name=name, id_number=make_id("33102219900101004"))
+    for code in ("3310\x00", "grid\x00"):
+        with pytest.raises(UserError):
+            person(area=code if code.startswith("3") else XINHU, caretaker=code if code.startswith("g") else None,
+                   id_number=make_id("33102219900101004"))
+
+
+def test_a_grid_worker_who_moved_leaves_the_old_town_s_people(person, users):
+    from fengqiao.areas.models import Area
+
+    p = person()
+    worker = users.grid_xinhu1
+    assert p in KeyPerson.objects.restrict(worker)
+    worker.area = Area.objects.get(code="331022105001001")  # now a grid of 健跳镇
+    worker.save()
+    assert p not in KeyPerson.objects.restrict(worker)

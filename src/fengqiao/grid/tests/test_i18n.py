@@ -64,8 +64,9 @@ def test_every_ui_string_has_chinese():
 def test_the_menu_entry_and_the_phone_link_are_in_the_web_templates():
     assert MENU <= _template_strings((WEB / "base.html").read_text())
     assert PHONE <= _template_strings((WEB / "phone.html").read_text())
-    assert len(AUDIT) == 4 and {c for c in ACTION_LABELS if c.startswith("key_person_")} == {
-        "key_person_register", "key_person_update", "key_person_remove", "key_person_visit"}
+    assert len(AUDIT) == 5 and {c for c in ACTION_LABELS if c.startswith("key_person_")} == {
+        "key_person_register", "key_person_update", "key_person_remove", "key_person_visit",
+        "key_person_register_refused"}
 
 
 def test_no_stale_entries_and_placeholders_kept():

@@ -423,7 +423,7 @@ def test_a_duplicate_id_number_is_a_409(client, users, register):
     client.force_login(users.cadre_xinhu)
     resp = client.post(NEW, {"name": "王晓明", "category": "drug_user", "area": XINHU, "id_number": number})
     assert resp.status_code == 409
-    assert "该身份证号的人员已在重点人员台账中" in _html(resp)
+    assert "该身份证号的人员已在本辖区重点人员台账中" in _html(resp)
     assert KeyPerson.objects.count() == 1
 
 
