@@ -116,9 +116,6 @@ ZH = {
     'State': '状态',
     'Supervised': '已督办',
     'No risk alerts.': '暂无风险预警。',
-    'Previous': '上一页',
-    'Next': '下一页',
-    'Page %(n)s of %(total)s': '第 %(n)s 页,共 %(total)s 页',
     'Unknown area or outside your jurisdiction: %(value)s': '区域不存在或不在您的管辖范围内:%(value)s',
     'Your role does not open the risk alerts.': '您的角色不能查看风险预警。',
     # one alert

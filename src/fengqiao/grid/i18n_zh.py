@@ -106,9 +106,6 @@ ZH = {
     'Visit overdue': '走访已超期',
     '%(n)s days overdue': '超期 %(n)s 天',
     'No key persons.': '暂无重点人员。',
-    'Previous': '上一页',
-    'Page %(n)s of %(total)s': '第 %(n)s 页,共 %(total)s 页',
-    'Next': '下一页',
     # registration
     'Register': '登记',
     'Name, ID number and phone number are stored encrypted and shown masked.': '姓名、身份证号码和电话加密存储,脱敏显示。',

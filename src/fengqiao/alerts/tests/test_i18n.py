@@ -4,13 +4,13 @@ another app already has in the shared catalogue."""
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import polib
 
 from fengqiao.alerts.i18n_zh import ZH
+from fengqiao.core.tests.ui_strings import code_strings, template_strings, templates_strings
 
 APP = Path(__file__).resolve().parent.parent
 BASE = APP.parent / "web" / "templates" / "web" / "base.html"
@@ -18,26 +18,8 @@ PO = APP.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MENU = {"Risk alerts", "Open risk alerts in your area"}  # the alerts' entry in base.html
 
 
-def _template_strings(text: str) -> set[str]:
-    found = set(re.findall(r'\{% translate "([^"]*)"', text)) | set(re.findall(r"\{% translate '([^']*)'", text))
-    for m in re.findall(r"\{% blocktranslate[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.S):
-        found.add(re.sub(r"\{\{ (\w+) \}\}", r"%(\1)s", m))
-    return found
-
-
 def _strings() -> set[str]:
-    found = set()
-    for f in APP.rglob("*.py"):
-        if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
-            continue
-        for node in ast.walk(ast.parse(f.read_text())):  # implicit concatenation joined, as gettext sees it
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "gettext", "gettext_lazy", "gettext_noop")
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.add(node.args[0].value)
-    for f in (APP / "templates").rglob("*.html"):
-        found |= _template_strings(f.read_text())
-    return found | MENU
+    return code_strings(APP) | templates_strings((APP / "templates").rglob("*.html")) | MENU
 
 
 def test_every_ui_string_has_chinese():
@@ -47,7 +29,7 @@ def test_every_ui_string_has_chinese():
 
 
 def test_the_menu_entry_is_in_the_base_template():
-    assert MENU <= _template_strings(BASE.read_text())
+    assert MENU <= template_strings(BASE.read_text())
 
 
 def test_no_stale_entries_and_placeholders_kept():

@@ -3,10 +3,10 @@ i18n_zh.ZH, from which the .po file is generated."""
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
+from fengqiao.core.tests.ui_strings import code_strings, templates_strings
 from fengqiao.evaluation.i18n_zh import ZH
 
 APP = Path(__file__).resolve().parent.parent
@@ -14,20 +14,7 @@ TEMPLATES = APP.parent / "web" / "templates" / "web" / "evaluation"
 
 
 def _strings() -> set[str]:
-    found = set()
-    for f in APP.rglob("*.py"):
-        if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
-            continue
-        for node in ast.walk(ast.parse(f.read_text())):  # implicit concatenation joined, as gettext sees it
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext_noop")
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.add(node.args[0].value)
-    for f in TEMPLATES.glob("*.html"):
-        text = f.read_text()
-        found |= set(re.findall(r'\{% translate "([^"]*)"', text)) | set(re.findall(r"\{% translate '([^']*)'", text))
-        for m in re.findall(r"\{% blocktranslate[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.S):
-            found.add(re.sub(r"\{\{ (\w+) \}\}", r"%(\1)s", m))
-    return found
+    return code_strings(APP) | templates_strings(TEMPLATES.glob("*.html"))
 
 
 def test_every_ui_string_has_chinese():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polib
 
+from fengqiao.core.tests.ui_strings import code_strings, template_strings, templates_strings
 from fengqiao.grid.i18n_zh import ZH
 from fengqiao.web.audit import ACTION_LABELS
 
@@ -33,26 +34,8 @@ def _audit_labels() -> set[str]:
 AUDIT = _audit_labels()
 
 
-def _template_strings(text: str) -> set[str]:
-    found = set(re.findall(r'\{% translate "([^"]*)"', text)) | set(re.findall(r"\{% translate '([^']*)'", text))
-    for m in re.findall(r"\{% blocktranslate[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.S):
-        found.add(re.sub(r"\{\{ (\w+) \}\}", r"%(\1)s", m))
-    return found
-
-
 def _strings() -> set[str]:
-    found = set()
-    for f in APP.rglob("*.py"):
-        if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
-            continue
-        for node in ast.walk(ast.parse(f.read_text())):  # implicit concatenation joined, as gettext sees it
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("_", "gettext", "gettext_lazy", "gettext_noop")
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.add(node.args[0].value)
-    for f in (APP / "templates").rglob("*.html"):
-        found |= _template_strings(f.read_text())
-    return found | MENU | PHONE | AUDIT
+    return code_strings(APP) | templates_strings((APP / "templates").rglob("*.html")) | MENU | PHONE | AUDIT
 
 
 def test_every_ui_string_has_chinese():
@@ -62,8 +45,8 @@ def test_every_ui_string_has_chinese():
 
 
 def test_the_menu_entry_and_the_phone_link_are_in_the_web_templates():
-    assert MENU <= _template_strings((WEB / "base.html").read_text())
-    assert PHONE <= _template_strings((WEB / "phone.html").read_text())
+    assert MENU <= template_strings((WEB / "base.html").read_text())
+    assert PHONE <= template_strings((WEB / "phone.html").read_text())
     assert len(AUDIT) == 5 and {c for c in ACTION_LABELS if c.startswith("key_person_")} == {
         "key_person_register", "key_person_update", "key_person_remove", "key_person_visit",
         "key_person_register_refused"}

@@ -1,0 +1,41 @@
+"""What the apps' translation tests read: the msgids an app's code and templates hand to
+gettext, found the way ``makemessages`` finds them (one helper for every app's test_i18n)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+GETTEXT_NAMES = ("_", "gettext", "gettext_lazy", "gettext_noop")
+
+
+def template_strings(text: str) -> set[str]:
+    """The msgids of one template: ``{% translate "…" %}`` and ``{% blocktranslate %}`` bodies
+    (variables written as ``%(name)s``, as in the catalogue)."""
+    found = set(re.findall(r'\{% translate "([^"]*)"', text)) | set(re.findall(r"\{% translate '([^']*)'", text))
+    for m in re.findall(r"\{% blocktranslate[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.S):
+        found.add(re.sub(r"\{\{ (\w+) \}\}", r"%(\1)s", m))
+    return found
+
+
+def code_strings(app: Path) -> set[str]:
+    """The msgids of an app's Python code (tests, migrations and its i18n table left out);
+    implicit concatenation joined, as gettext sees it."""
+    found = set()
+    for f in app.rglob("*.py"):
+        if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
+            continue
+        for node in ast.walk(ast.parse(f.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in GETTEXT_NAMES
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.add(node.args[0].value)
+    return found
+
+
+def templates_strings(paths: Iterable[Path]) -> set[str]:
+    found: set[str] = set()
+    for f in paths:
+        found |= template_strings(f.read_text())
+    return found
