@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/v1/triage/", include("fengqiao.triage.api_urls")),
     path("api/v1/mediation/", include("fengqiao.mediation.api_urls")),
     path("api/v1/alerts/", include("fengqiao.alerts.api_urls")),
+    path("api/v1/key-persons/", include("fengqiao.grid.api_urls")),
     path("mediation/", include("fengqiao.mediation.urls")),
     path("alerts/", include("fengqiao.alerts.urls")),
     path("grid/", include("fengqiao.grid.urls")),

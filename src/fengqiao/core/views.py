@@ -52,6 +52,7 @@ API_INDEX = (
     ("triage_suggest", "triage-suggest"),
     ("mediation", "api-root"),
     ("alerts", "alert-list"),
+    ("key_persons", "key-person-list"),
     ("open311_services", ("open311-services", {"fmt": "json"})),
     ("schema", "schema"),
     ("docs", "api-docs"),

@@ -39,7 +39,7 @@ def _personal(kind: str, value, field: str, *, required: bool = False) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if not value:
         if required:
-            raise UserError("required", "请填写姓名", "the name is required", field=field)
+            raise UserError("required", "请填写姓名", "the name is required", field=field)  # only the name is
         return ""
     if "\x00" in value or len(value) > MAX_NAME:
         raise UserError("bad_value", f"{field} 格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
@@ -63,7 +63,8 @@ def _text(value, field: str, zh: str, en: str, *, required: bool = False, max_le
 
 def _choice(value, choices, field: str, zh: str, en: str) -> str:
     if value not in choices.values:
-        raise UserError("bad_choice", f"{zh}无效: {value}", f"not a valid {en}: {value}", field=field)
+        shown = str(value)[:40]  # a long value is not echoed back whole
+        raise UserError("bad_choice", f"{zh}无效: {shown}", f"not a valid {en}: {shown}", field=field)
     return value
 
 
@@ -96,9 +97,15 @@ def _area(value, by) -> Area:
     if area is None or by.area_id is None or not area.path.startswith(by.area.path):
         raise UserError("bad_area", "区域不存在或不在您的管辖范围内", "unknown area, or outside your jurisdiction",
                         field="area")
+    if not area.is_active:
+        raise UserError("inactive_area", "该区域已停用", "the area is no longer in use", field="area")
     if area.level not in PERSON_LEVELS:
         raise UserError("bad_area_level", "请选择村(社区)或网格", "choose a village/community or a grid", field="area")
     return area
+
+
+def _town(area: Area) -> str:
+    return "/".join(area.path.split("/")[:3]) + "/"
 
 
 def _caretaker(value, area: Area) -> User | None:
@@ -107,7 +114,7 @@ def _caretaker(value, area: Area) -> User | None:
     user = value if isinstance(value, User) else User.objects.filter(username=_code(value)).first() if _code(value) \
         else None
     # the responsible grid worker works in the person's town
-    town = "/".join(area.path.split("/")[:3]) + "/"
+    town = _town(area)
     if (user is None or user.role != roles.GRID_WORKER or not user.is_active or user.area_id is None
             or not user.area.path.startswith(town)):
         raise UserError("bad_caretaker", "责任网格员应为本乡镇(街道)在岗的网格员",
@@ -145,9 +152,8 @@ def register_key_person(*, by, name, category, area, id_number="", phone="", add
         try:
             with transaction.atomic():
                 person.save()
-        except IntegrityError:  # registered by someone else a moment ago
+        except IntegrityError:  # registered by someone else a moment ago (always refuses)
             _refuse_a_second_entry(by, person.id_number_digest, clash=True)
-            raise
         # names of fields only: the category, address and note are sensitive too, and the audit
         # trail is read by more people than the registry (DOMAIN.md: no silent access)
         audit.record("key_person_register", person, actor=by, object_repr="key person",
@@ -177,9 +183,20 @@ def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson
     locked = KeyPerson.objects.restrict(by, action).select_for_update().filter(pk=person.pk).first()
     if locked is None:
         raise NotFound("重点人员", "key person")
-    if version not in (None, "") and str(version).strip() != str(locked.version):
+    if version not in (None, "") and _whole(version, "version") != locked.version:
         raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
     return locked
+
+
+def _whole(value, field: str) -> int:
+    """A whole number given as such or as its digits (at most 9), else a 400."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise UserError("bad_version" if field == "version" else "bad_number", f"{field} 应为整数",
+                        f"{field} must be a whole number", field=field)
+    return int(text)
 
 
 def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyPerson:
@@ -196,6 +213,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         if not p.is_active:
             raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
         before_values = {f: getattr(p, f) for f in allowed}
+        before_area = p.area
         if "category" in changes:
             p.category = _choice(changes["category"], KeyPersonCategory, "category", "人员类别", "category")
         if "area" in changes:
@@ -208,14 +226,16 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
             p.phone = _personal("phone", changes["phone"], "phone")
         if "caretaker" in changes:
             p.caretaker = _caretaker(changes["caretaker"], p.area)
-        elif "area" in changes and p.caretaker is not None:
-            p.caretaker = _caretaker(p.caretaker, p.area)  # refused if they work in another town
+        elif "area" in changes and p.caretaker is not None and _town(p.area) != _town(before_area):
+            p.caretaker = _caretaker(p.caretaker, p.area)  # moved to another town: theirs or none
         if "visit_every_days" in changes:
             p.visit_every_days = _days(changes["visit_every_days"])
             p.next_visit_due = p.due_after(p.last_visit_at or p.registered_at)
+        changed = sorted(f for f in allowed if getattr(p, f) != before_values[f])
+        if not changed:  # the same values again: nothing to write, nothing to audit
+            return p
         p.version += 1
         p.save()
-        changed = sorted(f for f in allowed if getattr(p, f) != before_values[f])
         audit.record("key_person_update", p, actor=by, object_repr="key person",
                      after={"area": p.area.code, "changed": changed})
     return p

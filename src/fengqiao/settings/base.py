@@ -273,6 +273,9 @@ SPECTACULAR_SETTINGS = {
         "AlertLevelEnum": "fengqiao.alerts.choices.Level",
         "AlertKindEnum": "fengqiao.alerts.choices.Kind",
         "AlertActionEnum": "fengqiao.alerts.transitions.ACTIONS",
+        "KeyPersonCategoryEnum": "fengqiao.grid.choices.KeyPersonCategory",
+        "VisitMethodEnum": "fengqiao.grid.choices.VisitMethod",
+        "VisitConditionEnum": "fengqiao.grid.choices.Condition",
     },
 }
 

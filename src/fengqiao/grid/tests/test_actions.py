@@ -154,3 +154,22 @@ def test_a_grid_worker_who_moved_leaves_the_old_town_s_people(person, users):
     worker.area = Area.objects.get(code="331022105001001")  # now a grid of 健跳镇
     worker.save()
     assert p not in KeyPerson.objects.restrict(worker)
+
+
+def test_edits_that_change_nothing_write_nothing_and_versions_are_numbers(person, users):
+    from fengqiao.areas.models import Area
+
+    p = person(note="家属配合")
+    records = AuditRecord.objects.filter(action="key_person_update").count()
+    same = actions.update_key_person(p, by=users.town_haiyou, version="0" + str(p.version), note="家属配合")
+    assert same.version == p.version and AuditRecord.objects.filter(action="key_person_update").count() == records
+    with pytest.raises(UserError) as exc:
+        actions.update_key_person(p, by=users.town_haiyou, version="1.0", note="x")
+    assert exc.value.code == "bad_version"
+    with pytest.raises(UserError) as exc:
+        actions.update_key_person(p, by=users.town_haiyou, category="x" * 5000)
+    assert len(exc.value.zh) < 100
+    Area.objects.filter(code="331022001002").update(is_active=False)
+    with pytest.raises(UserError) as exc:
+        actions.update_key_person(p, by=users.town_haiyou, area="331022001002")
+    assert exc.value.code == "inactive_area"
