@@ -18,7 +18,7 @@ from fengqiao.core.errors import Conflict, UserError
 from fengqiao.events.notify import notify_on_commit
 
 from . import transitions
-from .choices import Level, State
+from .choices import Level
 from .detect import RANK, common_path, higher
 from .models import AlertEntry, AlertMatter, RiskAlert
 
@@ -204,7 +204,3 @@ def act(alert: RiskAlert, action: str, *, by, text: str = "", version=None) -> R
                              "risk_alert_supervised", f"预警督办:{locked.title}", value)
     return locked
 
-
-#: the audit codes this module writes, for the audit page's labels
-AUDIT_CODES = ("alert_raise", "alert_grow", *(f"alert_{a}" for a in transitions.ACTIONS))
-STATES_CLOSED = (State.RESOLVED, State.DISMISSED)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .detect import RANK
+
 
 class Kind(models.TextChoices):
     """The signals the scan watches (DOMAIN.md, 全域风险感知)."""
@@ -29,7 +31,7 @@ class Level(models.TextChoices):
 
 
 #: most serious first; a signal that grows raises its alert's level, never lowers it
-LEVEL_RANK = {Level.RED: 3, Level.ORANGE: 2, Level.YELLOW: 1}
+LEVEL_RANK = RANK  # detect's (no Django there): red 3, orange 2, yellow 1
 
 
 class State(models.TextChoices):

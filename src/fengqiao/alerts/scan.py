@@ -161,6 +161,16 @@ class Scan:
             self.first.add(name)
         return cursor
 
+    def _after(self, name: str, cursor: ScanCursor) -> int:
+        """Where a stream is read from: behind the cursor by :data:`OVERLAP_IDS`, except on the
+        scan that created it (its start is already the window's lowest id)."""
+        return cursor.last_id if name in self.first else max(0, cursor.last_id - OVERLAP_IDS)
+
+    @staticmethod
+    def _advance(cursor: ScanCursor, last: int, now) -> None:
+        """Move a cursor once its rows are dealt with (an alert that failed leaves them to re-read)."""
+        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=now)
+
     def _window_start(self) -> dt.datetime:
         """How far back a first scan reads new matters: the longest window of the signals that
         read them (enabled ones)."""
@@ -180,7 +190,7 @@ class Scan:
         start = self._window_start()
         cursor = self._cursor("events", lambda: Event.objects.filter(received_at__gte=start).aggregate(
             first=Min("pk"))["first"])
-        after = max(0, cursor.last_id - OVERLAP_IDS)
+        after = self._after("events", cursor)
         terms = matcher() if self.rules[Kind.LANGUAGE].enabled else None
         while True:
             rows = list(Event.objects.filter(pk__gt=after).order_by("pk").values(
@@ -198,7 +208,7 @@ class Scan:
             self.counts["matters_read"] += len(rows)
             if len(rows) < BATCH:
                 break
-        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=after).update(last_id=after, scanned_at=self.now)
+        self._advance(cursor, after, self.now)
 
     # ------------------------------------------------------------------ signals
 
@@ -310,18 +320,18 @@ class Scan:
         groups: list[set[int]] = []
         cursor = self._cursor("triage", lambda: TriageResult.objects.filter(created_at__gte=since).aggregate(
             first=Min("pk"))["first"])
-        after = last = max(0, cursor.last_id - OVERLAP_IDS)
+        after = last = self._after("triage", cursor)
         for pk, event_id, dups in (TriageResult.objects.filter(pk__gt=after).order_by("pk")
                                    .values_list("pk", "event_id", "duplicates").iterator(chunk_size=BATCH)):
             last = pk
             near = {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
             if near:
                 groups.append(near | {event_id})
-        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
+        triage_last = last
 
         mcursor = self._cursor("merges", lambda: TimelineEntry.objects.filter(at__gte=since, action="merge").aggregate(
             first=Min("pk"))["first"])
-        after = last = max(0, mcursor.last_id - OVERLAP_IDS)
+        after = last = self._after("merges", mcursor)
         merged = set()  # the matters merged (the entry is on the one that joined another)
         for pk, event_id in (TimelineEntry.objects.filter(pk__gt=after, action="merge").order_by("pk")
                              .values_list("pk", "event_id")):
@@ -331,9 +341,10 @@ class Scan:
             for pk, target in Event.objects.filter(pk__in=merged, merged_into__isnull=False).values_list(
                     "pk", "merged_into"):
                 groups.append({target, pk})
-        ScanCursor.objects.filter(pk=mcursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
         for group in _join(groups):
             self._hot_topic(group, rule, since)
+        self._advance(cursor, triage_last, self.now)
+        self._advance(mcursor, last, self.now)
 
     def _same_matter(self, group: set[int]) -> set[int]:
         """``group`` grown to everything known to be the same matter: what was merged into any of
@@ -543,14 +554,13 @@ class Scan:
         since = self.now - dt.timedelta(days=rule.window_days)
         cursor = self._cursor("visits", lambda: Visit.objects.filter(recorded_at__gte=since).aggregate(
             first=Min("pk"))["first"])
-        after = last = max(0, cursor.last_id - OVERLAP_IDS)
+        after = last = self._after("visits", cursor)
         found = {}
         for visit in (Visit.objects.filter(pk__gt=after).select_related("person").order_by("pk")
                       .iterator(chunk_size=BATCH)):
             last = visit.pk
             if visit.condition == Condition.ABNORMAL and ("visits" not in self.first or visit.recorded_at >= since):
                 found[f"keyperson:visit:{visit.pk}"] = visit
-        ScanCursor.objects.filter(pk=cursor.pk, last_id__lt=last).update(last_id=last, scanned_at=self.now)
         done = _ever(found)
         for signature, visit in found.items():
             if signature in done:
@@ -565,6 +575,7 @@ class Scan:
                 area=self.areas.get(person.area_path),
                 evidence={"key_person": person.pk, "visit": visit.pk, "category": person.category},
                 seen_at=visit.visited_at))
+        self._advance(cursor, last, self.now)
 
     def missed_visits(self) -> None:
         """A key person whose visit is overdue (走访超期): yellow, orange past one interval, red past two."""
@@ -576,8 +587,8 @@ class Scan:
         late = self.now - dt.timedelta(days=rule.threshold)
         people = list(KeyPerson.objects.filter(is_active=True, next_visit_due__lt=late))
         signatures = [f"visit:{p.pk}" for p in people]
-        levels = dict(RiskAlert.objects.filter(signature__in=signatures, state__in=list(OPEN_STATES))
-                      .values_list("signature", "level"))
+        open_ = {sig: (level, (evidence or {}).get("due")) for sig, level, evidence in RiskAlert.objects.filter(
+            signature__in=signatures, state__in=list(OPEN_STATES)).values_list("signature", "level", "evidence")}
         closed: dict[str, tuple] = {}  # the last closed alert's (closed at, level)
         for sig, at, lvl in (RiskAlert.objects.filter(signature__in=signatures, closed_at__isnull=False)
                              .order_by("closed_at").values_list("signature", "closed_at", "level")):
@@ -595,10 +606,8 @@ class Scan:
             if signature in closed and closed[signature][0] >= person.next_visit_due and \
                     detect.RANK[level] <= detect.RANK.get(closed[signature][1], 0):
                 continue  # this overdue spell was dealt with at this level already
-            if levels.get(signature) == level and signature in levels:
-                open_alert = RiskAlert.objects.filter(signature=signature, state__in=list(OPEN_STATES)).first()
-                if open_alert is not None and open_alert.evidence.get("due") == spell:
-                    continue  # nothing new: same spell, same level
+            if open_.get(signature) == (level, spell):
+                continue  # nothing new: same spell, same level
             self.emit(Signal(
                 kind=Kind.MISSED_VISIT, signature=signature, level=level, news="due",
                 title=f"重点人员走访超期 {days} 天:{mask_name(person.name)}",

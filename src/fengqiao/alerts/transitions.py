@@ -26,13 +26,13 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.core import roles
 from fengqiao.core.transitions import Rules
 
-from .choices import State
+from .choices import OPEN_STATES, State
 
 S = State
 OPS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR})
 SUPERVISORS = OPS | {roles.LEADER}
 VIEWERS = SUPERVISORS | {roles.VILLAGE_CADRE}
-OPEN = frozenset({S.OPEN, S.HANDLING})
+OPEN = OPEN_STATES
 ALL = frozenset(State.values)
 
 STATE_ZH = {S.OPEN: "待处置", S.HANDLING: "处置中", S.RESOLVED: "已化解", S.DISMISSED: "已排除"}
