@@ -10,6 +10,7 @@ from django.utils import timezone
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, Forbidden, UserError
 from fengqiao.core.restrict import role_allowed
+from fengqiao.events.actions._base import actor_name
 from fengqiao.events.sla import now as sla_now
 from fengqiao.web.dashboard import home_area
 
@@ -17,10 +18,6 @@ from . import labels, query
 from .formulas import MAX_WEIGHT, SCORED
 from .models import IndicatorWeight, Publication
 from .periods import Period
-
-
-def _name(user) -> str:
-    return ((user.get_full_name() or user.username) if user is not None else "system")[:150]
 
 
 def set_weight(code: str, weight, *, by=None) -> IndicatorWeight:
@@ -64,7 +61,7 @@ def publish(period: Period, *, by) -> Publication:
                     .aggregate(n=Max("revision"))["n"]) or 0
             pub = Publication.objects.create(
                 kind=period.kind, period_start=period.start, period=period.key, revision=last + 1, scope=root,
-                complete=data["complete"], published_at=now, published_by=by, published_by_name=_name(by), data=data)
+                complete=data["complete"], published_at=now, published_by=by, published_by_name=actor_name(by), data=data)
             audit.record("evaluation_publish", pub, actor=by, after={
                 "period": period.key, "kind": period.kind, "revision": pub.revision, "scope": root.code,
                 "complete": pub.complete, "weights": data["weights"],

@@ -73,9 +73,10 @@ def _filled(person: KeyPerson) -> list[str]:
 
 
 def _days(value) -> int:
-    whole = (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 3)
-    days = int(value) if whole else -1
+    try:
+        days = whole_number(value, "visit_every_days")
+    except UserError:
+        days = -1
     if not 1 <= days <= 365:
         raise UserError("bad_frequency", "走访周期应为 1 到 365 天", "visit every 1 to 365 days", field="visit_every_days")
     return days
@@ -183,14 +184,14 @@ def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson
     locked = KeyPerson.objects.restrict(by, action).select_for_update().filter(pk=person.pk).first()
     if locked is None:
         raise NotFound("重点人员", "key person")
-    if version not in (None, "") and _whole(version, "version") != locked.version:
+    if version not in (None, "") and whole_number(version, "version") != locked.version:
         raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
     return locked
 
 
-def _whole(value, field: str) -> int:
+def whole_number(value, field: str) -> int:
     """A whole number given as such or as its digits (at most 9), else a 400."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
         return value
     text = value.strip() if isinstance(value, str) else ""
     if not (text.isascii() and text.isdigit() and len(text) <= 9):

@@ -227,7 +227,6 @@ UPDATE_BODY = {"category": TEXT, "area": TEXT, "address": TEXT, "phone": TEXT, "
                "visit_every_days": NUMBER, "note": TEXT, "version": VERSION}
 REMOVE_BODY = {"reason": TEXT, "version": VERSION}
 VISIT_BODY = {"method": TEXT, "condition": TEXT, "note": TEXT, "visited_at": TEXT_OR_NULL}
-MAX_VERSION_DIGITS = 18
 
 
 def _body(request, spec: dict[str, str]) -> dict:
@@ -262,15 +261,8 @@ def _body(request, spec: dict[str, str]) -> dict:
 
 
 def _version(value):
-    if value is None or value == "":
-        return None
-    text = value.strip() if isinstance(value, str) else None
-    whole = (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_VERSION_DIGITS) or (
-        text is not None and text.isascii() and text.isdigit() and len(text) <= MAX_VERSION_DIGITS)
-    if not whole:
-        raise UserError("bad_version", "version 应为非负整数", "version must be a whole number, 0 or more",
-                        field="version")
-    return int(value)
+    """The version a client sent (None when it sent none): the actions' rule for whole numbers."""
+    return None if value is None or value == "" else actions.whole_number(value, "version")
 
 
 # ---------------------------------------------------------------- filters

@@ -24,7 +24,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -306,20 +305,6 @@ def _refused(request, pk, form: str, exc: UserError):
                           error=exc)
 
 
-def _visited_at(raw: str):
-    """The visit time from the form's date-and-time box (local time); empty for now."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        when = parse_datetime(raw)
-    except ValueError:  # well formed but no such time (2026-02-30T10:00)
-        when = None
-    if when is None:
-        raise UserError("bad_time", "走访时间格式不正确", "the visit time is not a date and time", field="visited_at")
-    return when
-
-
 @login_required
 @require_POST
 def person_visit(request, pk):
@@ -327,13 +312,13 @@ def person_visit(request, pk):
     person = _person(request.user, pk)
     p = request.POST
     try:
-        actions.record_visit(person, by=request.user, method=p.get("method", ""), condition=p.get("condition", ""),
-                             note=p.get("note", ""), visited_at=_visited_at(p.get("visited_at", "")))
+        visit = actions.record_visit(person, by=request.user, method=p.get("method", ""),
+                                     condition=p.get("condition", ""), note=p.get("note", ""),
+                                     visited_at=p.get("visited_at", ""))
     except UserError as exc:
         return _refused(request, pk, "visit", exc)
-    person.refresh_from_db(fields=["next_visit_due"])
     messages.success(request, _("Visit recorded. Next visit due: %(due)s") % {
-        "due": timezone.localtime(person.next_visit_due).strftime("%Y-%m-%d %H:%M")})
+        "due": timezone.localtime(visit.person.next_visit_due).strftime("%Y-%m-%d %H:%M")})
     return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
 
 
