@@ -149,7 +149,8 @@ def bench(label: str, env: dict, *, requests: int, clients: int, workers: int, t
             t.join()
         elapsed = time.perf_counter() - t0
         time.sleep(1.0)  # the sealer threads seal within milliseconds of each commit
-        audit_state = run([*FENGQIAO, "audit", "verify", "--no-seal"], env).strip()
+        # the verdict line only: the chain-head line after it would break the Markdown table
+        audit_state = (run([*FENGQIAO, "audit", "verify", "--no-seal"], env).strip().splitlines() or [""])[0]
     finally:
         server.terminate()
         server.wait(10)
