@@ -184,18 +184,10 @@ def workbook(data: dict, publication=None) -> bytes:
     return buf.getvalue()
 
 
-_FONT = "STSong-Light"
-
-
 def _font() -> None:
-    """reportlab's built-in CJK font: no font file to ship (as ``mediation.pdf``)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from fengqiao.mediation.pdf import register_font
 
-    try:
-        pdfmetrics.getFont(_FONT)
-    except KeyError:
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    register_font()
 
 
 def _pdf_columns(inds, data: dict) -> list[str]:
@@ -251,8 +243,10 @@ def pdf(data: dict, publication=None) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
+    from fengqiao.mediation.pdf import FONT
+
     _font()
-    body = ParagraphStyle("body", fontName=_FONT, fontSize=9, leading=13, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=10)
     head = ParagraphStyle("head", parent=body, fontSize=16, leading=22, alignment=1, spaceAfter=4 * mm)
     h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm)
@@ -277,7 +271,7 @@ def pdf(data: dict, publication=None) -> bytes:
     padding = 6  # the table's default left + right cell padding, in points
 
     def fits(text: str) -> bool:
-        return stringWidth(_printable(text), _FONT, small.fontSize) <= rest - padding
+        return stringWidth(_printable(text), FONT, small.fontSize) <= rest - padding
 
     for group in data["groups"]:
         story.append(p(group_name(group["level"]), h2))

@@ -216,8 +216,8 @@ def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> di
         for path, every, registered, last_visit in rows:
             interval = dt.timedelta(days=every)
             unit = next((u for u in out if path.startswith(u)), None)
-            # due: in the registry for a whole interval, or last visited (perhaps before the
-            # registration) longer ago than that: the registry's own next-visit rule
+            # counted: in the registry for a whole interval, or last visited (perhaps before the
+            # registration) longer ago than that; a completion rate over those people
             due = registered + interval <= until or (last_visit is not None and last_visit + interval <= until)
             if unit is None or not due:
                 continue

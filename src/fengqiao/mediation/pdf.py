@@ -47,7 +47,8 @@ DEFAULT_TEMPLATE = """编号:{{number}}
 本协议一式三份,当事人各执一份,人民调解委员会留存一份。"""
 
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-_FONT = "STSong-Light"
+FONT = "STSong-Light"  # reportlab's built-in CJK font: no font file to ship
+_FONT = FONT
 MISSING_GLYPH = "□"  # printed for a character the font cannot draw (an emoji, a rare symbol)
 
 
@@ -131,7 +132,8 @@ def agreement_values(dispute, agreement, *, unmask: bool = False) -> dict[str, s
     }
 
 
-def _fonts():
+def register_font() -> None:
+    """Make :data:`FONT` known to reportlab (once per process); the evaluation's PDF uses it too."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
@@ -149,7 +151,7 @@ def build_pdf(title: str, text: str, values: dict[str, str]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    _fonts()
+    register_font()
     body = ParagraphStyle("body", fontName=_FONT, fontSize=11.5, leading=19, wordWrap="CJK", firstLineIndent=0)
     head = ParagraphStyle("head", parent=body, fontSize=20, leading=28, alignment=1, spaceAfter=6 * mm)
     buf = io.BytesIO()

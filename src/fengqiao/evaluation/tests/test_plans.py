@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from fengqiao.evaluation import query
+from fengqiao.evaluation.periods import parse_period
 from fengqiao.events.models import DECISION_ACTIONS, Event, TimelineEntry
 
 pytestmark = [
@@ -28,11 +29,12 @@ def _plan(qs) -> str:
 
 
 def test_the_matter_window_is_one_index_search_per_instant():
-    window = query._window([("received_at", LO, HI), ("signed_at", LO, HI), ("resolved_at", LO, HI),
-                            ("sla_due_at", LO, HI)])
+    """The window evaluate() builds (not one written here): an index search per instant it reads."""
+    period = parse_period("2026-11", dt.date(2026, 12, 2))
+    window = query._event_measures(query._Spans(period, HI + dt.timedelta(days=1)), None)[1]
     plan = _plan(Event.objects.filter(window).values("id"))
-    for index in ("events_event_received_at", "event_signed_at_idx", "event_resolved_at_idx",
-                  "event_sla_due_at_idx"):
+    for index in ("events_event_received_at", "event_resolved_at_idx", "event_sla_due_at_idx",
+                  "events_event_sign_due_at", "events_event_handle_due_at"):
         assert index in plan, plan
     assert "SCAN events_event" not in plan.replace("SCAN events_event USING", ""), plan
 
