@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fengqiao.triage",
     "fengqiao.evaluation",
     "fengqiao.grid",
+    "fengqiao.tasks",
     "fengqiao.alerts",
     "fengqiao.web",
     "fengqiao.demo",

@@ -1,0 +1,25 @@
+"""Free text typed into an action (a reason, a report, a note): one rule for every app.
+
+Stripped; refused with a bilingual 400 when required and empty, when longer than the limit,
+or when it holds NUL (PostgreSQL cannot store it, and it is never meant). Pure: no Django
+models, so actions of any app can share it."""
+
+from __future__ import annotations
+
+from .errors import UserError
+
+MAX_TEXT = 2000
+
+
+def clean_text(value, *, field: str = "text", zh: str = "内容", en: str = "the text", required: bool = False,
+               max_len: int = MAX_TEXT) -> str:
+    """``value`` stripped, or a :class:`UserError` naming ``field`` (``zh``/``en`` name it to people)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise UserError("text_required", f"请填写{zh}", f"{en} is required", field=field)
+    if len(text) > max_len:
+        raise UserError("text_too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters",
+                        field=field)
+    if "\x00" in text:
+        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
+    return text

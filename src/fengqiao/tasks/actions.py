@@ -1,0 +1,311 @@
+"""Writes of top-down publishing (统一发布), each one function in one transaction with its timeline
+entry and audit record: publish a task or notice to chosen units; the publisher's remind, close
+and withdraw; each unit's acknowledge and report; the publisher's accept and send back; and the
+worker's deadline reminders. Times come from the platform's clock (``events.sla.now``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area, subtree_q
+from fengqiao.core import audit, context
+from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
+from fengqiao.core.inputs import clean_text
+from fengqiao.events.actions._base import actor_name
+from fengqiao.events.notify import notify_on_commit
+from fengqiao.events.sla import now as clock_now
+
+from . import transitions
+from .choices import Kind, State
+from .models import (
+    OWING_ANY_Q,
+    PUBLISHERS,
+    RECIPIENT_LEVELS,
+    RESPONDER_ROLE,
+    Receipt,
+    Task,
+    TaskEntry,
+)
+
+MAX_TITLE = 200
+MAX_BODY = 5000
+#: one sending reaches at most this many units (a county has about 1,000 grids)
+MAX_RECIPIENTS = 3000
+#: a deadline is at most this far ahead
+MAX_AHEAD = dt.timedelta(days=366)
+#: a publisher reminds the same units at most this often
+REMIND_GAP = dt.timedelta(minutes=30)
+#: the worker reminds units that still owe something this long before the deadline
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def _kind(value) -> str:
+    if value not in Kind.values:
+        shown = str(value)[:40]
+        raise UserError("bad_kind", f"类型无效: {shown}", f"not a valid kind: {shown}", field="kind")
+    return value
+
+
+def parse_due(value, now: dt.datetime) -> dt.datetime | None:
+    """截止时间: a date (the end of that day, local time), a date and time, or nothing."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        due = value
+    elif isinstance(value, dt.date):
+        due = dt.datetime.combine(value, dt.time(23, 59, 59))
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            day = parse_date(text) if len(text) == 10 else None
+            due = dt.datetime.combine(day, dt.time(23, 59, 59)) if day else parse_datetime(text.replace(" ", "T"))
+        except ValueError:
+            due = None
+        if due is None:
+            shown = str(value)[:40]
+            raise UserError("bad_due", f"截止时间格式不正确: {shown}(应为 2026-12-31 或 2026-12-31 17:00)",
+                            f"not a deadline: {shown} (use 2026-12-31 or 2026-12-31 17:00)", field="due_at")
+    if timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    if due <= now:
+        raise UserError("due_in_past", "截止时间应晚于现在", "the deadline must lie in the future", field="due_at")
+    if due > now + MAX_AHEAD:
+        raise UserError("due_too_far", "截止时间不能超过一年", "the deadline is at most a year ahead", field="due_at")
+    return due
+
+
+def _codes(values) -> list[str]:
+    if values in (None, ""):
+        return []
+    if isinstance(values, (str, Area)):
+        values = [values]
+    if not isinstance(values, (list, tuple, set)) or len(values) > MAX_RECIPIENTS:
+        raise UserError("bad_recipients", f"接收单位应为区域代码列表(不超过 {MAX_RECIPIENTS} 个)",
+                        f"recipients: a list of at most {MAX_RECIPIENTS} area codes", field="recipients")
+    codes = []
+    for v in values:
+        code = v.code if isinstance(v, Area) else str(v).strip() if isinstance(v, (str, int)) else None
+        if not code or "\x00" in code or len(code) > 64:
+            raise UserError("bad_recipients", "接收单位代码无效", "an invalid area code among the recipients",
+                            field="recipients")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def resolve_recipients(by, recipients=(), to_level=None) -> list[Area]:
+    """The receiving units: the areas named, or with ``to_level`` every active area of that
+    level under them (under the publisher's own area when none is named). Each must lie below
+    the publisher's area, be in use, and be a town, village or grid."""
+    codes = _codes(recipients)
+    if to_level not in (None, "") and to_level not in RECIPIENT_LEVELS:
+        raise UserError("bad_level", "接收层级应为乡镇(街道)、村(社区)或网格",
+                        "the level must be town, village or grid", field="to_level")
+    home = by.area
+    named = list(Area.objects.filter(code__in=codes)) if codes else []
+    missing = sorted(set(codes) - {a.code for a in named})
+    if missing:
+        shown = "、".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise UserError("unknown_recipient", f"区域不存在或不在您的管辖范围内: {shown}",
+                        f"unknown area, or outside your jurisdiction: {shown}", field="recipients")
+    for area in named:
+        if not area.path.startswith(home.path) or (area.pk == home.pk and not to_level):
+            raise UserError("unknown_recipient", f"区域不存在或不在您的管辖范围内: {area.code}",
+                            f"unknown area, or outside your jurisdiction: {area.code}", field="recipients")
+        if not area.is_active:
+            raise UserError("inactive_area", f"该区域已停用: {area.name}", f"the area is no longer in use: {area.code}",
+                            field="recipients")
+    if to_level:
+        roots = named or [home]
+        q = Q(pk__in=[])
+        for root in roots:
+            q |= subtree_q(root.path)
+        units = list(Area.objects.filter(q, level=to_level, is_active=True).exclude(pk=home.pk)
+                     .order_by("path")[:MAX_RECIPIENTS + 1])
+    else:
+        units = named
+        wrong = [a for a in units if a.level not in RECIPIENT_LEVELS]
+        if wrong:
+            raise UserError("bad_recipient_level", f"只能发给乡镇(街道)、村(社区)或网格: {wrong[0].name}",
+                            f"send to towns, villages or grids only: {wrong[0].code}", field="recipients")
+    if not units:
+        raise UserError("no_recipients", "请选择接收单位", "choose at least one receiving unit", field="recipients")
+    if len(units) > MAX_RECIPIENTS:
+        raise UserError("too_many_recipients", f"一次最多发给 {MAX_RECIPIENTS} 个单位",
+                        f"at most {MAX_RECIPIENTS} receiving units at once", field="recipients")
+    return units
+
+
+def responders(areas: Iterable[Area], under: Area) -> list[int]:
+    """The people who answer for ``areas``: each unit's command room, cadres or grid workers."""
+    wanted = {a.pk: RESPONDER_ROLE[a.level] for a in areas}
+    rows = (User.objects.filter(subtree_q(under.path, "area__path"), is_active=True,
+                                role__in=set(wanted.values()))
+            .values_list("pk", "area_id", "role"))
+    return [pk for pk, area_id, role in rows if wanted.get(area_id) == role]
+
+
+def _publishers(task: Task) -> list[int]:
+    return list(User.objects.filter(is_active=True, role__in=PUBLISHERS, area_id=task.area_id)
+                .values_list("pk", flat=True))
+
+
+def _entry(task: Task, action: str, by, now, *, receipt: Receipt | None = None, source: str = "", target: str = "",
+           text: str = "", data: dict | None = None) -> None:
+    TaskEntry.objects.create(task=task, receipt=receipt, at=now, action=action, actor=by, actor_name=actor_name(by)
+                             if by is not None else "系统", from_state=source, to_state=target, text=text,
+                             data=data or {})
+
+
+def publish_task(*, by, kind, title, body="", recipients=(), to_level=None, due_at=None) -> Task:
+    """统一发布: send a task (to be acknowledged and reported on) or a notice (to be acknowledged)
+    to the chosen towns, villages or grids below the publisher's area."""
+    if by is None or by.role not in PUBLISHERS or by.area_id is None:
+        raise Forbidden("role_not_allowed", "您的角色不能发布任务或通知", "your role may not publish tasks or notices")
+    now = clock_now()
+    kind = _kind(kind)
+    title = clean_text(title, field="title", zh="标题", en="the title", required=True, max_len=MAX_TITLE)
+    body = clean_text(body, field="body", zh="内容", en="the content", max_len=MAX_BODY)
+    due = parse_due(due_at, now)
+    if kind == Kind.TASK and due is None:
+        raise UserError("due_required", "任务须设截止时间", "a task needs a deadline", field="due_at")
+    units = resolve_recipients(by, recipients, to_level)
+    with transaction.atomic(), context.explicit_audit():
+        task = Task.objects.create(number=f"tmp-{uuid.uuid4().hex[:28]}", kind=kind, title=title, body=body,
+                                   area=by.area, published_by=by, published_by_name=actor_name(by),
+                                   published_at=now, due_at=due, recipient_count=len(units))
+        task.number = f"FB{timezone.localdate(now):%Y%m%d}{task.pk:05d}"
+        task.save(update_fields=["number"])
+        Receipt.objects.bulk_create([Receipt(task=task, area=a, area_path=a.path) for a in units])
+        _entry(task, "published", by, now, target=State.PUBLISHED,
+               data={"recipients": len(units), "to_level": to_level or ""})
+        audit.record("task_publish", task, object_repr=task.number, actor=by,
+                     after={"kind": kind, "title": title[:100], "recipients": len(units),
+                            "due_at": due.isoformat() if due else None})
+        label = "任务" if kind == Kind.TASK else "通知"
+        deadline = f",请于 {timezone.localtime(due):%Y-%m-%d %H:%M} 前反馈" if due and kind == Kind.TASK else ""
+        notify_on_commit(responders(units, by.area), "task_published", f"新{label}:{title}",
+                         f"{task.published_by_name}发布{deadline}")
+    return task
+
+
+def _lock_task(task: Task, by) -> Task:
+    locked = Task.objects.restrict(by, "view").select_for_update().filter(pk=task.pk).first()
+    if locked is None:
+        raise NotFound("任务", "task")
+    return locked
+
+
+def act_on_task(task: Task, action: str, *, by, text: str = "") -> Task:
+    """The publisher's step: 催办 (remind the units that still owe something), 结束, 撤回."""
+    t = transitions.TASK_RULES.get(action)
+    zh, en = transitions.TEXT_LABELS.get(action, ("说明", "the note"))
+    value = clean_text(text, zh=zh, en=str(en), required="text" in t.required)
+    now = clock_now()
+    with transaction.atomic(), context.explicit_audit():
+        locked = _lock_task(task, by)
+        transitions.TASK_RULES.check(locked, action, by)
+        source = locked.state
+        owing = locked.receipts.filter(locked.owing_q()).select_related("area")
+        if action == "remind":
+            last = locked.entries.filter(action="remind").order_by("-at").values_list("at", flat=True).first()
+            if last is not None and now - last < REMIND_GAP:
+                raise Conflict("reminded_recently", f"{timezone.localtime(last):%H:%M} 已催办过,请稍后再催",
+                               f"reminded at {timezone.localtime(last):%H:%M}; wait a while before reminding again")
+            units = list(owing)
+            owing.update(reminded_at=now)
+            notify_on_commit(responders([r.area for r in units], locked.area), "task_reminded",
+                             f"催办:{locked.title}", value or f"{locked.published_by_name}催办,请尽快签收并反馈")
+            data = {"units": len(units)}
+        else:
+            locked.state = t.target
+            locked.closed_at, locked.closed_by_name, locked.close_note = now, actor_name(by), value
+            locked.save(update_fields=["state", "closed_at", "closed_by_name", "close_note"])
+            data = {"owing": owing.count()}
+            if action == "withdraw":
+                units = [r.area for r in locked.receipts.select_related("area")]
+                notify_on_commit(responders(units, locked.area), "task_withdrawn", f"已撤回:{locked.title}", value)
+        _entry(locked, action, by, now, source=source, target=locked.state, text=value, data=data)
+        audit.record(f"task_{action}", locked, object_repr=locked.number, actor=by, before={"state": source},
+                     after={"state": locked.state, **data})
+    return locked
+
+
+def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "") -> Receipt:
+    """A unit's step (签收, 反馈完成情况) or the publisher's answer (确认完成, 退回重办)."""
+    t = transitions.RECEIPT_RULES.get(action)
+    zh, en = transitions.TEXT_LABELS.get(action, ("说明", "the note"))
+    value = clean_text(text, zh=zh, en=str(en), required="text" in t.required)
+    now = clock_now()
+    with transaction.atomic(), context.explicit_audit():
+        # the task first (as its own steps do): a withdrawal and a report cannot cross
+        task = _lock_task(receipt.task, by)
+        locked = (Receipt.objects.restrict(by, "view").select_for_update().select_related("area")
+                  .filter(pk=receipt.pk, task=task).first())
+        if locked is None:
+            raise NotFound("签收单", "receipt")
+        locked.task = task
+        transitions.RECEIPT_RULES.check(locked, action, by)
+        source = locked.state
+        locked.state = t.target
+        name = actor_name(by)
+        if action in ("acknowledge", "report") and locked.acknowledged_at is None:
+            locked.acknowledged_at, locked.acknowledged_by_name = now, name
+        if action == "report":
+            locked.reported_at, locked.reported_by_name, locked.report = now, name, value
+        elif action == "accept":
+            locked.accepted_at = now
+        elif action == "return":
+            locked.returned_count += 1
+            locked.return_reason = value
+        locked.save()
+        _entry(task, action, by, now, receipt=locked, source=source, target=locked.state, text=value,
+               data={"area": locked.area.code})
+        audit.record(f"task_{action}", locked, object_repr=f"{task.number} {locked.area.code}", actor=by,
+                     before={"state": source}, after={"state": locked.state})
+        if action == "report":
+            notify_on_commit(_publishers(task), "task_reported", f"{locked.area.name}已反馈:{task.title}", value[:200])
+        elif action == "return":
+            notify_on_commit(responders([locked.area], task.area), "task_returned", f"退回重办:{task.title}", value)
+    return locked
+
+
+def remind_due(now: dt.datetime | None = None) -> dict[str, int]:
+    """The worker's reminders: units that still owe something a day before the deadline, and
+    the publisher once when the deadline passes with units still owing. Each goes out once."""
+    now = now or clock_now()
+    told = {"due_soon": 0, "overdue": 0}
+    soon = (Receipt.objects.filter(OWING_ANY_Q, task__state=State.PUBLISHED, due_reminded=False,
+                                   task__due_at__gt=now, task__due_at__lte=now + DUE_SOON)
+            .select_related("task", "task__area", "area"))
+    by_task: dict[int, list[Receipt]] = {}
+    for r in soon:
+        by_task.setdefault(r.task_id, []).append(r)
+    for receipts in by_task.values():
+        task = receipts[0].task
+        with transaction.atomic():
+            marked = Receipt.objects.filter(pk__in=[r.pk for r in receipts], due_reminded=False).update(due_reminded=True)
+            if marked:
+                notify_on_commit(responders([r.area for r in receipts], task.area), "task_due_soon",
+                                 f"即将到期:{task.title}",
+                                 f"截止 {timezone.localtime(task.due_at):%Y-%m-%d %H:%M},请及时签收并反馈")
+                told["due_soon"] += marked
+    late = Task.objects.filter(state=State.PUBLISHED, overdue_notified=False, due_at__lte=now).select_related("area")
+    for task in late:
+        with transaction.atomic():
+            if not Task.objects.filter(pk=task.pk, overdue_notified=False).update(overdue_notified=True):
+                continue
+            owing = task.receipts.filter(task.owing_q()).count()
+            if owing:
+                notify_on_commit(_publishers(task), "task_overdue", f"已到期:{task.title}",
+                                 f"{owing} 个单位未按时签收或反馈")
+                _entry(task, "overdue", None, now, data={"owing": owing})
+                told["overdue"] += 1
+    return told
