@@ -1,0 +1,3 @@
+"""``/api/v1/tasks/…`` (included with ``path("api/v1/tasks/", include(...))``)."""
+
+urlpatterns: list = []

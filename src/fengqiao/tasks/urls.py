@@ -1,0 +1,5 @@
+"""Console pages (include with ``path("tasks/", include("fengqiao.tasks.urls"))``)."""
+
+app_name = "tasks"
+
+urlpatterns: list = []
