@@ -15,6 +15,7 @@ from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.inputs import clean_text
 from fengqiao.events.notify import notify_on_commit
 
 from . import transitions
@@ -146,15 +147,8 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
 
 
 def _text(t: transitions.Transition, text) -> str:
-    value = text.strip() if isinstance(text, str) else ""
-    if "text" in t.required and not value:
-        zh, en = transitions.TEXT_LABELS.get(t.action, ("说明", "text"))
-        raise UserError("text_required", f"请填写{zh}", f"{en} is required", field="text")
-    if len(value) > MAX_TEXT:
-        raise UserError("text_too_long", f"内容不能超过 {MAX_TEXT} 字", f"at most {MAX_TEXT} characters", field="text")
-    if "\x00" in value:
-        raise UserError("bad_text", "内容含有不可见的控制字符", "the text holds a NUL character", field="text")
-    return value
+    zh, en = transitions.TEXT_LABELS.get(t.action, ("说明", "text"))
+    return clean_text(text, zh=zh, en=str(en), required="text" in t.required, max_len=MAX_TEXT)
 
 
 def _version(version) -> int | None:
