@@ -197,7 +197,7 @@ def publish_task(*, by, kind, title, body="", recipients=(), to_level=None, due_
 
 
 def _lock_task(task: Task, by) -> Task:
-    locked = Task.objects.restrict(by, "view").select_for_update().filter(pk=task.pk).first()
+    locked = Task.objects.restrict(by, "view").select_for_update(of=("self",)).filter(pk=task.pk).first()
     if locked is None:
         raise NotFound("任务", "task")
     return locked
@@ -247,7 +247,8 @@ def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "") -> Rece
     with transaction.atomic(), context.explicit_audit():
         # the task first (as its own steps do): a withdrawal and a report cannot cross
         task = _lock_task(receipt.task, by)
-        locked = (Receipt.objects.restrict(by, "view").select_for_update().select_related("area")
+        # only the receipt's row: the joined area (and the task, already held) are read, not locked
+        locked = (Receipt.objects.restrict(by, "view").select_for_update(of=("self",)).select_related("area")
                   .filter(pk=receipt.pk, task=task).first())
         if locked is None:
             raise NotFound("签收单", "receipt")
