@@ -153,12 +153,16 @@ def register_key_person(*, by, name, category, area, id_number="", phone="", add
         try:
             with transaction.atomic():
                 person.save()
-        except IntegrityError:  # registered by someone else a moment ago (always refuses)
-            _refuse_a_second_entry(by, person.id_number_digest, clash=True)
-        # names of fields only: the category, address and note are sensitive too, and the audit
-        # trail is read by more people than the registry (DOMAIN.md: no silent access)
-        audit.record("key_person_register", person, actor=by, object_repr="key person",
-                     after={"area": place.code, "fields": _filled(person)})
+        except IntegrityError:  # registered by someone else a moment ago: refused below
+            clash = person.id_number_digest
+        else:
+            clash = ""
+            # names of fields only: the category, address and note are sensitive too, and the
+            # audit trail is read by more people than the registry (DOMAIN.md: no silent access)
+            audit.record("key_person_register", person, actor=by, object_repr="key person",
+                         after={"area": place.code, "fields": _filled(person)})
+    if clash:  # after the transaction, so the refusal's audit record is kept
+        _refuse_a_second_entry(by, clash, clash=True)
     return person
 
 
@@ -172,7 +176,7 @@ def _refuse_a_second_entry(by, digest: str, *, clash: bool = False) -> None:
     if existing is not None and KeyPerson.objects.restrict(by, "view").filter(pk=existing.pk).exists():
         raise Conflict("already_registered", "该身份证号的人员已在本辖区重点人员台账中",
                        "a person with this ID number is already in your registry", field="id_number")
-    if not clash:  # outside any transaction of the caller: the record stays though the refusal
+    if existing is not None:  # outside any transaction of the caller: the record stays though the refusal
         audit.record("key_person_register_refused", None, actor=by, object_type="grid.keyperson",
                      object_id=str(existing.pk), object_repr="key person")
     raise Conflict("cannot_register", "该身份证号暂不能登记,请联系县社会治理中心核实",
@@ -180,8 +184,10 @@ def _refuse_a_second_entry(by, digest: str, *, clash: bool = False) -> None:
 
 
 def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson:
-    """The person, locked, if ``by`` may reach them (else 404: outside, they do not exist)."""
-    locked = KeyPerson.objects.restrict(by, action).select_for_update().filter(pk=person.pk).first()
+    """The person, locked, if ``by`` may reach them (else 404: outside, they do not exist), read
+    with their area, responsible grid worker and registrar (only the person's row is locked)."""
+    locked = (KeyPerson.objects.restrict(by, action).select_related("area", "caretaker", "registered_by")
+              .select_for_update(of=("self",)).filter(pk=person.pk).first())
     if locked is None:
         raise NotFound("重点人员", "key person")
     if version not in (None, "") and whole_number(version, "version") != locked.version:
@@ -200,9 +206,34 @@ def whole_number(value, field: str) -> int:
     return int(text)
 
 
+def _unchanged(p: KeyPerson, field: str, value) -> bool:
+    """Whether ``value`` given for ``field`` is what the entry holds already (a form sends every
+    box back, a client may send the whole entry)."""
+    if field == "caretaker":
+        if isinstance(value, User):
+            return value.pk == p.caretaker_id
+        if value in (None, ""):
+            return p.caretaker_id is None
+        return p.caretaker is not None and _code(value) == p.caretaker.username
+    if field == "area":
+        return value.pk == p.area_id if isinstance(value, Area) else _code(value) == p.area.code
+    if field == "visit_every_days":
+        try:
+            return whole_number(value, field) == p.visit_every_days
+        except UserError:
+            return False
+    return isinstance(value, str) and value.strip() == getattr(p, field)
+
+
 def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyPerson:
     """修改: category, area, address, phone, responsible grid worker, visit interval, note. A
-    person moved to another town needs a responsible grid worker of that town (or none)."""
+    person moved to another town needs a responsible grid worker of that town (or none).
+
+    The action decides what changed: a value given as the entry holds it is no change and is
+    not checked again (a responsible grid worker who has since left the town, an area since
+    retired, stay until someone chooses another); an edit that changes nothing writes nothing
+    and leaves the version as it was. Either way a stale ``version`` or a removed person is
+    refused."""
     _may(by, REGISTRARS, "修改重点人员信息", "change key persons")
     allowed = {"category", "area", "address", "caretaker", "visit_every_days", "note", "phone"}
     unknown = set(changes) - allowed
@@ -213,6 +244,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         p = _locked(person, by, version)
         if not p.is_active:
             raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
+        changes = {f: value for f, value in changes.items() if not _unchanged(p, f, value)}
         before_values = {f: getattr(p, f) for f in allowed}
         before_area = p.area
         if "category" in changes:

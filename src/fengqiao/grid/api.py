@@ -15,7 +15,6 @@ one ``view_personal`` audit record. What the writes answer is masked.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -32,9 +31,8 @@ from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
 from fengqiao.events.sla import now as clock_now
 
 from . import actions
-from .choices import Condition, KeyPersonCategory, VisitMethod
-from .models import KeyPerson, Visit
-from .views import DUE_ANY, DUE_OVERDUE, DUE_SOON, PERSONAL_FIELDS, SOON
+from .choices import Condition, KeyPersonCategory, VisitDue, VisitMethod
+from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q
 
 URL = "/api/v1/key-persons/"
 
@@ -109,15 +107,14 @@ class KeyPersonListSerializer(ModelSerializer):
 
     def get_overdue(self, person) -> bool:
         """In the registry and the next visit is past due."""
-        return person.is_active and person.next_visit_due < self._now()
+        return person.due_mark(self._now()) == VisitDue.OVERDUE
 
     def get_due_soon(self, person) -> bool:
         """In the registry and the next visit falls due within three days."""
-        now = self._now()
-        return person.is_active and now <= person.next_visit_due < now + SOON
+        return person.due_mark(self._now()) == VisitDue.SOON
 
     def get_days_overdue(self, person) -> int:
-        return person.days_overdue(self._now()) if person.is_active else 0
+        return person.days_overdue(self._now())
 
     def get_url(self, person) -> str:
         return f"{URL}{person.pk}/"
@@ -271,13 +268,15 @@ ACTIVE_TRUE, ACTIVE_FALSE, ACTIVE_ALL = "true", "false", "all"
 
 
 class KeyPersonFilter(FilterSet):
+    """The filters of the registry's list, the API's and the console's (``views.person_list``,
+    which says ``removed`` for ``active=false``). ``now`` is the time the ``due`` filter counts
+    from (the platform's clock unless given)."""
+
     category = django_filters.MultipleChoiceFilter(choices=KeyPersonCategory.choices,
                                                    label="category (repeat for several)")
     area = django_filters.CharFilter(method="filter_area", label="area code (its whole subtree)")
-    due = django_filters.ChoiceFilter(
-        choices=[(DUE_OVERDUE, _("Overdue")), (DUE_SOON, _("Due within 3 days")),
-                 (DUE_ANY, _("Overdue or due within 3 days"))],
-        method="filter_due", label="overdue; soon (due within 3 days); due (either)")
+    due = django_filters.ChoiceFilter(choices=VisitDue.choices, method="filter_due",
+                                      label="overdue; soon (due within 3 days); due (either)")
     active = django_filters.ChoiceFilter(
         choices=[(ACTIVE_TRUE, _("In the registry")), (ACTIVE_FALSE, _("Removed from the registry")),
                  (ACTIVE_ALL, _("In the registry or removed"))],
@@ -286,6 +285,10 @@ class KeyPersonFilter(FilterSet):
     class Meta:
         model = KeyPerson
         fields = ["category", "area", "due", "active"]
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, now=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.now = now
 
     def filter_area(self, queryset, name, value):
         # any area by its code: the result is within the caller's registry anyway, and a grid
@@ -296,11 +299,7 @@ class KeyPersonFilter(FilterSet):
         return queryset.filter(subtree_q(area.path, "area_path"))
 
     def filter_due(self, queryset, name, value):
-        now = clock_now()
-        due = {DUE_OVERDUE: Q(next_visit_due__lt=now), DUE_SOON: Q(next_visit_due__gte=now,
-                                                                    next_visit_due__lt=now + SOON),
-               DUE_ANY: Q(next_visit_due__lt=now + SOON)}
-        return queryset.filter(due[value])
+        return queryset.filter(due_q(value, self.now or clock_now()))
 
     def filter_active(self, queryset, name, value):
         if value == ACTIVE_ALL:

@@ -39,3 +39,12 @@ class Condition(models.TextChoices):
     STABLE = "stable", _("Stable")  # 稳定
     ATTENTION = "attention", _("Needs attention")  # 需关注
     ABNORMAL = "abnormal", _("Abnormal")  # 异常
+
+
+class VisitDue(models.TextChoices):
+    """走访提醒: how a person's next visit stands, the values of the lists' ``due`` filter (the rule
+    is ``models.due_q``)."""
+
+    OVERDUE = "overdue", _("Overdue")  # 已超期
+    SOON = "soon", _("Due within 3 days")  # 3天内到期
+    DUE = "due", _("Overdue or due within 3 days")  # either

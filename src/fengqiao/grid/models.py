@@ -19,7 +19,7 @@ from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.personal import mask_name
 from fengqiao.core.restrict import RestrictedQuerySet
 
-from .choices import Condition, KeyPersonCategory, VisitMethod
+from .choices import Condition, KeyPersonCategory, VisitDue, VisitMethod
 
 #: who reads the registry: the centres, leaders, and the village's cadres and grid workers
 REGISTRY_VIEWERS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.LEADER, roles.VILLAGE_CADRE,
@@ -28,6 +28,23 @@ REGISTRY_VIEWERS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.
 REGISTRARS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.VILLAGE_CADRE})
 #: who records a visit
 VISITORS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.VILLAGE_CADRE, roles.GRID_WORKER})
+#: the personal data of an entry: masked wherever shown, in full only on request and audited
+PERSONAL_FIELDS = ("name", "id_number", "phone")
+
+#: a visit due within this long is due soon (marked yellow); one past its due time is overdue (red)
+DUE_SOON_WITHIN = dt.timedelta(days=3)
+
+
+def due_q(which: str, now: dt.datetime) -> Q:
+    """The people in the registry whose visit is ``which`` (:class:`VisitDue`: overdue, due soon
+    or either) at ``now``: the one rule of the console's list, marks and counters, the menu's
+    count and the API. A person removed from the registry is never due."""
+    soon = now + DUE_SOON_WITHIN
+    return Q(is_active=True) & {
+        VisitDue.OVERDUE: Q(next_visit_due__lt=now),
+        VisitDue.SOON: Q(next_visit_due__gte=now, next_visit_due__lt=soon),
+        VisitDue.DUE: Q(next_visit_due__lt=soon),
+    }[which]
 
 
 def _registry_q(user, prefix: str = "") -> Q:
@@ -42,6 +59,18 @@ def _registry_q(user, prefix: str = "") -> Q:
         town = "/".join(user.area.path.split("/")[:3]) + "/"
         q |= Q(**{f"{prefix}caretaker_id": user.pk}) & subtree_q(town, f"{prefix}area_path")
     return q
+
+
+class KeyPersonQuerySet(RestrictedQuerySet):
+    def overdue(self, now: dt.datetime):
+        return self.filter(due_q(VisitDue.OVERDUE, now))
+
+    def due_soon(self, now: dt.datetime):
+        return self.filter(due_q(VisitDue.SOON, now))
+
+    def due(self, now: dt.datetime):
+        """Overdue or due soon."""
+        return self.filter(due_q(VisitDue.DUE, now))
 
 
 class KeyPerson(models.Model):
@@ -72,7 +101,7 @@ class KeyPerson(models.Model):
     removal_reason = models.CharField(_("why removed"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = KeyPersonQuerySet.as_manager()
 
     ACCESS = {"view": REGISTRY_VIEWERS, "change": REGISTRARS, "visit": VISITORS}
 
@@ -103,9 +132,18 @@ class KeyPerson(models.Model):
     def due_after(self, visited_at: dt.datetime) -> dt.datetime:
         return visited_at + dt.timedelta(days=self.visit_every_days)
 
+    def due_mark(self, now: dt.datetime) -> str:
+        """``overdue``, ``soon`` or nothing (:class:`VisitDue`): :func:`due_q` for this person."""
+        if not self.is_active:
+            return ""
+        if self.next_visit_due < now:
+            return VisitDue.OVERDUE
+        return VisitDue.SOON if self.next_visit_due < now + DUE_SOON_WITHIN else ""
+
     def days_overdue(self, now=None) -> int:
+        """Whole days past the visit due (0 unless overdue)."""
         now = now or timezone.now()
-        return max(0, (now - self.next_visit_due).days) if self.next_visit_due < now else 0
+        return (now - self.next_visit_due).days if self.due_mark(now) == VisitDue.OVERDUE else 0
 
 
 class Visit(models.Model):

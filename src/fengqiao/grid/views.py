@@ -18,8 +18,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,19 +37,19 @@ from fengqiao.core.viewsets import wants_unmask
 from fengqiao.events.sla import now as clock_now
 
 from . import actions
-from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitMethod
-from .models import KeyPerson, Visit
+from .api import ACTIVE_FALSE, KeyPersonFilter
+from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitDue, VisitMethod
+from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q
 
 PAGE_SIZE = 30
 VISITS_PAGE_SIZE = 20
-#: a visit due within this long is marked yellow (overdue: red)
-SOON = dt.timedelta(days=3)
 FILTER_KEYS = ("category", "area", "due", "active")
-DUE_OVERDUE, DUE_SOON, DUE_ANY = "overdue", "soon", "due"
+#: the registry box's own values: nothing for the people in the registry, ``removed`` for the
+#: FilterSet's ``active=false``, ``all`` for both
 ACTIVE_REMOVED, ACTIVE_ALL = "removed", "all"
 AREA_OPTIONS_LIMIT = 800
-#: the personal data a person's page shows in full on request
-PERSONAL_FIELDS = ("name", "id_number", "phone")
+#: the colour of a person whose visit is overdue or due soon (``KeyPerson.due_mark``)
+MARKS = {VisitDue.OVERDUE: "red", VisitDue.SOON: "yellow"}
 #: the fields the edit form changes (phone and ID number are not edited on this page)
 EDITABLE = ("category", "caretaker", "visit_every_days", "address", "note")
 #: the levels the list's area box offers below each level of the user's own area
@@ -84,11 +84,7 @@ def _masked(person: KeyPerson, field: str) -> str:
 
 def _mark(person: KeyPerson, now: dt.datetime) -> str:
     """red: the visit is overdue; yellow: due within three days (people in the registry only)."""
-    if not person.is_active:
-        return ""
-    if person.next_visit_due < now:
-        return "red"
-    return "yellow" if person.next_visit_due < now + SOON else ""
+    return MARKS.get(person.due_mark(now), "")
 
 
 def _who(user) -> str:
@@ -107,58 +103,47 @@ def _area_options(user):
             .order_by("path")[:AREA_OPTIONS_LIMIT])
 
 
-def _due_choices():
-    return [(DUE_OVERDUE, _("Overdue")), (DUE_SOON, _("Due within 3 days")),
-            (DUE_ANY, _("Overdue or due within 3 days"))]
-
-
 def _active_choices():
     return [(ACTIVE_REMOVED, _("Removed from the registry")), (ACTIVE_ALL, _("In the registry or removed"))]
 
 
+def _filter_errors(errors, query: dict) -> list[str]:
+    """The FilterSet's refusals, each as the list's message naming the value typed."""
+    said = {"category": _("Unknown category: %(value)s"), "due": _("Unknown visit status: %(value)s"),
+            "active": _("Unknown registry status: %(value)s"),
+            "area": _("Unknown area or outside your jurisdiction: %(value)s")}
+    return [said[k] % {"value": query[k]} if k in said else f"{k}: {' '.join(map(str, v))}"
+            for k, v in errors.items()]
+
+
 def _filtered(request, now):
-    """The user's registry narrowed by the list's GET parameters; (queryset, query, errors). By
-    default the people in the registry; another area's code is said, never widened."""
+    """The user's registry narrowed by the list's GET parameters through the API's FilterSet
+    (one meaning for both); (queryset, query, errors). By default the people in the registry;
+    another area's code is said, never widened."""
     user = request.user
     qs = KeyPerson.objects.restrict(user, "view")
     query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    errors = []
     if any("\x00" in v for v in query.values()):  # PostgreSQL refuses NUL in a query parameter
         return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
-    if query["category"]:
-        if query["category"] in KeyPersonCategory.values:
-            qs = qs.filter(category=query["category"])
-        else:
-            errors.append(_("Unknown category: %(value)s") % {"value": query["category"]})
-    if query["area"]:
-        area = Area.objects.restrict(user, "view").filter(code=query["area"]).first()
-        if area is None:
-            errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-        else:
-            qs = qs.filter(subtree_q(area.path, "area_path"))
-    due = {DUE_OVERDUE: Q(next_visit_due__lt=now), DUE_SOON: Q(next_visit_due__gte=now, next_visit_due__lt=now + SOON),
-           DUE_ANY: Q(next_visit_due__lt=now + SOON)}
-    if query["due"]:
-        if query["due"] in due:
-            qs = qs.filter(due[query["due"]])
-        else:
-            errors.append(_("Unknown visit status: %(value)s") % {"value": query["due"]})
-    if query["active"] == ACTIVE_REMOVED:
-        qs = qs.filter(is_active=False)
-    elif query["active"] == "":
-        qs = qs.filter(is_active=True)
-    elif query["active"] != ACTIVE_ALL:
-        errors.append(_("Unknown registry status: %(value)s") % {"value": query["active"]})
-    if errors:
-        qs = qs.none()
-    return qs, {k: v for k, v in query.items() if v}, errors
+    errors = []
+    if query["area"] and not Area.objects.restrict(user, "view").filter(code=query["area"]).exists():
+        # the list is the user's registry already: another area's code is said, never widened
+        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
+    params = QueryDict(mutable=True)
+    for key, value in query.items():
+        if value:
+            params[key] = ACTIVE_FALSE if key == "active" and value == ACTIVE_REMOVED else value
+    filters = KeyPersonFilter(params, queryset=qs, request=request, now=now)
+    if not filters.is_valid():
+        errors += _filter_errors(filters.errors, query)
+    return qs.none() if errors else filters.qs, {k: v for k, v in query.items() if v}, errors
 
 
 def _counts(user, now) -> dict:
     """The people in the registry of the user's area: all, overdue, due soon (one query)."""
     return (KeyPerson.objects.restrict(user, "view").filter(is_active=True).order_by()
-            .aggregate(total=Count("id"), overdue=Count("id", filter=Q(next_visit_due__lt=now)),
-                       soon=Count("id", filter=Q(next_visit_due__gte=now, next_visit_due__lt=now + SOON))))
+            .aggregate(total=Count("id"), overdue=Count("id", filter=due_q(VisitDue.OVERDUE, now)),
+                       soon=Count("id", filter=due_q(VisitDue.SOON, now))))
 
 
 @login_required
@@ -168,13 +153,13 @@ def person_list(request):
     qs, query, errors = _filtered(request, now)
     qs = qs.select_related("area", "caretaker").order_by("next_visit_due", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"person": p, "name": _masked(p, "name"), "mark": _mark(p, now),
-             "days_overdue": p.days_overdue(now) if p.is_active else 0, "caretaker": _who(p.caretaker)}
+    rows = [{"person": p, "name": _masked(p, "name"), "mark": _mark(p, now), "days_overdue": p.days_overdue(now),
+             "caretaker": _who(p.caretaker)}
             for p in page.object_list]
     return render(request, "grid/list.html", {
         "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
         "counts": _counts(request.user, now),
-        "categories": KeyPersonCategory.choices, "due_choices": _due_choices(), "active_choices": _active_choices(),
+        "categories": KeyPersonCategory.choices, "due_choices": VisitDue.choices, "active_choices": _active_choices(),
         "area_options": _area_options(request.user),
         # the second level of the area box is indented under the first
         "area_depth": request.user.area.depth + 1 if request.user.area_id else 0,
@@ -186,8 +171,7 @@ def due_count(user) -> int:
     """People in the user's registry whose visit is overdue or due within three days."""
     if not role_allowed(KeyPerson, user, "view"):
         return 0
-    return KeyPerson.objects.restrict(user, "view").filter(is_active=True,
-                                                           next_visit_due__lt=clock_now() + SOON).count()
+    return KeyPerson.objects.restrict(user, "view").due(clock_now()).count()
 
 
 # ---------------------------------------------------------------- registration
@@ -271,7 +255,7 @@ def _render_detail(request, person: KeyPerson, *, unmask: bool = False, status: 
     message = error.message() if error is not None else ""
     ctx = {
         "person": person, "shown": shown, "unmask": unmask, "can_unmask": user.can_unmask,
-        "mark": _mark(person, now), "days_overdue": person.days_overdue(now) if person.is_active else 0,
+        "mark": _mark(person, now), "days_overdue": person.days_overdue(now),
         "caretaker": _who(person.caretaker), "registered_by": _who(person.registered_by),
         "visits": Paginator(visits, VISITS_PAGE_SIZE).get_page(request.GET.get("page")),
         "may_visit": may_visit, "may_change": may_change,
@@ -322,34 +306,24 @@ def person_visit(request, pk):
     return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
 
 
-def _changes(person: KeyPerson, post) -> dict:
-    """The edit form's boxes whose value differs from the entry (a box left as it was is not
-    sent to the action: an unchanged caretaker who has since left is not refused again)."""
-    current = {"category": person.category, "caretaker": person.caretaker.username if person.caretaker else "",
-               "visit_every_days": str(person.visit_every_days), "address": person.address, "note": person.note}
-    changes = {}
-    for key in EDITABLE:
-        if key in post:
-            value = post.get(key, "").replace("\r\n", "\n")  # a textarea sends CR LF
-            if value.strip() != current[key].strip():
-                changes[key] = value
-    return changes
-
-
 @login_required
 @require_POST
 def person_edit(request, pk):
+    """The edit form sends every box back; the action keeps what is as it was (an unchanged
+    responsible grid worker who has since left is not refused again) and writes nothing when
+    nothing changed."""
     _need(request.user)
     person = _person(request.user, pk)
-    changes = _changes(person, request.POST)
-    if not changes and role_allowed(KeyPerson, request.user, "change"):
-        messages.info(request, _("Nothing was changed."))
-        return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
+    # a textarea sends CR LF
+    boxes = {key: request.POST[key].replace("\r\n", "\n") for key in EDITABLE if key in request.POST}
     try:
-        actions.update_key_person(person, by=request.user, version=request.POST.get("version"), **changes)
+        edited = actions.update_key_person(person, by=request.user, version=request.POST.get("version"), **boxes)
     except UserError as exc:
         return _refused(request, pk, "edit", exc)
-    messages.success(request, _("Changes saved."))
+    if edited.version == person.version:
+        messages.info(request, _("Nothing was changed."))
+    else:
+        messages.success(request, _("Changes saved."))
     return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
 
 

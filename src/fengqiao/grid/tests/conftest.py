@@ -53,3 +53,29 @@ def register(users):
         return register_key_person(by=by or users.county_op, name=name, category=category, area=area, **kw)
 
     return make
+
+
+def race_past_the_check(monkeypatch, register_first):
+    """Let ``register_first()`` register its person right after the next registration's check
+    for a second entry has found none, as a second registrar at the same moment would: the
+    later registration then meets the unique index. The answer's ``.person`` is the entry
+    registered first, ``.clashes`` how often the index refused a later one."""
+    from fengqiao.grid import actions
+
+    real = actions._refuse_a_second_entry
+
+    class Race:
+        person, started, clashes = None, False, 0
+
+    def racing(by, digest, *, clash=False):
+        if clash:
+            Race.clashes += 1
+        elif not Race.started:
+            Race.started = True
+            real(by, digest)  # nobody yet
+            Race.person = register_first()  # its own check runs here too, and passes
+            return None
+        return real(by, digest, clash=clash)
+
+    monkeypatch.setattr(actions, "_refuse_a_second_entry", racing)
+    return Race

@@ -13,7 +13,7 @@ from fengqiao.core.models import AuditRecord
 from fengqiao.grid import actions
 from fengqiao.grid.models import KeyPerson, Visit
 
-from .conftest import JIANZHONG, XINHU, make_id
+from .conftest import JIANZHONG, XINHU, make_id, race_past_the_check
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +173,54 @@ def test_edits_that_change_nothing_write_nothing_and_versions_are_numbers(person
     with pytest.raises(UserError) as exc:
         actions.update_key_person(p, by=users.town_haiyou, area="331022001002")
     assert exc.value.code == "inactive_area"
+
+
+@pytest.mark.parametrize("first_by,first_area,code", [
+    ("county_op", XINHU, "already_registered"),  # in the registrar's own registry: they are told
+    ("town_jiantiao", JIANZHONG, "cannot_register"),  # in another town's: nothing is named
+])
+def test_the_unique_index_refuses_a_second_entry_registered_meanwhile(person, users, monkeypatch, first_by,
+                                                                        first_area, code):
+    """The entry of another registrar lands between the check for a second entry and the insert:
+    the unique index refuses the insert, and the registrar gets the same 409 as if the check had
+    found it; nothing of the refused registration stays (no row), and a refusal outside the
+    registrar's jurisdiction is audited as when the check finds it."""
+    number = make_id("33102219900101004")
+    race = race_past_the_check(monkeypatch, lambda: person(
+        by=getattr(users, first_by), area=first_area, id_number=number, name="王小明",
+        caretaker=None if first_area == XINHU else users.grid_jianzhong1))
+    last = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with pytest.raises(Conflict) as exc:
+        person(id_number=number, name="李四")
+    assert (exc.value.code, exc.value.status, exc.value.field) == (code, 409, "id_number")
+    assert race.clashes == 1
+    assert list(KeyPerson.objects.filter(id_number_digest=digest_for("id_number", number))) == [race.person]
+    assert KeyPerson.objects.count() == 1
+    # the first registration's own record, and for a refusal that names nothing its audit record
+    refused = [("key_person_register_refused", users.cadre_xinhu.pk)] if code == "cannot_register" else []
+    assert list(AuditRecord.objects.filter(id__gt=last).values_list("action", "actor_id")) == [
+        ("key_person_register", getattr(users, first_by).pk), *refused]
+
+
+def test_an_unchanged_value_is_no_change_and_not_checked_again(person, users):
+    """The action decides what changed: a value given as the entry has it is no change, so a
+    responsible grid worker (or an area) that would no longer be accepted stays as it is while
+    the rest changes; an edit of nothing but such values writes nothing."""
+    from fengqiao.accounts.actions import save_user
+    from fengqiao.areas.models import Area
+
+    p = person(note="家属配合", address="心湖路1号")
+    save_user(username="grid_xinhu1", area=Area.objects.get(code="331022105001001"))  # now in 健跳镇
+    records = AuditRecord.objects.filter(action="key_person_update").count()
+    same = actions.update_key_person(p, by=users.cadre_xinhu, version=p.version, caretaker="grid_xinhu1",
+                                     category=p.category, area=XINHU, visit_every_days="07", note=" 家属配合 ",
+                                     address="心湖路1号", phone="13911112222")
+    assert same.version == p.version and AuditRecord.objects.filter(action="key_person_update").count() == records
+    changed = actions.update_key_person(p, by=users.cadre_xinhu, caretaker=users.grid_xinhu1, note="已就业")
+    assert (changed.note, changed.caretaker_id, changed.version) == ("已就业", users.grid_xinhu1.pk, p.version + 1)
+    rec = AuditRecord.objects.filter(action="key_person_update").latest("id")
+    assert rec.after["changed"] == ["note"]
+    actions.update_key_person(p, by=users.cadre_xinhu, caretaker=None)
+    with pytest.raises(UserError) as exc:  # chosen again once gone: refused
+        actions.update_key_person(p, by=users.cadre_xinhu, caretaker="grid_xinhu1")
+    assert exc.value.code == "bad_caretaker"

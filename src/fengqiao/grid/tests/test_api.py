@@ -24,7 +24,7 @@ from fengqiao.core.models import AuditRecord
 from fengqiao.grid import actions
 from fengqiao.grid.models import KeyPerson, Visit
 
-from .conftest import HAIYOU, JIANZHONG, XINHU, id_number, make_id
+from .conftest import HAIYOU, JIANZHONG, XINHU, id_number, make_id, race_past_the_check
 
 pytestmark = pytest.mark.django_db
 
@@ -283,6 +283,21 @@ def test_filters_ordering_and_pagination(api, users, register):
         assert resp.json()["detail_zh"] and resp.json()["detail_en"]
 
 
+def test_a_removed_person_is_never_due(api, users, register):
+    now = timezone.now()
+    overdue = register("赵一", visit_every_days=7)
+    actions.record_visit(overdue, by=users.county_op, visited_at=now - dt.timedelta(days=9))
+    removed = register("周五", visit_every_days=7)
+    actions.record_visit(removed, by=users.county_op, visited_at=now - dt.timedelta(days=20))
+    actions.remove_key_person(removed, by=users.county_op, reason="迁出")
+    client = api(users.county_op)
+    for due in ("overdue", "due"):
+        assert ids(client.get(URL, {"due": due, "active": "all"})) == {overdue.pk}, due
+    assert ids(client.get(URL, {"due": "overdue", "active": "false"})) == set()
+    body = client.get(detail(removed)).json()
+    assert (body["overdue"], body["due_soon"], body["days_overdue"]) == (False, False, 0)
+
+
 def test_a_grid_worker_sees_the_people_in_their_care(api, users, register):
     worker = users.grid_xinhu1
     other_grid = Area.objects.filter(parent__code=XINHU, level="grid").exclude(pk=worker.area_id).order_by("code")[0]
@@ -401,6 +416,20 @@ def test_an_id_number_registered_twice_is_409(api, users, register):
     assert KeyPerson.objects.count() == 1
 
 
+def test_a_registration_that_loses_the_race_is_a_409_and_writes_nothing(api, users, register, monkeypatch):
+    """Two registrars at the same moment: the other's entry lands between this one's check and
+    its insert, so the unique index refuses it; the answer is the bilingual 409, not a 500, and
+    nothing of this registration stays."""
+    number = id_number()
+    other = race_past_the_check(monkeypatch, lambda: register("王小明", id_number=number))
+    resp = api(users.cadre_xinhu).post(URL, {"name": "李四", "category": "drug_user", "area": XINHU,
+                                             "id_number": number}, format="json")
+    assert assert_error(resp, 409, "already_registered")["field"] == "id_number"
+    assert other.clashes == 1
+    assert list(KeyPerson.objects.values_list("name_digest", flat=True)) == [other.person.name_digest]
+    assert not AuditRecord.objects.filter(action="key_person_register", actor_id=users.cadre_xinhu.pk).exists()
+
+
 # ---------------------------------------------------------------- changes and removal
 
 
@@ -421,6 +450,43 @@ def test_change_with_the_version_read(api, users, register):
     # without a version the change applies to the entry as it is; a version as its digits
     assert client.patch(detail(person), {"note": "备注"}, format="json").json()["version"] == 2
     assert client.patch(detail(person), {"note": "备注2", "version": "2"}, format="json").status_code == 200
+
+
+def test_a_value_sent_unchanged_is_not_checked_again(api, users, register):
+    """A client that sends the whole entry back with one field changed: the responsible grid
+    worker who has since moved to another town is kept, not refused (the entry keeps them until
+    someone chooses another)."""
+    from fengqiao.accounts.actions import save_user
+
+    person = register(caretaker="grid_xinhu1")
+    save_user(username="grid_xinhu1", area=Area.objects.get(code="331022105001001"))  # now in 健跳镇
+    client = api(users.cadre_xinhu)
+    resp = client.patch(detail(person), {"caretaker": "grid_xinhu1", "area": XINHU, "category": person.category,
+                                         "note": "家属配合", "version": person.version}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert (resp.json()["caretaker"], resp.json()["note"], resp.json()["version"]) == (
+        "grid_xinhu1", "家属配合", person.version + 1)
+    # choosing them again once they are gone is refused
+    resp = client.patch(detail(person), {"caretaker": None}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert_error(client.patch(detail(person), {"caretaker": "grid_xinhu1"}, format="json"), 400, "bad_caretaker")
+
+
+def test_the_answers_to_the_writes_read_the_person_with_their_relations(api, users, register,
+                                                                          django_assert_max_num_queries):
+    """A write answers the person with their area, responsible grid worker and registrar read
+    with the person when it is locked, not one query each afterwards: the person as the view
+    found them, the savepoint and its release, the person locked, the writes and the audit
+    record, the visits for the answer."""
+    person = register(caretaker="grid_xinhu1")
+    client = api(users.cadre_xinhu)
+    client.get(URL)  # the token's first use
+    with django_assert_max_num_queries(8):
+        assert client.post(f"{detail(person)}visits/", {}, format="json").status_code == 201
+    with django_assert_max_num_queries(7):
+        assert client.patch(detail(person), {"note": "x"}, format="json").status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.post(f"{detail(person)}remove/", {"reason": "迁出"}, format="json").status_code == 200
 
 
 @pytest.mark.parametrize("body,status,code", [

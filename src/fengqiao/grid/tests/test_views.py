@@ -253,6 +253,44 @@ def test_list_filters(client, users, register):
         assert not resp.context["page"].object_list
 
 
+def test_a_removed_person_is_never_due_in_the_list(client, users, register):
+    now = timezone.now()
+    overdue = register("赵一", visit_every_days=7)
+    actions.record_visit(overdue, by=users.county_op, visited_at=now - dt.timedelta(days=10))
+    removed = register("李四", visit_every_days=7)
+    actions.record_visit(removed, by=users.county_op, visited_at=now - dt.timedelta(days=20))
+    actions.remove_key_person(removed, by=users.county_op, reason="迁出本县")
+    client.force_login(users.cadre_xinhu)
+    for due in ("overdue", "due"):
+        resp = client.get(LIST, {"due": due, "active": "all"})
+        assert [p.pk for p in resp.context["page"].object_list] == [overdue.pk], due
+    assert not client.get(LIST, {"due": "overdue", "active": "removed"}).context["page"].object_list
+
+
+def test_the_console_list_filters_as_the_api_does(client, api, users, register):
+    """One FilterSet for both: the same parameters narrow the console's list and the API's alike
+    (the console says ``removed`` where the API says ``false``)."""
+    now = timezone.now()
+    grid = _other_grid(users)
+    correction = register("赵一", "community_correction", area=grid.code)
+    actions.record_visit(correction, by=users.county_op, visited_at=now - dt.timedelta(days=10))
+    drugs = register("钱二", "drug_user", visit_every_days=7)
+    actions.record_visit(drugs, by=users.county_op, visited_at=now - dt.timedelta(days=6))
+    register("孙三", "mental_disorder")
+    register("周五", "drug_user", area=JIANZHONG)
+    gone = register("李四", "key_petitioner")
+    actions.remove_key_person(gone, by=users.county_op, reason="息访息诉")
+    client.force_login(users.county_op)
+    rest = api(users.county_op)
+    for params in ({}, {"category": "drug_user"}, {"area": XINHU}, {"area": grid.code}, {"due": "overdue"},
+                   {"due": "soon"}, {"due": "due"}, {"active": "all"}, {"active": "removed"},
+                   {"category": "drug_user", "area": HAIYOU, "due": "soon"}, {"due": "due", "active": "all"}):
+        console = [p.pk for p in client.get(LIST, params).context["page"].object_list]
+        asked = {**params, "active": "false"} if params.get("active") == "removed" else params
+        listed = [p["id"] for p in rest.get("/api/v1/key-persons/", asked).json()["results"]]
+        assert console == listed, params
+
+
 def test_the_list_is_paginated_with_its_filters(client, users, register):
     for i in range(32):
         register(f"王{i}", "drug_user")
@@ -511,6 +549,39 @@ def test_change_the_entry_through_the_form(client, users, register):
         "visit_every_days": "30", "address": "心湖路1号", "note": "改为每月走访\r\n家属配合"})
     assert resp.status_code == 302
     assert KeyPerson.objects.get(pk=person.pk).version == fresh.version
+
+
+def test_an_unchanged_caretaker_who_moved_away_is_kept_when_the_note_changes(client, users, register):
+    from fengqiao.accounts.actions import save_user
+
+    person = register(caretaker="grid_xinhu1")
+    save_user(username="grid_xinhu1", area=Area.objects.get(code="331022105001001"))  # now in 健跳镇
+    client.force_login(users.cadre_xinhu)
+    resp = client.post(f"{_detail(person)}edit/", {
+        "version": str(person.version), "category": person.category, "caretaker": "grid_xinhu1",
+        "visit_every_days": str(person.visit_every_days), "address": "", "note": "家属配合"})
+    assert resp.status_code == 302
+    fresh = KeyPerson.objects.get(pk=person.pk)
+    assert fresh.note == "家属配合" and fresh.caretaker == users.grid_xinhu1 and fresh.version == person.version + 1
+
+
+def test_an_unchanged_form_is_still_refused_when_stale_or_removed(client, users, register):
+    """The action decides what changed: a form sent back as it was changes nothing ("Nothing was
+    changed."), but it cannot pass for an edit of an entry changed or removed meanwhile."""
+    person = register(visit_every_days=7)
+    unchanged = {"version": str(person.version), "category": person.category, "caretaker": "",
+                 "visit_every_days": "7", "address": "", "note": ""}
+    client.force_login(users.cadre_xinhu)
+    resp = client.post(f"{_detail(person)}edit/", unchanged, follow=True)
+    assert "没有修改任何内容" in _html(resp)
+    assert KeyPerson.objects.get(pk=person.pk).version == person.version
+    actions.update_key_person(person, by=users.county_op, phone="13900001111")  # someone else, not in the form
+    resp = client.post(f"{_detail(person)}edit/", unchanged)
+    assert resp.status_code == 409 and "记录已被他人更新" in _html(resp)
+    fresh = KeyPerson.objects.get(pk=person.pk)
+    actions.remove_key_person(fresh, by=users.county_op, reason="迁出")
+    resp = client.post(f"{_detail(person)}edit/", {**unchanged, "version": str(fresh.version + 1)})
+    assert resp.status_code == 409 and "该人员已移出台账" in _html(resp)
 
 
 def test_a_stale_version_is_a_409_and_keeps_what_was_typed(client, users, register):
