@@ -36,10 +36,13 @@ class UnmaskAuditedMixin:
     the rows shown that hold any of ``personal_fields`` (``audit.record_personal_view``)."""
 
     personal_fields: tuple[str, ...] = ()
+    #: the reads that unmask on request, each audited below; every other answer (to a write,
+    #: for one) stays masked whatever the query string asks
+    unmasking_actions = frozenset({"list", "retrieve"})
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
-        ctx["unmask"] = wants_unmask(self.request)
+        ctx["unmask"] = self.action in self.unmasking_actions and wants_unmask(self.request)
         return ctx
 
     def audit_unmask(self, rows) -> None:
