@@ -11,7 +11,7 @@ through the app's own code:
 2. One unit's ``acknowledge`` and ``report`` (each locks the task, then the receipt).
 3. Reads, after ``--history`` past tasks were added directly (bulk inserts, a tenth of them to
    every grid, the rest to every town, answered at random): the list's first page with progress
-   counts (``with_progress`` over ``TaskFilter``) for the county centre and a town, the owing
+   counts (``filters.progress`` over ``TaskFilter``'s page) for the county centre and a town, the owing
    count a grid worker's menu shows, and the receipts of one all-grid task as the county reads
    them on its page.
 """
@@ -88,7 +88,7 @@ def main() -> None:
     from fengqiao.core.maintenance import analyze_database
     from fengqiao.events.sla import now
     from fengqiao.tasks import actions
-    from fengqiao.tasks.filters import TaskFilter, owing_count, with_progress
+    from fengqiao.tasks.filters import TaskFilter, owing_count, progress
     from fengqiao.tasks.models import Receipt, Task
 
     users = {u.username: u for u in User.objects.select_related("area")}
@@ -115,7 +115,8 @@ def main() -> None:
         request = RequestFactory().get("/tasks/", {"box": box})
         request.user = user
         qs = TaskFilter({"box": box}, Task.objects.restrict(user), request=request).qs
-        return list(with_progress(qs)[:30])
+        page = list(qs.order_by("-published_at", "-id")[:30])
+        return page, progress(user, [t.pk for t in page])
 
     reads = []
     for label, fn in [

@@ -148,7 +148,7 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
 
 def _text(t: transitions.Transition, text) -> str:
     zh, en = transitions.TEXT_LABELS.get(t.action, ("说明", "text"))
-    return clean_text(text, zh=zh, en=str(en), required="text" in t.required, max_len=MAX_TEXT)
+    return clean_text(text, zh=zh, en=en, required="text" in t.required, max_len=MAX_TEXT)
 
 
 def _version(version) -> int | None:

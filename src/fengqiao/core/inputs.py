@@ -1,10 +1,12 @@
 """Free text typed into an action (a reason, a report, a note): one rule for every app.
 
 Stripped; refused with a bilingual 400 when required and empty, when longer than the limit,
-or when it holds NUL (PostgreSQL cannot store it, and it is never meant). Pure: no Django
-models, so actions of any app can share it."""
+or when it holds NUL (PostgreSQL cannot store it, and it is never meant). No models, so the
+actions of any app can share it."""
 
 from __future__ import annotations
+
+from django.utils import translation
 
 from .errors import UserError
 
@@ -13,7 +15,11 @@ MAX_TEXT = 2000
 
 def clean_text(value, *, field: str = "text", zh: str = "内容", en: str = "the text", required: bool = False,
                max_len: int = MAX_TEXT) -> str:
-    """``value`` stripped, or a :class:`UserError` naming ``field`` (``zh``/``en`` name it to people)."""
+    """``value`` stripped, or a :class:`UserError` naming ``field`` (``zh``/``en`` name it to people;
+    ``en`` may be a lazy string of a transition table, rendered in English whatever the request's
+    language)."""
+    with translation.override("en"):
+        en = str(en)
     text = value.strip() if isinstance(value, str) else ""
     if required and not text:
         raise UserError("text_required", f"请填写{zh}", f"{en} is required", field=field)

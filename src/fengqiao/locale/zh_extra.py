@@ -612,4 +612,6 @@ ZH = {
     'Risk alert raised': '发出风险预警',
     'Risk alert grown (more evidence or a higher level)': '风险预警更新(新增线索或等级提升)',
     'Risk alert': '风险预警',
+    'Task or notice published': '发布任务或通知',
+    'Published task': '统一发布',
 }

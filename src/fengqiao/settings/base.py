@@ -277,6 +277,11 @@ SPECTACULAR_SETTINGS = {
         "KeyPersonCategoryEnum": "fengqiao.grid.choices.KeyPersonCategory",
         "VisitMethodEnum": "fengqiao.grid.choices.VisitMethod",
         "VisitConditionEnum": "fengqiao.grid.choices.Condition",
+        "TaskKindEnum": "fengqiao.tasks.choices.Kind",
+        "TaskStateEnum": "fengqiao.tasks.choices.State",
+        "ReceiptStateEnum": "fengqiao.tasks.choices.ReceiptState",
+        "TaskActionEnum": "fengqiao.tasks.transitions.TASK_ACTIONS",
+        "ReceiptActionEnum": "fengqiao.tasks.transitions.RECEIPT_ACTIONS",
     },
 }
 

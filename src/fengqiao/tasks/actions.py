@@ -105,6 +105,8 @@ def resolve_recipients(by, recipients=(), to_level=None) -> list[Area]:
     level under them (under the publisher's own area when none is named). Each must lie below
     the publisher's area, be in use, and be a town, village or grid."""
     codes = _codes(recipients)
+    if to_level is not None and not isinstance(to_level, str):
+        to_level = "?"  # refused below, by the same message
     if to_level not in (None, "") and to_level not in RECIPIENT_LEVELS:
         raise UserError("bad_level", "接收层级应为乡镇(街道)、村(社区)或网格",
                         "the level must be town, village or grid", field="to_level")
@@ -207,7 +209,7 @@ def act_on_task(task: Task, action: str, *, by, text: str = "") -> Task:
     """The publisher's step: 催办 (remind the units that still owe something), 结束, 撤回."""
     t = transitions.TASK_RULES.get(action)
     zh, en = transitions.TEXT_LABELS.get(action, ("说明", "the note"))
-    value = clean_text(text, zh=zh, en=str(en), required="text" in t.required)
+    value = clean_text(text, zh=zh, en=en, required="text" in t.required)
     now = clock_now()
     with transaction.atomic(), context.explicit_audit():
         locked = _lock_task(task, by)
@@ -232,7 +234,9 @@ def act_on_task(task: Task, action: str, *, by, text: str = "") -> Task:
             if action == "withdraw":
                 units = [r.area for r in locked.receipts.select_related("area")]
                 notify_on_commit(responders(units, locked.area), "task_withdrawn", f"已撤回:{locked.title}", value)
-        _entry(locked, action, by, now, source=source, target=locked.state, text=value, data=data)
+        # the counts go to the audit trail only: the timeline's task entries are read by every
+        # receiving unit, which is not told how many others still owe
+        _entry(locked, action, by, now, source=source, target=locked.state, text=value)
         audit.record(f"task_{action}", locked, object_repr=locked.number, actor=by, before={"state": source},
                      after={"state": locked.state, **data})
     return locked
@@ -242,7 +246,7 @@ def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "") -> Rece
     """A unit's step (签收, 反馈完成情况) or the publisher's answer (确认完成, 退回重办)."""
     t = transitions.RECEIPT_RULES.get(action)
     zh, en = transitions.TEXT_LABELS.get(action, ("说明", "the note"))
-    value = clean_text(text, zh=zh, en=str(en), required="text" in t.required)
+    value = clean_text(text, zh=zh, en=en, required="text" in t.required)
     now = clock_now()
     with transaction.atomic(), context.explicit_audit():
         # the task first (as its own steps do): a withdrawal and a report cannot cross
@@ -307,6 +311,6 @@ def remind_due(now: dt.datetime | None = None) -> dict[str, int]:
             if owing:
                 notify_on_commit(_publishers(task), "task_overdue", f"已到期:{task.title}",
                                  f"{owing} 个单位未按时签收或反馈")
-                _entry(task, "overdue", None, now, data={"owing": owing})
+                _entry(task, "overdue", None, now)
                 told["overdue"] += 1
     return told

@@ -16,7 +16,7 @@ class State(models.TextChoices):
     """Where the sending stands (the publisher's side)."""
 
     PUBLISHED = "published", _("Published")  # 已发布 (in progress)
-    CLOSED = "closed", _("Closed")  # 已结束
+    CLOSED = "closed", _("Ended")  # 已结束
     WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
 
 

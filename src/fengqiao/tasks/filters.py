@@ -1,6 +1,6 @@
 """What the console and the API read about published tasks, in one place: a user's inbox (the
-receipts their own unit answers for), progress counts of a task, the overdue rule, and the one
-FilterSet per list that both the console and the API use."""
+receipts their own unit answers for), the progress counts of tasks over the receipts the user may
+read, the overdue rule, and the one FilterSet per list that both the console and the API use."""
 
 from __future__ import annotations
 
@@ -43,11 +43,27 @@ def owing_count(user) -> int:
     return inbox(user).filter(OWING_ANY_Q, task__state=State.PUBLISHED).count()
 
 
-def with_progress(tasks, now=None):
-    """Tasks annotated with their receipts by state (``n_pending`` … ``n_done``) and ``n_overdue``."""
+#: the keys of :func:`progress`'s counts
+PROGRESS_KEYS = ("total", *ReceiptState.values, "overdue")
+
+
+def progress(user, task_ids, now=None) -> dict[int, dict[str, int]]:
+    """Per task, the receipts ``user`` may read by state, their ``total`` and how many are
+    ``overdue``: one grouped query for a page of tasks. The publishing side reads every receipt,
+    so it gets the whole task's counts; a receiving unit counts only its own and those below it,
+    so the figures tell it nothing about another unit."""
     now = now or clock_now()
-    counts = {f"n_{s}": Count("receipts", filter=Q(receipts__state=s)) for s in ReceiptState.values}
-    return tasks.annotate(**counts, n_overdue=Count("receipts", filter=overdue_q(now, "receipts__")))
+    out = {pk: dict.fromkeys(PROGRESS_KEYS, 0) for pk in task_ids}
+    if not out:
+        return out
+    counts = {s: Count("pk", filter=Q(state=s)) for s in ReceiptState.values}
+    rows = (Receipt.objects.restrict(user, "view").filter(task_id__in=list(out)).order_by().values("task_id")
+            .annotate(**counts, overdue=Count("pk", filter=overdue_q(now))))
+    for row in rows:
+        c = out[row.pop("task_id")]
+        c.update(row)
+        c["total"] = sum(row[s] for s in ReceiptState.values)
+    return out
 
 
 class TaskFilter(drf_filters.FilterSet):
@@ -70,7 +86,9 @@ class TaskFilter(drf_filters.FilterSet):
         return queryset.filter(subtree_q(user.area.path, "area_path")) if user.area_id else queryset.none()
 
     def filter_overdue(self, queryset, name, value):
-        late = Exists(Receipt.objects.filter(overdue_q(clock_now()), task_id=OuterRef("pk")))
+        # only the receipts the user may read: a town is not told that another town is late
+        readable = Receipt.objects.restrict(self.request.user, "view")
+        late = Exists(readable.filter(overdue_q(clock_now()), task_id=OuterRef("pk")))
         return queryset.filter(late if value else ~late)
 
     def filter_q(self, queryset, name, value):

@@ -40,7 +40,7 @@ class Task(models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.TASK)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("content"), blank=True)
+    body = models.TextField(_("text of the task or notice"), blank=True)
     area = models.ForeignKey(Area, verbose_name=_("published by unit"), on_delete=models.PROTECT, related_name="+")
     area_path = models.CharField(_("area path"), max_length=255, editable=False)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
@@ -125,7 +125,7 @@ class Receipt(models.Model):
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     reported_by_name = models.CharField(_("reported by"), max_length=150, blank=True)
     report = models.TextField(_("completion report"), blank=True)
-    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted as done at"), null=True, blank=True)
     returned_count = models.PositiveSmallIntegerField(_("times sent back"), default=0)
     return_reason = models.TextField(_("why sent back"), blank=True)
     reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
@@ -164,7 +164,10 @@ class Receipt(models.Model):
         return self.state == ReceiptState.ACKNOWLEDGED and self.task.kind == Kind.TASK
 
     def overdue(self, now) -> bool:
-        return self.owing and self.task.due_at is not None and self.task.due_at < now
+        """Still owing after the deadline while the task is published (``filters.overdue_q``): a
+        closed or withdrawn task freezes its receipts, and nothing is overdue any more."""
+        task = self.task
+        return self.owing and task.state == State.PUBLISHED and task.due_at is not None and task.due_at < now
 
     def late(self) -> bool:
         """Reported (or, for a notice, acknowledged) after the deadline."""

@@ -73,7 +73,7 @@ def _someone_owes(task, user):
 TASK_TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("remind", "催办", _("Remind"), frozenset({S.PUBLISHED}), None, PUBLISHERS, "publisher",
                guards=(_someone_owes,)),
-    Transition("close", "结束", _("Close"), frozenset({S.PUBLISHED}), S.CLOSED, PUBLISHERS, "publisher"),
+    Transition("close", "结束", _("End the task"), frozenset({S.PUBLISHED}), S.CLOSED, PUBLISHERS, "publisher"),
     Transition("withdraw", "撤回", _("Withdraw"), frozenset({S.PUBLISHED}), S.WITHDRAWN, PUBLISHERS, "publisher",
                ("text",)),
 ]}

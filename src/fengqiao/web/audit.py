@@ -20,12 +20,15 @@ from fengqiao.core.models import AuditRecord
 from fengqiao.core.restrict import role_allowed
 from fengqiao.events import transitions as event_transitions
 from fengqiao.mediation import transitions as dispute_transitions
+from fengqiao.tasks import transitions as task_transitions
 
 PAGE_SIZE = 50
+#: the steps of a published task and of its receipts, written as ``task_<action>``
+TASK_STEPS = {**task_transitions.TASK_TABLE, **task_transitions.RECEIPT_TABLE}
 FILTER_KEYS = ("action", "object_type", "object_id", "actor_username", "since", "until")
 
 #: audit actions in words: every code ``audit.record`` writes across the apps, except the actions
-#: of the transition tables (written as ``event_<action>``/``dispute_<action>``/``alert_<action>``,
+#: of the transition tables (written as ``event_<action>``/``dispute_<action>``/``alert_<action>``/``task_<action>``,
 #: labelled by the table). ``web/tests/test_audit_labels.py`` reads the sources and fails on a code written
 #: without a label here.
 ACTION_LABELS = {
@@ -80,6 +83,7 @@ ACTION_LABELS = {
     "key_person_remove": gettext_lazy("Key person removed from the registry"),
     "key_person_visit": gettext_lazy("Key person visited"),
     "key_person_register_refused": gettext_lazy("Key person not registered: ID number already registered elsewhere"),
+    "task_publish": gettext_lazy("Task or notice published"),
     "workcal.seed": gettext_lazy("Holidays loaded from the calendar package"),
     "workcal.set_day": gettext_lazy("Holiday or make-up working day entered"),
     "workcal.remove_day": gettext_lazy("Holiday or make-up working day removed"),
@@ -98,7 +102,8 @@ def known_actions() -> frozenset[str]:
     return frozenset(ACTION_LABELS).union(
         (f"event_{a}" for a in event_transitions.TABLE),
         (f"dispute_{a}" for a in dispute_transitions.TABLE),
-        (f"alert_{a}" for a in alert_transitions.TABLE))
+        (f"alert_{a}" for a in alert_transitions.TABLE),
+        (f"task_{a}" for a in TASK_STEPS))
 
 
 def recorded_actions() -> frozenset[str]:
@@ -143,7 +148,8 @@ def action_label(code: str) -> str:
         return str(ACTION_LABELS[code])
     for prefix, table, words in (("event_", event_transitions.TABLE, _("Matter")),
                                  ("dispute_", dispute_transitions.TABLE, _("Dispute")),
-                                 ("alert_", alert_transitions.TABLE, _("Risk alert"))):
+                                 ("alert_", alert_transitions.TABLE, _("Risk alert")),
+                                 ("task_", TASK_STEPS, _("Published task"))):
         t = table.get(code[len(prefix):]) if code.startswith(prefix) else None
         if t is not None:
             return f"{words}: {t.label}"

@@ -23,11 +23,14 @@ def nav(request):
     from fengqiao.grid.models import KeyPerson
     from fengqiao.grid.views import due_count
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
+    from fengqiao.tasks.filters import owing_count
+    from fengqiao.tasks.models import Task
     from fengqiao.web.phone import may_use_phone
 
     mediation = role in MEDIATION_ROLES
     alerts = role_allowed(RiskAlert, user, "view")
     key_persons = role_allowed(KeyPerson, user, "view")
+    tasks = role_allowed(Task, user, "view")
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
@@ -47,6 +50,9 @@ def nav(request):
         "key_persons": key_persons,
         # people whose visit is overdue or due within three days, counted only when a page shows it
         "key_persons_due": SimpleLazyObject(lambda: due_count(user)) if key_persons else 0,
+        "tasks": tasks,
+        # receipts of the user's own unit still to acknowledge or report on, counted only when shown
+        "tasks_owing": SimpleLazyObject(lambda: owing_count(user)) if tasks else 0,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,
     }}

@@ -222,3 +222,9 @@ def test_the_worker_reminds_before_the_deadline_and_tells_the_publisher_after_it
     assert {n.user.username for n in late} == {"county_op", "county_op2"}  # the publishing centre
     assert all("1 个单位" in n.body for n in late)
     assert TaskEntry.objects.filter(task=task, action="overdue").count() == 1
+
+
+def test_a_level_that_is_not_text_is_refused_as_an_unknown_level(publish, users):
+    with pytest.raises(UserError) as exc:
+        publish(recipients=[], to_level=["town"])
+    assert (exc.value.code, exc.value.field) == ("bad_level", "to_level")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fengqiao.tasks.demo import load_demo_tasks
-from fengqiao.tasks.filters import owing_count, with_progress
+from fengqiao.tasks.filters import owing_count, progress
 from fengqiao.tasks.models import Task
 
 pytestmark = pytest.mark.django_db
@@ -16,12 +16,15 @@ def test_the_demo_shows_every_stage_once(users):
     assert load_demo_tasks() == 0
     states = set(Task.objects.values_list("kind", "state"))
     assert {("task", "published"), ("notice", "published"), ("task", "closed")} <= states
-    rows = {t.title: t for t in with_progress(Task.objects.all())}
-    fire = rows["开展冬季消防安全隐患大排查"]
-    assert (fire.n_done, fire.n_reported) == (1, 1) and fire.n_pending + fire.n_acknowledged == fire.recipient_count - 2
-    assert fire.receipts.get(area__code="331022002").returned_count == 1
-    assert rows["核查重点人员走访落实情况"].n_overdue > 0
-    assert rows["汛后地质灾害隐患点复查"].n_done == 2
+    tasks = {t.title: t for t in Task.objects.all()}
+    counts = {title: c for title, c in zip(tasks, progress(users.county_op, [t.pk for t in tasks.values()]).values(),
+                                           strict=True)}
+    fire = counts["开展冬季消防安全隐患大排查"]
+    assert (fire["done"], fire["reported"]) == (1, 1) and fire["total"] == tasks["开展冬季消防安全隐患大排查"].recipient_count
+    assert fire["pending"] + fire["acknowledged"] == fire["total"] - 2
+    assert tasks["开展冬季消防安全隐患大排查"].receipts.get(area__code="331022002").returned_count == 1
+    assert counts["核查重点人员走访落实情况"]["overdue"] > 0
+    assert counts["汛后地质灾害隐患点复查"]["done"] == 2
     # something waits for the demo's phone users and command rooms
     for who in ("grid_xinhu1", "cadre_jianzhong", "town_jiantiao", "town_hairun"):
         assert owing_count(getattr(users, who)) > 0, who

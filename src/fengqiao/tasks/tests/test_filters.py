@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from fengqiao.events.sla import frozen_now, now
 from fengqiao.tasks import actions
-from fengqiao.tasks.filters import TaskFilter, inbox, owing_count, with_progress
+from fengqiao.tasks.filters import TaskFilter, inbox, owing_count, progress
 from fengqiao.tasks.models import Task
 
 from .conftest import HAIYOU, JIANTIAO, XINHU
@@ -42,9 +42,13 @@ def test_progress_and_overdue(publish, users, receipt_of):
     task = publish(recipients=[HAIYOU, JIANTIAO, XINHU], due_at=start + dt.timedelta(hours=1))
     actions.act_on_receipt(receipt_of(task, HAIYOU), "report", by=users.town_haiyou, text="已完成")
     actions.act_on_receipt(receipt_of(task, JIANTIAO), "acknowledge", by=users.town_jiantiao)
-    row = with_progress(Task.objects.filter(pk=task.pk), start + dt.timedelta(hours=2)).get()
-    assert (row.n_pending, row.n_acknowledged, row.n_reported, row.n_done, row.n_overdue) == (1, 1, 1, 0, 2)
-    assert with_progress(Task.objects.filter(pk=task.pk), start).get().n_overdue == 0
+    later = start + dt.timedelta(hours=2)
+    assert progress(users.county_op, [task.pk], later)[task.pk] == {
+        "total": 3, "pending": 1, "acknowledged": 1, "reported": 1, "done": 0, "overdue": 2}
+    assert progress(users.county_op, [task.pk], start)[task.pk]["overdue"] == 0
+    # a receiving town counts only what it may read: itself, and 心湖社区 below it
+    assert progress(users.town_haiyou, [task.pk], later)[task.pk] == {
+        "total": 2, "pending": 1, "acknowledged": 0, "reported": 1, "done": 0, "overdue": 1}
     other = publish(recipients=[JIANTIAO], due_at=start + dt.timedelta(days=5))
     with frozen_now(start + dt.timedelta(hours=2)):
         assert _filtered(users.county_op, overdue="true") == [task.pk]

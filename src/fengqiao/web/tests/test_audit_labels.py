@@ -24,7 +24,13 @@ from fengqiao.alerts import transitions as alert_transitions
 from fengqiao.events import transitions as event_transitions
 from fengqiao.mediation import transitions as dispute_transitions
 from fengqiao.mediation.choices import TicketStatus
-from fengqiao.web.audit import ACTION_LABELS, action_choices, action_label, known_actions
+from fengqiao.web.audit import (
+    ACTION_LABELS,
+    TASK_STEPS,
+    action_choices,
+    action_label,
+    known_actions,
+)
 
 SRC = Path(fengqiao.__file__).resolve().parent
 AUDIT_MODULE = "fengqiao.core.audit"
@@ -35,6 +41,7 @@ FAMILIES = {
     "dispute_": set(dispute_transitions.TABLE),  # mediation.actions.disputes._step checks it too
     "alert_": set(alert_transitions.TABLE),  # alerts.actions.act checks it against the table
     "ticket_": {TicketStatus.DONE.value, TicketStatus.NO_SHOW.value},  # queue.finish_ticket refuses others
+    "task_": set(TASK_STEPS),  # tasks.actions checks the action against its two tables
 }
 
 
