@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core import audit
+from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import FilterSet
 from fengqiao.core.serializers import ModelSerializer
@@ -217,7 +218,7 @@ class VisitCreateSerializer(serializers.Serializer):
 
 # ---------------------------------------------------------------- bodies
 
-TEXT, TEXT_OR_NULL, NUMBER, VERSION = "text", "text_or_null", "number", "version"
+NUMBER, VERSION = "number", "version"
 REGISTER_BODY = {"name": TEXT, "category": TEXT, "area": TEXT, "id_number": TEXT, "phone": TEXT, "address": TEXT,
                  "caretaker": TEXT_OR_NULL, "visit_every_days": NUMBER, "note": TEXT}
 UPDATE_BODY = {"category": TEXT, "area": TEXT, "address": TEXT, "phone": TEXT, "caretaker": TEXT_OR_NULL,
@@ -226,35 +227,18 @@ REMOVE_BODY = {"reason": TEXT, "version": VERSION}
 VISIT_BODY = {"method": TEXT, "condition": TEXT, "note": TEXT, "visited_at": TEXT_OR_NULL}
 
 
+def _number(data, key):
+    """A whole number, its digits as text (as a form sends it), or null."""
+    value = data.get(key)
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise UserError("invalid", f"{key} 应为整数", f"{key} must be a whole number", field=key)
+
+
 def _body(request, spec: dict[str, str]) -> dict:
-    """The values of the body named in ``spec``, each of its kind: an object, no other keys, text
-    as text, a number as a whole number (or its digits as text, as a form sends it), a version
-    as a whole number ≥ 0 (or its digits). Anything else is a 400 before the action runs (the
-    actions take a value that is not text for an empty one)."""
-    data = request.data
-    if not isinstance(data, dict):
-        raise UserError("invalid", "请求体应为对象", "the body must be an object")
-    unknown = sorted(str(k) for k in data if k not in spec)
-    if unknown:
-        names = ", ".join(unknown)[:200]
-        raise UserError("unknown_field", f"不能提交: {names}", f"unknown field(s): {names}", field=unknown[0][:100])
-    out = {}
-    for key, kind in spec.items():
-        if key not in data:
-            continue
-        value = data.get(key)  # a form's last value
-        if kind == VERSION:
-            out[key] = _version(value)
-            continue
-        ok = (isinstance(value, str)
-              or (value is None and kind in (TEXT_OR_NULL, NUMBER))
-              or (kind == NUMBER and isinstance(value, int) and not isinstance(value, bool)))
-        if not ok:
-            if kind == NUMBER:
-                raise UserError("invalid", f"{key} 应为整数", f"{key} must be a whole number", field=key)
-            raise UserError("invalid", f"{key} 应为文本", f"{key} must be text", field=key)
-        out[key] = value
-    return out
+    """The body's values named in ``spec`` (``core.bodies``): a version as a whole number ≥ 0 (or
+    its digits), a number as :func:`_number` reads it, anything else a 400 before the action runs."""
+    return body_values(request, spec, {VERSION: lambda data, key: _version(data.get(key)), NUMBER: _number})
 
 
 def _version(value):

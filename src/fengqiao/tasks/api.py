@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fengqiao.areas.models import Level
+from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import IntegerFilter
 from fengqiao.core.inputs import MAX_TEXT
@@ -264,38 +265,25 @@ class ReceiptActSerializer(serializers.Serializer):
 
 # ---------------------------------------------------------------- bodies
 
-TEXT, TEXT_OR_NULL, CODES = "text", "text_or_null", "codes"
+CODES = "codes"
 PUBLISH_BODY = {"kind": TEXT, "title": TEXT, "body": TEXT, "recipients": CODES, "to_level": TEXT_OR_NULL,
                 "due_at": TEXT_OR_NULL}
 ACT_BODY = {"action": TEXT, "text": TEXT_OR_NULL}
 
 
+def _codes(data, key):
+    """A list of area codes as text (a form repeats the field)."""
+    value = [v for v in data.getlist(key) if v != ""] if isinstance(data, QueryDict) else data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError("invalid", f"{key} 应为区域代码(文本)的列表", f"{key} must be a list of area codes (text)",
+                        field=key)
+    return value
+
+
 def _body(request, spec: dict[str, str]) -> dict:
-    """The values of the body named in ``spec``, each of its kind: an object, no other keys, text
-    as text, the recipients a list of texts (a form's repeated field). Anything else is a 400
-    before the action runs (the actions take a value that is not text for an empty one)."""
-    data = request.data
-    if not isinstance(data, dict):
-        raise UserError("invalid", "请求体应为对象", "the body must be an object")
-    unknown = sorted(str(k) for k in data if k not in spec)
-    if unknown:
-        names = ", ".join(unknown)[:200]
-        raise UserError("unknown_field", f"不能提交: {names}", f"unknown field(s): {names}", field=unknown[0][:100])
-    out = {}
-    for key, kind in spec.items():
-        if key not in data:
-            continue
-        if kind == CODES:
-            value = [v for v in data.getlist(key) if v != ""] if isinstance(data, QueryDict) else data.get(key)
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise UserError("invalid", f"{key} 应为区域代码(文本)的列表", f"{key} must be a list of area codes (text)",
-                                field=key)
-        else:
-            value = data.get(key)  # a form's last value
-            if not (isinstance(value, str) or (value is None and kind == TEXT_OR_NULL)):
-                raise UserError("invalid", f"{key} 应为文本", f"{key} must be text", field=key)
-        out[key] = value
-    return out
+    """The body's values named in ``spec`` (``core.bodies``), the recipients a list of texts:
+    anything else is a 400 before the action runs."""
+    return body_values(request, spec, {CODES: _codes})
 
 
 def _step(request) -> tuple[str, str]:
