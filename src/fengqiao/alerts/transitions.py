@@ -19,12 +19,10 @@ Relations: ``staff`` — a county or town operator whose area contains the alert
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
-from fengqiao.core.transitions import Rules
+from fengqiao.core.transitions import Rules, Transition
 
 from .choices import OPEN_STATES, State
 
@@ -36,18 +34,6 @@ OPEN = OPEN_STATES
 ALL = frozenset(State.values)
 
 STATE_ZH = {S.OPEN: "待处置", S.HANDLING: "处置中", S.RESOLVED: "已化解", S.DISMISSED: "已排除"}
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    zh: str
-    label: object  # lazy English source string
-    sources: frozenset
-    target: str | None  # None: a side action
-    roles: frozenset
-    relation: str
-    required: tuple[str, ...] = ()
 
 
 TABLE: dict[str, Transition] = {t.action: t for t in [

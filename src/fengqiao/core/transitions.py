@@ -6,14 +6,34 @@ relations and words in its ``transitions`` module and binds them with :class:`Ru
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from .errors import Conflict, UserError
+
+#: a transition's extra condition: ``guard(record, user)`` is ``None`` or ``(code, zh, en)``
+Guard = Callable[[object, object], "tuple[str, str, str] | None"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of a transition table: ``action`` from any state in ``sources`` to ``target``
+    (``None``: a side action, the state does not change), for ``roles`` whose ``relation`` to the
+    record holds, needing the fields in ``required`` and passing every guard."""
+
+    action: str
+    zh: str
+    label: object  # lazy English source string, translated in the UI
+    sources: frozenset
+    target: str | None
+    roles: frozenset
+    relation: str
+    required: tuple[str, ...] = ()
+    guards: tuple[Guard, ...] = field(default=())
 
 
 class Rules:
     """One app's table bound to its relations and words. ``table`` maps an action name to a
-    transition with ``action``, ``zh``, ``sources``, ``roles``, ``relation`` and optionally
-    ``guards`` (each ``guard(record, user)`` returns ``None`` or ``(code, zh, en)``)."""
+    :class:`Transition` (or a subclass with more fields)."""
 
     def __init__(self, table: Mapping, *, state_zh: Mapping[str, str], relations: Mapping[str, Callable],
                  relation_text: Mapping[str, tuple[str, str]], noun_zh: str, noun_en: str):

@@ -18,13 +18,10 @@ Relations (beyond the role):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
-from fengqiao.core.transitions import Rules
+from fengqiao.core.transitions import Rules, Transition
 
 from .choices import Feedback, State
 
@@ -47,21 +44,6 @@ STATE_ZH = {
     S.CANCELLED: "已撤销", S.DISPATCHED: "已派发", S.SIGNED: "已签收", S.IN_PROGRESS: "处置中",
     S.RESOLVED: "已办结", S.VERIFIED: "已核实", S.CLOSED: "已归档",
 }
-
-Guard = Callable[[object, object], "tuple[str, str, str] | None"]
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    zh: str
-    label: object  # lazy English source string, translated in the UI
-    sources: frozenset
-    target: str | None  # None: a side action, the state does not change
-    roles: frozenset
-    relation: str
-    required: tuple[str, ...] = ()
-    guards: tuple[Guard, ...] = field(default=())
 
 
 # ---------------------------------------------------------------- guards (event, user)

@@ -23,14 +23,14 @@ handles it; ``supervisor`` — a leader or operator whose area contains the plac
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
 from fengqiao.core.transitions import Rules
+from fengqiao.core.transitions import Transition as BaseTransition
 
 from .choices import ConfirmationStatus, SessionStatus, State
 
@@ -53,24 +53,12 @@ STATE_ZH = {
     S.WITHDRAWN: "已撤回",
 }
 
-Guard = Callable[[object, object], "tuple[str, str, str] | None"]
-
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    zh: str
-    label: object  # lazy English source string
-    sources: frozenset
-    target: str | None  # None: a side action
-    roles: frozenset
-    relation: str
-    required: tuple[str, ...] = ()
-    guards: tuple[Guard, ...] = field(default=())
+class Transition(BaseTransition):
     # The action writes the agreement the parties sign (人民调解协议书): whoever may take one of
     # these (role and relation) produces it and gets it with full names (services.may_produce_agreement).
     writes_agreement: bool = False
-
 
 # ---------------------------------------------------------------- guards (dispute, user)
 

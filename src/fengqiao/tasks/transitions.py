@@ -22,11 +22,9 @@ whose area holds the publishing unit; ``recipient`` — the receiving unit's own
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.core.transitions import Rules
+from fengqiao.core.transitions import Rules, Transition
 
 from .choices import Kind, ReceiptState, State
 from .models import PUBLISHERS, RESPONDER_ROLE
@@ -36,19 +34,6 @@ RESPONDERS = frozenset(RESPONDER_ROLE.values())
 
 TASK_STATE_ZH = {S.PUBLISHED: "已发布", S.CLOSED: "已结束", S.WITHDRAWN: "已撤回"}
 RECEIPT_STATE_ZH = {R.PENDING: "待签收", R.ACKNOWLEDGED: "已签收", R.REPORTED: "已反馈", R.DONE: "已完成"}
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    zh: str
-    label: object  # lazy English source string
-    sources: frozenset
-    target: str | None  # None: a side action
-    roles: frozenset
-    relation: str
-    required: tuple[str, ...] = ()
-    guards: tuple = ()
 
 
 def _published(receipt, user):
