@@ -54,13 +54,14 @@ _ERRORS = {
 _SERVER_ERRORS = {"414": "the address (query string) is longer than the web server accepts"}
 _WRITE_ERRORS = {
     "409": "the record changed meanwhile (version), or its state does not allow the action",
+    "413": "the request body is too large, or a form has too many fields (error too_large)",
     "415": "unsupported content type of the request body",
 }
 
 
 def document_errors(result, generator, request, public):
     """Postprocessing hook: every operation documents the error answers it can give (writes
-    also 409 and 415), all with the one error shape, so a client knows what a 4xx carries; and
+    also 409, 413 and 415), all with the one error shape, so a client knows what a 4xx carries; and
     the web server's own 414, which has no JSON body."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}

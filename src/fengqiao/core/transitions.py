@@ -46,7 +46,8 @@ class Rules:
     def get(self, action: str):
         t = self.table.get(action) if isinstance(action, str) else None
         if t is None:
-            raise UserError("unknown_action", f"未知操作: {action}", f"unknown action: {action}", field="action")
+            shown = str(action)[:40]  # a long value is not echoed back whole
+            raise UserError("unknown_action", f"未知操作: {shown}", f"unknown action: {shown}", field="action")
         return t
 
     def check(self, record, action: str, user):

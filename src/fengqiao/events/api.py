@@ -35,6 +35,7 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.filters import INSTANT_RANGE, FilterSet, StrictBooleanFilter, clamp_instant
 from fengqiao.core.parsers import JSONParser
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
+from fengqiao.core.uploads import file_response
 from fengqiao.core.viewsets import (
     RestrictedReadOnlyViewSet,
     RestrictedViewSetMixin,
@@ -66,24 +67,9 @@ class AttachmentSerializer(ModelSerializer):
         return reverse("v1:event-attachment-file", kwargs={"pk": obj.event_id, "att_id": obj.pk})
 
 
-#: file types a browser may show in its own window; anything else is downloaded
-INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
-
-
 def attachment_response(att: Attachment) -> FileResponse:
-    """The file of ``att`` (already checked to be visible to the caller), under its original
-    name; never rendered as a page of this site (sandboxed, no sniffing)."""
-    try:
-        handle = att.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise UserError("file_missing", "附件文件已丢失,请联系管理员", "the attachment's file is missing; tell the administrator",
-                        status=404) from exc
-    resp = FileResponse(handle, content_type=att.content_type, as_attachment=att.content_type not in INLINE_TYPES,
-                        filename=att.original_name)
-    resp["Content-Security-Policy"] = "sandbox"
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Cache-Control"] = "private, max-age=3600"
-    return resp
+    """The file of ``att`` (already checked to be visible to the caller), under its original name."""
+    return file_response(att.file, att.content_type, att.original_name)
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

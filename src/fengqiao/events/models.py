@@ -27,6 +27,7 @@ from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.labels import action_label, choice_label
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.trees import CodePathTreeMixin
+from fengqiao.core.uploads import stored_path
 
 from .choices import (
     AttachmentKind,
@@ -402,9 +403,7 @@ class TimelineEntry(_ByEventAccess, models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
-    now = timezone.now()
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"events/{now:%Y/%m}/{instance.sha256[:32]}.{ext}"
+    return stored_path("events", instance.sha256, filename, timezone.now())
 
 
 class Attachment(_ByEventAccess, models.Model):

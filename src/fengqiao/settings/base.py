@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "KeyPersonCategoryEnum": "fengqiao.grid.choices.KeyPersonCategory",
         "VisitMethodEnum": "fengqiao.grid.choices.VisitMethod",
         "VisitConditionEnum": "fengqiao.grid.choices.Condition",
+        "AttachmentKindEnum": "fengqiao.events.choices.AttachmentKind",
         "TaskKindEnum": "fengqiao.tasks.choices.Kind",
         "TaskStateEnum": "fengqiao.tasks.choices.State",
         "ReceiptStateEnum": "fengqiao.tasks.choices.ReceiptState",

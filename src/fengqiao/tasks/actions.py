@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, subtree_q
-from fengqiao.core import audit, context
+from fengqiao.core import audit, context, uploads
 from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
 from fengqiao.core.inputs import clean_text
 from fengqiao.events.actions._base import actor_name
@@ -33,6 +33,7 @@ from .models import (
     Receipt,
     Task,
     TaskEntry,
+    TaskFile,
 )
 
 MAX_TITLE = 200
@@ -45,6 +46,39 @@ MAX_AHEAD = dt.timedelta(days=366)
 REMIND_GAP = dt.timedelta(minutes=30)
 #: the worker reminds units that still owe something this long before the deadline
 DUE_SOON = dt.timedelta(hours=24)
+#: files sent with one publication or one report, and kept per task or per receipt at most
+MAX_FILES_PER_STEP = 9
+MAX_FILES = 30
+
+
+def checked_files(files) -> list[uploads.CheckedUpload]:
+    """The files of one step, each checked (type by name and content, size) before anything is written."""
+    if files in (None, ""):
+        return []
+    if not isinstance(files, (list, tuple)):
+        files = [files]
+    if len(files) > MAX_FILES_PER_STEP:
+        raise UserError("too_many_files", f"一次最多上传 {MAX_FILES_PER_STEP} 个附件",
+                        f"at most {MAX_FILES_PER_STEP} files at once", field="files")
+    return [uploads.check_upload(f, field="files") for f in files]
+
+
+def _store_files(task: Task, receipt: Receipt | None, files: list[uploads.CheckedUpload], by, now) -> list[int]:
+    """Store the checked files of one step in the caller's transaction; their ids."""
+    if not files:
+        return []
+    held = TaskFile.objects.filter(task=task, receipt=receipt).count()
+    if held + len(files) > MAX_FILES:
+        raise UserError("too_many_files", f"附件总数不能超过 {MAX_FILES} 个(已有 {held} 个)",
+                        f"at most {MAX_FILES} files in all ({held} already)", field="files")
+    ids = []
+    for f in files:
+        tf = TaskFile(task=task, receipt=receipt, original_name=f.name, content_type=f.content_type, kind=f.kind,
+                      size=f.size, sha256=f.sha256, uploaded_by=by, uploaded_by_name=actor_name(by), uploaded_at=now)
+        tf.file.save(f.name, f.upload, save=False)
+        tf.save()
+        ids.append(tf.pk)
+    return ids
 
 
 def _kind(value) -> str:
@@ -65,7 +99,11 @@ def parse_due(value, now: dt.datetime) -> dt.datetime | None:
     else:
         text = value.strip() if isinstance(value, str) else ""
         try:
-            day = parse_date(text) if len(text) == 10 else None
+            # a date in any ISO form (2026-12-31, 20261231) is the end of that day
+            day = dt.date.fromisoformat(text) if text and not any(c in text for c in "T :") else None
+        except ValueError:
+            day = None
+        try:
             due = dt.datetime.combine(day, dt.time(23, 59, 59)) if day else parse_datetime(text.replace(" ", "T"))
         except ValueError:
             due = None
@@ -160,15 +198,15 @@ def _publishers(task: Task) -> list[int]:
 
 
 def _entry(task: Task, action: str, by, now, *, receipt: Receipt | None = None, source: str = "", target: str = "",
-           text: str = "", data: dict | None = None) -> None:
+           text: str = "", data: dict | None = None, publisher_only: bool = False) -> None:
     TaskEntry.objects.create(task=task, receipt=receipt, at=now, action=action, actor=by, actor_name=actor_name(by)
                              if by is not None else "系统", from_state=source, to_state=target, text=text,
-                             data=data or {})
+                             data=data or {}, publisher_only=publisher_only)
 
 
-def publish_task(*, by, kind, title, body="", recipients=(), to_level=None, due_at=None) -> Task:
+def publish_task(*, by, kind, title, body="", recipients=(), to_level=None, due_at=None, files=()) -> Task:
     """统一发布: send a task (to be acknowledged and reported on) or a notice (to be acknowledged)
-    to the chosen towns, villages or grids below the publisher's area."""
+    to the chosen towns, villages or grids below the publisher's area, with its documents."""
     if by is None or by.role not in PUBLISHERS or by.area_id is None:
         raise Forbidden("role_not_allowed", "您的角色不能发布任务或通知", "your role may not publish tasks or notices")
     now = clock_now()
@@ -179,6 +217,7 @@ def publish_task(*, by, kind, title, body="", recipients=(), to_level=None, due_
     if kind == Kind.TASK and due is None:
         raise UserError("due_required", "任务须设截止时间", "a task needs a deadline", field="due_at")
     units = resolve_recipients(by, recipients, to_level)
+    attached = checked_files(files)
     with transaction.atomic(), context.explicit_audit():
         task = Task.objects.create(number=f"tmp-{uuid.uuid4().hex[:28]}", kind=kind, title=title, body=body,
                                    area=by.area, published_by=by, published_by_name=actor_name(by),
@@ -186,11 +225,12 @@ def publish_task(*, by, kind, title, body="", recipients=(), to_level=None, due_
         task.number = f"FB{timezone.localdate(now):%Y%m%d}{task.pk:05d}"
         task.save(update_fields=["number"])
         Receipt.objects.bulk_create([Receipt(task=task, area=a, area_path=a.path) for a in units])
+        file_ids = _store_files(task, None, attached, by, now)
         _entry(task, "published", by, now, target=State.PUBLISHED,
-               data={"recipients": len(units), "to_level": to_level or ""})
+               data={"recipients": len(units), "to_level": to_level or "", "files": len(file_ids)})
         audit.record("task_publish", task, object_repr=task.number, actor=by,
                      after={"kind": kind, "title": title[:100], "recipients": len(units),
-                            "due_at": due.isoformat() if due else None})
+                            "due_at": due.isoformat() if due else None, "files": file_ids})
         label = "任务" if kind == Kind.TASK else "通知"
         deadline = f",请于 {timezone.localtime(due):%Y-%m-%d %H:%M} 前反馈" if due and kind == Kind.TASK else ""
         notify_on_commit(responders(units, by.area), "task_published", f"新{label}:{title}",
@@ -236,15 +276,22 @@ def act_on_task(task: Task, action: str, *, by, text: str = "") -> Task:
                 notify_on_commit(responders(units, locked.area), "task_withdrawn", f"已撤回:{locked.title}", value)
         # the counts go to the audit trail only: the timeline's task entries are read by every
         # receiving unit, which is not told how many others still owe
-        _entry(locked, action, by, now, source=source, target=locked.state, text=value)
+        # a reminder is the publishing side's line: a unit that answered is not told others owe
+        _entry(locked, action, by, now, source=source, target=locked.state, text=value,
+               publisher_only=action == "remind")
         audit.record(f"task_{action}", locked, object_repr=locked.number, actor=by, before={"state": source},
                      after={"state": locked.state, **data})
     return locked
 
 
-def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "") -> Receipt:
-    """A unit's step (签收, 反馈完成情况) or the publisher's answer (确认完成, 退回重办)."""
+def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "", files=()) -> Receipt:
+    """A unit's step (签收, 反馈完成情况 with its photos or documents) or the publisher's answer
+    (确认完成, 退回重办)."""
     t = transitions.RECEIPT_RULES.get(action)
+    attached = checked_files(files)
+    if attached and action != "report":
+        raise UserError("files_not_here", "只有反馈完成情况时可以上传附件", "files go with a completion report only",
+                        field="files")
     zh, en = transitions.TEXT_LABELS.get(action, ("说明", "the note"))
     value = clean_text(text, zh=zh, en=en, required="text" in t.required)
     now = clock_now()
@@ -268,13 +315,16 @@ def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "") -> Rece
         elif action == "accept":
             locked.accepted_at = now
         elif action == "return":
+            # the report sent back is no report any more (its text stays in the timeline)
             locked.returned_count += 1
             locked.return_reason = value
+            locked.reported_at, locked.reported_by_name, locked.report = None, "", ""
         locked.save()
+        file_ids = _store_files(task, locked, attached, by, now)
         _entry(task, action, by, now, receipt=locked, source=source, target=locked.state, text=value,
-               data={"area": locked.area.code})
+               data={"area": locked.area.code, **({"files": len(file_ids)} if file_ids else {})})
         audit.record(f"task_{action}", locked, object_repr=f"{task.number} {locked.area.code}", actor=by,
-                     before={"state": source}, after={"state": locked.state})
+                     before={"state": source}, after={"state": locked.state, **({"files": file_ids} if file_ids else {})})
         if action == "report":
             notify_on_commit(_publishers(task), "task_reported", f"{locked.area.name}已反馈:{task.title}", value[:200])
         elif action == "return":
@@ -284,33 +334,42 @@ def act_on_receipt(receipt: Receipt, action: str, *, by, text: str = "") -> Rece
 
 def remind_due(now: dt.datetime | None = None) -> dict[str, int]:
     """The worker's reminders: units that still owe something a day before the deadline, and
-    the publisher once when the deadline passes with units still owing. Each goes out once."""
+    the publisher once when the deadline passes with units still owing. Each goes out once. Each
+    task is handled in its own transaction with its row locked first (as every step does), and
+    read again under the lock, so a task closed or a receipt answered meanwhile is left alone."""
     now = now or clock_now()
     told = {"due_soon": 0, "overdue": 0}
     soon = (Receipt.objects.filter(OWING_ANY_Q, task__state=State.PUBLISHED, due_reminded=False,
                                    task__due_at__gt=now, task__due_at__lte=now + DUE_SOON)
-            .select_related("task", "task__area", "area"))
-    by_task: dict[int, list[Receipt]] = {}
-    for r in soon:
-        by_task.setdefault(r.task_id, []).append(r)
-    for receipts in by_task.values():
-        task = receipts[0].task
+            .values_list("task_id", flat=True).distinct())
+    for task_id in list(soon):
         with transaction.atomic():
-            marked = Receipt.objects.filter(pk__in=[r.pk for r in receipts], due_reminded=False).update(due_reminded=True)
-            if marked:
-                notify_on_commit(responders([r.area for r in receipts], task.area), "task_due_soon",
-                                 f"即将到期:{task.title}",
-                                 f"截止 {timezone.localtime(task.due_at):%Y-%m-%d %H:%M},请及时签收并反馈")
-                told["due_soon"] += marked
-    late = Task.objects.filter(state=State.PUBLISHED, overdue_notified=False, due_at__lte=now).select_related("area")
-    for task in late:
-        with transaction.atomic():
-            if not Task.objects.filter(pk=task.pk, overdue_notified=False).update(overdue_notified=True):
+            task = (Task.objects.select_for_update(of=("self",)).select_related("area")
+                    .filter(pk=task_id, state=State.PUBLISHED, due_at__gt=now, due_at__lte=now + DUE_SOON).first())
+            if task is None:
                 continue
+            receipts = list(task.receipts.filter(task.owing_q(), due_reminded=False).select_related("area"))
+            if not receipts:
+                continue
+            Receipt.objects.filter(pk__in=[r.pk for r in receipts]).update(due_reminded=True)
+            notify_on_commit(responders([r.area for r in receipts], task.area), "task_due_soon",
+                             f"即将到期:{task.title}",
+                             f"截止 {timezone.localtime(task.due_at):%Y-%m-%d %H:%M},请及时签收并反馈")
+            told["due_soon"] += len(receipts)
+    late = Task.objects.filter(state=State.PUBLISHED, overdue_notified=False, due_at__lte=now)
+    for task_id in list(late.values_list("pk", flat=True)):
+        with transaction.atomic():
+            task = (Task.objects.select_for_update(of=("self",)).select_related("area")
+                    .filter(pk=task_id, state=State.PUBLISHED, overdue_notified=False).first())
+            if task is None:
+                continue
+            task.overdue_notified = True
+            task.save(update_fields=["overdue_notified"])
             owing = task.receipts.filter(task.owing_q()).count()
             if owing:
                 notify_on_commit(_publishers(task), "task_overdue", f"已到期:{task.title}",
                                  f"{owing} 个单位未按时签收或反馈")
-                _entry(task, "overdue", None, now)
+                # the publishing side's line: a unit that answered is not told others are late
+                _entry(task, "overdue", None, now, publisher_only=True)
                 told["overdue"] += 1
     return told

@@ -13,8 +13,10 @@ the API's bilingual error with their status (400, 403, 404, 409).
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -26,12 +28,13 @@ from fengqiao.core.filters import IntegerFilter
 from fengqiao.core.inputs import MAX_TEXT
 from fengqiao.core.permissions import RolePermission
 from fengqiao.core.serializers import ModelSerializer
+from fengqiao.core.uploads import file_response
 from fengqiao.core.viewsets import RestrictedViewSetMixin
 from fengqiao.events.sla import now as clock_now
 
 from . import actions, filters, transitions
 from .choices import Kind
-from .models import RECIPIENT_LEVELS, Receipt, Task, TaskEntry
+from .models import RECIPIENT_LEVELS, Receipt, Task, TaskEntry, TaskFile
 
 URL = "/api/v1/tasks/"
 RECEIPTS_URL = f"{URL}receipts/"
@@ -123,6 +126,21 @@ class TaskEntrySerializer(ModelSerializer):
         return dict(entry.data) if isinstance(entry.data, dict) else {}
 
 
+class TaskFileSerializer(ModelSerializer):
+    """附件: a document of the task (the publisher's) or a photo or document of one unit's report;
+    ``url`` streams it to whoever may read it (never a public address)."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskFile
+        fields = ["id", "original_name", "content_type", "kind", "size", "sha256", "uploaded_by_name", "uploaded_at",
+                  "url"]
+
+    def get_url(self, f) -> str:
+        return f"{URL}{f.task_id}/files/{f.pk}/"
+
+
 class TaskReceiptSerializer(ModelSerializer):
     """One receiving unit's receipt as its task shows it: where it stands, who acknowledged and
     reported when, the report, how often it was sent back, and the steps the caller may take on
@@ -135,13 +153,14 @@ class TaskReceiptSerializer(ModelSerializer):
     overdue = serializers.SerializerMethodField()
     late = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    files = TaskFileSerializer(many=True, read_only=True, help_text="the photos and documents of the unit's reports")
     url = serializers.SerializerMethodField()
 
     class Meta:
         model = Receipt
         fields = ["id", "area", "area_name", "area_level", "state", "state_label", "acknowledged_at",
                   "acknowledged_by_name", "reported_at", "reported_by_name", "report", "accepted_at", "returned_count",
-                  "return_reason", "reminded_at", "overdue", "late", "actions", "url"]
+                  "return_reason", "reminded_at", "overdue", "late", "actions", "files", "url"]
 
     def get_overdue(self, receipt) -> bool:
         """Still owes (acknowledgement, or a task's report) and the deadline has passed."""
@@ -195,22 +214,32 @@ class TaskSerializer(TaskListSerializer):
     entries = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
+    files = serializers.SerializerMethodField()
+
     class Meta(TaskListSerializer.Meta):
-        fields = [*TaskListSerializer.Meta.fields, "body", "closed_by_name", "close_note", "receipts", "entries",
-                  "actions"]
+        fields = [*TaskListSerializer.Meta.fields, "body", "files", "closed_by_name", "close_note", "receipts",
+                  "entries", "actions"]
+
+    @extend_schema_field(TaskFileSerializer(many=True))
+    def get_files(self, task):
+        """The task's own documents (a unit's report photos are on its receipt)."""
+        rows = TaskFile.objects.restrict(_user(self.context), "view").filter(task=task, receipt__isnull=True)
+        return TaskFileSerializer(rows, many=True, context=self.context).data
 
     @extend_schema_field(TaskReceiptSerializer(many=True))
     def get_receipts(self, task):
-        rows = list(Receipt.objects.restrict(_user(self.context), "view").filter(task=task).select_related("area"))
+        rows = list(Receipt.objects.restrict(_user(self.context), "view").filter(task=task).select_related("area")
+                    .prefetch_related("files"))
         for row in rows:
             row.task = task
         return TaskReceiptSerializer(rows, many=True, context=self.context).data
 
     @extend_schema_field(TaskEntrySerializer(many=True))
     def get_entries(self, task):
-        rows = (TaskEntry.objects.restrict(_user(self.context), "view").filter(task=task)
-                .select_related("actor", "receipt__area"))
-        return TaskEntrySerializer(rows, many=True, context=self.context).data
+        """The latest entries the caller may read (at most ``filters.TIMELINE_LIMIT``), oldest first."""
+        rows = list(TaskEntry.objects.restrict(_user(self.context), "view").filter(task=task)
+                    .select_related("actor", "receipt__area").order_by("-at", "-id")[:filters.TIMELINE_LIMIT])
+        return TaskEntrySerializer(rows[::-1], many=True, context=self.context).data
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(transitions.TASK_ACTIONS))))
     def get_actions(self, task) -> list[str]:
@@ -241,6 +270,10 @@ class TaskPublishSerializer(serializers.Serializer):
     due_at = serializers.CharField(required=False, allow_null=True, allow_blank=True,
                                    help_text="deadline: a date (2026-12-31: the end of that day) or an ISO date-time, "
                                              "in the future and at most a year ahead; required for a task")
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=actions.MAX_FILES_PER_STEP,
+        help_text="the task's documents (multipart/form-data, the field repeated); types and size as a matter's "
+                  "attachments")
 
 
 class TaskActSerializer(serializers.Serializer):
@@ -261,14 +294,19 @@ class ReceiptActSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=MAX_TEXT,
                                  trim_whitespace=False,
                                  help_text="report: what was done; return: why it is sent back (both required)")
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=actions.MAX_FILES_PER_STEP,
+        help_text="report only: its photos or documents (multipart/form-data, the field repeated)")
 
 
 # ---------------------------------------------------------------- bodies
 
-CODES = "codes"
-PUBLISH_BODY = {"kind": TEXT, "title": TEXT, "body": TEXT, "recipients": CODES, "to_level": TEXT_OR_NULL,
+CODES, FILES = "codes", "files"
+PUBLISH_BODY = {"kind": TEXT, "title": TEXT, "body": TEXT, "recipients": CODES, "to_level": TEXT_OR_NULL, "files": FILES,
                 "due_at": TEXT_OR_NULL}
 ACT_BODY = {"action": TEXT, "text": TEXT_OR_NULL}
+#: a unit's report may carry its photos and documents (multipart)
+RECEIPT_ACT_BODY = {**ACT_BODY, "files": FILES}
 
 
 def _codes(data, key):
@@ -280,19 +318,29 @@ def _codes(data, key):
     return value
 
 
+def _files(data, key):
+    """Uploaded files (a multipart body repeats the field); anything else is no file."""
+    value = data.getlist(key) if isinstance(data, QueryDict) else data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, UploadedFile) for v in value):
+        raise UserError("invalid", f"{key} 应为上传的文件(multipart/form-data)",
+                        f"{key} must be uploaded files (multipart/form-data)", field=key)
+    return value
+
+
 def _body(request, spec: dict[str, str]) -> dict:
-    """The body's values named in ``spec`` (``core.bodies``), the recipients a list of texts:
-    anything else is a 400 before the action runs."""
-    return body_values(request, spec, {CODES: _codes})
+    """The body's values named in ``spec`` (``core.bodies``), the recipients a list of texts,
+    the files uploaded files: anything else is a 400 before the action runs."""
+    return body_values(request, spec, {CODES: _codes, FILES: _files})
 
 
-def _step(request) -> tuple[str, str]:
-    """(action, text) of an ``act`` body; the action itself refuses an unknown name or missing text."""
-    body = _body(request, ACT_BODY)
+def _step(request, spec=ACT_BODY) -> tuple[str, str, list]:
+    """(action, text, files) of an ``act`` body; the action itself refuses an unknown name,
+    missing text or files where they do not belong."""
+    body = _body(request, spec)
     name = body.get("action") or ""
     if not name:
         raise UserError("action_required", "请指定操作", "the action is required", field="action")
-    return name, body.get("text") or ""
+    return name, body.get("text") or "", body.get("files") or []
 
 
 # ---------------------------------------------------------------- filters
@@ -324,7 +372,7 @@ class TaskViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     ordering_fields = ["published_at", "due_at", "number", "id"]
     ordering = ["-published_at", "-id"]
     # every step on a task is the publisher's (transitions.TASK_TABLE): other roles 403 before any query
-    access_actions = {"list": "view", "retrieve": "view", "create": "publish", "act": "publish"}
+    access_actions = {"list": "view", "retrieve": "view", "create": "publish", "act": "publish", "file": "view"}
     http_method_names = ["get", "post", "head", "options"]
 
     def get_serializer_class(self):
@@ -355,7 +403,7 @@ class TaskViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         body = {"kind": "", "title": "", **_body(request, PUBLISH_BODY)}
         task = actions.publish_task(by=request.user, kind=body["kind"], title=body["title"], body=body.get("body", ""),
                                     recipients=body.get("recipients", []), to_level=body.get("to_level"),
-                                    due_at=body.get("due_at"))
+                                    due_at=body.get("due_at"), files=body.get("files", []))
         return Response(self._detail(task.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TaskActSerializer, responses=TaskSerializer)
@@ -366,9 +414,23 @@ class TaskViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         to it does not allow the step (a receiving town: not_in_charge), or it was reminded within
         the last half hour."""
         task = self.get_object()
-        name, text = _step(request)
+        name, text, _files = _step(request)
         actions.act_on_task(task, name, by=request.user, text=text)
         return Response(self._detail(task.pk))
+
+    @extend_schema(parameters=[OpenApiParameter("file_id", int, OpenApiParameter.PATH)],
+                   responses={(200, "*/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<file_id>[0-9]{1,18})", url_name="file",
+            filter_backends=[], pagination_class=None)
+    def file(self, request, pk=None, file_id=None):
+        """One file of the task or of a receipt, to whoever may read it (404 otherwise); photos and
+        PDFs inline, other types as downloads, sandboxed (ADR 0111)."""
+        task = self.get_object()
+        f = TaskFile.objects.restrict(request.user, "view").filter(task=task, pk=int(file_id)).first()
+        if f is None:
+            raise UserError("not_found", "附件不存在或不在您的管辖范围内", "file not found or outside your jurisdiction",
+                            status=404)
+        return file_response(f.file, f.content_type, f.original_name)
 
 
 class _MayTakeReceiptSteps(permissions.BasePermission):
@@ -413,7 +475,7 @@ class ReceiptViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
         publisher. 400 for an unknown action or missing text, 409 when the receipt's state, the
         task's state or the caller's relation to the receipt does not allow the step."""
         receipt = self.get_object()
-        name, text = _step(request)
-        actions.act_on_receipt(receipt, name, by=request.user, text=text)
+        name, text, files = _step(request, RECEIPT_ACT_BODY)
+        actions.act_on_receipt(receipt, name, by=request.user, text=text, files=files)
         fresh = self.get_queryset().get(pk=receipt.pk)
         return Response(ReceiptSerializer(fresh, context=self.get_serializer_context()).data)

@@ -19,6 +19,8 @@ from .models import OWING_ANY_Q, RESPONDER_ROLE, Receipt, Task
 #: the list's two boxes: what reached the user's own unit, and what their area published
 BOX_RECEIVED, BOX_PUBLISHED = "received", "published"
 MAX_QUERY = 100
+#: a task's page and its API answer show the latest this many timeline entries
+TIMELINE_LIMIT = 200
 
 
 def inbox(user):

@@ -148,4 +148,15 @@ ZH = {
     'The units can no longer acknowledge or report on it. Go on?': '此后各单位将不能再签收或反馈,确定继续吗?',
     'to %(n)s units': '发给 %(n)s 个单位',
     '%(action)s: done.': '%(action)s:已完成。',
+    # files (the catalogue's words for a matter's attachments)
+    'Attachments': '附件',
+    'attachment': '附件',
+    'attachments': '附件',
+    'file': '文件',
+    'file name': '文件名',
+    'content type': '文件类型',
+    'size (bytes)': '大小(字节)',
+    'Photos or documents (at most %(n)s)': '照片或文件(最多 %(n)s 个)',
+    'Attachments (at most %(n)s: documents, photos)': '附件(最多 %(n)s 个:文件、照片)',
+    'Choose the files again: a browser does not keep them after a refusal.': '请重新选择文件:提交未成功时浏览器不会保留已选的文件。',
 }

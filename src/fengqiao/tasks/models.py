@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.areas.models import Area, Level, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
+from fengqiao.core.uploads import stored_path
+from fengqiao.events.choices import AttachmentKind
 
 from .choices import Kind, ReceiptState, State
 
@@ -190,6 +192,9 @@ class TaskEntry(models.Model):
     to_state = models.CharField(max_length=14, blank=True)
     text = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    #: the publishing side's own line (a reminder, the deadline passing with units owing): a
+    #: receiving unit would learn from it that another unit had not answered
+    publisher_only = models.BooleanField(default=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -205,8 +210,51 @@ class TaskEntry(models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        """Entries of the task itself go with the task (read through its own ``restrict()``); an
-        entry about one unit's receipt is shown only to whoever may read that receipt."""
         if user.area_id is None:
             return Q(pk__in=[])
-        return (Q(receipt__isnull=True) & tasks_q(user, "task__")) | receipts_q(user, "receipt__")
+        return task_or_receipt_q(user) & (Q(publisher_only=False) | subtree_q(user.area.path, "task__area_path"))
+
+
+def task_or_receipt_q(user) -> Q:
+    """Rows that belong to a task or to one unit's receipt of it (timeline entries, files): the
+    task's own go with the task; a receipt's are shown only to whoever may read that receipt."""
+    if user.area_id is None:
+        return Q(pk__in=[])
+    return (Q(receipt__isnull=True) & tasks_q(user, "task__")) | receipts_q(user, "receipt__")
+
+
+def task_file_path(instance, filename: str) -> str:
+    return stored_path("tasks", instance.sha256, filename, timezone.now())
+
+
+class TaskFile(models.Model):
+    """附件: a document of the task (the publisher's), or a photo or document of one unit's report."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="files")
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=task_file_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_by_name = models.CharField(max_length=150, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    ACCESS = {"view": TASK_VIEWERS}
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return task_or_receipt_q(user)

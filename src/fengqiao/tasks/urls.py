@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/act/<str:name>/", views.task_act, name="act"),
     path("<int:pk>/receipts/<int:rid>/act/<str:name>/", views.receipt_act, name="receipt-act"),
+    path("<int:pk>/files/<int:fid>/", views.task_file, name="file"),
 ]

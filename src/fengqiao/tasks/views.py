@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,9 +32,10 @@ from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.restrict import role_allowed
+from fengqiao.core.uploads import file_response
 from fengqiao.events.sla import now as clock_now
 
-from . import actions, transitions
+from . import actions, filters, transitions
 from .choices import Kind, ReceiptState, State
 from .filters import (
     BOX_PUBLISHED,
@@ -43,12 +45,12 @@ from .filters import (
     inbox,
     progress,
 )
-from .models import PUBLISHERS, RECIPIENT_LEVELS, RESPONDER_ROLE, Receipt, Task, TaskEntry
+from .models import PUBLISHERS, RECIPIENT_LEVELS, RESPONDER_ROLE, Receipt, Task, TaskEntry, TaskFile
 
 PAGE_SIZE = 30
 RECEIPTS_PAGE_SIZE = 50
 #: the timeline shows at most this many entries (the latest)
-TIMELINE_LIMIT = 200
+TIMELINE_LIMIT = filters.TIMELINE_LIMIT
 #: a deadline within this long is marked yellow (passed with units owing: red)
 SOON = dt.timedelta(hours=24)
 #: the list's third box: every task the user may read (no box filter)
@@ -60,6 +62,7 @@ STATE_OPEN, STATE_ALL = "", "all"
 RECEIPT_KEYS = ("state", "overdue", "page")
 PUBLISH_FIELDS = ("kind", "title", "body", "due_date", "due_time", "to_level")
 MAX_TITLE = actions.MAX_TITLE
+MAX_FILES_PER_STEP = actions.MAX_FILES_PER_STEP
 MAX_BODY = actions.MAX_BODY
 RESPONDERS = frozenset(RESPONDER_ROLE.values())
 #: actions a unit takes on its own receipt (their forms sit in the unit's own box at the top)
@@ -279,7 +282,8 @@ def task_new(request):
         try:
             task = actions.publish_task(by=user, kind=posted["kind"], title=posted["title"], body=posted["body"],
                                         recipients=chosen, to_level=posted["to_level"] or None,
-                                        due_at=_due_value(posted["due_date"], posted["due_time"]))
+                                        due_at=_due_value(posted["due_date"], posted["due_time"]),
+                                        files=request.FILES.getlist("files"))
         except UserError as exc:
             status, error = exc.status, exc
         else:
@@ -290,7 +294,7 @@ def task_new(request):
         "posted": posted, "chosen": set(chosen), "units": units,
         "unit_level": units[0].get_level_display() if units else "",
         "levels": _level_options(user), "kinds": Kind.choices,
-        "max_title": MAX_TITLE, "max_body": MAX_BODY,
+        "max_title": MAX_TITLE, "max_body": MAX_BODY, "max_files": MAX_FILES_PER_STEP,
         "error": error.message() if error else "", "error_field": error.field if error else "",
     }, status=status)
 
@@ -313,9 +317,12 @@ def _form(key: str, name: str, t, url: str, *, failed: str, posted, error: UserE
         text = {"label": _text_label(name), "required": "text" in t.required,
                 "value": (posted or {}).get("text", "") if this else "",
                 "error": error.message() if this and error.field == "text" else ""}
+    files_error = error.message() if this and error.field == "files" else ""
     return {"key": key, "name": name, "label": t.label, "url": url, "primary": t.target is not None,
             "text": text, "confirm": name in ("close", "withdraw"),
-            "error": error.message() if this and not (text and text["error"]) else ""}
+            # a report may carry its photos and documents (actions.checked_files)
+            "files": {"error": files_error, "max": MAX_FILES_PER_STEP} if name == "report" else None,
+            "error": error.message() if this and not (text and text["error"]) and not files_error else ""}
 
 
 def _task_forms(task: Task, user, **kw) -> list[dict]:
@@ -422,7 +429,19 @@ def _render_detail(request, task: Task, *, status: int = 200, failed: str = "", 
     if own is not None:
         shown |= {f["key"] for f in own["forms"]}
     timeline, earlier = _timeline(task, user)
+    # the task's documents, and the report files of the receipts on this page and of the user's own
+    files = list(TaskFile.objects.restrict(user, "view").filter(
+        Q(receipt__isnull=True) | Q(receipt_id__in=[r["receipt"].pk for r in rows] + ([mine.pk] if mine else [])),
+        task=task))
+    by_receipt: dict[int | None, list] = {}
+    for f in files:
+        by_receipt.setdefault(f.receipt_id, []).append(f)
+    for row in rows:
+        row["files"] = by_receipt.get(row["receipt"].pk, [])
+    if own is not None:
+        own["files"] = by_receipt.get(mine.pk, [])
     ctx = {
+        "task_files": by_receipt.get(None, []),
         "task": task, "now": now, "publishing_side": _publishing_side(task, user),
         "mark": _deadline_mark(task, counts["owing"] > 0, now),
         "counts": counts, "progress": _progress_parts(task, counts),
@@ -483,7 +502,21 @@ def receipt_act(request, pk, rid, name):
     if name not in transitions.RECEIPT_TABLE:
         raise Http404
     try:
-        actions.act_on_receipt(receipt, name, by=request.user, text=request.POST.get("text", ""))
+        actions.act_on_receipt(receipt, name, by=request.user, text=request.POST.get("text", ""),
+                               files=request.FILES.getlist("files"))
     except UserError as exc:
         return _refused(request, pk, f"receipt:{receipt.pk}:{name}", exc)
     return _done(request, task, transitions.RECEIPT_TABLE[name].label)
+
+
+@login_required
+@require_safe
+def task_file(request, pk, fid):
+    """One file of the task or of a unit's report, to whoever may read it (404 otherwise): photos
+    and PDFs inline, other types downloaded, sandboxed (ADR 0111)."""
+    _need(request.user)
+    task = _task(request.user, pk)
+    f = TaskFile.objects.restrict(request.user, "view").filter(task=task, pk=fid).first()
+    if f is None:
+        raise Http404
+    return file_response(f.file, f.content_type, f.original_name)

@@ -618,16 +618,21 @@ def test_the_overdue_filter_does_not_tell_a_town_that_another_town_is_late(api, 
 
 
 def test_a_receipt_is_overdue_by_one_rule(api, users, publish, receipt_of):
-    """A task withdrawn after its deadline with a unit still owing: the receipt's ``overdue``
-    (``Receipt.overdue(now)``) says yes, ``?overdue=true`` and the progress count say no."""
+    """A task withdrawn after its deadline with a unit still owing is overdue nowhere: not on the
+    receipt (``Receipt.overdue(now)``), not in ``?overdue=true``, not in the progress count; while
+    it was published, it was overdue in all three."""
     start = now()
     task = publish(due_at=start + dt.timedelta(hours=2))
+    client = api(users.county_op)
+    receipt = receipt_of(task, HAIYOU)
     with frozen_now(start + dt.timedelta(hours=3)):
+        assert client.get(receipt_url(receipt)).json()["overdue"] is True
+        assert receipt.pk in ids(client.get(f"{RECEIPTS}?overdue=true"))
+        assert client.get(f"{URL}{task.pk}/").json()["progress"]["overdue"] == 2
         actions.act_on_task(task, "withdraw", by=users.county_op, text="撤回")
-        client = api(users.county_op)
-        receipt = receipt_of(task, HAIYOU)
-        listed = receipt.pk in ids(client.get(f"{RECEIPTS}?overdue=true"))
-        assert client.get(receipt_url(receipt)).json()["overdue"] is listed
+        assert client.get(receipt_url(receipt)).json()["overdue"] is False
+        assert receipt.pk not in ids(client.get(f"{RECEIPTS}?overdue=true"))
+        assert client.get(f"{URL}{task.pk}/").json()["progress"]["overdue"] == 0
 
 
 # ---------------------------------------------------------------- schema
@@ -655,7 +660,7 @@ def test_schema_documents_the_endpoints(schema):
     assert {"box", "state", "kind", "overdue", "q", "ordering", "page", "page_size"} <= params
     assert ref(listing) == "PaginatedTaskListList"
     assert set(request(paths["/api/v1/tasks/"]["post"])) == {"kind", "title", "body", "recipients", "to_level",
-                                                             "due_at"}
+                                                             "due_at", "files"}
     assert ref(paths["/api/v1/tasks/"]["post"], "201") == "Task"
     assert ref(paths["/api/v1/tasks/{id}/"]["get"]) == "Task"
     act_op = paths["/api/v1/tasks/{id}/act/"]["post"]
@@ -665,7 +670,7 @@ def test_schema_documents_the_endpoints(schema):
     assert ref(receipts) == "PaginatedReceiptListList"
     assert ref(paths["/api/v1/tasks/receipts/{id}/"]["get"]) == "Receipt"
     answer_op = paths["/api/v1/tasks/receipts/{id}/act/"]["post"]
-    assert set(request(answer_op)) == {"action", "text"} and ref(answer_op) == "Receipt"
+    assert set(request(answer_op)) == {"action", "text", "files"} and ref(answer_op) == "Receipt"
     assert {"409", "400", "403", "404"} <= set(answer_op["responses"])
     task = components["Task"]["properties"]
     assert {"receipts", "entries", "actions", "progress", "body", "recipient_count"} <= set(task)
@@ -701,7 +706,7 @@ def test_task_answers_match_the_schema(live_server, demo_county, users):
                          checks="not_a_server_error,status_code_conformance,response_schema_conformance,"
                                 "content_type_conformance")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "7 selected" in proc.stdout, proc.stdout[-2000:]
+    assert "8 selected" in proc.stdout, proc.stdout[-2000:]
 
 
 def test_the_api_index_lists_the_tasks(api, users):

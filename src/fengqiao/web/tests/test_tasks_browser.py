@@ -96,7 +96,7 @@ def test_publish_acknowledge_report_accept(page, live_server, demo_county, users
     assert _states(page) == {HAIYOU: "reported", JIANTIAO: "pending"}
     row = page.locator(f"#receipts tr[data-area='{HAIYOU}']")
     assert REPORT in row.locator("td.report").inner_text()
-    assert "1" in page.locator("#progress .counter[data-state='reported'] .n").inner_text()
+    assert page.locator("#progress .counter[data-state='reported'] .n").inner_text().strip() == "1"
     with page.expect_navigation():
         row.locator("form[data-action='accept'] button[type=submit]").click()
     assert _states(page) == {HAIYOU: "done", JIANTIAO: "pending"}
