@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.areas.models import Area, subtree_q
+from fengqiao.areas.models import Area, KeepsAreaPath, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.events.models import Event
@@ -25,7 +25,7 @@ from .choices import OPEN_STATES, Kind, Level, State, TermKind
 ALERT_VIEWERS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.LEADER, roles.VILLAGE_CADRE})
 
 
-class RiskAlert(models.Model):
+class RiskAlert(KeepsAreaPath, models.Model):
     """预警: one risk signal, from detection to the feedback that closes it."""
 
     number = models.CharField(_("number"), max_length=32, unique=True)
@@ -77,10 +77,6 @@ class RiskAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):

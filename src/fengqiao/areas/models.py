@@ -35,6 +35,15 @@ def subtree_q(path: str, field: str = "path") -> Q:
     return Q(**{f"{field}__gte": path, f"{field}__lt": path + PATH_END})
 
 
+class KeepsAreaPath:
+    """For a model with an ``area`` and its copied ``area_path`` (what the subtree queries of
+    ``restrict()`` read, one indexed range): the path follows the area on every save."""
+
+    def save(self, *args, **kwargs):
+        self.area_path = self.area.path
+        super().save(*args, **kwargs)
+
+
 class AreaQuerySet(RestrictedQuerySet):
     def subtree(self, area: Area):
         return self.filter(subtree_q(area.path))

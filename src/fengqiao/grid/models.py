@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.areas.models import Area, subtree_q
+from fengqiao.areas.models import Area, KeepsAreaPath, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.personal import mask_name
@@ -73,7 +73,7 @@ class KeyPersonQuerySet(RestrictedQuerySet):
         return self.filter(due_q(VisitDue.DUE, now))
 
 
-class KeyPerson(models.Model):
+class KeyPerson(KeepsAreaPath, models.Model):
     """重点人员: one person in the registry, with how often they are to be visited."""
 
     name = PersonalDataField(_("name of the person"), kind="name")
@@ -117,10 +117,6 @@ class KeyPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{mask_name(self.name)} ({self.get_category_display()})"
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):

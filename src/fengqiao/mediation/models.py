@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.areas.models import Area, Department, subtree_q
+from fengqiao.areas.models import Area, Department, KeepsAreaPath, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.labels import action_label, choice_label
@@ -138,7 +138,7 @@ class DisputeType(CodePathTreeMixin, models.Model):
         return self.ancestor_codes()
 
 
-class Organisation(models.Model):
+class Organisation(KeepsAreaPath, models.Model):
     """调解组织: a mediation centre, a people's mediation committee or a named studio."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -166,10 +166,6 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
-
     @classmethod
     def jurisdiction_q(cls, user, action):
         return registry_q(user)
@@ -189,7 +185,7 @@ class MediatorQuerySet(RestrictedQuerySet):
         ).order_by("area_path", "name", "id")
 
 
-class Mediator(models.Model):
+class Mediator(KeepsAreaPath, models.Model):
     """调解员 / 专家库成员: who mediates, with expertise, place, level and capacity.
 
     ``user`` links a mediator who signs in (role ``mediator`` or a department handler for a
@@ -232,10 +228,6 @@ class Mediator(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):
@@ -280,7 +272,7 @@ class DisputeQuerySet(RestrictedQuerySet):
         return self.filter(state__in=OPEN_STATES)
 
 
-class Dispute(models.Model):
+class Dispute(KeepsAreaPath, models.Model):
     """矛盾纠纷: one dispute case from intake to archive."""
 
     number = models.CharField(_("number"), max_length=32, unique=True)
@@ -374,10 +366,6 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):
@@ -683,7 +671,7 @@ class NumberCounter(models.Model):
 # ---------------------------------------------------------------------------- backlog and hearings
 
 
-class BacklogCase(models.Model):
+class BacklogCase(KeepsAreaPath, models.Model):
     """积案: a dispute (or a petition matter) open too long or failed twice, with a leader in
     charge (包案领导), a plan and progress reports."""
 
@@ -726,10 +714,6 @@ class BacklogCase(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):

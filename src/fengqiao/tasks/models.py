@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.areas.models import Area, Level, subtree_q
+from fengqiao.areas.models import Area, KeepsAreaPath, Level, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.uploads import stored_path
@@ -36,7 +36,7 @@ def _subtree(user, field: str) -> Q | None:
     return None if user.area_id is None else subtree_q(user.area.path, field)
 
 
-class Task(models.Model):
+class Task(KeepsAreaPath, models.Model):
     """统一发布的任务或通知: what was sent, by whom, to be done by when."""
 
     number = models.CharField(_("number"), max_length=32, unique=True)
@@ -73,10 +73,6 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):
@@ -115,7 +111,7 @@ def receipts_q(user, prefix: str = "") -> Q:
 OWING_ANY_Q = Q(state=ReceiptState.PENDING) | Q(state=ReceiptState.ACKNOWLEDGED, task__kind=Kind.TASK)
 
 
-class Receipt(models.Model):
+class Receipt(KeepsAreaPath, models.Model):
     """One receiving unit's copy (签收、反馈): acknowledged when, reported what, accepted or sent back."""
 
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="receipts")
@@ -150,10 +146,6 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} → {self.area_id}"
-
-    def save(self, *args, **kwargs):
-        self.area_path = self.area.path
-        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):
