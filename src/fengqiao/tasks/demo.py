@@ -1,11 +1,15 @@
 """Demo tasks and notices (统一发布演示): what a county centre and a town command room sent in the
 last weeks, at every stage — acknowledged, reported, sent back, accepted, overdue, closed — so
-the lists, the progress figures and the phone page have something to show. Published through
+the lists, the progress figures and the phone page have something to show (the county-wide
+sweep carries its checklist as an Excel file, and 海游街道's report its filled copy). Published through
 the app's own actions at past instants; skipped when the demo already holds tasks."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fengqiao.accounts.models import User
 from fengqiao.events import sla
@@ -20,8 +24,27 @@ def _at(now, days: float):
     return sla.frozen_now(now - D(days=days))
 
 
+def _sheet(name: str, header: list[str], rows: list[list]) -> SimpleUploadedFile:
+    """A small Excel file, as a county office would attach one (排查表)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile(name, out.getvalue(),
+                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+FIRE_HEADER = ["单位", "排查户数", "发现隐患(处)", "已整改(处)", "备注"]
+
+
 def _answer(task: Task, code: str, steps, now) -> None:
-    """``steps``: (action, days ago, text) taken on ``code``'s receipt, by its unit or the publisher."""
+    """``steps``: (action, days ago, text[, files]) taken on ``code``'s receipt, by its unit or
+    the publisher."""
     receipt = Receipt.objects.select_related("task", "area").filter(task=task, area__code=code).first()
     if receipt is None:
         return
@@ -29,12 +52,12 @@ def _answer(task: Task, code: str, steps, now) -> None:
                                role=("town_operator" if len(code) == 9 else "village_cadre" if len(code) == 12
                                      else "grid_worker")).first()
     publisher = task.published_by
-    for action, days_ago, text in steps:
+    for action, days_ago, text, *files in steps:
         by = publisher if action in ("accept", "return") else unit
         if by is None:
             return
         with _at(now, days_ago):
-            receipt = actions.act_on_receipt(receipt, action, by=by, text=text)
+            receipt = actions.act_on_receipt(receipt, action, by=by, text=text, files=files)
 
 
 def load_demo_tasks() -> int:
@@ -51,10 +74,13 @@ def load_demo_tasks() -> int:
             body="各乡镇(街道)组织网格员对辖区出租房、群租房、沿街店铺开展消防安全隐患排查,"
                  "重点检查电动自行车违规停放充电、消防通道堵塞、违规用火用电,建立隐患清单并限期整改,"
                  "排查情况(排查户数、发现隐患数、已整改数)按时反馈。",
-            to_level="town", due_at=now + D(days=4))
+            to_level="town", due_at=now + D(days=4),
+            files=[_sheet("消防安全隐患排查表.xlsx", FIRE_HEADER, [["(乡镇)", "", "", "", ""]])])
     made += 1
     _answer(fire, "331022001", [("acknowledge", 2.9, ""), ("report", 1.2, "共排查出租房 412 户、沿街店铺 236 家,"
-            "发现隐患 57 处,已整改 49 处,余 8 处限期 7 日内整改。"), ("accept", 1.0, "")], now)
+            "发现隐患 57 处,已整改 49 处,余 8 处限期 7 日内整改。",
+            _sheet("海游街道消防安全隐患排查表.xlsx", FIRE_HEADER, [["海游街道", 648, 57, 49, "余 8 处限期 7 日内整改"]])),
+            ("accept", 1.0, "")], now)
     _answer(fire, "331022105", [("acknowledge", 2.5, ""), ("report", 0.4, "排查 318 户,发现隐患 21 处,已全部整改。")],
             now)
     _answer(fire, "331022002", [("report", 1.5, "已排查。"), ("return", 1.3, "请补充排查户数、隐患数和整改数。")], now)

@@ -23,6 +23,9 @@ def test_the_demo_shows_every_stage_once(users):
     assert (fire["done"], fire["reported"]) == (1, 1) and fire["total"] == tasks["开展冬季消防安全隐患大排查"].recipient_count
     assert fire["pending"] + fire["acknowledged"] == fire["total"] - 2
     assert tasks["开展冬季消防安全隐患大排查"].receipts.get(area__code="331022002").returned_count == 1
+    files = tasks["开展冬季消防安全隐患大排查"].files.order_by("id")
+    assert [(f.receipt.area.code if f.receipt_id else "", f.kind) for f in files] == [("", "document"),
+                                                                                      ("331022001", "document")]
     assert counts["核查重点人员走访落实情况"]["overdue"] > 0
     assert counts["汛后地质灾害隐患点复查"]["done"] == 2
     # something waits for the demo's phone users and command rooms
