@@ -22,12 +22,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from fengqiao.areas.models import Area
 from fengqiao.areas.models import Level as AreaLevel
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import filter_listing, has_nul
 from fengqiao.core.restrict import role_allowed
 from fengqiao.events.choices import Channel
 from fengqiao.events.models import Category, Event
@@ -88,23 +88,14 @@ def _filtered(request):
     elif query["state"] != STATE_ALL:
         params["state"] = query["state"]
     errors = []
-    if any("\x00" in v for v in query.values()):  # PostgreSQL refuses NUL in a query parameter
+    if has_nul(query.values()):
         return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     if query["area"] and not Area.objects.restrict(user, "view").filter(code=query["area"]).exists():
         # the list is the user's alerts already: another area's code is said, never widened
         errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-    fs = AlertFilter(params, queryset=qs, request=request)
-    try:
-        if fs.is_valid():
-            qs = fs.qs
-        else:
-            errors += [f"{k}: {' '.join(str(m) for m in v)}" for k, v in fs.errors.items()]
-    except DRFValidationError as exc:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail}
-        errors += [f"{k}: {' '.join(str(m) for m in v)}" for k, v in detail.items()]
-    if errors:
-        qs = qs.none()
-    return qs, {k: v for k, v in query.items() if v}, errors
+    qs, refused = filter_listing(AlertFilter, params, qs, request)
+    errors += refused
+    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
 
 
 def _level_counts(user) -> list[dict]:

@@ -87,3 +87,25 @@ class FilterBackend(drf_filters.DjangoFilterBackend):
     :class:`FilterSet`."""
 
     filterset_base = FilterSet
+
+
+def filter_listing(filterset_class, params, queryset, request, *, describe=None, **kwargs):
+    """A console list narrowed by the API's FilterSet (one meaning for both): ``(queryset,
+    errors)``. A value the FilterSet refuses empties the list and is said in words, never
+    ignored; ``describe(errors)`` words the refusals (default: ``field: message``)."""
+    from rest_framework.exceptions import ValidationError
+
+    fs = filterset_class(params, queryset=queryset, request=request, **kwargs)
+    try:
+        if fs.is_valid():
+            return fs.qs, []
+        refused = fs.errors
+    except ValidationError as exc:  # a filter method's own refusal
+        refused = exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail}
+    words = describe(refused) if describe else [f"{k}: {' '.join(str(m) for m in v)}" for k, v in refused.items()]
+    return queryset.none(), words
+
+
+def has_nul(values) -> bool:
+    """A typed query value holding NUL: PostgreSQL refuses it in a parameter, and it is never meant."""
+    return any("\x00" in v for v in values)

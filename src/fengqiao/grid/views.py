@@ -32,6 +32,7 @@ from fengqiao.areas.models import Area, Level, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import filter_listing, has_nul
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 from fengqiao.events.sla import now as clock_now
@@ -123,7 +124,7 @@ def _filtered(request, now):
     user = request.user
     qs = KeyPerson.objects.restrict(user, "view")
     query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    if any("\x00" in v for v in query.values()):  # PostgreSQL refuses NUL in a query parameter
+    if has_nul(query.values()):
         return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     errors = []
     if query["area"] and not Area.objects.restrict(user, "view").filter(code=query["area"]).exists():
@@ -133,10 +134,10 @@ def _filtered(request, now):
     for key, value in query.items():
         if value:
             params[key] = ACTIVE_FALSE if key == "active" and value == ACTIVE_REMOVED else value
-    filters = KeyPersonFilter(params, queryset=qs, request=request, now=now)
-    if not filters.is_valid():
-        errors += _filter_errors(filters.errors, query)
-    return qs.none() if errors else filters.qs, {k: v for k, v in query.items() if v}, errors
+    qs, refused = filter_listing(KeyPersonFilter, params, qs, request, now=now,
+                                 describe=lambda refusals: _filter_errors(refusals, query))
+    errors += refused
+    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
 
 
 def _counts(user, now) -> dict:

@@ -26,7 +26,6 @@ from fengqiao.events.sla import now as clock_now
 from . import transitions
 from .choices import Kind, State
 from .models import (
-    OWING_ANY_Q,
     PUBLISHERS,
     RECIPIENT_LEVELS,
     RESPONDER_ROLE,
@@ -34,6 +33,7 @@ from .models import (
     Task,
     TaskEntry,
     TaskFile,
+    owing_q,
 )
 
 MAX_TITLE = 200
@@ -264,7 +264,7 @@ def act_on_task(task: Task, action: str, *, by, text: str = "") -> Task:
             units = list(owing)
             owing.update(reminded_at=now)
             notify_on_commit(responders([r.area for r in units], locked.area), "task_reminded",
-                             f"催办:{locked.title}", value or f"{locked.published_by_name}催办,请尽快签收并反馈")
+                             f"催办:{locked.title}", value or f"{actor_name(by)}催办,请尽快签收并反馈")
             data = {"units": len(units)}
         else:
             locked.state = t.target
@@ -274,9 +274,8 @@ def act_on_task(task: Task, action: str, *, by, text: str = "") -> Task:
             if action == "withdraw":
                 units = [r.area for r in locked.receipts.select_related("area")]
                 notify_on_commit(responders(units, locked.area), "task_withdrawn", f"已撤回:{locked.title}", value)
-        # the counts go to the audit trail only: the timeline's task entries are read by every
-        # receiving unit, which is not told how many others still owe
-        # a reminder is the publishing side's line: a unit that answered is not told others owe
+        # the counts go to the audit trail only, and a reminder is the publishing side's line:
+        # a receiving unit reads the task's entries and is not told how many others still owe
         _entry(locked, action, by, now, source=source, target=locked.state, text=value,
                publisher_only=action == "remind")
         audit.record(f"task_{action}", locked, object_repr=locked.number, actor=by, before={"state": source},
@@ -339,7 +338,7 @@ def remind_due(now: dt.datetime | None = None) -> dict[str, int]:
     read again under the lock, so a task closed or a receipt answered meanwhile is left alone."""
     now = now or clock_now()
     told = {"due_soon": 0, "overdue": 0}
-    soon = (Receipt.objects.filter(OWING_ANY_Q, task__state=State.PUBLISHED, due_reminded=False,
+    soon = (Receipt.objects.filter(owing_q(), task__state=State.PUBLISHED, due_reminded=False,
                                    task__due_at__gt=now, task__due_at__lte=now + DUE_SOON)
             .values_list("task_id", flat=True).distinct())
     for task_id in list(soon):

@@ -14,7 +14,7 @@ from fengqiao.core.filters import StrictBooleanFilter
 from fengqiao.events.sla import now as clock_now
 
 from .choices import Kind, ReceiptState, State
-from .models import OWING_ANY_Q, RESPONDER_ROLE, Receipt, Task
+from .models import RESPONDER_ROLE, Receipt, Task, owing_q
 
 #: the list's two boxes: what reached the user's own unit, and what their area published
 BOX_RECEIVED, BOX_PUBLISHED = "received", "published"
@@ -32,17 +32,14 @@ def inbox(user):
     return Receipt.objects.restrict(user, "view").filter(area_id=user.area_id, area__level__in=levels)
 
 
-def overdue_q(now, prefix: str = "") -> Q:
+def overdue_q(now) -> Q:
     """Receipts that still owe something after their task's deadline, while the task is published."""
-    p = prefix
-    owing = Q(**{f"{p}state": ReceiptState.PENDING}) | Q(**{f"{p}state": ReceiptState.ACKNOWLEDGED,
-                                                           f"{p}task__kind": Kind.TASK})
-    return owing & Q(**{f"{p}task__state": State.PUBLISHED, f"{p}task__due_at__lt": now})
+    return owing_q() & Q(task__state=State.PUBLISHED, task__due_at__lt=now)
 
 
 def owing_count(user) -> int:
     """How many receipts of the user's unit still wait for them (the menu's and phone page's count)."""
-    return inbox(user).filter(OWING_ANY_Q, task__state=State.PUBLISHED).count()
+    return inbox(user).filter(owing_q(), task__state=State.PUBLISHED).count()
 
 
 #: the keys of :func:`progress`'s counts

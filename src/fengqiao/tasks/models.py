@@ -96,19 +96,19 @@ def tasks_q(user, prefix: str = "") -> Q:
     return own | Q(Exists(Receipt.objects.filter(Q(task_id=task_id) & _subtree(user, "area_path"))))
 
 
-def owing_q(kind: str, prefix: str = "") -> Q:
+def owing_q(kind: str | None = None) -> Q:
+    """Receipts that still owe something: an acknowledgement, and for a task its report. Without
+    ``kind`` the task's own kind decides (for queries over many tasks)."""
+    if kind is None:
+        return Q(state=ReceiptState.PENDING) | Q(state=ReceiptState.ACKNOWLEDGED, task__kind=Kind.TASK)
     owing = [ReceiptState.PENDING] if kind == Kind.NOTICE else [ReceiptState.PENDING, ReceiptState.ACKNOWLEDGED]
-    return Q(**{f"{prefix}state__in": owing})
+    return Q(state__in=owing)
 
 
 def receipts_q(user, prefix: str = "") -> Q:
     """Receipts of units in the user's area, and every receipt of tasks published in it."""
     own = _subtree(user, f"{prefix}area_path")
     return Q(pk__in=[]) if own is None else own | _subtree(user, f"{prefix}task__area_path")
-
-
-#: a receipt still owes something, whatever its task's kind (for queries over many tasks)
-OWING_ANY_Q = Q(state=ReceiptState.PENDING) | Q(state=ReceiptState.ACKNOWLEDGED, task__kind=Kind.TASK)
 
 
 class Receipt(KeepsAreaPath, models.Model):

@@ -24,13 +24,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from fengqiao.areas.models import LEVEL_ORDER, Area
 from fengqiao.areas.models import Level as AreaLevel
 from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import filter_listing, has_nul
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.uploads import file_response
 from fengqiao.events.sla import now as clock_now
@@ -104,9 +104,8 @@ def _publishing_side(task: Task, user) -> bool:
 
 
 def _counts(row: dict, kind: str) -> dict:
-    """Receipt counts by state (``pending`` … ``done``, ``overdue``) with the totals the page shows."""
-    c = {s: row.get(s, 0) or 0 for s in (*ReceiptState.values, "overdue")}
-    c["total"] = sum(c[s] for s in ReceiptState.values)
+    """:func:`filters.progress`'s counts with the two the page adds: still owing, answered."""
+    c = dict(row)
     c["owing"] = c[ReceiptState.PENDING] + (c[ReceiptState.ACKNOWLEDGED] if kind == Kind.TASK else 0)
     c["answered"] = c["total"] - c[ReceiptState.PENDING]
     return c
@@ -169,10 +168,6 @@ def _box_labels() -> dict[str, str]:
             BOX_ALL: _("Everything in my area")}
 
 
-def _filter_errors(errors) -> list[str]:
-    return [f"{k}: {' '.join(str(m) for m in v)}" for k, v in errors.items()]
-
-
 def _filtered(request, boxes: list[str]):
     """The user's tasks narrowed by the list's GET parameters through :class:`filters.TaskFilter`
     (the API's FilterSet); (queryset, query, errors). The box defaults to the role's first; the
@@ -181,7 +176,7 @@ def _filtered(request, boxes: list[str]):
     user = request.user
     qs = Task.objects.restrict(user, "view")
     query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    if any("\x00" in v for v in query.values()):  # PostgreSQL refuses NUL in a query parameter
+    if has_nul(query.values()):
         return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     query["box"] = query["box"] or boxes[0]
     params = QueryDict(mutable=True)
@@ -194,17 +189,7 @@ def _filtered(request, boxes: list[str]):
         params["state"] = State.PUBLISHED
     elif query["state"] != STATE_ALL:
         params["state"] = query["state"]
-    errors = []
-    fs = TaskFilter(params, queryset=qs, request=request)
-    try:
-        if fs.is_valid():
-            qs = fs.qs
-        else:
-            errors += _filter_errors(fs.errors)
-    except DRFValidationError as exc:
-        errors += _filter_errors(exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail})
-    if errors:
-        qs = qs.none()
+    qs, errors = filter_listing(TaskFilter, params, qs, request)
     return qs, {k: v for k, v in query.items() if v}, errors
 
 
@@ -349,22 +334,13 @@ def _receipts(request, task: Task, query: dict):
     (queryset, errors)."""
     qs = (Receipt.objects.restrict(request.user, "view").filter(task=task).select_related("area")
           .order_by("area_path", "id"))
-    if any("\x00" in v for v in query.values()):
+    if has_nul(query.values()):
         return qs.none(), [_("Invalid characters.")]
     params = QueryDict(mutable=True)
     for key in ("state", "overdue"):
         if query.get(key):
             params[key] = query[key]
-    fs = ReceiptFilter(params, queryset=qs, request=request)
-    errors = []
-    try:
-        if fs.is_valid():
-            qs = fs.qs
-        else:
-            errors = _filter_errors(fs.errors)
-    except DRFValidationError as exc:
-        errors = _filter_errors(exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail})
-    return (qs.none() if errors else qs), errors
+    return filter_listing(ReceiptFilter, params, qs, request)
 
 
 def _states() -> dict[str, str]:

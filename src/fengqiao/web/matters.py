@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import filter_listing
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.sheets import safe_row
 from fengqiao.events import actions, transitions
@@ -78,17 +78,8 @@ def filtered(request):
             errors.append(_("Unknown queue: %(q)s") % {"q": queue})
         else:
             qs = qs.filter(cond)
-    fs = EventFilter(params, queryset=qs, request=request)
-    try:
-        if not fs.is_valid():
-            errors += [f"{k}: {' '.join(str(m) for m in v)}" for k, v in fs.errors.items()]
-            return qs.none(), errors
-        qs = fs.qs
-    except DRFValidationError as exc:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail}
-        errors += [f"{k}: {' '.join(str(m) for m in v)}" for k, v in detail.items()]
-        return qs.none(), errors
-    return qs, errors
+    qs, refused = filter_listing(EventFilter, params, qs, request)
+    return qs, errors + refused
 
 
 def _choices_context(user):
