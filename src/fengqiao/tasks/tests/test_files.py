@@ -160,5 +160,6 @@ def test_the_console_publishes_and_reports_with_files_shown_to_readers_only(clie
     assert client.get(f"/tasks/{task.pk}/files/{photo.pk}/").status_code == 404  # another town's photo
     assert "整改后.png" not in client.get(f"/tasks/{task.pk}/").content.decode()
     assert client.get(f"/tasks/{task.pk}/files/{doc.pk}/").status_code == 200
+    assert client.get(f"/tasks/{task.pk}/files/{'9' * 30}/").status_code == 404  # no id the database holds
     client.force_login(users.dept_zhifa)
     assert client.get(f"/tasks/{task.pk}/files/{doc.pk}/").status_code == 403
