@@ -14,20 +14,15 @@ from django.utils import timezone
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area
 from fengqiao.core import audit, context, roles
-from fengqiao.core.errors import Conflict, UserError
-from fengqiao.core.inputs import clean_text
+from fengqiao.core.errors import Conflict
+from fengqiao.core.inputs import MAX_TEXT, clean_text, optional_version  # noqa: F401  (MAX_TEXT: the API's limit)
+from fengqiao.events.actions._base import actor_name
 from fengqiao.events.notify import notify_on_commit
 
 from . import transitions
 from .choices import Level
-from .detect import RANK, common_path, higher
+from .detect import RANK, common_path, higher, path_prefix
 from .models import AlertEntry, AlertMatter, RiskAlert
-
-MAX_TEXT = 2000
-
-
-def _name(user) -> str:
-    return ((user.get_full_name() or user.username) if user is not None else "系统")[:150]
 
 
 @dataclass
@@ -53,9 +48,7 @@ def _recipients(alert: RiskAlert) -> list[int]:
     """Who is told of a new or more serious alert: the operators of the nearest command centre
     above the alert's area (the town's, or the county's for a county-wide alert), and for a red
     alert also the county's operators and leaders."""
-    nodes = [c for c in alert.area_path.strip("/").split("/") if c]
-    town_path = "/" + "/".join(nodes[:2]) + "/" if len(nodes) >= 2 else ""
-    county_path = "/" + nodes[0] + "/" if nodes else ""
+    town_path, county_path = path_prefix(alert.area_path, 2), path_prefix(alert.area_path, 1)
     users = User.objects.filter(is_active=True)
     ids = []
     if town_path:
@@ -72,8 +65,8 @@ def _notify(alert: RiskAlert, zh: str) -> None:
                      alert.summary)
 
 
-def _link(alert: RiskAlert, event_ids: Iterable[int], now) -> int:
-    have = set(alert.links.values_list("event_id", flat=True)) if alert.pk else set()
+def _link(alert: RiskAlert, event_ids: Iterable[int], now, *, new_alert: bool = False) -> int:
+    have = set() if new_alert else set(alert.links.values_list("event_id", flat=True))
     new = [i for i in dict.fromkeys(int(e) for e in event_ids) if i not in have]
     AlertMatter.objects.bulk_create([AlertMatter(alert=alert, event_id=i, added_at=now) for i in new])
     return len(new)
@@ -103,9 +96,8 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
                     raise
             else:
                 alert.number = f"YJ{timezone.localdate(now):%Y%m%d}{alert.pk:05d}"
-                alert.save(update_fields=["number"])
-                alert.matter_count = _link(alert, signal.event_ids, now)
-                alert.save(update_fields=["matter_count"])
+                alert.matter_count = _link(alert, signal.event_ids, now, new_alert=True)
+                alert.save(update_fields=["number", "matter_count"])
                 AlertEntry.objects.create(alert=alert, at=now, action="raised", to_state=alert.state,
                                           actor_name="系统", text=signal.summary,
                                           data={"level": alert.level, "evidence": signal.evidence})
@@ -148,17 +140,7 @@ def raise_or_grow(signal: Signal, *, now=None) -> tuple[RiskAlert, str]:
 
 def _text(t: transitions.Transition, text) -> str:
     zh, en = transitions.TEXT_LABELS.get(t.action, ("说明", "text"))
-    return clean_text(text, zh=zh, en=en, required="text" in t.required, max_len=MAX_TEXT)
-
-
-def _version(version) -> int | None:
-    if version is None or version == "":
-        return None
-    if isinstance(version, int) and not isinstance(version, bool):
-        return version
-    if isinstance(version, str) and version.strip().isascii() and version.strip().isdigit() and len(version.strip()) <= 9:
-        return int(version.strip())
-    raise UserError("bad_version", "版本号无效", "the version must be a whole number", field="version")
+    return clean_text(text, zh=zh, en=en, required="text" in t.required)
 
 
 def act(alert: RiskAlert, action: str, *, by, text: str = "", version=None) -> RiskAlert:
@@ -166,7 +148,7 @@ def act(alert: RiskAlert, action: str, *, by, text: str = "", version=None) -> R
     table allows. ``version`` (the one the person saw) refuses a stale form with a 409."""
     t = transitions.get(action)
     value = _text(t, text)
-    expected = _version(version)
+    expected = optional_version(version)
     now = timezone.now()
     with transaction.atomic(), context.explicit_audit():
         locked = RiskAlert.objects.select_for_update().get(pk=alert.pk)
@@ -189,7 +171,7 @@ def act(alert: RiskAlert, action: str, *, by, text: str = "", version=None) -> R
             locked.supervised = True
         locked.version += 1
         locked.save()
-        AlertEntry.objects.create(alert=locked, at=now, actor=by, actor_name=_name(by), action=action,
+        AlertEntry.objects.create(alert=locked, at=now, actor=by, actor_name=actor_name(by), action=action,
                                   from_state=source, to_state=locked.state, text=value)
         audit.record(f"alert_{action}", locked, object_repr=locked.number, actor=by, before=before,
                      after={"state": locked.state, "version": locked.version, "text": value[:200]})

@@ -137,10 +137,16 @@ def common_path(paths: Iterable[str]) -> str:
     return "/" + "/".join(parts) + "/"
 
 
+def path_prefix(path: str, depth: int) -> str:
+    """The first ``depth`` nodes of an area path (1: the county's, 2: the town's); "" if shorter."""
+    nodes = [c for c in path.strip("/").split("/") if c]
+    return "/" + "/".join(nodes[:depth]) + "/" if len(nodes) >= depth else ""
+
+
 def level_for_count(count: int, threshold: int, base: str) -> str:
     """A count signal's level: ``base`` at the threshold, one step up at twice it, red at three
     times (同一人第六次反映 is more serious than the third)."""
-    order = ["yellow", "orange", "red"]
+    order = sorted(RANK, key=RANK.get)
     i = order.index(base) if base in order else 0
     if threshold > 0 and count >= 3 * threshold:
         i += 2

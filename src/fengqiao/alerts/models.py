@@ -19,7 +19,7 @@ from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.events.models import Event
 
-from .choices import OPEN_STATES, Kind, Level, State, TermKind
+from .choices import Kind, Level, State, TermKind
 
 #: who reads alerts: the command centres, leaders, and village cadres for their own village
 ALERT_VIEWERS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.LEADER, roles.VILLAGE_CADRE})
@@ -83,10 +83,6 @@ class RiskAlert(KeepsAreaPath, models.Model):
         if user.area_id is None:
             return Q(pk__in=[])
         return subtree_q(user.area.path, "area_path")
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
 
     def in_area(self, area: Area | None) -> bool:
         return area is not None and self.area_path.startswith(area.path)

@@ -157,8 +157,11 @@ class Scan:
         if cursor is None:
             # a first scan starts at the lowest id received within the longest window, not at the
             # beginning of history (ids mostly follow time; imported matters need not)
-            cursor = ScanCursor.objects.create(name=name, last_id=max(0, (first_id() or 1) - 1))
-            self.first.add(name)
+            # get_or_create: a scan from the command line may start at the worker's moment
+            cursor, created = ScanCursor.objects.get_or_create(
+                name=name, defaults={"last_id": max(0, (first_id() or 1) - 1)})
+            if created:
+                self.first.add(name)
         return cursor
 
     def _after(self, name: str, cursor: ScanCursor) -> int:
@@ -205,7 +208,8 @@ class Scan:
             if self.rules[Kind.KEY_PERSON].enabled:
                 self._key_person_matters(rows)
             after = rows[-1]["pk"]
-            self.counts["matters_read"] += len(rows)
+            # new matters only: the overlap re-read behind the cursor is not news
+            self.counts["matters_read"] += sum(1 for r in rows if r["pk"] > cursor.last_id)
             if len(rows) < BATCH:
                 break
         self._advance(cursor, after, self.now)
@@ -405,10 +409,11 @@ class Scan:
                 .exclude(state=State.MERGED)
                 .values_list("pk", "area_path", "handling_path", "category__path", "received_at"))
         for pk, area_path, handling_path, category_path, received in rows.iterator(chunk_size=BATCH):
-            nodes = [c for c in _place(area_path, handling_path).strip("/").split("/") if c]
-            if not nodes:
+            place = _place(area_path, handling_path)
+            if not place.strip("/"):
                 continue
-            town = "/" + "/".join(nodes[:2]) + "/"
+            # a matter placed at the county itself counts at the county
+            town = detect.path_prefix(place, 2) or detect.path_prefix(place, 1)
             top = (category_path or "").strip("/").split("/")[0] if category_path else ""
             i = min(rule.window_days, int((self.now - received) / day))
             counts[(town, top)][i] += 1

@@ -29,3 +29,19 @@ def clean_text(value, *, field: str = "text", zh: str = "内容", en: str = "the
     if "\x00" in text:
         raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
     return text
+
+
+def whole_number(value, field: str) -> int:
+    """A whole number given as such or as its digits (at most 9), else a 400 naming ``field``."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        raise UserError("bad_version" if field == "version" else "bad_number", f"{field} 应为整数",
+                        f"{field} must be a whole number", field=field)
+    return int(text)
+
+
+def optional_version(value) -> int | None:
+    """The record version a form or client sent (``None`` when it sent none): a whole number."""
+    return None if value is None or value == "" else whole_number(value, "version")

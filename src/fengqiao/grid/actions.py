@@ -16,6 +16,7 @@ from fengqiao.areas.models import Area, Level
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
 from fengqiao.core.fields import digest_for
+from fengqiao.core.inputs import whole_number
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.sla import now as clock_now
 
@@ -193,17 +194,6 @@ def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson
     if version not in (None, "") and whole_number(version, "version") != locked.version:
         raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
     return locked
-
-
-def whole_number(value, field: str) -> int:
-    """A whole number given as such or as its digits (at most 9), else a 400."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    if not (text.isascii() and text.isdigit() and len(text) <= 9):
-        raise UserError("bad_version" if field == "version" else "bad_number", f"{field} 应为整数",
-                        f"{field} must be a whole number", field=field)
-    return int(text)
 
 
 def _unchanged(p: KeyPerson, field: str, value) -> bool:

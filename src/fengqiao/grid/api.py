@@ -27,6 +27,7 @@ from fengqiao.core import audit
 from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import FilterSet
+from fengqiao.core.inputs import optional_version
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
 from fengqiao.events.sla import now as clock_now
@@ -238,12 +239,8 @@ def _number(data, key):
 def _body(request, spec: dict[str, str]) -> dict:
     """The body's values named in ``spec`` (``core.bodies``): a version as a whole number ≥ 0 (or
     its digits), a number as :func:`_number` reads it, anything else a 400 before the action runs."""
-    return body_values(request, spec, {VERSION: lambda data, key: _version(data.get(key)), NUMBER: _number})
+    return body_values(request, spec, {VERSION: lambda data, key: optional_version(data.get(key)), NUMBER: _number})
 
-
-def _version(value):
-    """The version a client sent (None when it sent none): the actions' rule for whole numbers."""
-    return None if value is None or value == "" else actions.whole_number(value, "version")
 
 
 # ---------------------------------------------------------------- filters
