@@ -18,19 +18,16 @@ from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.inputs import whole_number
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
+from fengqiao.events.actions._base import actor_name
 from fengqiao.events.sla import now as clock_now
 
 from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitMethod
-from .models import REGISTRARS, VISITORS, KeyPerson, Visit
+from .models import REGISTRARS, VISITORS, KeyPerson, Visit, town_path
 
 MAX_NOTE = 2000
 #: a visit may be recorded this long after it happened (the grid worker types it in at night)
 MAX_BACKDATE = dt.timedelta(days=30)
 FUTURE_SLACK = dt.timedelta(minutes=5)
-
-
-def _name(user) -> str:
-    return ((user.get_full_name() or user.username) if user is not None else "系统")[:150]
 
 
 MAX_NAME = 50
@@ -106,17 +103,13 @@ def _area(value, by) -> Area:
     return area
 
 
-def _town(area: Area) -> str:
-    return "/".join(area.path.split("/")[:3]) + "/"
-
-
 def _caretaker(value, area: Area) -> User | None:
     if value in (None, ""):
         return None
     user = value if isinstance(value, User) else User.objects.filter(username=_code(value)).first() if _code(value) \
         else None
     # the responsible grid worker works in the person's town
-    town = _town(area)
+    town = town_path(area.path)
     if (user is None or user.role != roles.GRID_WORKER or not user.is_active or user.area_id is None
             or not user.area.path.startswith(town)):
         raise UserError("bad_caretaker", "责任网格员应为本乡镇(街道)在岗的网格员",
@@ -155,6 +148,8 @@ def register_key_person(*, by, name, category, area, id_number="", phone="", add
             with transaction.atomic():
                 person.save()
         except IntegrityError:  # registered by someone else a moment ago: refused below
+            if not person.id_number_digest:  # no ID number, so no clash: not the user's error
+                raise
             clash = person.id_number_digest
         else:
             clash = ""
@@ -249,7 +244,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
             p.phone = _personal("phone", changes["phone"], "phone")
         if "caretaker" in changes:
             p.caretaker = _caretaker(changes["caretaker"], p.area)
-        elif "area" in changes and p.caretaker is not None and _town(p.area) != _town(before_area):
+        elif "area" in changes and p.caretaker is not None and town_path(p.area.path) != town_path(before_area.path):
             p.caretaker = _caretaker(p.caretaker, p.area)  # moved to another town: theirs or none
         if "visit_every_days" in changes:
             p.visit_every_days = _days(changes["visit_every_days"])
@@ -314,7 +309,7 @@ def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Co
         p = _locked(person, by, None, "visit")
         if not p.is_active:
             raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
-        visit = Visit.objects.create(person=p, visited_at=when, by=by, by_name=_name(by),
+        visit = Visit.objects.create(person=p, visited_at=when, by=by, by_name=actor_name(by),
                                      method=method, condition=condition, note=note, recorded_at=clock_now())
         if p.last_visit_at is None or when > p.last_visit_at:
             p.last_visit_at = when

@@ -34,19 +34,13 @@ from fengqiao.events.sla import now as clock_now
 
 from . import actions
 from .choices import Condition, KeyPersonCategory, VisitDue, VisitMethod
-from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q
+from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q, staff_name
 
 URL = "/api/v1/key-persons/"
 
 # ---------------------------------------------------------------- serializers
 
 
-def _masked(person: KeyPerson, field: str) -> str:
-    return KeyPerson._meta.get_field(field).mask(getattr(person, field))
-
-
-def _who(user) -> str:
-    return (user.get_full_name() or user.username) if user is not None else ""
 
 
 class VisitSerializer(ModelSerializer):
@@ -88,7 +82,7 @@ class KeyPersonListSerializer(ModelSerializer):
                   "days_overdue", "is_active", "version", "url"]
 
     def _shown(self, person: KeyPerson, field: str) -> str:
-        return getattr(person, field) if self.context.get("unmask") else _masked(person, field)
+        return getattr(person, field) if self.context.get("unmask") else person.masked(field)
 
     def get_name(self, person) -> str:
         return self._shown(person, "name")
@@ -100,7 +94,7 @@ class KeyPersonListSerializer(ModelSerializer):
         return self._shown(person, "phone")
 
     def get_caretaker_name(self, person) -> str:
-        return _who(person.caretaker)
+        return staff_name(person.caretaker)
 
     def _now(self):
         if "now" not in self.context:

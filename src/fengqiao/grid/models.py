@@ -18,6 +18,7 @@ from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.personal import mask_name
 from fengqiao.core.restrict import RestrictedQuerySet
+from fengqiao.events.actions._base import actor_name
 
 from .choices import Condition, KeyPersonCategory, VisitDue, VisitMethod
 
@@ -47,6 +48,16 @@ def due_q(which: str, now: dt.datetime) -> Q:
     }[which]
 
 
+def town_path(path: str) -> str:
+    """The path of the town (乡镇、街道) an area path lies in: its first two nodes."""
+    return "/".join(path.split("/")[:3]) + "/"
+
+
+def staff_name(user) -> str:
+    """How a registrar, visitor or responsible grid worker is shown ("" for nobody)."""
+    return actor_name(user) if user is not None else ""
+
+
 def _registry_q(user, prefix: str = "") -> Q:
     """The registry rows in ``user``'s area; a grid worker also sees the people put in their
     care elsewhere. ``prefix`` reaches the person from another model (``person__``): a visit
@@ -56,8 +67,7 @@ def _registry_q(user, prefix: str = "") -> Q:
     q = subtree_q(user.area.path, f"{prefix}area_path")
     if user.role == roles.GRID_WORKER:
         # only in their own town: a grid worker who moved elsewhere leaves the old town's people
-        town = "/".join(user.area.path.split("/")[:3]) + "/"
-        q |= Q(**{f"{prefix}caretaker_id": user.pk}) & subtree_q(town, f"{prefix}area_path")
+        q |= Q(**{f"{prefix}caretaker_id": user.pk}) & subtree_q(town_path(user.area.path), f"{prefix}area_path")
     return q
 
 
@@ -122,8 +132,9 @@ class KeyPerson(KeepsAreaPath, models.Model):
     def jurisdiction_q(cls, user, action):
         return _registry_q(user)
 
-    def in_area(self, area: Area | None) -> bool:
-        return area is not None and self.area_path.startswith(area.path)
+    def masked(self, field: str) -> str:
+        """A personal-data field as everyone sees it unless the role may unmask (陈**)."""
+        return self._meta.get_field(field).mask(getattr(self, field))
 
     def due_after(self, visited_at: dt.datetime) -> dt.datetime:
         return visited_at + dt.timedelta(days=self.visit_every_days)

@@ -40,7 +40,7 @@ from fengqiao.events.sla import now as clock_now
 from . import actions
 from .api import ACTIVE_FALSE, KeyPersonFilter
 from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitDue, VisitMethod
-from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q
+from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q, staff_name, town_path
 
 PAGE_SIZE = 30
 VISITS_PAGE_SIZE = 20
@@ -79,17 +79,11 @@ def _person(user, pk) -> KeyPerson:
     return person
 
 
-def _masked(person: KeyPerson, field: str) -> str:
-    return KeyPerson._meta.get_field(field).mask(getattr(person, field))
-
 
 def _mark(person: KeyPerson, now: dt.datetime) -> str:
     """red: the visit is overdue; yellow: due within three days (people in the registry only)."""
     return MARKS.get(person.due_mark(now), "")
 
-
-def _who(user) -> str:
-    return (user.get_full_name() or user.username) if user is not None else ""
 
 
 # ---------------------------------------------------------------- list
@@ -154,8 +148,8 @@ def person_list(request):
     qs, query, errors = _filtered(request, now)
     qs = qs.select_related("area", "caretaker").order_by("next_visit_due", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"person": p, "name": _masked(p, "name"), "mark": _mark(p, now), "days_overdue": p.days_overdue(now),
-             "caretaker": _who(p.caretaker)}
+    rows = [{"person": p, "name": p.masked("name"), "mark": _mark(p, now), "days_overdue": p.days_overdue(now),
+             "caretaker": staff_name(p.caretaker)}
             for p in page.object_list]
     return render(request, "grid/list.html", {
         "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
@@ -184,13 +178,15 @@ def _place_options(user):
                                                       is_active=True).order_by("path")
 
 
-def _caretaker_options(user, current: User | None = None) -> list[User]:
-    """The active grid workers of the user's area (and the person's current one, kept)."""
+def _caretaker_options(user, current: User | None = None, *, person: KeyPerson | None = None) -> list[User]:
+    """The active grid workers of the user's area, or for a registered person of the person's
+    town (the only ones the action accepts), and the person's current one, kept."""
     found = []
     if user.area_id is not None:
+        where = town_path(person.area_path) if person is not None else user.area.path
         found = list(User.objects.filter(role=roles.GRID_WORKER, is_active=True)
-                     .filter(subtree_q(user.area.path, "area__path")).select_related("area")
-                     .order_by("area__path", "username"))
+                     .filter(subtree_q(user.area.path, "area__path"), subtree_q(where, "area__path"))
+                     .select_related("area").order_by("area__path", "username"))
     if current is not None and all(u.pk != current.pk for u in found):
         found.insert(0, current)
     return found
@@ -250,14 +246,14 @@ def _render_detail(request, person: KeyPerson, *, unmask: bool = False, status: 
     now = clock_now()
     may_visit = person.is_active and role_allowed(KeyPerson, user, "visit")
     may_change = person.is_active and role_allowed(KeyPerson, user, "change")
-    shown = {f: getattr(person, f) if unmask else _masked(person, f) for f in PERSONAL_FIELDS}
+    shown = {f: getattr(person, f) if unmask else person.masked(f) for f in PERSONAL_FIELDS}
     visits = Visit.objects.restrict(user, "view").filter(person=person).order_by("-visited_at", "-id")
     offered = {"visit": may_visit, "edit": may_change, "remove": may_change}
     message = error.message() if error is not None else ""
     ctx = {
         "person": person, "shown": shown, "unmask": unmask, "can_unmask": user.can_unmask,
         "mark": _mark(person, now), "days_overdue": person.days_overdue(now),
-        "caretaker": _who(person.caretaker), "registered_by": _who(person.registered_by),
+        "caretaker": staff_name(person.caretaker), "registered_by": staff_name(person.registered_by),
         "visits": Paginator(visits, VISITS_PAGE_SIZE).get_page(request.GET.get("page")),
         "may_visit": may_visit, "may_change": may_change,
         "values": _form_values(person, failed, posted),
@@ -267,7 +263,7 @@ def _render_detail(request, person: KeyPerson, *, unmask: bool = False, status: 
         # a refusal whose form went away (someone removed the person meanwhile): said above the forms
         "error": message if error is not None and not offered.get(failed) else "",
         "methods": VisitMethod.choices, "conditions": Condition.choices, "categories": KeyPersonCategory.choices,
-        "caretakers": _caretaker_options(user, person.caretaker) if may_change else [],
+        "caretakers": _caretaker_options(user, person.caretaker, person=person) if may_change else [],
     }
     resp = render(request, "grid/detail.html", ctx, status=status)
     if unmask:

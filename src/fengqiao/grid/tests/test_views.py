@@ -639,3 +639,12 @@ def test_remove_from_the_registry(client, users, register):
     # a second click: the form is gone, the refusal is said above the actions
     resp = client.post(url, {"version": str(fresh.version), "reason": "再次移出"})
     assert resp.status_code == 409 and 'id="action-error"' in _html(resp)
+
+
+def test_the_edit_form_offers_only_grid_workers_of_the_person_s_town(client, users, person):
+    """The action accepts a responsible grid worker of the person's own town only: the county
+    centre's edit form offers those, not every grid worker of the county."""
+    p = person()
+    client.force_login(users.county_op)
+    offered = {u.username for u in client.get(f"/grid/key-persons/{p.pk}/").context["caretakers"]}
+    assert "grid_xinhu1" in offered and "grid_jianzhong1" not in offered
