@@ -184,12 +184,6 @@ def workbook(data: dict, publication=None) -> bytes:
     return buf.getvalue()
 
 
-def _font() -> None:
-    from fengqiao.mediation.pdf import register_font
-
-    register_font()
-
-
 def _pdf_columns(inds, data: dict) -> list[str]:
     return [str(_("Rank")), str(_("Unit")), str(_("Score")), str(_("Score year on year"))] + [
         name(i.code, data) for i in inds]
@@ -243,9 +237,9 @@ def pdf(data: dict, publication=None) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-    from fengqiao.mediation.pdf import FONT
+    from fengqiao.mediation.pdf import FONT, register_font
 
-    _font()
+    register_font()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=10)
     head = ParagraphStyle("head", parent=body, fontSize=16, leading=22, alignment=1, spaceAfter=4 * mm)

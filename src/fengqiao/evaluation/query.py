@@ -207,6 +207,7 @@ def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> di
 
     out = {u.path: ({n: 0 for n in KEY_PERSON_COUNTS}, {n: 0 for n in KEY_PERSON_COUNTS}) for u in units}
     people = KeyPerson.objects.restrict(user, "view").filter(subtree_q(root.path, "area_path"))
+    lengths = sorted({len(p) for p in out})  # a unit is found by its path's length, as _by_area_prefix does
     for i, (_prefix, _lo, _hi, until) in enumerate(spans.both()):
         last = (Visit.objects.filter(person=OuterRef("pk"), visited_at__lte=until).order_by("-visited_at")
                 .values("visited_at")[:1])
@@ -215,7 +216,7 @@ def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> di
                 .values_list("area_path", "visit_every_days", "registered_at", "last_visit"))
         for path, every, registered, last_visit in rows:
             interval = dt.timedelta(days=every)
-            unit = next((u for u in out if path.startswith(u)), None)
+            unit = next((path[:n] for n in lengths if path[:n] in out), None)
             # counted: in the registry for a whole interval, or last visited (perhaps before the
             # registration) longer ago than that; a completion rate over those people
             due = registered + interval <= until or (last_visit is not None and last_visit + interval <= until)

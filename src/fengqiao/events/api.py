@@ -35,6 +35,7 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.filters import INSTANT_RANGE, FilterSet, StrictBooleanFilter, clamp_instant
 from fengqiao.core.parsers import JSONParser
 from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
+from fengqiao.core.uploads import ALLOWED as ALLOWED_UPLOADS
 from fengqiao.core.uploads import file_response
 from fengqiao.core.viewsets import (
     RestrictedReadOnlyViewSet,
@@ -44,7 +45,6 @@ from fengqiao.core.viewsets import (
 
 from . import actions, transitions
 from .actions import action_parameters
-from .actions.attachments import ALLOWED as ATTACHMENT_TYPES
 from .actions.attachments import add_attachment
 from .choices import Channel, SlaColor, State, Urgency
 from .models import Attachment, Category, Event, Notification, TimelineEntry
@@ -76,7 +76,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
     """The upload form (OpenAPI only): one file, checked by ``add_attachment`` (type by name and
     content, size)."""
 
-    file = serializers.FileField(help_text="one file of type " + ", ".join(sorted(ATTACHMENT_TYPES))
+    file = serializers.FileField(help_text="one file of type " + ", ".join(sorted(ALLOWED_UPLOADS))
                                  + " (checked by extension and content; size limit FENGQIAO_ATTACHMENT_MAX_BYTES)")
 
 

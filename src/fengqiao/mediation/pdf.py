@@ -48,7 +48,6 @@ DEFAULT_TEMPLATE = """编号:{{number}}
 
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 FONT = "STSong-Light"  # reportlab's built-in CJK font: no font file to ship
-_FONT = FONT
 MISSING_GLYPH = "□"  # printed for a character the font cannot draw (an emoji, a rare symbol)
 
 
@@ -138,9 +137,9 @@ def register_font() -> None:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
     try:
-        pdfmetrics.getFont(_FONT)
+        pdfmetrics.getFont(FONT)
     except KeyError:
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 def build_pdf(title: str, text: str, values: dict[str, str]) -> bytes:
@@ -152,7 +151,7 @@ def build_pdf(title: str, text: str, values: dict[str, str]) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     register_font()
-    body = ParagraphStyle("body", fontName=_FONT, fontSize=11.5, leading=19, wordWrap="CJK", firstLineIndent=0)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=11.5, leading=19, wordWrap="CJK", firstLineIndent=0)
     head = ParagraphStyle("head", parent=body, fontSize=20, leading=28, alignment=1, spaceAfter=6 * mm)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=22 * mm,

@@ -258,6 +258,22 @@ def test_a_self_crossing_boundary_is_still_drawn():
     assert geom["type"] == "Polygon" and len(label) == 2
 
 
+def test_a_boundary_geos_cannot_simplify_or_label_is_drawn_as_it_is(monkeypatch):
+    """The GEOS errors an invalid boundary can raise (in simplify, in representative_point) do
+    not lose the unit: it is drawn unsimplified, labelled at the middle of its bounds."""
+    from shapely.errors import GEOSException
+    from shapely.geometry.base import BaseGeometry
+
+    def fail(*args, **kwargs):
+        raise GEOSException("TopologyException: self-intersection")
+
+    monkeypatch.setattr(BaseGeometry, "simplify", fail)
+    monkeypatch.setattr(BaseGeometry, "representative_point", fail)
+    geom, label = maps.geometry(_circle(maps.MAX_POINTS + 50))
+    assert geom["type"] == "Polygon" and len(geom["coordinates"][0]) > maps.MAX_POINTS
+    assert label == [pytest.approx(29.1, abs=0.01), pytest.approx(121.4, abs=0.01)]
+
+
 @pytest.mark.parametrize("bad", [None, {}, {"type": "Point", "coordinates": [121.4, 29.1]},
                                  {"type": "Polygon", "coordinates": []}, {"type": "Polygon", "coordinates": [[[1]]]},
                                  {"type": "Polygon", "coordinates": [[[121.4, 29.1], [121.4, 29.1], [121.4, 29.1]]]}])

@@ -9,11 +9,6 @@ from fengqiao.core import audit, context, uploads
 from ..models import Attachment, Event
 from ..sla import now as sla_now
 
-# the accepted types and the size limit are every app's (core.uploads); kept here by name for the
-# modules that import them from the matters' attachments
-ALLOWED = uploads.ALLOWED
-max_bytes = uploads.max_bytes
-
 
 def add_attachment(event: Event, *, by, upload) -> Attachment:
     """Store one uploaded file for ``event`` after checking its type (by name and content) and size."""
