@@ -21,7 +21,6 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.filters import FilterSet, InstantFilter
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin
-from fengqiao.events.models import Event
 
 from . import actions, transitions
 from .choices import LEVEL_RANK, Kind, Level, State
@@ -116,11 +115,9 @@ class AlertSerializer(AlertListSerializer):
         cache = self.context.setdefault("_matters", {})
         if alert.pk not in cache:
             request = self.context.get("request")
-            linked = [link.event_id for link in alert.links.all()]
-            user = request.user if request is not None else None
-            shown = list(Event.objects.restrict(user, "view").filter(pk__in=linked).order_by("id")
-                         .values("id", "number"))
-            cache[alert.pk] = (shown, len(set(linked)) - len(shown))
+            readable, linked = alert.matters_for(request.user if request is not None else None)
+            shown = list(readable.order_by("id").values("id", "number"))
+            cache[alert.pk] = (shown, linked - len(shown))
         return cache[alert.pk]
 
     def _visible(self, alert) -> set[int]:

@@ -87,6 +87,12 @@ class RiskAlert(KeepsAreaPath, models.Model):
     def in_area(self, area: Area | None) -> bool:
         return area is not None and self.area_path.startswith(area.path)
 
+    def matters_for(self, user):
+        """The linked matters ``user`` may read (a queryset, to order and narrow), and how many
+        matters are linked in all: the others are counted, never shown (console and API alike)."""
+        linked = {link.event_id for link in self.links.all()}
+        return Event.objects.restrict(user, "view").filter(pk__in=linked), len(linked)
+
 
 class AlertMatter(models.Model):
     """A matter that is evidence of an alert (预警关联事项)."""

@@ -215,10 +215,9 @@ def _facts(alert: RiskAlert, evidence: dict) -> list[tuple[str, object]]:
 
 def _matters(alert: RiskAlert, user) -> tuple[list[Event], int]:
     """The linked matters the user may read, and how many others there are (never shown)."""
-    linked = alert.links.values("event_id")
-    visible = list(Event.objects.restrict(user, "view").filter(pk__in=linked)
-                   .select_related("category", "area").order_by("received_at", "id"))
-    return visible, max(0, alert.links.count() - len(visible))
+    readable, linked = alert.matters_for(user)
+    visible = list(readable.select_related("category", "area").order_by("received_at", "id"))
+    return visible, linked - len(visible)
 
 
 def _disputes(evidence: dict, user) -> tuple[list, int]:
