@@ -489,9 +489,11 @@ class Scan:
         late = self.now - dt.timedelta(days=rule.threshold)
         rows = list(Dispute.objects.filter(state__in=list(DISPUTE_OPEN), due_at__lt=late)
                     .values("pk", "number", "title", "area_path", "due_at", "event_id"))
-        levels = dict(RiskAlert.objects.filter(signature__in=[f"dispute:{r['pk']}" for r in rows])
-                      .values_list("signature", "level"))
-        closed = _closed_since(levels)
+        # one read of the disputes' alerts: the ones closed once, the level of the one still open
+        found = list(RiskAlert.objects.filter(signature__in=[f"dispute:{r['pk']}" for r in rows])
+                     .values_list("signature", "level", "closed_at"))
+        closed = {sig for sig, _level, at in found if at is not None}
+        levels = {sig: level for sig, level, at in found if at is None}
         # the matter a dispute came from is evidence only where the dispute's readers may see it
         places = dict(Event.objects.filter(pk__in=[r["event_id"] for r in rows if r["event_id"]])
                       .values_list("pk", "area_path"))
@@ -592,12 +594,15 @@ class Scan:
         late = self.now - dt.timedelta(days=rule.threshold)
         people = list(KeyPerson.objects.filter(is_active=True, next_visit_due__lt=late))
         signatures = [f"visit:{p.pk}" for p in people]
-        open_ = {sig: (level, (evidence or {}).get("due")) for sig, level, evidence in RiskAlert.objects.filter(
-            signature__in=signatures, state__in=list(OPEN_STATES)).values_list("signature", "level", "evidence")}
-        closed: dict[str, tuple] = {}  # the last closed alert's (closed at, level)
-        for sig, at, lvl in (RiskAlert.objects.filter(signature__in=signatures, closed_at__isnull=False)
-                             .order_by("closed_at").values_list("signature", "closed_at", "level")):
-            closed[sig] = (at, lvl)
+        # one read of their alerts: the open one's (level, spell), the last closed one's (closed at, level)
+        open_: dict[str, tuple] = {}
+        closed: dict[str, tuple] = {}
+        for sig, state, lvl, evidence, at in (RiskAlert.objects.filter(signature__in=signatures)
+                                              .values_list("signature", "state", "level", "evidence", "closed_at")):
+            if state in OPEN_STATES:
+                open_[sig] = (lvl, (evidence or {}).get("due"))
+            elif at is not None and (sig not in closed or at > closed[sig][0]):
+                closed[sig] = (at, lvl)
         for person in people:
             signature = f"visit:{person.pk}"
             days = (self.now - person.next_visit_due).days
