@@ -39,3 +39,25 @@ def templates_strings(paths: Iterable[Path]) -> set[str]:
     for f in paths:
         found |= template_strings(f.read_text())
     return found
+
+
+#: the one Chinese catalogue every app's table fills (``make messages``)
+CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def stale_or_broken(table: dict[str, str], found: set[str]) -> tuple[list[str], list[str]]:
+    """An app's translation table against the strings its code and templates use: the entries
+    nothing uses any more, and those whose translation lost or gained a ``%(name)s``."""
+    stale = sorted(set(table) - found)
+    broken = [en for en, zh in table.items() if sorted(_PLACEHOLDER.findall(en)) != sorted(_PLACEHOLDER.findall(zh))]
+    return stale, broken
+
+
+def catalogue_changes(table: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """The msgids the catalogue already translates otherwise than ``table`` (it holds one Chinese
+    per msgid for every app, so filling it from the table would change another page)."""
+    import polib
+
+    catalogue = {e.msgid: e.msgstr for e in polib.pofile(str(CATALOGUE)) if not e.obsolete and e.msgstr}
+    return {en: (catalogue[en], zh) for en, zh in table.items() if en in catalogue and catalogue[en] != zh}
