@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,6 +50,7 @@ from .models import AlertMatter, RiskAlert, RiskRule, RiskTerm, ScanCursor
 OVERLAP_IDS = 200
 BATCH = 2000
 DIGESTS_PER_QUERY = 500
+IDS_PER_QUERY = 500
 #: channels through which citizens themselves report: a grid worker's or a department's many
 #: reports are their work, not one person coming back
 CITIZEN_CHANNELS = frozenset({Channel.HOTLINE_12345, Channel.POLICE_110, Channel.PETITION, Channel.CITIZEN_APP,
@@ -345,40 +347,75 @@ class Scan:
             for pk, target in Event.objects.filter(pk__in=merged, merged_into__isnull=False).values_list(
                     "pk", "merged_into"):
                 groups.append({target, pk})
-        for group in _join(groups):
-            self._hot_topic(group, rule, since)
+        groups = _join(self._same_matter(_join(groups)))
+        if groups:
+            ids = set().union(*groups)
+            links = self._hot_links(ids)
+            matters = {m["pk"]: m for chunk in _chunks(ids) for m in (
+                Event.objects.filter(pk__in=chunk, received_at__gte=since).exclude(state=State.CANCELLED)
+                .values("pk", "title", "area_path", "handling_path", "channel", "received_at",
+                        "reporter_phone_digest", "reporter_id_number_digest"))}
+            for group in groups:
+                self._hot_topic(group, rule, [link for pk in group for link in links.get(pk, ())], matters)
         self._advance(cursor, triage_last, self.now)
         self._advance(mcursor, last, self.now)
 
-    def _same_matter(self, group: set[int]) -> set[int]:
-        """``group`` grown to everything known to be the same matter: what was merged into any of
+    @staticmethod
+    def _same_matter(groups: list[set[int]]) -> list[set[int]]:
+        """Each group grown to everything known to be the same matter: what was merged into any of
         its matters or they into, their own triage candidates (at least the grouping score), and
-        the matters of hot-topic alerts that already hold one of them (open or closed)."""
+        the matters of hot-topic alerts that already hold one of them (open or closed). Read for
+        all groups at once, a few queries whatever their number."""
         from fengqiao.triage.models import TriageResult
 
-        group = set(group)
-        group |= set(Event.objects.filter(merged_into__in=group).values_list("pk", flat=True))
-        group |= set(Event.objects.filter(pk__in=group, merged_into__isnull=False).values_list("merged_into", flat=True))
-        for dups in TriageResult.objects.filter(event_id__in=group).values_list("duplicates", flat=True):
-            group |= {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
-        alerts = AlertMatter.objects.filter(event_id__in=group, alert__kind=Kind.HOT_TOPIC).values("alert_id")
-        group |= set(AlertMatter.objects.filter(alert_id__in=alerts).values_list("event_id", flat=True))
-        return group
+        ids = set().union(*groups)
+        merged: dict[int, set[int]] = defaultdict(set)  # a matter: those merged into it, or it into
+        for chunk in _chunks(ids):
+            for pk, target in Event.objects.filter(merged_into__in=chunk).values_list("pk", "merged_into"):
+                merged[target].add(pk)
+            for pk, target in Event.objects.filter(pk__in=chunk, merged_into__isnull=False).values_list(
+                    "pk", "merged_into"):
+                merged[pk].add(target)
+        grown = [g | {m for pk in g for m in merged.get(pk, ())} for g in groups]
+        near: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(set().union(*grown)):
+            for event_id, dups in TriageResult.objects.filter(event_id__in=chunk).values_list("event_id", "duplicates"):
+                near[event_id] = {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
+        grown = [g | {n for pk in g for n in near.get(pk, ())} for g in grown]
+        alerts_of: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(set().union(*grown)):
+            for event_id, alert_id in AlertMatter.objects.filter(
+                    event_id__in=chunk, alert__kind=Kind.HOT_TOPIC).values_list("event_id", "alert_id"):
+                alerts_of[event_id].add(alert_id)
+        held: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(set().union(*alerts_of.values())):
+            for alert_id, event_id in AlertMatter.objects.filter(alert_id__in=chunk).values_list("alert_id", "event_id"):
+                held[alert_id].add(event_id)
+        return [g | {e for pk in g for a in alerts_of.get(pk, ()) for e in held[a]} for g in grown]
 
-    def _hot_topic(self, group: set[int], rule: Rule, since) -> None:
-        group = self._same_matter(group)
-        links = AlertMatter.objects.filter(event_id__in=group, alert__kind=Kind.HOT_TOPIC)
+    @staticmethod
+    def _hot_links(ids: set[int]) -> dict[int, list[dict]]:
+        """The hot-topic alerts holding each of ``ids``: (alert id, signature, open or not, closed)."""
+        out: dict[int, list[dict]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for link in AlertMatter.objects.filter(event_id__in=chunk, alert__kind=Kind.HOT_TOPIC).values(
+                    "event_id", "alert_id", "alert__signature", "alert__state", "alert__closed_at"):
+                out[link["event_id"]].append(link)
+        return out
+
+    def _hot_topic(self, group: set[int], rule: Rule, links: list[dict], matters: dict[int, dict]) -> None:
+        """One group of the same matter (``links``: its hot-topic alert links; ``matters``: the
+        matters of the window, not cancelled, by id)."""
         # the matter's alert keeps its name while it is open; once closed, a new one takes it over
-        signature = (links.filter(alert__state__in=list(OPEN_STATES)).values_list("alert__signature", flat=True)
-                     .first() or links.order_by("-alert_id").values_list("alert__signature", flat=True).first()
-                     or f"hot:{min(group)}")
+        open_links = sorted((link["alert_id"], link["alert__signature"]) for link in links
+                            if link["alert__state"] in OPEN_STATES)
+        signature = (open_links[0][1] if open_links
+                     else max(links, key=lambda link: link["alert_id"])["alert__signature"] if links
+                     else f"hot:{min(group)}")
         # matters a defused or dismissed alert held are dealt with, whatever that alert was called
-        dealt = set(links.filter(alert__closed_at__isnull=False).values_list("event_id", flat=True))
-        matters = [m for m in Event.objects.filter(pk__in=group, received_at__gte=since)
-                   .exclude(state=State.CANCELLED).order_by("received_at", "pk")
-                   .values("pk", "title", "area_path", "handling_path", "channel", "received_at",
-                           "reporter_phone_digest", "reporter_id_number_digest")
-                   if m["pk"] not in dealt]
+        dealt = {link["event_id"] for link in links if link["alert__closed_at"] is not None}
+        matters = sorted((matters[pk] for pk in group if pk in matters and pk not in dealt),
+                         key=lambda m: (m["received_at"], m["pk"]))
         # many people: one person telling the same thing again is the repeat-reporter signal
         reporters = {m["reporter_id_number_digest"] or m["reporter_phone_digest"] or f"#{m['pk']}" for m in matters}
         if len(matters) < rule.threshold or len(reporters) < rule.threshold:
@@ -638,6 +675,13 @@ class Scan:
         self.abnormal_visits()
         self.missed_visits()
         return dict(sorted(self.counts.items()))
+
+
+def _chunks(ids) -> Iterator[list[int]]:
+    """``ids`` sorted, in lists short enough for one ``IN (…)`` of any database."""
+    keys = sorted(ids)
+    for i in range(0, len(keys), IDS_PER_QUERY):
+        yield keys[i:i + IDS_PER_QUERY]
 
 
 def _join(groups: list[set[int]]) -> list[set[int]]:

@@ -162,6 +162,53 @@ def test_triage_candidates_above_the_grouping_threshold_make_a_hot_topic(matter,
     assert set(alert.links.values_list("event_id", flat=True)) == {a.pk, b.pk, c.pk}
 
 
+def test_matters_merged_together_join_two_groups_of_candidates_into_one_hot_topic(matter, scan, alerts, users):
+    from fengqiao.events.actions import perform
+    from fengqiao.events.models import Event
+    from fengqiao.triage.dedupe import GROUP_THRESHOLD
+    from fengqiao.triage.models import TriageResult
+
+    a, b, x, y = (matter("工地夜间施工", f"工地半夜打桩({i})。", phone=f"1390000700{i}") for i in range(4))
+    perform(b, "accept", by=users.county_op)
+    perform(a, "merge", by=users.county_op, into=Event.objects.get(pk=b.pk), reason="同一事项")
+    TriageResult.objects.update_or_create(event=x, defaults={"duplicates": [[a.pk, GROUP_THRESHOLD]]})
+    TriageResult.objects.update_or_create(event=y, defaults={"duplicates": [[b.pk, GROUP_THRESHOLD]]})
+    scan()
+    (alert,) = alerts("hot_topic")
+    assert set(alert.links.values_list("event_id", flat=True)) == {a.pk, b.pk, x.pk, y.pk}
+    assert alert.evidence["reporters"] == 4
+
+
+def test_the_hot_topic_signal_reads_a_few_queries_whatever_the_number_of_groups(matter):
+    """Every group of candidates is re-read behind the cursor on every scan, so its cost must
+    not be a handful of queries per group (the signal once cost about eight per group)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fengqiao.alerts.scan import Scan
+    from fengqiao.triage.dedupe import GROUP_THRESHOLD
+    from fengqiao.triage.models import TriageResult
+
+    def groups(n, start):
+        for i in range(start, start + n):
+            first = matter("楼道堆物", f"楼道堆放杂物({i})。", phone=f"1390000{i:04d}")
+            second = matter("楼道堆物", f"楼道又堆满杂物({i})。", phone=f"1390001{i:04d}")
+            # intake's own candidates would join the groups (the texts are alike): pairs only
+            TriageResult.objects.update_or_create(event=first, defaults={"duplicates": []})
+            TriageResult.objects.update_or_create(event=second, defaults={"duplicates": [[first.pk, GROUP_THRESHOLD]]})
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            Scan().hot_topics()
+        return len(captured)
+
+    groups(2, 0)
+    queries()  # the first scan creates its cursors
+    few = queries()
+    groups(20, 2)
+    assert queries() == few
+
+
 # ---------------------------------------------------------------- spikes
 
 def test_a_day_far_above_the_usual_is_a_spike(matter, scan, alerts):
