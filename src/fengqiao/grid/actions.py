@@ -5,30 +5,24 @@ clock (``events.sla.now``), which the demo and the tests may fix."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from fengqiao.accounts.models import User
-from fengqiao.areas.models import Area, Level
-from fengqiao.core import audit, context, roles
-from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
+from fengqiao.areas.models import Area
+from fengqiao.core import audit, context
+from fengqiao.core.errors import Conflict, NotFound, UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.inputs import whole_number
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.actions._base import actor_name
 from fengqiao.events.sla import now as clock_now
 
+from . import inputs
 from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitMethod
+from .inputs import MAX_NOTE
 from .models import REGISTRARS, VISITORS, KeyPerson, Visit, town_path
 
-MAX_NOTE = 2000
-#: a visit may be recorded this long after it happened (the grid worker types it in at night)
-MAX_BACKDATE = dt.timedelta(days=30)
-FUTURE_SLACK = dt.timedelta(minutes=5)
-
+__all__ = ["MAX_NAME", "MAX_NOTE", "record_visit", "register_key_person", "remove_key_person", "update_key_person"]
 
 MAX_NAME = 50
 
@@ -48,93 +42,27 @@ def _personal(kind: str, value, field: str, *, required: bool = False) -> str:
         raise UserError(exc.code, exc.message_zh, exc.message_en, field=field) from exc
 
 
-def _text(value, field: str, zh: str, en: str, *, required: bool = False, max_len: int = MAX_NOTE) -> str:
-    value = value.strip() if isinstance(value, str) else ""
-    if required and not value:
-        raise UserError("required", f"请填写{zh}", f"{en} is required", field=field)
-    if len(value) > max_len:
-        raise UserError("too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters", field=field)
-    if "\x00" in value:
-        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
-    return value
-
-
-def _choice(value, choices, field: str, zh: str, en: str) -> str:
-    if value not in choices.values:
-        shown = str(value)[:40]  # a long value is not echoed back whole
-        raise UserError("bad_choice", f"{zh}无效: {shown}", f"not a valid {en}: {shown}", field=field)
-    return value
+def _days(value) -> int:
+    return inputs.days(value, "visit_every_days", "走访", "visit")
 
 
 def _filled(person: KeyPerson) -> list[str]:
     return sorted(f for f in ("name", "id_number", "phone", "address", "note", "caretaker") if getattr(person, f))
 
 
-def _days(value) -> int:
-    try:
-        days = whole_number(value, "visit_every_days")
-    except UserError:
-        days = -1
-    if not 1 <= days <= 365:
-        raise UserError("bad_frequency", "走访周期应为 1 到 365 天", "visit every 1 to 365 days", field="visit_every_days")
-    return days
-
-
-#: where a key person lives: a village or community, or a grid in it
-PERSON_LEVELS = frozenset({Level.VILLAGE, Level.GRID, Level.MICROGRID})
-
-
-def _code(value) -> str:
-    """A code typed or posted: NUL would be refused by PostgreSQL (a 500), so it is no code."""
-    code = str(value or "").strip()
-    return "" if "\x00" in code else code
-
-
-def _area(value, by) -> Area:
-    area = value if isinstance(value, Area) else Area.objects.filter(code=_code(value)).first() if _code(value) \
-        else None
-    if area is None or by.area_id is None or not area.path.startswith(by.area.path):
-        raise UserError("bad_area", "区域不存在或不在您的管辖范围内", "unknown area, or outside your jurisdiction",
-                        field="area")
-    if not area.is_active:
-        raise UserError("inactive_area", "该区域已停用", "the area is no longer in use", field="area")
-    if area.level not in PERSON_LEVELS:
-        raise UserError("bad_area_level", "请选择村(社区)或网格", "choose a village/community or a grid", field="area")
-    return area
-
-
-def _caretaker(value, area: Area) -> User | None:
-    if value in (None, ""):
-        return None
-    user = value if isinstance(value, User) else User.objects.filter(username=_code(value)).first() if _code(value) \
-        else None
-    # the responsible grid worker works in the person's town
-    town = town_path(area.path)
-    if (user is None or user.role != roles.GRID_WORKER or not user.is_active or user.area_id is None
-            or not user.area.path.startswith(town)):
-        raise UserError("bad_caretaker", "责任网格员应为本乡镇(街道)在岗的网格员",
-                        "the responsible person must be an active grid worker of the same town", field="caretaker")
-    return user
-
-
-def _may(by, allowed: frozenset, zh: str, en: str) -> None:
-    if by is None or by.role not in allowed:
-        raise Forbidden("role_not_allowed", f"您的角色不能{zh}", f"your role may not {en}")
-
-
 def register_key_person(*, by, name, category, area, id_number="", phone="", address="", caretaker=None,
                         visit_every_days=None, note="") -> KeyPerson:
     """登记重点人员. The first visit is due one interval after registration."""
-    _may(by, REGISTRARS, "登记重点人员", "register key persons")
-    category = _choice(category, KeyPersonCategory, "category", "人员类别", "category")
-    place = _area(area, by)
+    inputs.may(by, REGISTRARS, "登记重点人员", "register key persons")
+    category = inputs.choice(category, KeyPersonCategory, "category", "人员类别", "category")
+    place = inputs.place(area, by)
     values = {
         "name": _personal("name", name, "name", required=True),
         "id_number": _personal("id_number", id_number, "id_number"),
         "phone": _personal("phone", phone, "phone"),
-        "address": _text(address, "address", "住址", "the address", max_len=200),
-        "note": _text(note, "note", "备注", "the note"),
-        "caretaker": _caretaker(caretaker, place),
+        "address": inputs.text(address, "address", "住址", "the address", max_len=200),
+        "note": inputs.text(note, "note", "备注", "the note"),
+        "caretaker": inputs.caretaker(caretaker, place),
         "visit_every_days": DEFAULT_VISIT_EVERY_DAYS[category] if visit_every_days in (None, "")
         else _days(visit_every_days),
     }
@@ -199,9 +127,9 @@ def _unchanged(p: KeyPerson, field: str, value) -> bool:
             return value.pk == p.caretaker_id
         if value in (None, ""):
             return p.caretaker_id is None
-        return p.caretaker is not None and _code(value) == p.caretaker.username
+        return p.caretaker is not None and inputs.code(value) == p.caretaker.username
     if field == "area":
-        return value.pk == p.area_id if isinstance(value, Area) else _code(value) == p.area.code
+        return value.pk == p.area_id if isinstance(value, Area) else inputs.code(value) == p.area.code
     if field == "visit_every_days":
         try:
             return whole_number(value, field) == p.visit_every_days
@@ -219,7 +147,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
     retired, stay until someone chooses another); an edit that changes nothing writes nothing
     and leaves the version as it was. Either way a stale ``version`` or a removed person is
     refused."""
-    _may(by, REGISTRARS, "修改重点人员信息", "change key persons")
+    inputs.may(by, REGISTRARS, "修改重点人员信息", "change key persons")
     allowed = {"category", "area", "address", "caretaker", "visit_every_days", "note", "phone"}
     unknown = set(changes) - allowed
     if unknown:
@@ -233,19 +161,19 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         before_values = {f: getattr(p, f) for f in allowed}
         before_area = p.area
         if "category" in changes:
-            p.category = _choice(changes["category"], KeyPersonCategory, "category", "人员类别", "category")
+            p.category = inputs.choice(changes["category"], KeyPersonCategory, "category", "人员类别", "category")
         if "area" in changes:
-            p.area = _area(changes["area"], by)
+            p.area = inputs.place(changes["area"], by)
         if "address" in changes:
-            p.address = _text(changes["address"], "address", "住址", "the address", max_len=200)
+            p.address = inputs.text(changes["address"], "address", "住址", "the address", max_len=200)
         if "note" in changes:
-            p.note = _text(changes["note"], "note", "备注", "the note")
+            p.note = inputs.text(changes["note"], "note", "备注", "the note")
         if "phone" in changes:
             p.phone = _personal("phone", changes["phone"], "phone")
         if "caretaker" in changes:
-            p.caretaker = _caretaker(changes["caretaker"], p.area)
+            p.caretaker = inputs.caretaker(changes["caretaker"], p.area)
         elif "area" in changes and p.caretaker is not None and town_path(p.area.path) != town_path(before_area.path):
-            p.caretaker = _caretaker(p.caretaker, p.area)  # moved to another town: theirs or none
+            p.caretaker = inputs.caretaker(p.caretaker, p.area)  # moved to another town: theirs or none
         if "visit_every_days" in changes:
             p.visit_every_days = _days(changes["visit_every_days"])
             p.next_visit_due = p.due_after(p.last_visit_at or p.registered_at)
@@ -261,8 +189,8 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
 
 def remove_key_person(person: KeyPerson, *, by, reason, version=None) -> KeyPerson:
     """移出台账 (e.g. correction ended): kept with its visits, no longer visited or counted."""
-    _may(by, REGISTRARS, "移出重点人员", "remove key persons")
-    reason = _text(reason, "reason", "移出理由", "a reason", required=True, max_len=200)
+    inputs.may(by, REGISTRARS, "移出重点人员", "remove key persons")
+    reason = inputs.text(reason, "reason", "移出理由", "a reason", required=True, max_len=200)
     with transaction.atomic(), context.explicit_audit():
         p = _locked(person, by, version)
         if not p.is_active:
@@ -274,37 +202,16 @@ def remove_key_person(person: KeyPerson, *, by, reason, version=None) -> KeyPers
     return p
 
 
-def _when(value) -> dt.datetime:
-    now = clock_now()
-    if value in (None, ""):
-        return now
-    try:
-        when = value if isinstance(value, dt.datetime) else parse_datetime(value.strip()) if isinstance(
-            value, str) else None
-    except ValueError:  # well formed but impossible (2026-02-30T10:00)
-        when = None
-    if when is None:
-        raise UserError("bad_time", "走访时间格式不正确", "the visit time is not a date and time", field="visited_at")
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
-    if when > now + FUTURE_SLACK:
-        raise UserError("future_time", "走访时间不能晚于现在", "the visit cannot be in the future", field="visited_at")
-    if when < now - MAX_BACKDATE:
-        raise UserError("too_old", "只能补录30天内的走访", "visits older than 30 days cannot be recorded",
-                        field="visited_at")
-    return when
-
-
 def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Condition.STABLE, note="",
                  visited_at=None) -> Visit:
     """走访: a visit of ``person``; the next one is due one interval after the latest visit. A
     condition other than stable needs a note (what was found); the risk scan raises an alert on
     an abnormal one."""
-    _may(by, VISITORS, "登记走访", "record visits")
-    method = _choice(method, VisitMethod, "method", "走访方式", "visit method")
-    condition = _choice(condition, Condition, "condition", "走访情况", "condition")
-    note = _text(note, "note", "走访情况说明", "what was found", required=condition != Condition.STABLE)
-    when = _when(visited_at)
+    inputs.may(by, VISITORS, "登记走访", "record visits")
+    method = inputs.choice(method, VisitMethod, "method", "走访方式", "visit method")
+    condition = inputs.choice(condition, Condition, "condition", "走访情况", "condition")
+    note = inputs.text(note, "note", "走访情况说明", "what was found", required=condition != Condition.STABLE)
+    when = inputs.past_time(visited_at, "visited_at", "走访", "visit")
     with transaction.atomic(), context.explicit_audit():
         p = _locked(person, by, None, "visit")
         if not p.is_active:

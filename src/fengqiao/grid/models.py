@@ -1,6 +1,9 @@
-"""The key-person registry (重点人员台账) and its visits (走访记录): sensitive personal data, read
-through ``restrict()`` by the people whose area holds the person, masked unless the role may
-unmask (every unmasked view is audited)."""
+"""The grid registries, read through ``restrict()`` by the people whose area holds the entry:
+
+- the key-person registry (重点人员台账) and its visits (走访记录): sensitive personal data,
+  masked unless the role may unmask (every unmasked view is audited);
+- the check-points (平安点位) and their inspections (巡查记录): places inspected on a round
+  against a checklist; a problem found is reported as a hazard matter."""
 
 from __future__ import annotations
 
@@ -20,7 +23,14 @@ from fengqiao.core.personal import mask_name
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.events.actions._base import actor_name
 
-from .choices import Condition, KeyPersonCategory, VisitDue, VisitMethod
+from .choices import (
+    CheckPointKind,
+    Condition,
+    InspectionOutcome,
+    KeyPersonCategory,
+    VisitDue,
+    VisitMethod,
+)
 
 #: who reads the registry: the centres, leaders, and the village's cadres and grid workers
 REGISTRY_VIEWERS = frozenset({roles.COUNTY_OPERATOR, roles.TOWN_OPERATOR, roles.LEADER, roles.VILLAGE_CADRE,
@@ -36,16 +46,26 @@ PERSONAL_FIELDS = ("name", "id_number", "phone")
 DUE_SOON_WITHIN = dt.timedelta(days=3)
 
 
-def due_q(which: str, now: dt.datetime) -> Q:
-    """The people in the registry whose visit is ``which`` (:class:`VisitDue`: overdue, due soon
-    or either) at ``now``: the one rule of the console's list, marks and counters, the menu's
-    count and the API. A person removed from the registry is never due."""
+def due_q(which: str, now: dt.datetime, field: str = "next_visit_due") -> Q:
+    """The registry entries whose next visit (or, with ``field="next_inspection_due"``, a
+    check-point's next inspection) is ``which`` (:class:`VisitDue`: overdue, due soon or either)
+    at ``now``: the one rule of the console's lists, marks and counters, the menu's counts and
+    the API. An entry removed from the registry is never due."""
     soon = now + DUE_SOON_WITHIN
     return Q(is_active=True) & {
-        VisitDue.OVERDUE: Q(next_visit_due__lt=now),
-        VisitDue.SOON: Q(next_visit_due__gte=now, next_visit_due__lt=soon),
-        VisitDue.DUE: Q(next_visit_due__lt=soon),
+        VisitDue.OVERDUE: Q(**{f"{field}__lt": now}),
+        VisitDue.SOON: Q(**{f"{field}__gte": now, f"{field}__lt": soon}),
+        VisitDue.DUE: Q(**{f"{field}__lt": soon}),
     }[which]
+
+
+def due_mark(due: dt.datetime, is_active: bool, now: dt.datetime) -> str:
+    """``overdue``, ``soon`` or nothing (:class:`VisitDue`): :func:`due_q` for one entry."""
+    if not is_active:
+        return ""
+    if due < now:
+        return VisitDue.OVERDUE
+    return VisitDue.SOON if due < now + DUE_SOON_WITHIN else ""
 
 
 def town_path(path: str) -> str:
@@ -140,12 +160,7 @@ class KeyPerson(KeepsAreaPath, models.Model):
         return visited_at + dt.timedelta(days=self.visit_every_days)
 
     def due_mark(self, now: dt.datetime) -> str:
-        """``overdue``, ``soon`` or nothing (:class:`VisitDue`): :func:`due_q` for this person."""
-        if not self.is_active:
-            return ""
-        if self.next_visit_due < now:
-            return VisitDue.OVERDUE
-        return VisitDue.SOON if self.next_visit_due < now + DUE_SOON_WITHIN else ""
+        return due_mark(self.next_visit_due, self.is_active, now)
 
     def days_overdue(self, now=None) -> int:
         """Whole days past the visit due (0 unless overdue)."""
@@ -183,3 +198,102 @@ class Visit(models.Model):
     @classmethod
     def jurisdiction_q(cls, user, action):
         return _registry_q(user, "person__")
+
+
+#: the longest checklist, and the longest item
+MAX_CHECKLIST_ITEMS = 30
+MAX_ITEM = 100
+
+
+class CheckPointQuerySet(RestrictedQuerySet):
+    def due(self, which: str, now: dt.datetime):
+        """Overdue, due soon or either (:class:`VisitDue`)."""
+        return self.filter(due_q(which, now, "next_inspection_due"))
+
+
+class CheckPoint(KeepsAreaPath, models.Model):
+    """平安点位: a place grid workers inspect on a round, with its checklist and how often."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=CheckPointKind.choices)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    caretaker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible grid worker"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="check_points")
+    inspect_every_days = models.PositiveSmallIntegerField(
+        _("inspect every (days)"), validators=[MinValueValidator(1), MaxValueValidator(365)])
+    #: what an inspection looks at, in order: a list of short texts
+    checklist = models.JSONField(_("checklist"), default=list)
+    is_active = models.BooleanField(_("in the registry"), default=True)
+    note = models.TextField(_("note"), blank=True)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_inspected_at = models.DateTimeField(_("last inspection"), null=True, blank=True)
+    last_outcome = models.CharField(_("last outcome"), max_length=10, choices=InspectionOutcome.choices, blank=True)
+    next_inspection_due = models.DateTimeField(_("next inspection due"), db_index=True)
+    removed_at = models.DateTimeField(_("removed from the registry at"), null=True, blank=True)
+    removal_reason = models.CharField(_("why removed"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    objects = CheckPointQuerySet.as_manager()
+
+    ACCESS = {"view": REGISTRY_VIEWERS, "change": REGISTRARS, "inspect": VISITORS}
+
+    class Meta:
+        ordering = ["next_inspection_due", "id"]
+        verbose_name = _("check-point")
+        verbose_name_plural = _("check-points")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return _registry_q(user)
+
+    def due_after(self, inspected_at: dt.datetime) -> dt.datetime:
+        return inspected_at + dt.timedelta(days=self.inspect_every_days)
+
+    def due_mark(self, now: dt.datetime) -> str:
+        return due_mark(self.next_inspection_due, self.is_active, now)
+
+
+class Inspection(models.Model):
+    """巡查记录: one inspection of a check-point, item by item, and the matter it reported."""
+
+    point = models.ForeignKey(CheckPoint, verbose_name=_("check-point"), on_delete=models.CASCADE,
+                              related_name="inspections")
+    inspected_at = models.DateTimeField(_("inspected at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("inspected by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(_("inspector"), max_length=150, blank=True)
+    #: the checklist as it stood, item by item: [{"item": text, "ok": bool, "note": text}]
+    results = models.JSONField(_("results"), default=list)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=InspectionOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    #: the hazard (安全隐患) reported for what was found, handled in the closed loop
+    hazard = models.ForeignKey("events.Event", verbose_name=_("hazard reported"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    ACCESS = {"view": REGISTRY_VIEWERS}
+
+    class Meta:
+        ordering = ["-inspected_at", "-id"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        indexes = [models.Index(fields=["point", "inspected_at"], name="inspection_point_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.point_id} {self.inspected_at:%Y-%m-%d}"
+
+    @classmethod
+    def jurisdiction_q(cls, user, action):
+        return _registry_q(user, "point__")
+
+    def problems(self) -> list[dict]:
+        return [r for r in self.results if not r.get("ok")]

@@ -120,12 +120,15 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
                  reporter_name: str = "", reporter_phone: str = "", reporter_id_number: str = "",
                  anonymous: bool = False, channel_ref: str = "", occurred_at=None, received_at=None,
                  idempotency_key: str = "", state: str = State.RECEIVED, note: str = "",
-                 notify_centre: bool = True) -> tuple[Event, bool]:
+                 notify_centre: bool = True, area_checked: bool = False) -> tuple[Event, bool]:
     """Take in one matter; return ``(event, created)``.
 
     A repeated ``idempotency_key`` (scoped to the caller) or an already seen ``channel_ref`` of
     the same channel returns the existing matter with ``created=False`` (nothing is written). Everything is
     validated before anything is written, and all writes share one transaction.
+
+    ``area_checked``: the caller has already found ``area`` within reach of ``by`` by its own
+    rule (a check-point in a grid worker's care lies in their town, not always in their grid).
     """
     channel = (channel or "").strip()
     if channel not in _CHANNELS:
@@ -183,7 +186,8 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
             area = Area.objects.filter(code=code).first()
             if area is None:
                 raise _bad("area", f"未知的区域代码: {code}", f"unknown area code: {code}")
-        if root is not None and not area.path.startswith(root.path) and by.role not in roles.GLOBAL_ROLES:
+        if (root is not None and not area.path.startswith(root.path) and by.role not in roles.GLOBAL_ROLES
+                and not area_checked):
             raise _bad("area", "区域不在您的管辖范围内", "the area is outside your jurisdiction")
     else:
         area = resolve_area(address, longitude=longitude, latitude=latitude, within=root) or root

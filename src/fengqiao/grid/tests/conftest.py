@@ -79,3 +79,17 @@ def race_past_the_check(monkeypatch, register_first):
 
     monkeypatch.setattr(actions, "_refuse_a_second_entry", racing)
     return Race
+
+
+@pytest.fixture
+def point(users):
+    """``point(**kw)``: 海游街道中心幼儿园 (a school) in 心湖社区, in grid_xinhu1's care, registered by
+    the village's cadre with its kind's checklist; any argument of ``register_point`` overrides."""
+    from fengqiao.grid.points import register_point
+
+    def make(*, by=None, caretaker=_DEFAULT, **kw):
+        values = {"name": "心湖社区幼儿园", "kind": "school", "area": XINHU, "address": "心湖路8号",
+                  "caretaker": users.grid_xinhu1 if caretaker is _DEFAULT else caretaker, **kw}
+        return register_point(by=by or users.cadre_xinhu, **values)
+
+    return make

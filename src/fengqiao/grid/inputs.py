@@ -1,0 +1,118 @@
+"""Checks shared by the writes of the grid registries (key persons, check-points): typed text,
+choices, the place and the responsible grid worker, an interval in days, and a past time a field
+worker records afterwards. Each refusal is a :class:`UserError` in Chinese and English naming
+its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fengqiao.accounts.models import User
+from fengqiao.areas.models import Area, Level
+from fengqiao.core import roles
+from fengqiao.core.errors import Forbidden, UserError
+from fengqiao.core.inputs import whole_number
+from fengqiao.events.sla import now as clock_now
+
+from .models import town_path
+
+MAX_NOTE = 2000
+#: a visit or an inspection may be recorded this long after it happened (typed in at night)
+MAX_BACKDATE = dt.timedelta(days=30)
+FUTURE_SLACK = dt.timedelta(minutes=5)
+#: where a registry entry lies: a village or community, or a grid (or micro-grid) in it
+PLACE_LEVELS = frozenset({Level.VILLAGE, Level.GRID, Level.MICROGRID})
+
+
+def text(value, field: str, zh: str, en: str, *, required: bool = False, max_len: int = MAX_NOTE) -> str:
+    value = value.strip() if isinstance(value, str) else ""
+    if required and not value:
+        raise UserError("required", f"请填写{zh}", f"{en} is required", field=field)
+    if len(value) > max_len:
+        raise UserError("too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters", field=field)
+    if "\x00" in value:
+        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
+    return value
+
+
+def choice(value, choices, field: str, zh: str, en: str) -> str:
+    if value not in choices.values:
+        shown = str(value)[:40]  # a long value is not echoed back whole
+        raise UserError("bad_choice", f"{zh}无效: {shown}", f"not a valid {en}: {shown}", field=field)
+    return value
+
+
+def days(value, field: str, zh: str, en: str) -> int:
+    """An interval of 1 to 365 days (``zh`` and ``en`` name what is repeated: 走访, visit)."""
+    try:
+        n = whole_number(value, field)
+    except UserError:
+        n = -1
+    if not 1 <= n <= 365:
+        raise UserError("bad_frequency", f"{zh}周期应为 1 到 365 天", f"{en} every 1 to 365 days", field=field)
+    return n
+
+
+def code(value) -> str:
+    """A code typed or posted: NUL would be refused by PostgreSQL (a 500), so it is no code."""
+    c = str(value or "").strip()
+    return "" if "\x00" in c else c
+
+
+def place(value, by) -> Area:
+    """A village, grid or micro-grid in ``by``'s jurisdiction that is still in use."""
+    area = value if isinstance(value, Area) else Area.objects.filter(code=code(value)).first() if code(value) \
+        else None
+    if area is None or by.area_id is None or not area.path.startswith(by.area.path):
+        raise UserError("bad_area", "区域不存在或不在您的管辖范围内", "unknown area, or outside your jurisdiction",
+                        field="area")
+    if not area.is_active:
+        raise UserError("inactive_area", "该区域已停用", "the area is no longer in use", field="area")
+    if area.level not in PLACE_LEVELS:
+        raise UserError("bad_area_level", "请选择村(社区)或网格", "choose a village/community or a grid", field="area")
+    return area
+
+
+def caretaker(value, area: Area) -> User | None:
+    """The responsible grid worker: an active grid worker of ``area``'s town, or nobody."""
+    if value in (None, ""):
+        return None
+    user = value if isinstance(value, User) else User.objects.filter(username=code(value)).first() if code(value) \
+        else None
+    town = town_path(area.path)
+    if (user is None or user.role != roles.GRID_WORKER or not user.is_active or user.area_id is None
+            or not user.area.path.startswith(town)):
+        raise UserError("bad_caretaker", "责任网格员应为本乡镇(街道)在岗的网格员",
+                        "the responsible person must be an active grid worker of the same town", field="caretaker")
+    return user
+
+
+def may(by, allowed: frozenset, zh: str, en: str) -> None:
+    if by is None or by.role not in allowed:
+        raise Forbidden("role_not_allowed", f"您的角色不能{zh}", f"your role may not {en}")
+
+
+def past_time(value, field: str, zh: str, en: str) -> dt.datetime:
+    """When a visit or an inspection (``zh``/``en``: 走访/visit) happened: now when not given,
+    never in the future, at most :data:`MAX_BACKDATE` ago."""
+    now = clock_now()
+    if value in (None, ""):
+        return now
+    try:
+        when = value if isinstance(value, dt.datetime) else parse_datetime(value.strip()) if isinstance(
+            value, str) else None
+    except ValueError:  # well formed but impossible (2026-02-30T10:00)
+        when = None
+    if when is None:
+        raise UserError("bad_time", f"{zh}时间格式不正确", f"the {en} time is not a date and time", field=field)
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > now + FUTURE_SLACK:
+        raise UserError("future_time", f"{zh}时间不能晚于现在", f"the {en} cannot be in the future", field=field)
+    if when < now - MAX_BACKDATE:
+        raise UserError("too_old", f"只能补录30天内的{zh}", f"{en}s older than 30 days cannot be recorded",
+                        field=field)
+    return when
