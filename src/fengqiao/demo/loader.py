@@ -102,10 +102,11 @@ def load_demo(stdout=None, *, history: bool = True) -> dict[str, int]:
         load_demo_events()
         load_demo_mediation(stdout=stdout)
         from fengqiao.alerts.demo import load_demo_risks
-        from fengqiao.grid.demo import load_demo_key_persons
+        from fengqiao.grid.demo import load_demo_check_points, load_demo_key_persons
         from fengqiao.tasks.demo import load_demo_tasks
 
         load_demo_key_persons()
+        load_demo_check_points()
         load_demo_tasks()
         load_demo_risks()  # matters the risk scan catches, then the scan
     return {"areas": Area.objects.count(), "users": len(USERS), "departments": Department.objects.count()}
