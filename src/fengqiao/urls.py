@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/mediation/", include("fengqiao.mediation.api_urls")),
     path("api/v1/alerts/", include("fengqiao.alerts.api_urls")),
     path("api/v1/key-persons/", include("fengqiao.grid.api_urls")),
+    path("api/v1/check-points/", include("fengqiao.grid.point_api_urls")),
     path("api/v1/tasks/", include("fengqiao.tasks.api_urls")),
     path("mediation/", include("fengqiao.mediation.urls")),
     path("alerts/", include("fengqiao.alerts.urls")),

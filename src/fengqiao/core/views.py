@@ -53,6 +53,7 @@ API_INDEX = (
     ("mediation", "api-root"),
     ("alerts", "alert-list"),
     ("key_persons", "key-person-list"),
+    ("check_points", "check-point-list"),
     ("tasks", "task-list"),
     ("open311_services", ("open311-services", {"fmt": "json"})),
     ("schema", "schema"),

@@ -1,13 +1,20 @@
-"""Chinese (zh-Hans) for every UI string of the key-person registry (its Python code, the
-templates under grid/templates/grid/, its entry in the console's menu in web/templates/web/base.html,
-its section of the grid workers' phone page web/templates/web/phone.html, and the audit page's
-labels of its actions in web/audit.py), to generate the .po file.
+"""Chinese (zh-Hans) for every UI string of the grid registries, the key persons and the
+check-points (their Python code, the templates under grid/templates/grid/, their entries in the
+console's menu in web/templates/web/base.html, their sections of the grid workers' phone page
+web/templates/web/phone.html, and the audit page's labels of their actions in web/audit.py), to
+generate the .po file.
 
 Keys are the English msgids exactly as in the code and templates (blocktranslate variables
 written as ``%(name)s``); values are the translations, in the words of DOMAIN.md (重点人员, 走访,
-台账, 网格员). A msgid the catalogue already has keeps its wording there (区域, 分类, 备注 …): the
-catalogue holds one Chinese per msgid, shared by every app. The model's verbose name ``name`` is
-the area's 名称 there; the pages label a person's name with ``Name`` (姓名).
+平安点位, 巡查, 台账, 网格员). A msgid the catalogue already has keeps its wording there (区域, 分类,
+备注 …): the catalogue holds one Chinese per msgid, shared by every app. The model's verbose name
+``name`` is the area's 名称 there; the pages label a person's name with ``Name`` (姓名) and a
+check-point's with ``Check-point name`` (点位名称).
+
+:data:`ZH` holds the strings of the app's code and templates and those of the key-person registry
+in the web templates and audit labels (``tests/test_i18n.py`` checks it); :data:`ZH_WEB` the
+check-points' strings found only in web/ (menu count, phone page, audit labels), checked by
+``tests/test_point_views.py``. ``make messages`` fills the catalogue from both.
 """
 
 ZH = {
@@ -137,4 +144,94 @@ ZH = {
     'No visits recorded yet.': '暂无走访记录。',
     'Key person not registered: ID number already registered elsewhere': '重点人员未登记:身份证号已在其他辖区登记',
     'Invalid characters.': '含有无效字符。',
+    # ---------------------------------------------------------------- check-points (平安点位)
+    # choices
+    'School or kindergarten': '学校、幼儿园',
+    'Market or shopping centre': '集贸市场、商场',
+    'Crowded venue': '人员密集场所',
+    'Fuel or gas station': '加油站、燃气站',
+    'Hazardous chemicals': '危化品单位',
+    'Small venue (shop, workshop)': '九小场所',
+    'Rental housing': '出租房、群租房',
+    'Reservoir or pond': '水库、山塘',
+    'Old or risky building': '危旧房',
+    'Other check-point': '其他点位',
+    'All in order': '正常',
+    'Problems found': '发现问题',
+    # models
+    'name': '名称',
+    'kind': '类别',
+    'check-point': '平安点位',
+    'check-points': '平安点位',
+    'inspect every (days)': '巡查周期(天)',
+    'checklist': '检查项',
+    'last inspection': '最近巡查',
+    'last outcome': '最近巡查结果',
+    'next inspection due': '下次巡查期限',
+    'inspected at': '巡查时间',
+    'inspected by': '巡查人',
+    'inspector': '巡查人',
+    'results': '逐项结果',
+    'inspection outcome': '巡查结果',
+    'hazard reported': '上报的隐患事件',
+    'inspection': '巡查记录',
+    'inspections': '巡查记录',
+    # views
+    'Your role does not open the check-point registry.': '您的角色不能查看平安点位台账。',
+    'Your role may not register check-points.': '您的角色不能登记平安点位。',
+    'Unknown check-point kind: %(value)s': '点位类别无效:%(value)s',
+    'Unknown inspection status: %(value)s': '巡查状态无效:%(value)s',
+    'Check-point registered.': '平安点位已登记。',
+    'Inspection recorded. Next inspection due: %(due)s': '巡查已登记,下次巡查期限:%(due)s',
+    'The problems were reported as matter %(number)s.': '发现的问题已上报为事件 %(number)s。',
+    # the list
+    'Check-points': '平安点位',
+    'Register a check-point': '登记平安点位',
+    'Check-points to inspect': '待巡查平安点位',
+    'Inspections overdue': '巡查已超期',
+    'Name or address': '名称或地址',
+    'Check-point kind': '点位类别',
+    'All check-point kinds': '全部点位类别',
+    'Inspection status': '巡查状态',
+    'Any inspection status': '全部巡查状态',
+    'Check-point name': '点位名称',
+    'Place': '地点',
+    'Last inspection': '最近巡查',
+    'Next inspection due': '下次巡查期限',
+    'No check-points.': '暂无平安点位。',
+    # registration
+    'Inspect every (days)': '巡查周期(天)',
+    'Checklist': '检查项',
+    "One item per line. Left empty, the kind's usual checklist and interval:": '每行一项。不填则按点位类别的默认检查项和巡查周期:',
+    'The usual checklist of each kind': '各类点位的默认检查项',
+    # one check-point
+    'Check-point': '平安点位',
+    'Inspection interval': '巡查周期',
+    'Record an inspection': '登记巡查',
+    'Tick each item found wrong and say what was found.': '逐项勾选发现问题的检查项,并填写问题说明。',
+    'Problem found': '有问题',
+    'Inspection note (required when problems are found)': '巡查说明(发现问题时必填)',
+    'Inspected at (empty: now)': '巡查时间(不填为现在)',
+    'Report the problems found as a hazard matter': '将发现的问题上报为隐患事件',
+    'Untick it when the problems were reported already or put right on the spot.': '问题已上报或已当场整改的,可取消勾选。',
+    'One item per line.': '每行一项。',
+    'Remove this check-point from the registry? It is no longer inspected or counted.': '确定将该点位移出台账?移出后不再巡查和统计。',
+    'Inspections': '巡查记录',
+    'Inspected at': '巡查时间',
+    'Inspector': '巡查人',
+    'Inspection outcome': '巡查结果',
+    'Problems and note': '问题及说明',
+    'Hazard matter': '隐患事件',
+    'No inspections recorded yet.': '暂无巡查记录。',
+}
+
+ZH_WEB = {
+    # the menu's count and the phone page's section (web/templates/web/base.html, phone.html)
+    'Inspections overdue or due within 3 days': '巡查已超期或3天内到期',
+    'Inspections overdue or due within 3 days: %(n)s': '巡查已超期或3天内到期:%(n)s 处',
+    # the audit page's labels (web/audit.py)
+    'Check-point registered': '登记平安点位',
+    "Check-point's entry changed": '修改平安点位信息',
+    'Check-point removed from the registry': '平安点位移出台账',
+    'Check-point inspected': '巡查平安点位',
 }

@@ -271,7 +271,7 @@ class Inspection(models.Model):
     by_name = models.CharField(_("inspector"), max_length=150, blank=True)
     #: the checklist as it stood, item by item: [{"item": text, "ok": bool, "note": text}]
     results = models.JSONField(_("results"), default=list)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=InspectionOutcome.choices)
+    outcome = models.CharField(_("inspection outcome"), max_length=10, choices=InspectionOutcome.choices)
     note = models.TextField(_("note"), blank=True)
     #: the hazard (安全隐患) reported for what was found, handled in the closed loop
     hazard = models.ForeignKey("events.Event", verbose_name=_("hazard reported"), null=True, blank=True,

@@ -6,6 +6,8 @@ other; the inspection links to it. Times come from the platform's clock (``event
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 
 from fengqiao.accounts.models import User
@@ -65,6 +67,12 @@ def clean_checklist(value) -> list[str]:
     return items
 
 
+def checklist_key(items: list[str]) -> str:
+    """A short fingerprint of a checklist: a form (or client) sends back the one it showed, so
+    item numbers are never read against a checklist changed meanwhile."""
+    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+
+
 def _days(value) -> int:
     return inputs.days(value, "inspect_every_days", "巡查", "inspect")
 
@@ -101,9 +109,9 @@ def register_point(*, by, name, kind, area, address="", caretaker=None, inspect_
 
 
 def _locked(point: CheckPoint, by, version, action: str = "change") -> CheckPoint:
-    """The check-point, locked, if ``by`` may reach it (else 404), read with its area and
-    responsible grid worker (only the check-point's row is locked)."""
-    locked = (CheckPoint.objects.restrict(by, action).select_related("area", "caretaker")
+    """The check-point, locked, if ``by`` may reach it (else 404), read with its area, responsible
+    grid worker and registrar (only the check-point's row is locked)."""
+    locked = (CheckPoint.objects.restrict(by, action).select_related("area", "caretaker", "registered_by")
               .select_for_update(of=("self",)).filter(pk=point.pk).first())
     if locked is None:
         raise NotFound("平安点位", "check-point")
@@ -215,6 +223,8 @@ def _problems(value, items: list[str]) -> dict[int, str]:
         if i in out:
             raise UserError("repeated_item", f"检查项重复: {items[i]}", f"a checklist item given twice: {i}",
                             field="problems")
+        if not isinstance(note, str):
+            raise UserError("bad_problems", "问题说明应为文字", "what was found must be a text", field="problems")
         out[i] = inputs.text(note, "problems", "问题说明", "what was found", max_len=MAX_PROBLEM_NOTE)
     return out
 
@@ -231,17 +241,22 @@ def _hazard_text(p: CheckPoint, results: list[dict], note: str) -> str:
 
 
 def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspected_at=None,
-                      report: bool = True) -> Inspection:
+                      report: bool = True, shown_checklist: str = "") -> Inspection:
     """巡查: an inspection of ``point`` against its checklist; ``problems`` name the items found
     wrong (each may say what was found). With problems, a note is required and, unless
     ``report`` is false (already reported, or put right on the spot), one hazard matter is taken
     in for them in the same transaction, at the check-point's place. The next inspection is due
-    one interval after the latest one."""
+    one interval after the latest one. ``shown_checklist`` (:func:`checklist_key` of the
+    checklist the inspector was shown), when given, must still be the check-point's: a registrar
+    may have changed the items meanwhile (409)."""
     inputs.may(by, VISITORS, "登记巡查", "record inspections")
     note = inputs.text(note, "note", "巡查说明", "a note")
     when = inputs.past_time(inspected_at, "inspected_at", "巡查", "inspection")
     with transaction.atomic(), context.explicit_audit():
         p = _locked(point, by, None, "inspect")
+        if shown_checklist and shown_checklist != checklist_key(p.checklist):
+            raise Conflict("checklist_changed", "检查项已被他人修改,请核对后重新填写",
+                           "the checklist was changed meanwhile; check the items again", field="checklist")
         wrong = _problems(problems, p.checklist)
         if wrong and not note:
             raise UserError("required", "发现问题时请填写巡查说明", "a note is required when problems are found",

@@ -283,6 +283,8 @@ SPECTACULAR_SETTINGS = {
         "ReceiptStateEnum": "fengqiao.tasks.choices.ReceiptState",
         "TaskActionEnum": "fengqiao.tasks.transitions.TASK_ACTIONS",
         "ReceiptActionEnum": "fengqiao.tasks.transitions.RECEIPT_ACTIONS",
+        "CheckPointKindEnum": "fengqiao.grid.choices.CheckPointKind",
+        "InspectionOutcomeEnum": "fengqiao.grid.choices.InspectionOutcome",
     },
 }
 

@@ -20,7 +20,8 @@ def nav(request):
     from fengqiao.core.restrict import role_allowed
     from fengqiao.evaluation.models import Publication
     from fengqiao.events.models import INTAKE_ROLES
-    from fengqiao.grid.models import KeyPerson
+    from fengqiao.grid.models import CheckPoint, KeyPerson
+    from fengqiao.grid.point_views import due_count as points_due_count
     from fengqiao.grid.views import due_count
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
     from fengqiao.tasks.filters import owing_count
@@ -30,6 +31,7 @@ def nav(request):
     mediation = role in MEDIATION_ROLES
     alerts = role_allowed(RiskAlert, user, "view")
     key_persons = role_allowed(KeyPerson, user, "view")
+    check_points = role_allowed(CheckPoint, user, "view")
     tasks = role_allowed(Task, user, "view")
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
@@ -50,6 +52,9 @@ def nav(request):
         "key_persons": key_persons,
         # people whose visit is overdue or due within three days, counted only when a page shows it
         "key_persons_due": SimpleLazyObject(lambda: due_count(user)) if key_persons else 0,
+        "check_points": check_points,
+        # check-points whose inspection is overdue or due within three days, counted only when shown
+        "check_points_due": SimpleLazyObject(lambda: points_due_count(user)) if check_points else 0,
         "tasks": tasks,
         # receipts of the user's own unit still to acknowledge or report on, counted only when shown
         "tasks_owing": SimpleLazyObject(lambda: owing_count(user)) if tasks else 0,

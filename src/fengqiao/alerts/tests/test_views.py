@@ -222,7 +222,7 @@ def test_list_runs_a_bounded_number_of_queries(client, users, django_assert_max_
         _signal_alert(kind="hot_topic", area=XINHU)
     client.force_login(users.town_haiyou)
     client.get("/alerts/")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         resp = client.get("/alerts/")
     assert resp.status_code == 200
 

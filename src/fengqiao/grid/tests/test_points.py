@@ -97,6 +97,7 @@ def test_a_chemical_store_s_problem_is_reported_under_its_category(point, users)
 
 @pytest.mark.parametrize("problems, note", [
     ([9], "x"), ([-1], "x"), (["a"], "x"), ([0, 0], "x"), ([{"item": 0, "note": "长" * 201}], "x"), ("0", "x"),
+    ([{"item": 0, "note": 5}], "x"), ([True], "x"),
     ([0], ""),
 ])
 def test_a_bad_inspection_writes_nothing(point, users, problems, note):
@@ -190,3 +191,14 @@ def test_due_marks_follow_the_one_rule(point, users):
     for which, at, expected in (("overdue", now + dt.timedelta(seconds=1), True), ("soon", now, True), ("soon", now + dt.timedelta(seconds=1), False),
                                 ("soon", now - dt.timedelta(days=1), True), ("due", now - dt.timedelta(days=4), False)):
         assert CheckPoint.objects.due(which, at).filter(pk=p.pk).exists() is expected
+
+
+def test_an_inspection_read_against_a_changed_checklist_is_refused(point, users):
+    p = point()
+    shown = points.checklist_key(p.checklist)
+    points.record_inspection(p, by=users.grid_xinhu1, shown_checklist=shown)
+    points.update_point(p, by=users.cadre_xinhu, checklist=["门卫在岗", *p.checklist])
+    with pytest.raises(Conflict) as exc:
+        points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[0], shown_checklist=shown)
+    assert exc.value.code == "checklist_changed" and exc.value.status == 409
+    assert Inspection.objects.count() == 1

@@ -307,7 +307,7 @@ def test_the_list_runs_a_bounded_number_of_queries(client, users, register, djan
         register(f"王{i}", caretaker="grid_xinhu1")
     client.force_login(users.town_haiyou)
     client.get(LIST)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(LIST).status_code == 200
 
 
