@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.areas.models import Area
+from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import filter_listing, has_nul
@@ -37,7 +38,7 @@ from fengqiao.events.sla import now as clock_now
 from . import points
 from .api import ACTIVE_FALSE
 from .choices import DEFAULT_CHECKLISTS, DEFAULT_INSPECT_EVERY_DAYS, CheckPointKind, VisitDue
-from .models import CheckPoint, Inspection, due_q, staff_name
+from .models import CheckPoint, Inspection, due_q, staff_name, town_path
 from .point_api import MAX_QUERY, CheckPointFilter
 from .views import (
     ACTIVE_REMOVED,
@@ -106,7 +107,7 @@ def _filtered(request, now):
     if has_nul(query.values()):
         return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     errors = []
-    if query["area"] and not Area.objects.restrict(user, "view").filter(code=query["area"]).exists():
+    if query["area"] and not _in_reach(user, query["area"]):
         errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
     params = QueryDict(mutable=True)
     for key, value in query.items():
@@ -116,6 +117,15 @@ def _filtered(request, now):
                                  describe=lambda refusals: _filter_errors(refusals, query))
     errors += refused
     return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+
+
+def _in_reach(user, code: str) -> bool:
+    """Whether an area filter names a place the user's check-points can lie in: their area, or for
+    a grid worker their town (check-points in their care lie anywhere in it)."""
+    if user.area_id is None:
+        return False
+    reach = town_path(user.area.path) if user.role == roles.GRID_WORKER else user.area.path
+    return Area.objects.filter(code=code, path__startswith=reach).exists()
 
 
 def _counts(user, now) -> dict:
@@ -273,7 +283,9 @@ def point_detail(request, pk):
 
 
 def _refused(request, pk, form: str, exc: UserError):
-    return _render_detail(request, _point(request.user, pk), status=exc.status, failed=form, posted=request.POST,
+    # a checklist changed meanwhile: what was ticked by item number would land on other items
+    posted = None if exc.code == "checklist_changed" else request.POST
+    return _render_detail(request, _point(request.user, pk), status=exc.status, failed=form, posted=posted,
                           error=exc)
 
 

@@ -7,8 +7,12 @@ other; the inspection links to it. Times come from the platform's clock (``event
 from __future__ import annotations
 
 import hashlib
+import json
+import unicodedata
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area
@@ -60,7 +64,8 @@ def clean_checklist(value) -> list[str]:
         raise UserError("too_many_items", f"检查项不能超过 {MAX_CHECKLIST_ITEMS} 项",
                         f"at most {MAX_CHECKLIST_ITEMS} checklist items", field="checklist")
     for item in items:
-        if len(item) > MAX_ITEM or "\x00" in item:
+        # a line break inside an item would split it in two on the console's next edit
+        if len(item) > MAX_ITEM or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in item):
             raise UserError("bad_item", f"每项检查内容不超过 {MAX_ITEM} 字,且不含控制字符",
                             f"each checklist item: at most {MAX_ITEM} characters, no control characters",
                             field="checklist")
@@ -70,7 +75,7 @@ def clean_checklist(value) -> list[str]:
 def checklist_key(items: list[str]) -> str:
     """A short fingerprint of a checklist: a form (or client) sends back the one it showed, so
     item numbers are never read against a checklist changed meanwhile."""
-    return hashlib.sha256("\n".join(items).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def _days(value) -> int:
@@ -221,7 +226,7 @@ def _problems(value, items: list[str]) -> dict[int, str]:
             shown = str(index)[:20]
             raise UserError("bad_item", f"检查项不存在: {shown}", f"no such checklist item: {shown}", field="problems")
         if i in out:
-            raise UserError("repeated_item", f"检查项重复: {items[i]}", f"a checklist item given twice: {i}",
+            raise UserError("repeated_item", f"检查项重复: {items[i]}", f"a checklist item given twice: {items[i]}",
                             field="problems")
         if not isinstance(note, str):
             raise UserError("bad_problems", "问题说明应为文字", "what was found must be a text", field="problems")
@@ -229,8 +234,25 @@ def _problems(value, items: list[str]) -> dict[int, str]:
     return out
 
 
+def _hazard_category(kind: str):
+    """The active category a problem at ``kind`` is reported under: the kind's, else 安全隐患,
+    else none (triage suggests one), so a category a county retired never blocks an inspection."""
+    from fengqiao.events.actions.intake import category_by_code
+
+    for code in (HAZARD_CATEGORIES.get(kind, DEFAULT_HAZARD_CATEGORY), "hazard"):
+        try:
+            return category_by_code(code, by_name=False)
+        except UserError:
+            continue
+    return None
+
+
 def _hazard_text(p: CheckPoint, results: list[dict], note: str) -> str:
-    lines = [f"平安点位「{p.name}」({p.get_kind_display()})巡查发现以下问题:"]
+    """The matter's text, stored once and read by everyone: in the deployment's language
+    whatever the inspector's (the kind's label included)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = str(p.get_kind_display())
+    lines = [f"平安点位「{p.name}」({kind})巡查发现以下问题:"]
     for n, r in enumerate((r for r in results if not r["ok"]), 1):
         lines.append(f"{n}. {r['item']}" + (f":{r['note']}" if r["note"] else ""))
     if note:
@@ -270,7 +292,7 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
             hazard, _created = create_event(
                 by=by, channel=Channel.GRID_REPORT, title=f"平安点位巡查发现隐患:{p.name}",
                 content=_hazard_text(p, results, note), address=p.address or p.name, area=p.area,
-                category=HAZARD_CATEGORIES.get(p.kind, DEFAULT_HAZARD_CATEGORY), occurred_at=when,
+                category=_hazard_category(p.kind), occurred_at=when,
                 note="平安点位巡查", area_checked=True)  # the check-point was reached through restrict()
         inspection = Inspection.objects.create(point=p, inspected_at=when, by=by, by_name=actor_name(by),
                                                results=results, outcome=outcome, note=note, hazard=hazard,

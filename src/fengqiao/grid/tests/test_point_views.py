@@ -441,9 +441,15 @@ def test_an_inspection_against_a_checklist_changed_meanwhile_is_refused(client, 
     client.force_login(users.grid_xinhu1)
     key = re.search(r'name="checklist_key" value="(\w+)"', _html(client.get(_detail(p)))).group(1)
     points.update_point(p, by=users.cadre_xinhu, checklist=["消防器材在有效期内", *SCHOOL])  # item 2 moved
-    resp = client.post(f"{_detail(p)}inspect/", {"checklist_key": key, "problem": "2", "note": "灭火器过期"})
+    resp = client.post(f"{_detail(p)}inspect/", {"checklist_key": key, "problem": "2", "note_2": "灭火器过期",
+                                                  "note": "灭火器过期"})
     assert resp.status_code == 409 and "检查项已被他人修改" in _html(resp)
     assert not Inspection.objects.exists()
+    # the form comes back without the ticks: item 2 is another item now, a plain resubmit must not move them
+    html = _html(resp)
+    assert 'name="problem" value="2" id="problem-2" checked' not in html and " checked>" not in html.split(
+        'id="inspect-form"')[1].split("report-hazard")[0]
+    assert "灭火器过期" not in html.split('id="inspect-form"')[1].split("</form>")[0]
 
 
 def test_who_may_not_inspect(client, users, point):
@@ -698,3 +704,11 @@ def test_a_grid_worker_records_an_inspection_with_one_problem(chromium_ready, li
     assert f"{SCHOOL[2]}:两具灭火器过期" in seen["row"] and seen["hazard"] == inspection.hazard.number
     p.refresh_from_db()
     assert seen["next_due"] == _local(p.next_inspection_due)
+
+
+def test_a_grid_worker_filters_by_a_village_in_their_town_as_the_api_does(client, users, point):
+    p = point()  # in 心湖社区, in grid_xinhu1's care
+    client.force_login(users.grid_xinhu1)
+    resp = client.get(LIST, {"area": XINHU})
+    assert resp.status_code == 200 and [r["point"].pk for r in resp.context["rows"]] == [p.pk]
+    assert not resp.context["errors"]

@@ -33,7 +33,8 @@ def test_register_with_the_kind_s_interval_and_checklist(point, users):
 @pytest.mark.parametrize("bad", [
     {"name": " "}, {"name": "名" * 101}, {"kind": "bank"}, {"inspect_every_days": "0"}, {"inspect_every_days": "x"},
     {"checklist": "\n \n"}, {"checklist": ["一项"] * 1 + ["项" * 101]}, {"checklist": [f"第{i}项" for i in range(31)]},
-    {"checklist": [1, 2]}, {"checklist": {"a": 1}}, {"caretaker": "county_op"}, {"area": "331022001"},
+    {"checklist": [1, 2]}, {"checklist": {"a": 1}}, {"checklist": ["第一行\n第二行"]}, {"checklist": ["a\u2028b"]},
+    {"checklist": ["a\tb"]}, {"caretaker": "county_op"}, {"area": "331022001"},
     {"area": "999"}, {"address": "地" * 201}, {"note": "a\x00b"},
 ])
 def test_bad_input_is_refused_before_anything_is_written(point, bad):
@@ -202,3 +203,26 @@ def test_an_inspection_read_against_a_changed_checklist_is_refused(point, users)
         points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[0], shown_checklist=shown)
     assert exc.value.code == "checklist_changed" and exc.value.status == 409
     assert Inspection.objects.count() == 1
+
+
+def test_the_hazard_matter_is_written_in_chinese_whatever_the_inspector_s_language(point, users):
+    from django.utils import translation
+
+    p = point()
+    with translation.override("en"):
+        i = points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[0])
+    assert "(学校、幼儿园)巡查发现以下问题" in i.hazard.content
+
+
+def test_a_retired_hazard_category_falls_back_to_the_hazard_category(point, users):
+    from fengqiao.events.models import Category
+
+    fire = Category.objects.get(code="hazard.fire")
+    fire.is_active = False
+    fire.save()  # through save(): the intake's category memo is told
+    try:
+        i = points.record_inspection(point(), by=users.grid_xinhu1, note="x", problems=[0])
+        assert i.hazard.category.code == "hazard"
+    finally:  # the memo outlives the test's rollback
+        fire.is_active = True
+        fire.save()
