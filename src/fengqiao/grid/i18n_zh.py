@@ -182,6 +182,7 @@ ZH = {
     'Unknown check-point kind: %(value)s': '点位类别无效:%(value)s',
     'Unknown inspection status: %(value)s': '巡查状态无效:%(value)s',
     'Check-point registered.': '平安点位已登记。',
+    'This inspection was recorded already.': '该次巡查已登记过。',
     'Inspection recorded. Next inspection due: %(due)s': '巡查已登记,下次巡查期限:%(due)s',
     'The problems were reported as matter %(number)s.': '发现的问题已上报为事件 %(number)s。',
     # the list

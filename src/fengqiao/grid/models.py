@@ -277,6 +277,9 @@ class Inspection(models.Model):
     hazard = models.ForeignKey("events.Event", verbose_name=_("hazard reported"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    #: ``<user id>:<key>`` of a client's ``Idempotency-Key`` (or the console form's), so a retry
+    #: records nothing twice (ADR 0105's scope)
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True, unique=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -473,20 +473,27 @@ class CheckPointViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Re
         point = points.remove_point(point, by=request.user, reason=body.get("reason", ""), version=body.get("version"))
         return Response(self._detail(point))
 
-    @extend_schema(request=InspectionCreateSerializer, responses={201: InspectionRecordedSerializer})
+    @extend_schema(request=InspectionCreateSerializer,
+                   responses={201: InspectionRecordedSerializer, 200: InspectionRecordedSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                                description="a retry with the same key answers the first "
+                                                            "inspection with 200 and records nothing")])
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def inspect(self, request, pk=None):
         """巡查: the inspection and the check-point after it (the next inspection falls due one
         interval after the latest one). Problems found are reported as one hazard matter unless
-        ``report`` is false; 409 when the check-point was removed from the registry."""
+        ``report`` is false; 409 when the check-point was removed from the registry. With an
+        ``Idempotency-Key`` seen before (from the same caller, for this check-point) the first
+        inspection again with 200, nothing written."""
         point = self.get_object()
         body = _body(request, INSPECT_BODY)
         if "checklist_key" in body:
             body["shown_checklist"] = body.pop("checklist_key")
-        inspection = points.record_inspection(point, by=request.user, **body)
+        inspection = points.record_inspection(point, by=request.user,
+                                              idempotency_key=request.headers.get("Idempotency-Key", ""), **body)
         data = {"inspection": InspectionSerializer(inspection, context=self.get_serializer_context()).data,
                 "point": self._detail(inspection.point)}
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_200_OK if inspection.repeated else status.HTTP_201_CREATED)
 
     @extend_schema(responses=InspectionSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])

@@ -12,6 +12,7 @@ hazard matter an inspection reported is linked only for a user who may read that
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -263,6 +264,8 @@ def _render_detail(request, point: CheckPoint, *, status: int = 200, failed: str
         "inspections": inspections, "history": history,
         "may_inspect": may_inspect, "may_change": may_change,
         "checklist_key": points.checklist_key(point.checklist),
+        # one per form shown: a second click (or a resent form) records the inspection once
+        "idempotency_key": uuid.uuid4().hex,
         "values": _form_values(point, failed, posted),
         "failed": failed if offered.get(failed) else "",
         "form_error": message if offered.get(failed) else "",
@@ -303,9 +306,13 @@ def point_inspect(request, pk):
     try:
         inspection = points.record_inspection(
             point, by=request.user, problems=_posted_problems(p), note=p.get("note", "").replace("\r\n", "\n"),
-            inspected_at=p.get("inspected_at", ""), report="report" in p, shown_checklist=p.get("checklist_key", ""))
+            inspected_at=p.get("inspected_at", ""), report="report" in p, shown_checklist=p.get("checklist_key", ""),
+            idempotency_key=p.get("idempotency_key", ""))
     except UserError as exc:
         return _refused(request, pk, "inspect", exc)
+    if inspection.repeated:
+        messages.info(request, _("This inspection was recorded already."))
+        return HttpResponseRedirect(reverse("grid:point-detail", args=[point.pk]))
     messages.success(request, _("Inspection recorded. Next inspection due: %(due)s") % {
         "due": timezone.localtime(inspection.point.next_inspection_due).strftime("%Y-%m-%d %H:%M")})
     if inspection.hazard is not None:

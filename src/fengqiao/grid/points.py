@@ -11,7 +11,7 @@ import json
 import unicodedata
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from fengqiao.accounts.models import User
@@ -262,18 +262,61 @@ def _hazard_text(p: CheckPoint, results: list[dict], note: str) -> str:
     return "\n".join(lines)
 
 
+#: the longest ``Idempotency-Key`` taken (the matters' limit)
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def _scoped_key(by, key) -> str | None:
+    key = key.strip() if isinstance(key, str) else ""
+    if len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key:
+        raise UserError("invalid", "Idempotency-Key 过长或含有控制字符",
+                        "the Idempotency-Key is too long or holds a NUL character", field="Idempotency-Key")
+    return f"{by.pk}:{key}" if key else None
+
+
+def _repeat(point: CheckPoint, key: str) -> Inspection | None:
+    """The inspection recorded before with ``key``, marked ``repeated``; a key used for another
+    check-point is the client's mistake (422), never an answer about the other place."""
+    done = Inspection.objects.select_related("point", "hazard").filter(idempotency_key=key).first()
+    if done is None:
+        return None
+    if done.point_id != point.pk:
+        raise UserError("idempotency_key_reused", "该幂等键已用于另一个点位的巡查,请换一个键",
+                        "this Idempotency-Key was already used for another check-point's inspection; use a new key",
+                        status=422, field="Idempotency-Key")
+    done.repeated = True
+    return done
+
+
 def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspected_at=None,
-                      report: bool = True, shown_checklist: str = "") -> Inspection:
+                      report: bool = True, shown_checklist: str = "", idempotency_key: str = "") -> Inspection:
     """巡查: an inspection of ``point`` against its checklist; ``problems`` name the items found
     wrong (each may say what was found). With problems, a note is required and, unless
     ``report`` is false (already reported, or put right on the spot), one hazard matter is taken
     in for them in the same transaction, at the check-point's place. The next inspection is due
     one interval after the latest one. ``shown_checklist`` (:func:`checklist_key` of the
     checklist the inspector was shown), when given, must still be the check-point's: a registrar
-    may have changed the items meanwhile (409)."""
+    may have changed the items meanwhile (409).
+
+    ``idempotency_key`` (scoped to ``by``): a retry with the same key answers the inspection
+    recorded the first time, marked ``repeated``, and writes nothing (no second hazard matter);
+    two identical requests at once are settled by the key's unique index."""
     inputs.may(by, VISITORS, "登记巡查", "record inspections")
+    key = _scoped_key(by, idempotency_key)
+    if key and (done := _repeat(point, key)) is not None:
+        return done
     note = inputs.text(note, "note", "巡查说明", "a note")
     when = inputs.past_time(inspected_at, "inspected_at", "巡查", "inspection")
+    try:
+        return _record(point, by, problems, note, when, report, shown_checklist, key)
+    except IntegrityError:
+        done = _repeat(point, key) if key else None
+        if done is None:  # not the key's race: not the user's error
+            raise
+        return done
+
+
+def _record(point, by, problems, note, when, report, shown_checklist, key) -> Inspection:
     with transaction.atomic(), context.explicit_audit():
         p = _locked(point, by, None, "inspect")
         if shown_checklist and shown_checklist != checklist_key(p.checklist):
@@ -296,7 +339,7 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
                 note="平安点位巡查", area_checked=True)  # the check-point was reached through restrict()
         inspection = Inspection.objects.create(point=p, inspected_at=when, by=by, by_name=actor_name(by),
                                                results=results, outcome=outcome, note=note, hazard=hazard,
-                                               recorded_at=clock_now())
+                                               recorded_at=clock_now(), idempotency_key=key)
         if p.last_inspected_at is None or when > p.last_inspected_at:
             p.last_inspected_at, p.last_outcome = when, outcome
             p.next_inspection_due = p.due_after(when)
@@ -305,4 +348,5 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
         audit.record("check_point_inspect", inspection, actor=by, object_repr=p.name,
                      after={"point": p.pk, "inspected_at": when.isoformat(), "outcome": outcome,
                             "problems": len(wrong), "hazard": hazard.number if hazard else ""})
+    inspection.repeated = False
     return inspection

@@ -703,3 +703,17 @@ def test_an_inspection_sends_back_the_checklist_it_read(api, users, point):
     resp = client.post(f"{detail(p)}inspect/", {"checklist_key": key, "problems": [0], "note": "x"}, format="json")
     assert resp.status_code == 409 and resp.json()["error"] == "checklist_changed"
     assert Inspection.objects.filter(point=p).count() == 1
+
+
+def test_a_retried_inspection_with_the_same_idempotency_key_is_answered_once(api, users, point):
+    p = point()
+    client = api(users.grid_xinhu1)
+    body = {"problems": [0], "note": "消防器材过期"}
+    first = client.post(f"{detail(p)}inspect/", body, format="json", HTTP_IDEMPOTENCY_KEY="phone-42")
+    again = client.post(f"{detail(p)}inspect/", body, format="json", HTTP_IDEMPOTENCY_KEY="phone-42")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["inspection"]["id"] == first.json()["inspection"]["id"]
+    assert again.json()["inspection"]["hazard"] == first.json()["inspection"]["hazard"]
+    assert Inspection.objects.filter(point=p).count() == 1
+    resp = client.post(f"{detail(p)}inspect/", body, format="json", HTTP_IDEMPOTENCY_KEY="x" * 101)
+    assert resp.status_code == 400 and resp.json()["field"] == "Idempotency-Key"

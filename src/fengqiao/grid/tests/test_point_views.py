@@ -712,3 +712,16 @@ def test_a_grid_worker_filters_by_a_village_in_their_town_as_the_api_does(client
     resp = client.get(LIST, {"area": XINHU})
     assert resp.status_code == 200 and [r["point"].pk for r in resp.context["rows"]] == [p.pk]
     assert not resp.context["errors"]
+
+
+def test_a_form_sent_twice_records_one_inspection(client, users, point):
+    p = point()
+    client.force_login(users.grid_xinhu1)
+    html = _html(client.get(_detail(p)))
+    form = {"checklist_key": re.search(r'name="checklist_key" value="(\w+)"', html).group(1),
+            "idempotency_key": re.search(r'name="idempotency_key" value="(\w+)"', html).group(1),
+            "problem": "1", "note": "疏散通道堆物", "report": "1"}
+    assert client.post(f"{_detail(p)}inspect/", form).status_code == 302
+    resp = client.post(f"{_detail(p)}inspect/", form, follow=True)
+    assert "该次巡查已登记过" in _html(resp)
+    assert Inspection.objects.filter(point=p).count() == 1 and Event.objects.filter(channel="grid_report").count() == 1

@@ -226,3 +226,40 @@ def test_a_retired_hazard_category_falls_back_to_the_hazard_category(point, user
     finally:  # the memo outlives the test's rollback
         fire.is_active = True
         fire.save()
+
+
+def test_a_retry_with_the_same_key_records_nothing_twice(point, users):
+    p = point()
+    first = points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[0], idempotency_key="k-1")
+    again = points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[0], idempotency_key=" k-1 ")
+    assert not first.repeated and again.repeated and again.pk == first.pk and again.hazard_id == first.hazard_id
+    assert Inspection.objects.count() == 1 and Event.objects.filter(channel="grid_report").count() == 1
+    # the key is the caller's: another inspector's same key is another inspection
+    other = points.record_inspection(p, by=users.cadre_xinhu, idempotency_key="k-1")
+    assert not other.repeated and Inspection.objects.count() == 2
+    with pytest.raises(UserError) as exc:  # the same key for another place: the client's mistake
+        points.record_inspection(point(name="另一处"), by=users.grid_xinhu1, idempotency_key="k-1")
+    assert exc.value.code == "idempotency_key_reused" and exc.value.status == 422
+    with pytest.raises(UserError):
+        points.record_inspection(p, by=users.grid_xinhu1, idempotency_key="k" * 101)
+
+
+def test_two_identical_requests_at_once_leave_one_inspection(point, users, monkeypatch):
+    """The second request passes the look-up before the first commits: the key's unique index
+    refuses it and it answers the first one."""
+    p = point()
+    real = points._repeat
+    calls = {"n": 0}
+
+    def racing(point_, key):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first look-up of the second request: the first is written now
+            monkeypatch.setattr(points, "_repeat", real)
+            points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[1], idempotency_key="same")
+            return None
+        return real(point_, key)
+
+    monkeypatch.setattr(points, "_repeat", racing)
+    again = points.record_inspection(p, by=users.grid_xinhu1, note="x", problems=[1], idempotency_key="same")
+    assert again.repeated and Inspection.objects.count() == 1
+    assert Event.objects.filter(channel="grid_report").count() == 1
