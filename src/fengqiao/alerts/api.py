@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from fengqiao.areas.models import Area, subtree_q
-from fengqiao.core.errors import UserError
+from fengqiao.core.bodies import TEXT_OR_NULL, body_values
 from fengqiao.core.filters import FilterSet, InstantFilter
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin
@@ -222,11 +222,9 @@ class AlertViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         ``version`` is not the alert's version any more."""
         alert = self.get_object()
         transitions.get(name)  # an unknown action: 400 before anything else
-        if not isinstance(request.data, dict):
-            raise UserError("invalid", "请求体应为对象", "the body must be an object")
-        text = request.data.get("text")
-        if text is not None and not isinstance(text, str):
-            raise UserError("invalid", "text 应为文本", "text must be text", field="text")
-        # the text and the version are checked by the action itself (bilingual 400 / 409)
-        actions.act(alert, name, by=request.user, text=text or "", version=request.data.get("version"))
+        # an object with no other keys, text as text; the text and the version are then checked
+        # by the action itself (bilingual 400 / 409)
+        body = body_values(request, {"text": TEXT_OR_NULL, "version": "as_sent"},
+                           {"as_sent": lambda data, key: data.get(key)})
+        actions.act(alert, name, by=request.user, text=body.get("text") or "", version=body.get("version"))
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)

@@ -274,6 +274,7 @@ def test_missing_text_is_a_bilingual_400(name, api, users):
 @pytest.mark.parametrize("body,code", [
     ({"text": 5}, "invalid"), ({"text": ["a"]}, "invalid"), ({"text": "x" * 2001}, "text_too_long"),
     ({"version": "abc"}, "bad_version"), ({"version": 1.5}, "bad_version"), ({"version": True}, "bad_version"),
+    ({"txt": "拼错的键"}, "unknown_field"), ({"state": "closed"}, "unknown_field"),
 ])
 def test_bad_bodies_are_a_400(body, code, api, users):
     a = new_alert(XINHU)
