@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from fengqiao.accounts.models import User
-from fengqiao.areas.models import Area
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
 from fengqiao.core.fields import digest_for
@@ -119,25 +117,6 @@ def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson
     return locked
 
 
-def _unchanged(p: KeyPerson, field: str, value) -> bool:
-    """Whether ``value`` given for ``field`` is what the entry holds already (a form sends every
-    box back, a client may send the whole entry)."""
-    if field == "caretaker":
-        if isinstance(value, User):
-            return value.pk == p.caretaker_id
-        if value in (None, ""):
-            return p.caretaker_id is None
-        return p.caretaker is not None and inputs.code(value) == p.caretaker.username
-    if field == "area":
-        return value.pk == p.area_id if isinstance(value, Area) else inputs.code(value) == p.area.code
-    if field == "visit_every_days":
-        try:
-            return whole_number(value, field) == p.visit_every_days
-        except UserError:
-            return False
-    return isinstance(value, str) and value.strip() == getattr(p, field)
-
-
 def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyPerson:
     """修改: category, area, address, phone, responsible grid worker, visit interval, note. A
     person moved to another town needs a responsible grid worker of that town (or none).
@@ -157,7 +136,8 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         p = _locked(person, by, version)
         if not p.is_active:
             raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
-        changes = {f: value for f, value in changes.items() if not _unchanged(p, f, value)}
+        changes = {f: value for f, value in changes.items() if not inputs.unchanged(
+            p, f, value, readers={"visit_every_days": lambda v: whole_number(v, "visit_every_days")})}
         before_values = {f: getattr(p, f) for f in allowed}
         before_area = p.area
         if "category" in changes:

@@ -57,7 +57,32 @@ class VisitSerializer(ModelSerializer):
                   "note", "recorded_at"]
 
 
-class KeyPersonListSerializer(ModelSerializer):
+class DueMarks:
+    """The fields a registry entry's list row shares (key persons, check-points): its responsible
+    grid worker's name and how its next visit or inspection stands, at one ``now`` per answer."""
+
+    def get_caretaker_name(self, entry) -> str:
+        return staff_name(entry.caretaker)
+
+    def _now(self):
+        if "now" not in self.context:
+            self.context["now"] = clock_now()
+        return self.context["now"]
+
+    def get_overdue(self, entry) -> bool:
+        """In the registry and the next visit (inspection) is past due."""
+        return entry.due_mark(self._now()) == VisitDue.OVERDUE
+
+    def get_due_soon(self, entry) -> bool:
+        """In the registry and the next visit (inspection) falls due within three days."""
+        return entry.due_mark(self._now()) == VisitDue.SOON
+
+    def get_days_overdue(self, entry) -> int:
+        """Whole days past the due (0 unless overdue)."""
+        return entry.days_overdue(self._now())
+
+
+class KeyPersonListSerializer(DueMarks, ModelSerializer):
     """A person in the list: name, ID number and phone always masked; where they live, who
     looks after them, and when the next visit falls due."""
 
@@ -93,24 +118,6 @@ class KeyPersonListSerializer(ModelSerializer):
     def get_phone(self, person) -> str:
         return self._shown(person, "phone")
 
-    def get_caretaker_name(self, person) -> str:
-        return staff_name(person.caretaker)
-
-    def _now(self):
-        if "now" not in self.context:
-            self.context["now"] = clock_now()
-        return self.context["now"]
-
-    def get_overdue(self, person) -> bool:
-        """In the registry and the next visit is past due."""
-        return person.due_mark(self._now()) == VisitDue.OVERDUE
-
-    def get_due_soon(self, person) -> bool:
-        """In the registry and the next visit falls due within three days."""
-        return person.due_mark(self._now()) == VisitDue.SOON
-
-    def get_days_overdue(self, person) -> int:
-        return person.days_overdue(self._now())
 
     def get_url(self, person) -> str:
         return f"{URL}{person.pk}/"

@@ -116,3 +116,25 @@ def past_time(value, field: str, zh: str, en: str) -> dt.datetime:
         raise UserError("too_old", f"只能补录30天内的{zh}", f"{en}s older than 30 days cannot be recorded",
                         field=field)
     return when
+
+
+def unchanged(entry, field: str, value, *, readers=None) -> bool:
+    """Whether ``value`` given for ``field`` is what the registry ``entry`` holds already (a form
+    sends every box back, a client may send the whole entry): such a value is no change and is
+    not checked again. The responsible grid worker and the area compare by username and code;
+    ``readers`` (field → function) read other values the way the action would, and a value they
+    refuse is a change (the action then refuses it with its message); other fields are texts."""
+    if field == "caretaker":
+        if isinstance(value, User):
+            return value.pk == entry.caretaker_id
+        if value in (None, ""):
+            return entry.caretaker_id is None
+        return entry.caretaker is not None and code(value) == entry.caretaker.username
+    if field == "area":
+        return value.pk == entry.area_id if isinstance(value, Area) else code(value) == entry.area.code
+    if readers and field in readers:
+        try:
+            return readers[field](value) == getattr(entry, field)
+        except UserError:
+            return False
+    return isinstance(value, str) and value.strip() == getattr(entry, field)

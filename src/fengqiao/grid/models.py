@@ -68,6 +68,11 @@ def due_mark(due: dt.datetime, is_active: bool, now: dt.datetime) -> str:
     return VisitDue.SOON if due < now + DUE_SOON_WITHIN else ""
 
 
+def days_overdue(due: dt.datetime, is_active: bool, now: dt.datetime) -> int:
+    """Whole days past ``due`` (0 unless overdue)."""
+    return (now - due).days if due_mark(due, is_active, now) == VisitDue.OVERDUE else 0
+
+
 def town_path(path: str) -> str:
     """The path of the town (乡镇、街道) an area path lies in: its first two nodes."""
     return "/".join(path.split("/")[:3]) + "/"
@@ -164,8 +169,7 @@ class KeyPerson(KeepsAreaPath, models.Model):
 
     def days_overdue(self, now=None) -> int:
         """Whole days past the visit due (0 unless overdue)."""
-        now = now or timezone.now()
-        return (now - self.next_visit_due).days if self.due_mark(now) == VisitDue.OVERDUE else 0
+        return days_overdue(self.next_visit_due, self.is_active, now or timezone.now())
 
 
 class Visit(models.Model):
@@ -258,6 +262,10 @@ class CheckPoint(KeepsAreaPath, models.Model):
 
     def due_mark(self, now: dt.datetime) -> str:
         return due_mark(self.next_inspection_due, self.is_active, now)
+
+    def days_overdue(self, now=None) -> int:
+        """Whole days past the inspection due (0 unless overdue)."""
+        return days_overdue(self.next_inspection_due, self.is_active, now or timezone.now())
 
 
 class Inspection(models.Model):

@@ -32,10 +32,19 @@ from fengqiao.core.viewsets import RestrictedViewSetMixin
 from fengqiao.events.sla import now as clock_now
 
 from . import points
-from .api import _VERSION_HELP, ACTIVE_ALL, ACTIVE_FALSE, ACTIVE_TRUE, NUMBER, VERSION, _number
+from .api import (
+    _VERSION_HELP,
+    ACTIVE_ALL,
+    ACTIVE_FALSE,
+    ACTIVE_TRUE,
+    NUMBER,
+    VERSION,
+    DueMarks,
+    _number,
+)
 from .choices import CheckPointKind, VisitDue
 from .inputs import MAX_NOTE
-from .models import MAX_CHECKLIST_ITEMS, MAX_ITEM, CheckPoint, Inspection, due_q, staff_name
+from .models import MAX_CHECKLIST_ITEMS, MAX_ITEM, CheckPoint, Inspection, due_q
 
 URL = "/api/v1/check-points/"
 #: how many inspections one check-point shows, newest first (all of them: ``{id}/inspections/``)
@@ -97,7 +106,7 @@ def inspections_of(user, point: CheckPoint):
             .annotate(hazard_number=F("hazard__number")).order_by("-inspected_at", "-id"))
 
 
-class CheckPointListSerializer(ModelSerializer):
+class CheckPointListSerializer(DueMarks, ModelSerializer):
     """A check-point in the list: what and where it is, who looks after it, how it stood at the
     last inspection and when the next one falls due."""
 
@@ -123,30 +132,9 @@ class CheckPointListSerializer(ModelSerializer):
                   "inspect_every_days", "checklist_items", "last_inspected_at", "last_outcome", "last_outcome_label",
                   "next_inspection_due", "overdue", "due_soon", "days_overdue", "is_active", "version", "url"]
 
-    def get_caretaker_name(self, point) -> str:
-        return staff_name(point.caretaker)
-
     def get_checklist_items(self, point) -> int:
         """How many items the checklist holds."""
         return len(point.checklist)
-
-    def _now(self):
-        if "now" not in self.context:
-            self.context["now"] = clock_now()
-        return self.context["now"]
-
-    def get_overdue(self, point) -> bool:
-        """In the registry and the next inspection is past due."""
-        return point.due_mark(self._now()) == VisitDue.OVERDUE
-
-    def get_due_soon(self, point) -> bool:
-        """In the registry and the next inspection falls due within three days."""
-        return point.due_mark(self._now()) == VisitDue.SOON
-
-    def get_days_overdue(self, point) -> int:
-        """Whole days past the inspection due (0 unless overdue)."""
-        now = self._now()
-        return (now - point.next_inspection_due).days if point.due_mark(now) == VisitDue.OVERDUE else 0
 
     def get_url(self, point) -> str:
         return f"{URL}{point.pk}/"

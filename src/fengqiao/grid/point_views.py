@@ -82,10 +82,6 @@ def _mark(point: CheckPoint, now: dt.datetime) -> str:
     return MARKS.get(point.due_mark(now), "")
 
 
-def _days_overdue(point: CheckPoint, now: dt.datetime) -> int:
-    return (now - point.next_inspection_due).days if point.due_mark(now) == VisitDue.OVERDUE else 0
-
-
 # ---------------------------------------------------------------- list
 
 
@@ -144,7 +140,7 @@ def point_list(request):
     qs, query, errors = _filtered(request, now)
     qs = qs.select_related("area", "caretaker").order_by("next_inspection_due", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"point": p, "mark": _mark(p, now), "days_overdue": _days_overdue(p, now),
+    rows = [{"point": p, "mark": _mark(p, now), "days_overdue": p.days_overdue(now),
              "caretaker": staff_name(p.caretaker)} for p in page.object_list]
     return render(request, "grid/points/list.html", {
         "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
@@ -259,7 +255,7 @@ def _render_detail(request, point: CheckPoint, *, status: int = 200, failed: str
     offered = {"inspect": may_inspect, "edit": may_change, "remove": may_change}
     message = error.message() if error is not None else ""
     ctx = {
-        "point": point, "mark": _mark(point, now), "days_overdue": _days_overdue(point, now),
+        "point": point, "mark": _mark(point, now), "days_overdue": point.days_overdue(now),
         "caretaker": staff_name(point.caretaker), "registered_by": staff_name(point.registered_by),
         "inspections": inspections, "history": history,
         "may_inspect": may_inspect, "may_change": may_change,

@@ -14,8 +14,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from fengqiao.accounts.models import User
-from fengqiao.areas.models import Area
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
 from fengqiao.core.inputs import whole_number
@@ -127,30 +125,6 @@ def _locked(point: CheckPoint, by, version, action: str = "change") -> CheckPoin
     return locked
 
 
-def _unchanged(p: CheckPoint, field: str, value) -> bool:
-    """Whether ``value`` given for ``field`` is what the entry holds already (a form sends every
-    box back): such a value is not checked again."""
-    if field == "caretaker":
-        if isinstance(value, User):
-            return value.pk == p.caretaker_id
-        if value in (None, ""):
-            return p.caretaker_id is None
-        return p.caretaker is not None and inputs.code(value) == p.caretaker.username
-    if field == "area":
-        return value.pk == p.area_id if isinstance(value, Area) else inputs.code(value) == p.area.code
-    if field == "inspect_every_days":
-        try:
-            return whole_number(value, field) == p.inspect_every_days
-        except UserError:
-            return False
-    if field == "checklist":
-        try:
-            return clean_checklist(value) == p.checklist
-        except UserError:
-            return False
-    return isinstance(value, str) and value.strip() == getattr(p, field)
-
-
 def update_point(point: CheckPoint, *, by, version=None, **changes) -> CheckPoint:
     """修改: name, kind, area, address, responsible grid worker, interval, checklist, note. A
     changed interval moves the next due from the last inspection. An edit that changes nothing
@@ -162,7 +136,9 @@ def update_point(point: CheckPoint, *, by, version=None, **changes) -> CheckPoin
                         f"cannot change: {', '.join(sorted(unknown))}")
     with transaction.atomic(), context.explicit_audit():
         p = _locked(point, by, version)
-        changes = {f: value for f, value in changes.items() if not _unchanged(p, f, value)}
+        changes = {f: value for f, value in changes.items() if not inputs.unchanged(
+            p, f, value, readers={"inspect_every_days": lambda v: whole_number(v, "inspect_every_days"),
+                                  "checklist": clean_checklist})}
         before = {f: getattr(p, f) for f in FIELDS}
         if "name" in changes:
             p.name = inputs.text(changes["name"], "name", "点位名称", "the name", required=True,
