@@ -1,4 +1,4 @@
-"""Admin: the scan's rules (one row per signal, seeded by migrations 0002/0003: edited, never added
+"""Admin: the scan's rules (one row per signal, seeded by migrations 0002–0004: edited, never added
 or deleted) and the escalation-language list (预警词, added and edited freely). Saves are audited
 by the generic record. Alerts themselves have no admin page: they quote matters and name people
 (a person's signature holds their keyed digest), which the admin may not read (DOMAIN.md), and

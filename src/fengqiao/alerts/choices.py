@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     LONG_DISPUTE = "long_dispute", _("Dispute dragging on")  # 纠纷久调不决
     KEY_PERSON = "key_person", _("Touches a key person")  # 涉重点人员
     MISSED_VISIT = "missed_visit", _("Key person not visited in time")  # 重点人员走访超期
+    MISSED_INSPECTION = "missed_inspection", _("Check-point not inspected in time")  # 平安点位巡查超期
 
 
 class Level(models.TextChoices):

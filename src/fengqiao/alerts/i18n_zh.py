@@ -21,6 +21,7 @@ ZH = {
     'Dispute dragging on': '纠纷久调不决',
     'Touches a key person': '涉重点人员',
     'Key person not visited in time': '重点人员走访超期',
+    'Check-point not inspected in time': '平安点位巡查超期',
     'Red': '红色',
     'Orange': '橙色',
     'Yellow': '黄色',
@@ -166,4 +167,10 @@ ZH = {
     'Visit every (days)': '走访周期(天)',
     'Key person': '重点人员',
     'Next visit due': '下次走访期限',
+    # check-points (grid app)
+    'Check-point kind': '点位类别',
+    'Days past the inspection due': '巡查超期天数',
+    'Inspect every (days)': '巡查周期(天)',
+    'Check-point': '平安点位',
+    'Next inspection due': '下次巡查期限',
 }

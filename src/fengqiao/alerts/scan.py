@@ -17,6 +17,8 @@ Signals (DOMAIN.md, 全域风险感知), each switched and tuned by its :class:`
 - ``key_person`` — a new matter reported by someone in the key-person registry (the same phone
   or ID number), or a visit that found the person's condition abnormal.
 - ``missed_visit`` — a key person whose next visit is ``threshold`` or more days overdue.
+- ``missed_inspection`` — a check-point (平安点位) whose next inspection is ``threshold`` or more
+  days overdue.
 
 New matters and triage results are read by id from a cursor, re-reading the last
 :data:`OVERLAP_IDS` ids so a transaction that committed late is not skipped; every signal is
@@ -65,7 +67,7 @@ class Rule:
     level: str
 
 
-#: the rules before an admin edits them (also written by migration 0002)
+#: the rules before an admin edits them (also written by migrations 0002, 0003 and 0004)
 DEFAULT_RULES = {
     Kind.LANGUAGE: Rule(True, 1, 1, Level.ORANGE),
     Kind.REPEAT_REPORTER: Rule(True, 30, 3, Level.YELLOW),
@@ -75,6 +77,7 @@ DEFAULT_RULES = {
     Kind.LONG_DISPUTE: Rule(True, 30, 7, Level.YELLOW),
     Kind.KEY_PERSON: Rule(True, 1, 1, Level.ORANGE),
     Kind.MISSED_VISIT: Rule(True, 30, 1, Level.YELLOW),
+    Kind.MISSED_INSPECTION: Rule(True, 30, 1, Level.YELLOW),
 }
 
 
@@ -621,6 +624,42 @@ class Scan:
                 seen_at=visit.visited_at))
         self._advance(cursor, last, self.now)
 
+    # ------------------------------------------------------------------ overdue rounds
+
+    @staticmethod
+    def _overdue_alerts(signatures) -> tuple[dict[str, tuple], dict[str, tuple]]:
+        """One read of the alerts of overdue visits or inspections: the open one's (level, spell),
+        the last closed one's (closed at, level), by signature."""
+        open_: dict[str, tuple] = {}
+        closed: dict[str, tuple] = {}
+        for sig, state, lvl, evidence, at in (RiskAlert.objects.filter(signature__in=list(signatures))
+                                              .values_list("signature", "state", "level", "evidence", "closed_at")):
+            if state in OPEN_STATES:
+                open_[sig] = (lvl, (evidence or {}).get("due"))
+            elif at is not None and (sig not in closed or at > closed[sig][0]):
+                closed[sig] = (at, lvl)
+        return open_, closed
+
+    @staticmethod
+    def _overdue_level(days: int, every: int, floor: str) -> str:
+        """Yellow; orange past one interval, red past two; never below the rule's level."""
+        level = Level.YELLOW
+        if days >= 2 * every:
+            level = Level.RED
+        elif days >= every:
+            level = Level.ORANGE
+        return detect.higher(level, floor)
+
+    @staticmethod
+    def _nothing_new(signature: str, level: str, due: dt.datetime, open_: dict, closed: dict) -> bool:
+        """Whether an overdue spell (due at ``due``) was already dealt with at this level (an
+        alert closed since it fell due, at this level or higher), or its open alert already
+        tells it at this level."""
+        if signature in closed and closed[signature][0] >= due and \
+                detect.RANK[level] <= detect.RANK.get(closed[signature][1], 0):
+            return True  # this overdue spell was dealt with at this level already
+        return open_.get(signature) == (level, due.isoformat())  # same spell, same level
+
     def missed_visits(self) -> None:
         """A key person whose visit is overdue (走访超期): yellow, orange past one interval, red past two."""
         from fengqiao.grid.models import KeyPerson
@@ -630,31 +669,14 @@ class Scan:
             return
         late = self.now - dt.timedelta(days=rule.threshold)
         people = list(KeyPerson.objects.filter(is_active=True, next_visit_due__lt=late))
-        signatures = [f"visit:{p.pk}" for p in people]
-        # one read of their alerts: the open one's (level, spell), the last closed one's (closed at, level)
-        open_: dict[str, tuple] = {}
-        closed: dict[str, tuple] = {}
-        for sig, state, lvl, evidence, at in (RiskAlert.objects.filter(signature__in=signatures)
-                                              .values_list("signature", "state", "level", "evidence", "closed_at")):
-            if state in OPEN_STATES:
-                open_[sig] = (lvl, (evidence or {}).get("due"))
-            elif at is not None and (sig not in closed or at > closed[sig][0]):
-                closed[sig] = (at, lvl)
+        open_, closed = self._overdue_alerts(f"visit:{p.pk}" for p in people)
         for person in people:
             signature = f"visit:{person.pk}"
             days = (self.now - person.next_visit_due).days
-            level = Level.YELLOW
-            if days >= 2 * person.visit_every_days:
-                level = Level.RED
-            elif days >= person.visit_every_days:
-                level = Level.ORANGE
-            level = detect.higher(level, rule.level)
+            level = self._overdue_level(days, person.visit_every_days, rule.level)
+            if self._nothing_new(signature, level, person.next_visit_due, open_, closed):
+                continue
             spell = person.next_visit_due.isoformat()
-            if signature in closed and closed[signature][0] >= person.next_visit_due and \
-                    detect.RANK[level] <= detect.RANK.get(closed[signature][1], 0):
-                continue  # this overdue spell was dealt with at this level already
-            if open_.get(signature) == (level, spell):
-                continue  # nothing new: same spell, same level
             self.emit(Signal(
                 kind=Kind.MISSED_VISIT, signature=signature, level=level, news="due",
                 title=f"重点人员走访超期 {days} 天:{mask_name(person.name)}",
@@ -666,6 +688,39 @@ class Scan:
                           "visit_every_days": person.visit_every_days, "due": spell},
                 seen_at=self.now))
 
+    def missed_inspections(self) -> None:
+        """A check-point whose inspection is overdue (平安点位巡查超期), as :meth:`missed_visits`:
+        yellow, orange past one interval, red past two. A check-point's name and kind are no
+        personal data: the text names them."""
+        from fengqiao.grid.choices import VisitDue
+        from fengqiao.grid.models import CheckPoint, due_q
+
+        rule = self.rules[Kind.MISSED_INSPECTION]
+        if not rule.enabled:
+            return
+        late = self.now - dt.timedelta(days=rule.threshold)
+        points = list(CheckPoint.objects.filter(due_q(VisitDue.OVERDUE, late, "next_inspection_due")).only(
+            "pk", "name", "kind", "area_path", "inspect_every_days", "last_inspected_at", "next_inspection_due"))
+        open_, closed = self._overdue_alerts(f"inspection:{p.pk}" for p in points)
+        for point in points:
+            signature = f"inspection:{point.pk}"
+            days = (self.now - point.next_inspection_due).days
+            level = self._overdue_level(days, point.inspect_every_days, rule.level)
+            if self._nothing_new(signature, level, point.next_inspection_due, open_, closed):
+                continue
+            spell = point.next_inspection_due.isoformat()
+            last = point.last_inspected_at
+            self.emit(Signal(
+                kind=Kind.MISSED_INSPECTION, signature=signature, level=level, news="due",
+                title=f"平安点位巡查超期 {days} 天:{point.name}",
+                summary=(f"{point.name}({point.get_kind_display()})应每 {point.inspect_every_days} 天巡查一次,"
+                         f"{'上次巡查已过 ' + str((self.now - last).days) + ' 天' if last else '登记后尚未巡查'}。"
+                         "请责任网格员尽快巡查并登记。"),
+                area=self.areas.get(point.area_path),
+                evidence={"check_point": point.pk, "days_overdue": days, "kind": point.kind,
+                          "inspect_every_days": point.inspect_every_days, "due": spell},
+                seen_at=self.now))
+
     def run(self) -> dict:
         self.new_matters()
         self.hot_topics()
@@ -674,6 +729,7 @@ class Scan:
         self.long_disputes()
         self.abnormal_visits()
         self.missed_visits()
+        self.missed_inspections()
         return dict(sorted(self.counts.items()))
 
 

@@ -1,6 +1,6 @@
 """Console pages of the risk early warning (风险预警, ``/alerts/``): the list, one alert with its
-evidence, linked matters, disputes and timeline, and one form per action the transition table
-allows.
+evidence, linked matters, disputes, key person or check-point and timeline, and one form per
+action the transition table allows.
 
 Views parse input, read through ``restrict()``, call :func:`actions.act` and render. A role that
 never reads alerts gets 403; an alert outside the user's area does not exist for them (404); a
@@ -210,6 +210,14 @@ def _facts(alert: RiskAlert, evidence: dict) -> list[tuple[str, object]]:
             rows.append((_("Key person's category"), KeyPersonCategory(code).label))
         rows.append((_("Days past the visit due"), e.get("days_overdue")))
         rows.append((_("Visit every (days)"), e.get("visit_every_days")))
+    elif alert.kind == Kind.MISSED_INSPECTION:
+        from fengqiao.grid.choices import CheckPointKind
+
+        code = e.get("kind")
+        if code in CheckPointKind.values:
+            rows.append((_("Check-point kind"), CheckPointKind(code).label))
+        rows.append((_("Days past the inspection due"), e.get("days_overdue")))
+        rows.append((_("Inspect every (days)"), e.get("inspect_every_days")))
     return [(label, value) for label, value in rows if value not in (None, "")]
 
 
@@ -238,6 +246,16 @@ def _key_person(evidence: dict, user):
     if not isinstance(pk, int):
         return None
     return KeyPerson.objects.restrict(user, "view").filter(pk=pk).first()
+
+
+def _check_point(evidence: dict, user):
+    """The check-point the alert is about, if the user may open its page (else None)."""
+    from fengqiao.grid.models import CheckPoint
+
+    pk = evidence.get("check_point")
+    if not isinstance(pk, int):
+        return None
+    return CheckPoint.objects.restrict(user, "view").filter(pk=pk).first()
 
 
 def _timeline(alert: RiskAlert) -> list[dict]:
@@ -298,6 +316,7 @@ def _render_detail(request, alert: RiskAlert, *, status: int = 200, failed: str 
         "matters": matters, "hidden_matters": hidden,
         "disputes": disputes, "hidden_disputes": hidden_disputes,
         "key_person": _key_person(evidence, user),
+        "check_point": _check_point(evidence, user),
         "timeline": _timeline(alert),
         "forms": forms,
         # an action refused after its form went away (someone else acted first): said above the forms
