@@ -12,6 +12,7 @@ import functools
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -94,3 +95,21 @@ def write_section(name: str, title: str, body: str, command: str | None = None) 
         text = text.rstrip("\n") + "\n\n" + block
     REPORT.write_text(text, encoding="utf-8")
     print(f"wrote section {name!r} to {REPORT}")
+
+
+def timed_queries(fn, runs: int) -> tuple[float, float, str]:
+    """One warm-up, then ``runs`` timed calls, each counting its queries: p50 ms, max ms and the
+    queries (one number, or the range when runs differ)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fn(0)
+    times, queries = [], []
+    for run in range(1, runs + 1):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            fn(run)
+            times.append((time.perf_counter() - start) * 1000)
+        queries.append(len(ctx.captured_queries))
+    shown = str(queries[0]) if min(queries) == max(queries) else f"{min(queries)}–{max(queries)}"
+    return statistics.median(times), max(times), shown

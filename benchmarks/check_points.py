@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -158,24 +157,6 @@ def _insert_registry(n_points: int, per_point: int, *, now: dt.datetime, registr
     return counts
 
 
-def _timed(fn, runs: int) -> tuple[float, float, str]:
-    """One warm-up, then ``runs`` timed calls, each counting its queries: p50 ms, max ms and the
-    queries (one number, or the range when runs differ)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    fn(0)
-    times, queries = [], []
-    for run in range(1, runs + 1):
-        with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            fn(run)
-            times.append((time.perf_counter() - start) * 1000)
-        queries.append(len(ctx.captured_queries))
-    shown = str(queries[0]) if min(queries) == max(queries) else f"{min(queries)}–{max(queries)}"
-    return statistics.median(times), max(times), shown
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=20_000)
@@ -189,7 +170,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from benchmarks._report import write_section
+    from benchmarks._report import timed_queries, write_section
     from fengqiao.accounts.models import User
     from fengqiao.areas.models import Area, Level
     from fengqiao.core.maintenance import analyze_database
@@ -268,7 +249,7 @@ def main() -> None:
     ]
     rows = []
     for label, fn in cases:
-        p50, mx, queries = _timed(fn, args.runs)
+        p50, mx, queries = timed_queries(fn, args.runs)
         rows.append(f"| {label} | {p50:.1f} | {mx:.1f} | {queries} | {args.runs} |")
         print(rows[-1], flush=True)
     assert all(hazards), "an inspection with problems reported no hazard matter"
