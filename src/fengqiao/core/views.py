@@ -54,6 +54,8 @@ API_INDEX = (
     ("alerts", "alert-list"),
     ("key_persons", "key-person-list"),
     ("check_points", "check-point-list"),
+    ("rental_houses", "rental-house-list"),
+    ("residents", "resident-list"),
     ("tasks", "task-list"),
     ("open311_services", ("open311-services", {"fmt": "json"})),
     ("schema", "schema"),

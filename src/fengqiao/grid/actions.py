@@ -11,34 +11,15 @@ from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.inputs import whole_number
-from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.actions._base import actor_name
 from fengqiao.events.sla import now as clock_now
 
 from . import inputs
 from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitMethod
-from .inputs import MAX_NOTE
+from .inputs import MAX_NAME, MAX_NOTE
 from .models import REGISTRARS, VISITORS, KeyPerson, Visit, town_path
 
 __all__ = ["MAX_NAME", "MAX_NOTE", "record_visit", "register_key_person", "remove_key_person", "update_key_person"]
-
-MAX_NAME = 50
-
-
-def _personal(kind: str, value, field: str, *, required: bool = False) -> str:
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        if required:
-            raise UserError("required", "请填写姓名", "the name is required", field=field)  # only the name is
-        return ""
-    if "\x00" in value or len(value) > MAX_NAME:
-        raise UserError("bad_value", f"{field} 格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
-                        f"{field}: at most {MAX_NAME} characters, no control characters", field=field)
-    try:
-        return NORMALIZERS[kind](value)
-    except PersonalDataError as exc:
-        raise UserError(exc.code, exc.message_zh, exc.message_en, field=field) from exc
-
 
 def _days(value) -> int:
     return inputs.days(value, "visit_every_days", "走访", "visit")
@@ -55,9 +36,9 @@ def register_key_person(*, by, name, category, area, id_number="", phone="", add
     category = inputs.choice(category, KeyPersonCategory, "category", "人员类别", "category")
     place = inputs.place(area, by)
     values = {
-        "name": _personal("name", name, "name", required=True),
-        "id_number": _personal("id_number", id_number, "id_number"),
-        "phone": _personal("phone", phone, "phone"),
+        "name": inputs.personal("name", name, "name", required=True),
+        "id_number": inputs.personal("id_number", id_number, "id_number"),
+        "phone": inputs.personal("phone", phone, "phone"),
         "address": inputs.text(address, "address", "住址", "the address", max_len=200),
         "note": inputs.text(note, "note", "备注", "the note"),
         "caretaker": inputs.caretaker(caretaker, place),
@@ -149,7 +130,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         if "note" in changes:
             p.note = inputs.text(changes["note"], "note", "备注", "the note")
         if "phone" in changes:
-            p.phone = _personal("phone", changes["phone"], "phone")
+            p.phone = inputs.personal("phone", changes["phone"], "phone")
         if "caretaker" in changes:
             p.caretaker = inputs.caretaker(changes["caretaker"], p.area)
         elif "area" in changes and p.caretaker is not None and town_path(p.area.path) != town_path(before_area.path):

@@ -5,7 +5,7 @@
   completion and the risk alerts have something to show. Names and ID numbers are made up
   (valid check digits, birth dates in 1960–1990); skipped when the demo registry holds people.
 - Check-points (平安点位演示): a school, a market, a rental house, a fuel station, a reservoir
-  and a small shop in the same two villages with their inspections: one overdue, one due soon,
+  and a small shop in the same two villages with their inspections: two overdue, one due soon,
   one inspection that found problems and reported them as a hazard matter, one put right on
   the spot. Skipped when the registry holds check-points."""
 

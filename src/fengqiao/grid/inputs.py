@@ -15,11 +15,14 @@ from fengqiao.areas.models import Area, Level
 from fengqiao.core import roles
 from fengqiao.core.errors import Forbidden, UserError
 from fengqiao.core.inputs import whole_number
+from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.sla import now as clock_now
 
 from .models import town_path
 
 MAX_NOTE = 2000
+#: the longest name, ID number or phone number typed
+MAX_NAME = 50
 #: a visit or an inspection may be recorded this long after it happened (typed in at night)
 MAX_BACKDATE = dt.timedelta(days=30)
 FUTURE_SLACK = dt.timedelta(minutes=5)
@@ -36,6 +39,22 @@ def text(value, field: str, zh: str, en: str, *, required: bool = False, max_len
     if "\x00" in value:
         raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
     return value
+
+
+def personal(kind: str, value, field: str, *, required: bool = False) -> str:
+    """A name, ID number or phone number (``kind``), normalised; only a name is ever required."""
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        if required:
+            raise UserError("required", "请填写姓名", "the name is required", field=field)  # only the name is
+        return ""
+    if "\x00" in value or len(value) > MAX_NAME:
+        raise UserError("bad_value", f"{field} 格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
+                        f"{field}: at most {MAX_NAME} characters, no control characters", field=field)
+    try:
+        return NORMALIZERS[kind](value)
+    except PersonalDataError as exc:
+        raise UserError(exc.code, exc.message_zh, exc.message_en, field=field) from exc
 
 
 def choice(value, choices, field: str, zh: str, en: str) -> str:

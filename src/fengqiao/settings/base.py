@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fengqiao.evaluation",
     "fengqiao.grid",
     "fengqiao.tasks",
+    "fengqiao.population",
     "fengqiao.alerts",
     "fengqiao.web",
     "fengqiao.demo",
@@ -285,6 +286,11 @@ SPECTACULAR_SETTINGS = {
         "ReceiptActionEnum": "fengqiao.tasks.transitions.RECEIPT_ACTIONS",
         "CheckPointKindEnum": "fengqiao.grid.choices.CheckPointKind",
         "InspectionOutcomeEnum": "fengqiao.grid.choices.InspectionOutcome",
+        "HouseKindEnum": "fengqiao.population.choices.HouseKind",
+        "ResidentKindEnum": "fengqiao.population.choices.ResidentKind",
+        "StayReasonEnum": "fengqiao.population.choices.StayReason",
+        "PermitDueEnum": "fengqiao.population.choices.PermitDue",
+        "MoveOutReasonEnum": "fengqiao.population.choices.MoveOutReason",
     },
 }
 

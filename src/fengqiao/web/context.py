@@ -24,6 +24,7 @@ def nav(request):
     from fengqiao.grid.point_views import due_count as points_due_count
     from fengqiao.grid.views import due_count
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
+    from fengqiao.population.models import RentalHouse
     from fengqiao.tasks.filters import owing_count
     from fengqiao.tasks.models import Task
     from fengqiao.web.phone import may_use_phone
@@ -32,6 +33,7 @@ def nav(request):
     alerts = role_allowed(RiskAlert, user, "view")
     key_persons = role_allowed(KeyPerson, user, "view")
     check_points = role_allowed(CheckPoint, user, "view")
+    population = role_allowed(RentalHouse, user, "view")
     tasks = role_allowed(Task, user, "view")
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
@@ -55,6 +57,9 @@ def nav(request):
         "check_points": check_points,
         # check-points whose inspection is overdue or due within three days, counted only when shown
         "check_points_due": SimpleLazyObject(lambda: points_due_count(user)) if check_points else 0,
+        # the population registry (实有人口与出租房屋): read by the registries' viewers, written by its registrars
+        "population": population,
+        "population_register": population and role_allowed(RentalHouse, user, "change"),
         "tasks": tasks,
         # receipts of the user's own unit still to acknowledge or report on, counted only when shown
         "tasks_owing": SimpleLazyObject(lambda: owing_count(user)) if tasks else 0,
