@@ -3,18 +3,23 @@
 - ID numbers (居民身份证号码): 18 characters, GB 11643 check digit, a real birth date.
 - Phone numbers: mainland mobile (1[3-9] + 9 digits) or a landline with area code.
 - Names: kept, masked as the first character followed by stars.
+
+ID and phone numbers are read after NFKC normalisation, so the full-width digits a Chinese input
+method types (１１０１…, ＋８６) are the same number as the ASCII ones (one digest, one entry);
+other scripts' digits are refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$", re.ASCII)
 
 
 class PersonalDataError(ValueError):
@@ -34,7 +39,7 @@ def id_check_digit(first17: str) -> str:
 
 def normalize_id_number(value: str) -> str:
     """Return the canonical form (upper-case X, no spaces) or raise PersonalDataError."""
-    v = (value or "").strip().replace(" ", "").upper()
+    v = unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").upper()
     if not _ID_RE.match(v):
         raise PersonalDataError("id_format", "身份证号码应为18位", "an ID number has 18 characters")
     try:
@@ -47,7 +52,7 @@ def normalize_id_number(value: str) -> str:
 
 
 def normalize_phone(value: str) -> str:
-    v = re.sub(r"[\s()]", "", (value or "").strip())
+    v = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", value or "").strip())
     if v.startswith("+86"):
         v = v[3:]
     elif v.startswith("0086"):

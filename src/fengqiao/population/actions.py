@@ -110,13 +110,7 @@ def _house(value, by) -> RentalHouse | None:
     """A rental house in the registry that ``by`` reaches (by its number), or none."""
     if value in (None, ""):
         return None
-    if isinstance(value, RentalHouse):
-        pk = value.pk
-    else:
-        try:
-            pk = whole_number(value, "house")
-        except UserError:
-            pk = None
+    pk = _house_pk(value)
     house = (RentalHouse.objects.restrict(by, "view").select_related("area").filter(pk=pk).first()
              if pk is not None else None)
     if house is None:
@@ -126,6 +120,16 @@ def _house(value, by) -> RentalHouse | None:
         raise UserError("house_removed", "该出租房屋已移出台账", "the rental house was removed from the registry",
                         field="house")
     return house
+
+
+def _house_pk(value) -> int | None:
+    """The number a house is given by (a house, or digits), or None (read and refused later)."""
+    if isinstance(value, RentalHouse):
+        return value.pk
+    try:
+        return whole_number(value, "house") if value not in (None, "") else None
+    except UserError:
+        return None
 
 
 def _filled(entry, fields) -> list[str]:
@@ -146,10 +150,16 @@ def _unknown(changes: dict, allowed) -> None:
 
 # -- rental houses -----------------------------------------------------------------------------
 
+def _village_path(path: str) -> str:
+    """The path of the village (community) an area path lies in: its first three nodes."""
+    return "/".join(path.split("/")[:4]) + "/"
+
+
 def _address_taken(area, address: str, exclude=None) -> None:
-    """One house per address in a town: the same address typed at a village and at one of its
-    grids is one house (the unique index, per place, settles two registrations at once)."""
-    taken = RentalHouse.objects.filter(subtree_q(town_path(area.path), "area_path"), address=address,
+    """One house per address in a village (community): the same address typed at the village
+    and at one of its grids is one house. Another village's 1幢101室 is another house. (The
+    unique index, per place, settles two registrations of the same place at once.)"""
+    taken = RentalHouse.objects.filter(subtree_q(_village_path(area.path), "area_path"), address=address,
                                        is_active=True)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -310,8 +320,17 @@ def register_resident(*, by, name, kind, id_number="", phone="", area=None, addr
         raise UserError("required", "请填写身份证号", "the ID number is required", field="id_number")
     place, address, house = _where(by, area=area, address=address, house=house)
     now = clock_now()
+    digest = digest_for("id_number", values["id_number"]) if values["id_number"] else ""
     with transaction.atomic(), context.explicit_audit():
-        earlier = _earlier_entry(by, values["id_number"])
+        # houses first, then residents (as every write of the registry): the house entered and
+        # the house an earlier entry leaves, read again under the lock
+        earlier_house = (Resident.objects.filter(id_number_digest=digest, is_active=True)
+                         .values_list("house_id", flat=True).first() if digest else None)
+        locked = _lock_houses(house.pk if house else None, earlier_house)
+        if house is not None:
+            house = _still_active(locked.get(house.pk))
+            place, address = house.area, house.address
+        earlier = _earlier_entry(by, digest, earlier_house)
         resident = Resident(kind=kind, area=place, address=address, house=house, registered_at=now,
                             registered_by=by, **values)
         try:
@@ -330,15 +349,18 @@ def register_resident(*, by, name, kind, id_number="", phone="", area=None, addr
     return resident
 
 
-def _earlier_entry(by, id_number: str) -> Resident | None:
-    """The person's entry elsewhere in the county, moved out here (locked), or none; an entry in
-    the registrar's own jurisdiction is a refusal."""
-    if not id_number:
+def _earlier_entry(by, digest: str, house_id: int | None) -> Resident | None:
+    """The person's entry elsewhere in the county (ID number ``digest``), moved out here
+    (locked), or none; an entry in the registrar's own jurisdiction is a refusal. ``house_id``
+    is the house it was read in before its house was locked: moved since, it is a conflict."""
+    if not digest:
         return None
     earlier = (Resident.objects.select_related("area").select_for_update(of=("self",))
-               .filter(id_number_digest=digest_for("id_number", id_number), is_active=True).first())
+               .filter(id_number_digest=digest, is_active=True).first())
     if earlier is None:
         return None
+    if earlier.house_id != house_id:
+        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
     if Resident.objects.restrict(by, "view").filter(pk=earlier.pk).exists():
         raise Conflict("already_registered", "该身份证号的人员已在本辖区登记,请修改原登记信息",
                        "a person with this ID number is already registered in your area; change that entry",
@@ -353,12 +375,37 @@ def _earlier_entry(by, id_number: str) -> Resident | None:
     return earlier
 
 
-def _locked_resident(resident: Resident, by, version) -> Resident:
+def _lock_houses(*ids) -> dict[int, RentalHouse]:
+    """Lock the rental houses ``ids`` (None skipped) in the order of their numbers, before any
+    resident: an edit of a house updates its tenants' rows, a move of a tenant its houses' counts,
+    and one order for every write means no two of them wait on each other (no deadlock)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {h.pk: h for h in RentalHouse.objects.select_related("area").select_for_update(of=("self",))
+            .filter(pk__in=wanted).order_by("pk")}
+
+
+def _still_active(house: RentalHouse | None) -> RentalHouse:
+    if house is None or not house.is_active:
+        raise Conflict("house_removed", "该出租房屋已移出台账", "the rental house was removed from the registry",
+                       field="house")
+    return house
+
+
+def _locked_resident(resident: Resident, by, version, *also_houses) -> Resident:
+    """The resident, locked, if ``by`` may change them (else 404), after their house and
+    ``also_houses`` (a house they move to) were locked; moved by someone else between the two
+    reads, it is a conflict."""
+    peek = Resident.objects.filter(pk=resident.pk).values_list("house_id", flat=True).first()
+    _lock_houses(peek, *also_houses)
     locked = (Resident.objects.restrict(by, "change").select_related("area", "house")
               .select_for_update(of=("self",)).filter(pk=resident.pk).first())
     if locked is None:
         raise NotFound("人员", "resident")
     _stale(version, locked)
+    if locked.house_id != peek:
+        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
     if not locked.is_active:
         raise Conflict("moved_out", "该人员已注销", "the person has moved out of the registry")
     return locked
@@ -373,7 +420,9 @@ def update_resident(resident: Resident, *, by, version=None, **changes) -> Resid
     readers = {"phone": lambda v: inputs.personal("phone", v, "phone"), "origin": _origin, "reason": _reason,
                "arrived_on": _arrived, "permit_expires_on": _permit, "note": _note}
     with transaction.atomic(), context.explicit_audit():
-        r = _locked_resident(resident, by, version)
+        # a house moved to is locked with the one left, before the resident (see _lock_houses);
+        # it is read, checked and taken from after the lock, by _where
+        r = _locked_resident(resident, by, version, _house_pk(changes.get("house")))
         changes = {f: v for f, v in changes.items() if not _same(r, f, v, readers.get(f))}
         before = {f: getattr(r, f) for f in RESIDENT_FIELDS}
         if "kind" in changes:

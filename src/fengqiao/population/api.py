@@ -12,18 +12,23 @@ Personal data (a landlord's name, ID number and phone; a resident's) are masked:
 always; on one entry (``GET {id}/``) a role that may unmask sees them in full on ``?unmask=1``
 (:func:`~fengqiao.core.viewsets.wants_unmask`), and each such read writes one ``view_personal``
 audit record. What the writes answer is masked.
+
+A person is looked up by name, ID number or phone number with ``POST residents/lookup/``, the
+values in the body: in a query string they would be written, in full, to the web server's and
+the reverse proxy's access logs and to Referer headers. The look-up writes nothing and is a read
+("view"), open to the roles that read the list.
 """
 
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from fengqiao.areas.models import Area, subtree_q
@@ -33,7 +38,7 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.inputs import optional_version
-from fengqiao.core.personal import NORMALIZERS, PersonalDataError
+from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
 from fengqiao.events.sla import now as clock_now
@@ -62,8 +67,8 @@ from .models import (
 
 HOUSES_URL = "/api/v1/rental-houses/"
 RESIDENTS_URL = "/api/v1/residents/"
-#: the longest ``q`` (words in the address) taken
-MAX_QUERY = 100
+#: the longest ``q`` (words in the address) taken, and how many of its words count
+MAX_QUERY, MAX_WORDS = 100, 5
 #: the longest move-out note and removal reason (the model's columns)
 MAX_REASON = 200
 
@@ -233,8 +238,9 @@ _CARETAKER_HELP = "username of an active grid worker of the house's town; null o
 class RentalHouseCreateSerializer(serializers.Serializer):
     """The body of ``POST /api/v1/rental-houses/`` (登记出租房屋)."""
 
-    address = serializers.CharField(max_length=actions.MAX_ADDRESS,
-                                    help_text="one house per address of a place in the registry (409 otherwise)")
+    address = serializers.CharField(max_length=actions.MAX_ADDRESS, help_text=(
+        "one house per address within a village or community (a village and its grids count as one place); "
+        "409 otherwise"))
     area = serializers.CharField(help_text=_AREA_HELP)
     kind = serializers.ChoiceField(choices=HouseKind.choices)
     rooms = serializers.IntegerField(min_value=1, max_value=500, help_text="rooms let")
@@ -321,6 +327,21 @@ class ResidentUpdateSerializer(serializers.Serializer):
                                        help_text=_VERSION_HELP)
 
 
+class ResidentLookupSerializer(serializers.Serializer):
+    """The body of ``POST /api/v1/residents/lookup/`` (查找人员): one or more of the person's full
+    name, ID number and phone number, each compared, normalised as stored, through its keyed
+    digest; a person is found when every value sent is theirs."""
+
+    name = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NAME,
+                                 help_text="the full name (exact; spaces around and between words do not count)")
+    id_number = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NAME,
+                                      help_text="the ID number (exact; a lower-case x and spaces are read as stored)")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NAME,
+                                  help_text="the phone number (exact; spaces and +86 are read as stored)")
+    active = serializers.ChoiceField(choices=[ACTIVE_TRUE, ACTIVE_FALSE, ACTIVE_ALL], required=False,
+                                     help_text="true (default): in the registry; false: moved out; all: both")
+
+
 class ResidentMoveOutSerializer(serializers.Serializer):
     """The body of ``POST /api/v1/residents/{id}/move-out/`` (注销)."""
 
@@ -345,6 +366,9 @@ RESIDENT_BODY = {"name": TEXT, "kind": TEXT, "id_number": TEXT, "phone": TEXT, "
 RESIDENT_UPDATE_BODY = {**{k: v for k, v in RESIDENT_BODY.items() if k not in ("name", "id_number")},
                         "version": VERSION}
 MOVE_OUT_BODY = {"reason": TEXT, "note": TEXT, "version": VERSION}
+#: the look-up's kinds of personal data (each compared through its keyed digest)
+LOOKUP_KINDS = ("name", "id_number", "phone")
+LOOKUP_BODY = {**dict.fromkeys(LOOKUP_KINDS, TEXT), "active": TEXT}
 
 
 def _body(request, spec: dict[str, str]) -> dict:
@@ -363,45 +387,41 @@ def _changes(request, spec: dict[str, str]) -> tuple[dict, int | None]:
     return changes, version
 
 
+def _lookup(request) -> tuple[dict[str, str], str]:
+    """The look-up's body: the keyed digest of each personal value sent (normalised as stored,
+    :func:`~fengqiao.core.fields.digest_for`) and ``active``. A value that is no ID number or
+    phone number (a wrong check digit), is too long or holds NUL is a 400 ``invalid`` naming it
+    under ``fields``, as the list's filters do; a body with none of the values a 400 ``required``."""
+    body = _body(request, LOOKUP_BODY)
+    digests, refused = {}, {}
+    for kind in LOOKUP_KINDS:
+        value = body.get(kind, "").strip()
+        if not value:
+            continue
+        if "\x00" in value:
+            refused[kind] = ["不能包含空字符 / null characters are not allowed"]
+        elif len(value) > MAX_NAME:
+            refused[kind] = [f"最多 {MAX_NAME} 个字符 / at most {MAX_NAME} characters"]
+        else:
+            try:
+                digests[kind] = digest_for(kind, value)
+            except PersonalDataError as exc:
+                refused[kind] = [f"{exc.message_zh} / {exc.message_en}"]
+    active = body.get("active") or ACTIVE_TRUE
+    if active not in (ACTIVE_TRUE, ACTIVE_FALSE, ACTIVE_ALL):
+        refused["active"] = ["须为 true、false 或 all / must be true, false or all"]
+    if refused:
+        raise serializers.ValidationError(refused)
+    if not digests:
+        raise UserError("required", "请填写姓名、身份证号或电话号码(至少一项)",
+                        "give at least one of name, id_number and phone")
+    return digests, active
+
+
 # ---------------------------------------------------------------- filters
 
 _ACTIVE_CHOICES = [(ACTIVE_TRUE, _("In the registry")), (ACTIVE_FALSE, _("Out of the registry")),
                    (ACTIVE_ALL, _("In the registry or out of it"))]
-
-
-class PersonalValueField(forms.CharField):
-    """A name, ID number or phone number typed to look a person up, normalised as the registry
-    stores it; one that cannot be (a wrong check digit) is refused in Chinese and English."""
-
-    def __init__(self, *, kind: str, **kwargs):
-        self.kind = kind
-        kwargs.setdefault("max_length", MAX_NAME)
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return ""
-        try:
-            return NORMALIZERS[self.kind](value)
-        except PersonalDataError as exc:
-            raise forms.ValidationError(f"{exc.message_zh} / {exc.message_en}", code=exc.code) from None
-
-
-class PersonalValueFilter(django_filters.CharFilter):
-    """Exact look-up of a personal-data field through its keyed digest (the column is encrypted):
-    ``name``, ``id_number`` or ``phone`` (the filter's field name is the kind)."""
-
-    field_class = PersonalValueField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kind", kwargs.get("field_name"))
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}_digest": digest_for(self.extra["kind"], value)})
 
 
 def _area_filter(queryset, name, value):
@@ -429,7 +449,7 @@ class RentalHouseFilter(FilterSet):
     caretaker = django_filters.CharFilter(method="filter_caretaker", max_length=150,
                                           label="username of the responsible grid worker")
     q = django_filters.CharFilter(method="filter_q", max_length=MAX_QUERY,
-                                  label="words in the address (each word in it)")
+                                  label=f"words in the address, each in it (the first {MAX_WORDS} words)")
     active = django_filters.ChoiceFilter(choices=_ACTIVE_CHOICES, method="filter_active",
                                          label="true (default): in the registry; false: removed; all: both")
 
@@ -448,7 +468,7 @@ class RentalHouseFilter(FilterSet):
         return queryset.filter(caretaker__username=value.strip())
 
     def filter_q(self, queryset, name, value):
-        for word in value.split()[:5]:
+        for word in value.split()[:MAX_WORDS]:
             queryset = queryset.filter(address__icontains=word)
         return queryset
 
@@ -464,7 +484,9 @@ class RentalHouseFilter(FilterSet):
 
 class ResidentFilter(FilterSet):
     """The filters of the resident list, for the API and the console. ``today`` is the day the
-    ``permit`` filter counts from (the platform's clock unless given)."""
+    ``permit`` filter counts from (the platform's clock unless given). A person is not looked up
+    here by name, ID number or phone (they would stand in the address, and so in access logs):
+    ``POST residents/lookup/`` takes them in the body."""
 
     kind = django_filters.MultipleChoiceFilter(choices=ResidentKind.choices, label="kind (repeat for several)")
     area = django_filters.CharFilter(method="filter_area", label="area code (its whole subtree)")
@@ -474,13 +496,10 @@ class ResidentFilter(FilterSet):
     house = IntegerFilter(field_name="house", label="id of a rental house: its tenants")
     active = django_filters.ChoiceFilter(choices=_ACTIVE_CHOICES, method="filter_active",
                                          label="true (default): in the registry; false: moved out; all: both")
-    name = PersonalValueFilter(field_name="name", label="the full name (exact)")
-    id_number = PersonalValueFilter(field_name="id_number", label="the ID number (exact)")
-    phone = PersonalValueFilter(field_name="phone", label="the phone number (exact)")
 
     class Meta:
         model = Resident
-        fields = ["kind", "area", "permit", "house", "active", "name", "id_number", "phone"]
+        fields = ["kind", "area", "permit", "house", "active"]
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
@@ -565,7 +584,8 @@ class RentalHouseViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.R
     @extend_schema(request=RentalHouseCreateSerializer, responses={201: RentalHouseSerializer})
     def create(self, request, *args, **kwargs):
         """登记: 400 for a missing or bad value (or an area outside the caller's jurisdiction),
-        409 when a house at this address of the place is already in the registry."""
+        409 when a house at this address is already in the registry (one house per address
+        within a village or community; a village and its grids count as one place)."""
         body = {"area": "", "address": "", "kind": "", "rooms": None, **_body(request, HOUSE_BODY)}
         house = actions.register_house(by=request.user, **body)
         return Response(self._detail(house), status=status.HTTP_201_CREATED)
@@ -605,8 +625,9 @@ class RentalHouseViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.R
 
 class ResidentViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
-    """实有人口: list and read the residents of the caller's area; register (``POST``), change
-    (``PATCH {id}/``) and move out (``POST {id}/move-out/``)."""
+    """实有人口: list and read the residents of the caller's area, look a person up by name, ID
+    number or phone (``POST lookup/``, a read); register (``POST``), change (``PATCH {id}/``) and
+    move out (``POST {id}/move-out/``)."""
 
     queryset = Resident.objects.select_related("area", "registered_by")
     serializer_class = ResidentSerializer
@@ -614,17 +635,27 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
     lookup_value_regex = r"[0-9]{1,18}"
     ordering_fields = ["arrived_on", "permit_expires_on", "registered_at", "id"]
     ordering = ["area_path", "id"]
-    access_actions = {"list": "view", "retrieve": "view", "create": "change", "partial_update": "change",
-                      "move_out": "change"}
+    # the look-up is a POST that writes nothing: a read, for the roles that read the list (a POST
+    # not named here would be a "change", refused to the leaders)
+    access_actions = {"list": "view", "retrieve": "view", "lookup": "view", "create": "change",
+                      "partial_update": "change", "move_out": "change"}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):
+        if self.action == "lookup":
+            return ResidentLookupSerializer  # its body (the browsable API's form); answered as the list
         return ResidentListSerializer if self.action == "list" else ResidentSerializer
 
     def filter_queryset(self, queryset):
-        # the filters (by default the residents in the registry) narrow the list; one resident
-        # is found by their id, in the registry or moved out
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
+        # the filters (by default the residents in the registry) narrow the list, the look-up is
+        # ordered as the list; one resident is found by their id, in the registry or moved out
+        return super().filter_queryset(queryset) if self.action in ("list", "lookup") else queryset
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "action", None) == "lookup":  # an answer to personal data sent: kept by no cache
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
@@ -642,6 +673,22 @@ class ResidentViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retr
         resident = self.get_object()
         unmask = _unmasked_read(request, resident, RESIDENT_PERSONAL_FIELDS)
         return _private(Response(self._detail(resident, unmask=unmask)), unmask)
+
+    @extend_schema(request=ResidentLookupSerializer, responses=ResidentListSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="lookup", filter_backends=[OrderingFilter])
+    def lookup(self, request):
+        """查找人员: the residents within the caller's reach whose full name, ID number and phone
+        number are those sent (each value sent; normalised as stored and compared through the
+        keyed digests), masked and paginated as the list and ordered as it; ``active`` as the
+        list's filter. The values are in the body, not the address, so that no access log or
+        Referer holds them. Writes nothing; answered with ``Cache-Control: no-store``."""
+        digests, active = _lookup(request)
+        residents = self.filter_queryset(self.get_queryset()).filter(
+            **{f"{kind}_digest": digest for kind, digest in digests.items()})
+        residents = _active_filter(residents, "active", active)
+        page = self.paginate_queryset(residents)
+        return self.get_paginated_response(
+            ResidentListSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(request=ResidentCreateSerializer, responses={201: ResidentRegisteredSerializer})
     def create(self, request, *args, **kwargs):

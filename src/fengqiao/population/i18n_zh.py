@@ -157,6 +157,8 @@ ZH = {
     "Landlord's phone": '房东电话',
     'Note': '备注',
     'Register a tenant here': '登记租住人员',
+    'Look up': '查找',
+    "What you look up is not put in the page's address.": '查找内容不会出现在网页地址中。',
     'Name, ID number and phone number are stored encrypted and shown masked.': '姓名、身份证号码和电话加密存储,脱敏显示。',
     'Required except for a foreign national. A person registered elsewhere in the county is moved here: the earlier '
     'entry is closed.': '境外人员以外必填。已在本县其他地方登记的人员将迁入本辖区,原登记自动注销。',

@@ -70,7 +70,9 @@ MAX_QUERY = 100
 #: registers a tenant from the house's own page, which presets the house)
 HOUSE_OPTIONS_LIMIT = 300
 HOUSE_FILTER_KEYS = ("q", "kind", "area", "caretaker", "crowded", "active")
-RESIDENT_FILTER_KEYS = ("q", "kind", "area", "permit", "house", "active")
+#: no ``q``: a person is looked up by a POSTed ``lookup`` (their name, ID number or phone number
+#: stays out of the page's address, the browser's history and access logs)
+RESIDENT_FILTER_KEYS = ("kind", "area", "permit", "house", "active")
 #: the residents box's value for the people moved out (注销), as the houses' ``removed``
 MOVED_OUT = "moved_out"
 #: the colour of a residence permit's state (``permit_mark``)
@@ -180,7 +182,8 @@ def _registry_filters(request, model, keys, out: str, kinds, unknown_kind: str):
     user = request.user
     qs = model.objects.restrict(user, "view")
     query = {k: request.GET.get(k, "").strip() for k in keys}
-    query["q"] = query["q"][:MAX_QUERY]
+    if "q" in query:
+        query["q"] = query["q"][:MAX_QUERY]
     if has_nul(query.values()):
         return None, {k: _said(v) for k, v in query.items() if v}, [_("Invalid characters.")]
     errors = []
@@ -414,8 +417,6 @@ def _resident_filters(request, today: dt.date):
             qs = qs.filter(house_id=int(query["house"]))
         else:
             errors.append(_("Unknown rental house: %(value)s") % {"value": query["house"]})
-    if query["q"]:
-        qs = qs.filter(_person_q(query["q"]))
     return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
 
 
@@ -434,21 +435,34 @@ def _resident_active_choices():
 
 @login_required
 def resident_list(request):
+    """The list, narrowed by the GET filters; a POST looks a person up by their exact name, ID
+    number or phone number (``lookup``, through the keyed digests) among the filtered entries.
+    The answer to a look-up is not cached, and its links do not carry what was looked up."""
     _need(request.user)
     user = request.user
     today = _today()
     qs, query, errors = _resident_filters(request, today)
+    lookup = request.POST.get("lookup", "").strip()[:MAX_QUERY] if request.method == "POST" else ""
+    if has_nul([lookup]):
+        lookup, errors = "", [*errors, _("Invalid characters.")]
+        qs = qs.none()
+    elif lookup:
+        qs = qs.filter(_person_q(lookup))
     page = Paginator(qs.select_related("area", "house").order_by("area_path", "id"),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"resident": r, **{f: r.masked(f) for f in RESIDENT_PERSONAL_FIELDS}, "permit": _permit(r, today)}
             for r in page.object_list]
-    return render(request, "population/residents/list.html", {
+    response = render(request, "population/residents/list.html", {
         "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
+        "lookup": lookup,
         "counts": _resident_counts(user, today), "kinds": ResidentKind.choices, "permit_choices": PermitDue.choices,
         "active_choices": _resident_active_choices(),
         "area_options": _area_options(user), "area_depth": user.area.depth + 1 if user.area_id else 0,
         "may_register": role_allowed(Resident, user, "change"),
     })
+    if lookup:
+        patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 # ---------------------------------------------------------------- residents: registration

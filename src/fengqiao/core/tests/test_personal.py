@@ -29,6 +29,18 @@ def test_lower_case_x_and_spaces_are_normalised():
     assert normalize_id_number(" 110105 19491231002x ") == "11010519491231002X"
 
 
+def test_full_width_digits_are_the_same_number_and_other_scripts_are_refused():
+    """A Chinese input method in full-width mode types １１０１…: one number, one digest."""
+    assert normalize_id_number("１１０１０５\u3000１９４９１２３１００２ｘ") == "11010519491231002X"
+    assert normalize_phone("＋８６（１３９）１２３４５６７８") == "13912345678"
+    assert normalize_phone("０５７６－８３３３３３３") == "0576-8333333"
+    for other in ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "११०१०५१९४९१२३१००२X"):  # Arabic-Indic, Devanagari
+        with pytest.raises(PersonalDataError):
+            normalize_id_number(other)
+    with pytest.raises(PersonalDataError):
+        normalize_phone("١٣٩١٢٣٤٥٦٧٨")
+
+
 @pytest.mark.parametrize(
     ("value", "code"),
     [

@@ -10,13 +10,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from fengqiao.areas.models import Area
 from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.models import AuditRecord
 from fengqiao.population import actions
 from fengqiao.population.models import PERMIT_AFTER, RentalHouse, Resident, permit_q
 
-from .conftest import JIANZHONG, XINHU, XINHU_GRID, id_number
+from .conftest import HAIYOU, JIANZHONG, XINHU, XINHU_GRID, id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,8 @@ def test_one_entry_per_address_in_a_town(house, users):
         house(address="心湖路1号", area=XINHU_GRID)
     other_town = house(by=users.town_jiantiao, address="心湖路1号", area=JIANZHONG, caretaker=None)
     assert other_town.area.code == JIANZHONG  # another town's street of the same name
+    neighbour = Area.objects.filter(parent__code=HAIYOU, level="village").exclude(code=XINHU).first()
+    assert house(by=users.town_haiyou, address="心湖路1号", area=neighbour, caretaker=None).area == neighbour
 
 
 def test_who_may_register_a_house_and_where(house, users):
@@ -221,8 +224,8 @@ def test_the_unique_index_settles_two_registrations_at_once(resident, monkeypatc
     ident = id_number()
     real = actions._earlier_entry
 
-    def racing(by, number):
-        found = real(by, number)
+    def racing(by, digest, house_id):
+        found = real(by, digest, house_id)
         if not racing.done:
             racing.done = True
             Resident.objects.create(name="李娜", kind="floating", id_number=ident, area=by.area.children.first(),
@@ -334,3 +337,47 @@ def test_permit_marks_and_the_list_rule_agree(resident):
     marks = {key: Resident.objects.get(pk=r.pk).permit_mark(today) for key, r in rows.items()}
     assert marks == {"expired": "expired", "soon": "soon", "missing": "missing", "": "", "fine": "",
                      "registered": "", "unknown arrival": "", "unknown arrival, registered long ago": "missing"}
+
+
+def test_a_tenant_moved_by_someone_else_between_the_reads_is_a_conflict(house, resident, users, monkeypatch):
+    """Houses are locked before residents (one order for every write, so no deadlock): a tenant
+    moved to another house between the first read and the locks is refused, not miscounted."""
+    a, b = house(), house()
+    r = resident(house=a.pk)
+    real = actions._lock_houses
+
+    def meanwhile(*ids):
+        Resident.objects.filter(pk=r.pk).update(house=b)  # someone else's move, committed
+        return real(*ids)
+
+    monkeypatch.setattr(actions, "_lock_houses", meanwhile)
+    with pytest.raises(Conflict) as exc:
+        actions.move_out_resident(r, by=users.cadre_xinhu, reason="left")
+    assert exc.value.code == "stale_version" and Resident.objects.get(pk=r.pk).is_active
+
+
+def test_a_house_removed_while_a_tenant_is_registered_takes_nobody(house, users, resident, monkeypatch):
+    h = house()
+    real = actions._lock_houses
+
+    def meanwhile(*ids):
+        RentalHouse.objects.filter(pk=h.pk).update(is_active=False)  # removed a moment ago
+        return real(*ids)
+
+    monkeypatch.setattr(actions, "_lock_houses", meanwhile)
+    with pytest.raises(Conflict) as exc:
+        resident(house=h.pk)
+    assert exc.value.code == "house_removed" and not Resident.objects.exists()
+    assert RentalHouse.objects.get(pk=h.pk).tenants_count == 0
+
+
+def test_a_new_tenant_takes_the_house_s_place_as_it_is_under_the_lock(house, resident, monkeypatch):
+    h = house()
+    real = actions._lock_houses
+
+    def meanwhile(*ids):
+        RentalHouse.objects.filter(pk=h.pk).update(address="心湖路1号(门牌已更正)")
+        return real(*ids)
+
+    monkeypatch.setattr(actions, "_lock_houses", meanwhile)
+    assert resident(house=h.pk).address == "心湖路1号(门牌已更正)"

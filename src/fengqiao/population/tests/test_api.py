@@ -2,7 +2,8 @@
 every endpoint four ways (anonymous 401, wrong role 403, right role outside the jurisdiction 404,
 inside 200/201; the leader reads only), personal data masked in the lists always and on one
 entry unless a role that may unmask asks (and then audited once per read), the list filters
-(the permit marks and the exact look-ups through the keyed digests among them), the writes
+(the permit marks among them), the look-up of a person by name, ID number or phone (a POST, the
+values in the body and never in the address; compared through the keyed digests), the writes
 through the registry's actions with their refusals as bilingual 4xx (400 bad input and wrong
 types, 403, 404, 409 duplicate, stale version, tenants left, moved out) and nothing written,
 reads that do not grow with the rows, and the endpoints in the OpenAPI schema.
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -35,6 +37,7 @@ from .conftest import HAIYOU, JIANZHONG, XINHU, XINHU_GRID, id_number, make_id
 pytestmark = pytest.mark.django_db
 
 HOUSES, RESIDENTS = "/api/v1/rental-houses/", "/api/v1/residents/"
+LOOKUP = f"{RESIDENTS}lookup/"
 FULL_NAME, PHONE = "欧阳明华", "13912348765"
 LANDLORD_ID = make_id("33102219650302001")
 BAD_ID = LANDLORD_ID[:-1] + ("1" if LANDLORD_ID[-1] != "1" else "2")  # the check digit wrong
@@ -111,6 +114,19 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     return body
 
 
+def lookup(client, body, **params):
+    """``POST residents/lookup/`` (``params`` in the query string: page, ordering), its answer
+    never to be cached."""
+    url = f"{LOOKUP}?{urlencode(params)}" if params else LOOKUP
+    resp = client.post(url, body, format="json")
+    assert "no-store" in resp.get("Cache-Control", ""), (resp.status_code, resp.headers)
+    return resp
+
+
+def found(client, body, **params) -> list[int]:
+    return ids(lookup(client, body, **params))
+
+
 def no_personal_views() -> bool:
     return not AuditRecord.objects.filter(action="view_personal").exists()
 
@@ -165,7 +181,8 @@ def test_right_role_outside_the_jurisdiction_is_404(api, users, house, resident,
     r = resident()
     client = api(getattr(users, username))
     assert ids(client.get(HOUSES, {"active": "all"})) == [] and ids(client.get(RESIDENTS, {"active": "all"})) == []
-    assert ids(client.get(HOUSES, {"area": XINHU})) == [] and ids(client.get(RESIDENTS, {"id_number": r.id_number})) == []
+    assert ids(client.get(HOUSES, {"area": XINHU})) == [] and found(client, {"id_number": r.id_number}) == []
+    assert found(client, {"name": r.name, "active": "all"}) == []
     for url in (*reads(h, r)[1:3], resident_url(r), f"{house_url(h)}?unmask=1", f"{resident_url(r)}?unmask=1"):
         assert_error(client.get(url), 404, "not_found")
     for method, url, body in writes(h, r):
@@ -443,15 +460,6 @@ def test_resident_filters(api, users, house, resident):
     assert listed(area=JIANZHONG) == [elsewhere.pk] and listed(area=XINHU_GRID) == [foreigner.pk]
     assert listed(house=h.pk) == [expired.pk] and listed(house=999999999) == []
     assert listed(active="false") == [gone.pk] and sorted(listed(active="all")) == sorted([*everyone, gone.pk])
-    # exact look-ups through the keyed digests, the value normalised as stored
-    assert listed(id_number=soon.id_number) == [soon.pk]
-    assert listed(id_number=f" {soon.id_number.lower()} ") == [soon.pk]
-    assert listed(id_number=gone.id_number) == [] and listed(id_number=gone.id_number, active="all") == [gone.pk]
-    assert listed(name="孙三") == [valid.pk] and listed(name=" John   Smith ") == [foreigner.pk]
-    assert listed(name="孙") == []
-    assert listed(phone="0576-83312345") == [missing.pk]
-    assert sorted(listed(phone="+86 139 1234 5678")) == sorted(set(everyone) - {missing.pk})
-    assert listed(name="  ") == listed()
     rows = {row["id"]: row for row in client.get(RESIDENTS, {"ordering": "id"}).json()["results"]}
     assert [rows[pk]["permit"] for pk in (expired.pk, soon.pk, valid.pk, missing.pk, newcomer.pk, local.pk)] == [
         "expired", "soon", "", "missing", "", ""]
@@ -459,26 +467,197 @@ def test_resident_filters(api, users, house, resident):
     assert (rows[expired.pk]["area"], rows[expired.pk]["address"]) == (XINHU, h.address)
     assert rows[soon.pk]["kind_label"] and rows[soon.pk]["reason"] == "work" and rows[soon.pk]["reason_label"]
     assert client.get(resident_url(gone)).json()["permit"] == ""  # moved out: nothing to follow
-    for params, field in (({"id_number": BAD_ID}, "id_number"), ({"id_number": "12345"}, "id_number"),
-                          ({"phone": "12"}, "phone"), ({"name": "长" * 51}, "name"), ({"name": "李\x00"}, "name"),
-                          ({"permit": "late"}, "permit"), ({"kind": "tourist"}, "kind"), ({"house": "abc"}, "house"),
+    for params, field in (({"permit": "late"}, "permit"), ({"kind": "tourist"}, "kind"), ({"house": "abc"}, "house"),
                           ({"house": "1.5"}, "house"), ({"active": "maybe"}, "active"), ({"area": "3\x00"}, "area")):
         body = assert_error(client.get(RESIDENTS, params), 400, "invalid")
         assert list(body["fields"]) == [field], body
-    body = client.get(RESIDENTS, {"id_number": BAD_ID}).json()
-    assert body["fields"]["id_number"] == ["身份证号码校验位错误 / the ID number's check digit is wrong"]
     assert no_personal_views()
 
 
+def test_the_list_takes_no_personal_value_in_the_address(api, users, resident):
+    """A name, ID number or phone number in the query string would be written, in full, to the
+    access logs: the list has no such filter any more, and like any parameter the FilterSet does
+    not know (django-filter reads only its own) it is ignored, the list unfiltered; a value that
+    is no ID number is no 400 either, nothing reads it."""
+    first, second = resident(name="赵一"), resident(name="钱二", phone="13700001111")
+    client = api(users.county_op)
+    everyone = ids(client.get(RESIDENTS))
+    assert sorted(everyone) == sorted([first.pk, second.pk])
+    for params in ({"id_number": first.id_number}, {"id_number": BAD_ID}, {"name": "赵一"}, {"phone": "13700001111"},
+                   {"phone": "12"}, {"name": "长" * 51}):
+        assert ids(client.get(RESIDENTS, params)) == everyone, params
+    assert_error(client.get(LOOKUP, {"id_number": first.id_number}), 405)  # the look-up is a POST only
+
+
+# ---------------------------------------------------------------- look-up
+
+
+def _an_id_ending_in_x() -> str:
+    return next(n for n in (id_number() for _ in range(200)) if n.endswith("X"))
+
+
+def test_look_a_person_up_by_name_id_number_or_phone(api, users, house, resident):
+    """``POST residents/lookup/``: the exact value of each kind, normalised as stored (an ID
+    number with a lower-case x or spaces, a phone number with spaces or +86), compared through
+    the keyed digests; every value sent must be the person's. Masked rows as the list's, in its
+    order and pages; ``active`` as the list's filter. It reads, and writes nothing."""
+    h = house()
+    with_x = _an_id_ending_in_x()
+    tenant = resident(name="钱二", id_number=with_x, house=h.pk)
+    valid = resident(name="孙三")
+    landline = resident(name="李四", phone="0576-83312345")
+    foreigner = resident(name="John Smith", kind="foreign", id_number="", origin="英国", area=XINHU_GRID)
+    elsewhere = resident(name="郑七", area=JIANZHONG, address="健中路1号", by=users.county_op)
+    gone = resident(name="王八")
+    actions.move_out_resident(gone, by=users.county_op, reason="left")
+    client, haiyou, jiantiao = api(users.county_op), api(users.town_haiyou), api(users.town_jiantiao)
+    audited, versions = AuditRecord.objects.count(), dict(Resident.objects.values_list("pk", "version"))
+    listed = ids(client.get(RESIDENTS))
+
+    assert found(client, {"id_number": with_x}) == [tenant.pk]
+    assert found(client, {"id_number": f" {with_x[:6]} {with_x[6:14]} {with_x[14:].lower()} "}) == [tenant.pk]
+    assert found(client, {"id_number": valid.id_number}) == [valid.pk]
+    assert found(client, {"name": "孙三"}) == [valid.pk] and found(client, {"name": " John   Smith "}) == [foreigner.pk]
+    assert found(client, {"phone": "0576-83312345"}) == [landline.pk]
+    same_phone = [pk for pk in listed if pk != landline.pk]
+    assert found(client, {"phone": "+86 139 1234 5678"}) == same_phone  # in the list's order
+    assert found(client, {"phone": "139 1234 5678", "name": "郑七"}) == [elsewhere.pk]  # every value sent
+    assert found(client, {"name": "孙三", "id_number": with_x}) == []
+    # no match: an empty list, not a 404
+    resp = lookup(client, {"id_number": id_number()})
+    assert resp.status_code == 200 and resp.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert found(client, {"name": "孙"}) == [] and found(client, {"phone": "13912345679"}) == []
+    # moved out: only with active=false (or all), as in the list
+    assert found(client, {"id_number": gone.id_number}) == []
+    assert found(client, {"id_number": gone.id_number, "active": "false"}) == [gone.pk]
+    assert found(client, {"id_number": gone.id_number, "active": "all"}) == [gone.pk]
+    assert found(client, {"id_number": valid.id_number, "active": "false"}) == []
+    assert found(client, {"name": "王八", "active": "true"}) == [] and found(client, {"name": "王八", "active": ""}) == []
+    # masked, the list's own rows; paginated and ordered as the list
+    resp = lookup(client, {"id_number": with_x, "name": "钱二"})
+    assert resp.json()["results"] == [row for row in client.get(RESIDENTS).json()["results"] if row["id"] == tenant.pk]
+    assert shows_nothing_personal(resp, with_x, "钱二", "13912345678")
+    row = resp.json()["results"][0]
+    assert (row["name"], row["id_number"], row["phone"], row["house"]) == (
+        "钱*", with_x[:6] + "********" + with_x[-4:], "139****5678", h.pk)
+    assert shows_nothing_personal(lookup(client, {"id_number": with_x}, unmask="1"), with_x, "钱二")  # no unmasking
+    assert len(same_phone) == 4
+    page = lookup(client, {"phone": "13912345678"}, page_size=1, page=2).json()
+    assert page["count"] == 4 and [r["id"] for r in page["results"]] == same_phone[1:2]
+    assert page["next"] and page["previous"]
+    assert found(client, {"phone": "13912345678"}, ordering="-id") == sorted(same_phone, reverse=True)
+    # a form body too
+    resp = client.post(LOOKUP, {"name": "孙三"})
+    assert ids(resp) == [valid.pk] and "no-store" in resp["Cache-Control"]
+
+    # the caller's reach only: another town's person is not found
+    assert found(haiyou, {"id_number": elsewhere.id_number, "active": "all"}) == []
+    assert found(haiyou, {"name": "郑七"}) == [] and found(haiyou, {"name": "孙三"}) == [valid.pk]
+    assert found(jiantiao, {"name": "郑七"}) == [elsewhere.pk]
+    assert found(jiantiao, {"phone": "13912345678"}) == [elsewhere.pk]
+
+    assert AuditRecord.objects.count() == audited and no_personal_views()
+    assert dict(Resident.objects.values_list("pk", "version")) == versions
+
+
+@pytest.mark.parametrize("body,code,field", [
+    ({}, "required", None),
+    ({"name": "", "id_number": " ", "phone": ""}, "required", None),
+    ({"active": "all"}, "required", None),
+    ({"id_number": BAD_ID}, "invalid", "id_number"),
+    ({"id_number": "12345"}, "invalid", "id_number"),
+    ({"id_number": "4112021995031512"}, "invalid", "id_number"),
+    ({"phone": "12"}, "invalid", "phone"),
+    ({"name": "李娜", "phone": "phone"}, "invalid", "phone"),
+    ({"name": "长" * 51}, "invalid", "name"),
+    ({"name": "李\x00娜"}, "invalid", "name"),
+    ({"name": "李娜", "active": "maybe"}, "invalid", "active"),
+    ({"name": "李娜", "active": "ALL"}, "invalid", "active"),
+    # wrong types and unknown keys: core.bodies, before anything is read
+    ({"name": "李娜", "active": True}, "invalid", "active"),
+    ({"id_number": 411202199503151234}, "invalid", "id_number"),
+    ({"name": ["李娜"]}, "invalid", "name"),
+    ({"name": None}, "invalid", "name"),
+    ({"phone": {"number": "13912345678"}}, "invalid", "phone"),
+    ({"name": "李娜", "kind": "floating"}, "unknown_field", "kind"),
+    ({"name": "李娜", "unmask": "1"}, "unknown_field", "unmask"),
+    ({"q": "李娜"}, "unknown_field", "q"),
+])
+def test_bad_look_up_bodies_are_400_and_write_nothing(api, users, resident, body, code, field):
+    r, client = resident(), api(users.county_op)
+    audited = AuditRecord.objects.count()
+    resp = lookup(client, body)
+    error = assert_error(resp, 400, code)
+    if code == "invalid" and "fields" in error:  # a value read and refused, as the list's filters say it
+        assert list(error["fields"]) == [field], error
+        assert all(" / " in message for message in error["fields"][field]), error
+    else:
+        assert error.get("field") == field, error
+    assert AuditRecord.objects.count() == audited and resident_unchanged(r)
+
+
+def test_a_look_up_says_why_a_value_is_no_id_number(api, users):
+    body = assert_error(lookup(api(users.county_op), {"id_number": BAD_ID, "phone": "12"}), 400, "invalid")
+    assert body["fields"] == {"id_number": ["身份证号码校验位错误 / the ID number's check digit is wrong"],
+                              "phone": ["电话号码格式不正确(手机号11位,固话需带区号) / "
+                                        "not a mainland mobile number or a landline with area code"]}
+    body = assert_error(lookup(api(users.county_op), {}), 400, "required")
+    assert "id_number" in body["detail_en"] and body["detail_zh"] != body["detail_en"]
+
+
+@pytest.mark.parametrize("raw", ["[]", '"李娜"', "null", "{", '{"name": "\\ud800"}'])
+def test_a_look_up_body_that_is_no_object_is_400(api, users, raw):
+    resp = api(users.county_op).post(LOOKUP, raw, content_type="application/json")
+    assert_error(resp, 400)
+    assert "no-store" in resp["Cache-Control"]
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_the_roles_that_read_the_list_may_look_up(api, users, resident, username):
+    """A POST that writes nothing: a read ("view"), so the leaders, who may not write, look up too."""
+    r = resident(area=XINHU_GRID)
+    client = api(getattr(users, username))
+    assert found(client, {"id_number": r.id_number}) == [r.pk]
+    assert found(client, {"name": r.name, "phone": r.phone}) == [r.pk]
+    assert resident_unchanged(r) and no_personal_views()
+
+
+@pytest.mark.parametrize("username", [*WRONG_ROLES, "dept_zhujian"])
+def test_other_roles_may_not_look_up(api, users, resident, username):
+    r = resident()
+    assert_error(lookup(api(getattr(users, username)), {"id_number": r.id_number}), 403, "permission_denied")
+    assert_error(lookup(api(getattr(users, username)), {}), 403, "permission_denied")  # before the body is read
+
+
+def test_anonymous_may_not_look_up(api, resident):
+    r = resident()
+    assert_error(lookup(api(), {"id_number": r.id_number}), 401, "not_authenticated")
+    assert_error(lookup(api(), {"id_number": BAD_ID}), 401, "not_authenticated")
+
+
+def test_a_grid_worker_looks_up_within_their_reach(api, users, house, resident):
+    other_village = Area.objects.filter(parent__code=HAIYOU, level="village").exclude(code=XINHU).order_by("code")[0]
+    cared_elsewhere = house(area=other_village.code, caretaker=users.grid_xinhu1, by=users.town_haiyou)
+    tenant = resident(house=cared_elsewhere.pk, by=users.town_haiyou)
+    neighbour = resident(house=house(caretaker=None).pk)  # in the village, not their grid
+    client = api(users.grid_xinhu1)
+    assert found(client, {"id_number": tenant.id_number}) == [tenant.pk]
+    assert found(client, {"id_number": neighbour.id_number, "active": "all"}) == []
+    assert found(client, {"name": "李娜"}) == [tenant.pk]
+
+
 def test_reading_does_not_grow_with_the_rows(api, users, house, resident):
-    """The lists read each row with its area (and a house its responsible grid worker), not one
-    query per row: two rows and twenty cost the same."""
+    """The lists (and the look-up) read each row with its area (and a house its responsible grid
+    worker), not one query per row: two rows and twenty cost the same."""
     client = api(users.county_op)
     client.get(HOUSES)  # the token's first use
 
     def cost(url) -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
+            if url == LOOKUP:  # everyone: the fixture's residents share the phone number
+                assert lookup(client, {"phone": "13912345678"}).status_code == 200
+            else:
+                assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
     def fill(n: int, h) -> None:
@@ -489,11 +668,14 @@ def test_reading_does_not_grow_with_the_rows(api, users, house, resident):
 
     h = house(max_occupants=None)
     fill(1, h)
-    costs = [cost(HOUSES), cost(RESIDENTS), cost(f"{house_url(h)}tenants/")]
+    costs = [cost(HOUSES), cost(RESIDENTS), cost(f"{house_url(h)}tenants/"), cost(LOOKUP)]
+    assert found(client, {"phone": "13912345678"}) and len(found(client, {"phone": "13912345678"})) == 1
     fill(19, h)
     assert RentalHouse.objects.count() == 21 and Resident.objects.count() == 20
-    assert [cost(HOUSES), cost(RESIDENTS), cost(f"{house_url(h)}tenants/")] == costs
+    assert len(found(client, {"phone": "13912345678"})) == 20
+    assert [cost(HOUSES), cost(RESIDENTS), cost(f"{house_url(h)}tenants/"), cost(LOOKUP)] == costs
     assert max(costs) <= 3, costs  # the count and the page (and the house for its tenants)
+    assert costs[3] == 2, costs  # the look-up: the count and the page
 
 
 # ---------------------------------------------------------------- rental houses
@@ -871,6 +1053,22 @@ def test_change_a_resident_with_the_version_read(api, users, house, resident):
     assert AuditRecord.objects.filter(action="resident_update", object_id=str(r.pk)).count() == 3
 
 
+def test_leaving_renting_without_a_place_keeps_the_houses(api, users, house, resident):
+    """``house`` null with no ``area`` / ``address``: the resident stays at the house's village
+    or grid and address (update_resident falls back to the current ones), no longer its tenant;
+    one of them sent replaces only that one."""
+    h = house(area=XINHU_GRID)
+    stay, move = resident(house=h.pk), resident(house=h.pk)
+    client = api(users.cadre_xinhu)
+    resp = client.patch(resident_url(stay), {"house": None, "version": stay.version}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert (resp.json()["house"], resp.json()["area"], resp.json()["address"]) == (None, XINHU_GRID, h.address)
+    resp = client.patch(resident_url(move), {"house": "", "address": "心湖路78号"}, format="json")
+    assert resp.status_code == 200, resp.content
+    assert (resp.json()["house"], resp.json()["area"], resp.json()["address"]) == (None, XINHU_GRID, "心湖路78号")
+    assert RentalHouse.objects.get(pk=h.pk).tenants_count == 0
+
+
 def test_a_foreign_national_without_an_id_number_stays_one(api, users, resident):
     r = resident(kind="foreign", id_number="", name="John Smith")
     resp = api(users.cadre_xinhu).patch(resident_url(r), {"kind": "floating"}, format="json")
@@ -1004,9 +1202,17 @@ def test_schema_documents_the_endpoints_without_warnings(schema):
     assert set(body(paths[HOUSES + "{id}/remove/"]["post"])["properties"]) == {"reason", "version"}
     assert ref(paths[HOUSES + "{id}/tenants/"]["get"]) == "PaginatedResidentListList"
     residents = paths[RESIDENTS]["get"]
-    assert {"kind", "area", "permit", "house", "active", "name", "id_number", "phone"} <= {
-        p["name"] for p in residents["parameters"]}
+    params = {p["name"] for p in residents["parameters"]}
+    assert {"kind", "area", "permit", "house", "active"} <= params and not {"name", "id_number", "phone"} & params
     assert ref(residents) == "PaginatedResidentListList"
+    look_up = paths[LOOKUP]
+    assert set(look_up) - {"parameters"} == {"post"}  # no GET: the values never stand in the address
+    assert ref(look_up["post"]) == "PaginatedResidentListList"
+    assert set(body(look_up["post"])["properties"]) == {"name", "id_number", "phone", "active"}
+    assert not body(look_up["post"]).get("required")
+    assert {"page", "page_size", "ordering"} <= {p["name"] for p in look_up["post"]["parameters"]}
+    assert not {"name", "id_number", "phone"} & {p["name"] for p in look_up["post"]["parameters"]}
+    assert {"400", "401", "403"} <= set(look_up["post"]["responses"])
     assert ref(paths[RESIDENTS]["post"], "201") == "ResidentRegistered"
     assert set(body(paths[RESIDENTS]["post"])["required"]) == {"name", "kind"}
     one = paths[RESIDENTS + "{id}/"]
@@ -1045,7 +1251,7 @@ def test_population_answers_match_the_schema(live_server, demo_county, users, tm
                                   house=h.pk, permit_expires_on=_later(5))
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     assert st is not None, "schemathesis is not installed (make test installs the test extras)"
-    for base, pk, selected in (("rental-houses", h.pk, "6 selected"), ("residents", r.pk, "5 selected")):
+    for base, pk, selected in (("rental-houses", h.pk, "6 selected"), ("residents", r.pk, "6 selected")):
         config = tmp_path / f"{base}.toml"
         config.write_text(f'[parameters]\n"path.id" = {pk}\n', encoding="utf-8")
         proc = subprocess.run(
@@ -1073,10 +1279,13 @@ def test_the_browsable_api_and_options_answer_without_showing_personal_data(api,
     number = id_number()
     r = resident(name=FULL_NAME, id_number=number, phone=PHONE, house=h.pk)
     client = api(users.county_op)
-    for url in (*reads(h, r), f"{house_url(h)}remove/", f"{resident_url(r)}move-out/"):
+    for url in (*reads(h, r), f"{house_url(h)}remove/", f"{resident_url(r)}move-out/", LOOKUP):
         assert client.options(url).status_code == 200, url
     for url in reads(h, r):
         resp = client.get(url, HTTP_ACCEPT="text/html")
         assert resp.status_code == 200, url
         assert shows_nothing_personal(resp, FULL_NAME, number, LANDLORD_ID, PHONE), url
+    resp = client.post(LOOKUP, {"id_number": number, "name": FULL_NAME}, format="json", HTTP_ACCEPT="text/html")
+    assert resp.status_code == 200 and f"/residents/{r.pk}/" in resp.content.decode()
+    assert shows_nothing_personal(resp, FULL_NAME, number, PHONE)  # the values sent are not shown back
     assert no_personal_views()

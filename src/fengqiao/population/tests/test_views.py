@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -88,8 +89,14 @@ def _houses(client, **params) -> list[int]:
     return [h.pk for h in resp.context["page"].object_list]
 
 
-def _residents(client, **params) -> list[int]:
-    resp = client.get(RESIDENTS, params)
+def _residents(client, lookup=None, **params) -> list[int]:
+    """The residents the list shows for the GET ``params``; with ``lookup``, a person looked up
+    by POST (the look-up box), the filters still in the address."""
+    if lookup is None:
+        resp = client.get(RESIDENTS, params)
+    else:
+        resp = client.post(f"{RESIDENTS}?{urlencode(params)}", {"lookup": lookup})
+        assert "no-store" in resp["Cache-Control"]
     assert resp.status_code == 200
     return [r.pk for r in resp.context["page"].object_list]
 
@@ -342,11 +349,16 @@ def test_the_house_list_is_paginated_with_its_filters(client, users, house):
     assert len(_houses(client, kind="whole", page="2")) == 2
 
 
-def _queries(client, url, params=None) -> int:
-    client.get(url, params or {})  # the session and the like, once
+def _queries(client, url, params=None, *, method="get") -> int:
+    send = getattr(client, method)
+    send(url, params or {})  # the session and the like, once
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url, params or {}).status_code == 200
+        assert send(url, params or {}).status_code == 200
     return len(ctx.captured_queries)
+
+
+def _post_queries(client, url, data) -> int:
+    return _queries(client, url, data, method="post")
 
 
 def test_the_pages_run_as_many_queries_for_20_rows_as_for_2(client, users, house, resident):
@@ -361,7 +373,8 @@ def test_the_pages_run_as_many_queries_for_20_rows_as_for_2(client, users, house
         counted[n] = {"houses": _queries(client, HOUSES), "residents": _queries(client, RESIDENTS),
                       "house": _queries(client, _house_url(houses[0])),
                       "resident": _queries(client, _resident_url(Resident.objects.first())),
-                      "search": _queries(client, RESIDENTS, {"q": "李娜", "permit": "soon"})}
+                      "search": _queries(client, RESIDENTS, {"permit": "soon"}),
+                      "lookup": _post_queries(client, RESIDENTS, {"lookup": "李娜"})}
     assert counted[2] == counted[20]
     assert max(counted[20].values()) <= 16, counted[20]
 
@@ -649,27 +662,38 @@ def test_resident_list_filters(client, users, house, resident):
     assert _residents(client, area=grid.code) == [in_grid.pk]
     assert _residents(client, house=str(h.pk)) == [tenant.pk]
     # the search box looks a person up by the exact name, ID number or phone number
-    assert set(_residents(client, q="李娜")) == {tenant.pk, elsewhere.pk}
-    assert _residents(client, q=number) == [by_id.pk]
-    assert _residents(client, q=number.lower()[:-1] + number[-1].lower()) == [by_id.pk]
-    assert _residents(client, q="137 0000 1111") == [by_id.pk]
-    assert _residents(client, q="nguyen  van a".upper()) == [foreign.pk]
-    assert _residents(client, q="李") == [] and _residents(client, q="1370000") == []
-    assert _residents(client, q="赵七") == [] and _residents(client, q="赵七", active="moved_out") == [gone.pk]
+    assert set(_residents(client, lookup="李娜")) == {tenant.pk, elsewhere.pk}
+    assert _residents(client, lookup=number) == [by_id.pk]
+    assert _residents(client, lookup=number.lower()[:-1] + number[-1].lower()) == [by_id.pk]
+    assert _residents(client, lookup="137 0000 1111") == [by_id.pk]
+    assert _residents(client, lookup="nguyen  van a".upper()) == [foreign.pk]
+    assert _residents(client, lookup="李") == [] and _residents(client, lookup="1370000") == []
+    assert _residents(client, lookup="赵七") == [] and _residents(client, lookup="赵七", active="moved_out") == [gone.pk]
     assert _residents(client, active="moved_out") == [gone.pk]
     assert len(_residents(client, active="all")) == 6
 
     client.force_login(users.town_haiyou)
-    assert _residents(client, q="李娜") == [tenant.pk]  # the other 李娜 lies outside the town
+    assert _residents(client, lookup="李娜") == [tenant.pk]  # the other 李娜 lies outside the town
     for bad, said in (({"kind": "alien"}, "Unknown kind of resident: alien"),
                       ({"permit": "someday"}, "Unknown residence permit status: someday"),
                       ({"house": "abc"}, "Unknown rental house: abc"),
                       ({"active": "maybe"}, "Unknown registry status: maybe"),
                       ({"area": JIANTIAO}, "Unknown area or outside your jurisdiction"),
-                      ({"q": "a\x00b"}, "Invalid characters.")):
+                      ({"kind": "a\x00b"}, "Invalid characters.")):
         resp = client.get(RESIDENTS, bad, **EN)
         assert resp.status_code == 200 and not resp.context["page"].object_list, bad
         assert said in _html(resp), bad
+    resp = client.post(RESIDENTS, {"lookup": "李\x00娜"}, **EN)
+    assert resp.status_code == 200 and not resp.context["page"].object_list
+    assert "Invalid characters." in _html(resp)
+    # what was looked up stays out of the page's links (and of the address: it was posted)
+    number = by_id.id_number
+    resp = client.post(RESIDENTS, {"lookup": number})
+    assert [r.pk for r in resp.context["page"].object_list] == [by_id.pk]
+    assert number not in resp.context["querystring"]
+    assert all(number not in link for link in re.findall(r'href="([^"]*)"', _html(resp)))
+    everyone = client.get(RESIDENTS).context["page"].paginator.count
+    assert client.get(RESIDENTS, {"q": number}).context["page"].paginator.count == everyone  # no GET look-up
     html = _html(client.get(RESIDENTS, {"kind": "floating", "permit": "soon", "active": "moved_out"}))
     assert '<option value="floating" selected>' in html and '<option value="soon" selected>' in html
     assert '<option value="moved_out" selected>' in html
