@@ -48,6 +48,7 @@ from .views import (
     _area_options,
     _caretaker_options,
     _place_options,
+    after_edit,
 )
 
 PAGE_SIZE = 30
@@ -330,11 +331,7 @@ def point_edit(request, pk):
         edited = points.update_point(point, by=request.user, version=request.POST.get("version"), **boxes)
     except UserError as exc:
         return _refused(request, pk, "edit", exc)
-    if edited.version == point.version:
-        messages.info(request, _("Nothing was changed."))
-    else:
-        messages.success(request, _("Changes saved."))
-    return HttpResponseRedirect(reverse("grid:point-detail", args=[point.pk]))
+    return after_edit(request, point, edited, reverse("grid:point-detail", args=[point.pk]))
 
 
 @login_required

@@ -303,6 +303,16 @@ def person_visit(request, pk):
     return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
 
 
+def after_edit(request, before, edited, url: str) -> HttpResponseRedirect:
+    """Back to the entry's page after an edit form, saying whether anything was saved: an edit
+    that changed nothing leaves the entry's version as it was (the registries' actions)."""
+    if edited.version == before.version:
+        messages.info(request, _("Nothing was changed."))
+    else:
+        messages.success(request, _("Changes saved."))
+    return HttpResponseRedirect(url)
+
+
 @login_required
 @require_POST
 def person_edit(request, pk):
@@ -317,11 +327,7 @@ def person_edit(request, pk):
         edited = actions.update_key_person(person, by=request.user, version=request.POST.get("version"), **boxes)
     except UserError as exc:
         return _refused(request, pk, "edit", exc)
-    if edited.version == person.version:
-        messages.info(request, _("Nothing was changed."))
-    else:
-        messages.success(request, _("Changes saved."))
-    return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
+    return after_edit(request, person, edited, reverse("grid:detail", args=[person.pk]))
 
 
 @login_required

@@ -101,8 +101,6 @@ ZH = {
     'Moved out': '已注销',
     'In the registry or moved out': '在册及已注销',
     'Rental house registered.': '出租房屋已登记。',
-    'Nothing was changed.': '没有修改任何内容。',
-    'Changes saved.': '修改已保存。',
     'Removed from the registry.': '已移出台账。',
     'Resident registered.': '人员已登记。',
     "This person's earlier entry elsewhere in the county was closed: they are registered here now.":

@@ -49,6 +49,7 @@ from fengqiao.grid.views import (
     _area_options,
     _caretaker_options,
     _place_options,
+    after_edit,
 )
 
 from . import actions
@@ -361,11 +362,7 @@ def house_edit(request, pk):
                                                       **boxes))
     if error is not None:
         return _house_refused(request, pk, "edit", error)
-    if edited.version == house.version:
-        messages.info(request, _("Nothing was changed."))
-    else:
-        messages.success(request, _("Changes saved."))
-    return HttpResponseRedirect(reverse("population:house-detail", args=[house.pk]))
+    return after_edit(request, house, edited, reverse("population:house-detail", args=[house.pk]))
 
 
 @login_required
@@ -613,11 +610,7 @@ def resident_edit(request, pk):
                                                          version=request.POST.get("version"), **boxes))
     if error is not None:
         return _resident_refused(request, pk, "edit", error)
-    if edited.version == resident.version:
-        messages.info(request, _("Nothing was changed."))
-    else:
-        messages.success(request, _("Changes saved."))
-    return HttpResponseRedirect(reverse("population:resident-detail", args=[resident.pk]))
+    return after_edit(request, resident, edited, reverse("population:resident-detail", args=[resident.pk]))
 
 
 @login_required
