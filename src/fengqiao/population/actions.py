@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -355,7 +355,7 @@ def _earlier_entry(by, digest: str, house_id: int | None) -> Resident | None:
     is the house it was read in before its house was locked: moved since, it is a conflict."""
     if not digest:
         return None
-    earlier = (Resident.objects.select_related("area").select_for_update(of=("self",))
+    earlier = (Resident.objects.select_related("area", "house").select_for_update(of=("self",))
                .filter(id_number_digest=digest, is_active=True).first())
     if earlier is None:
         return None
@@ -372,7 +372,29 @@ def _earlier_entry(by, digest: str, house_id: int | None) -> Resident | None:
     _move_tenant(earlier.house_id, None)
     audit.record("resident_move_out", earlier, actor=by, object_repr="resident",
                  after={"area": earlier.area.code, "reason": MoveOutReason.MOVED})
+    _tell_the_old_place(earlier, by)
     return earlier
+
+
+def _tell_the_old_place(earlier: Resident, by) -> None:
+    """The people who keep the registry where the person lived are told the entry was closed
+    (县内迁移): the town's command room, the village's cadres and the house's grid worker. A
+    notice may leave the machine (a webhook): it holds the masked name and ID number and the
+    entry's number, not the address, and not where the person went."""
+    from fengqiao.accounts.models import User
+    from fengqiao.core import roles
+    from fengqiao.events.notify import notify_on_commit
+
+    parts = earlier.area_path.strip("/").split("/")
+    town, village = "/" + "/".join(parts[:2]) + "/", "/" + "/".join(parts[:3]) + "/"
+    keepers = set(User.objects.filter(is_active=True).filter(
+        Q(role=roles.TOWN_OPERATOR, area__path=town) | Q(role=roles.VILLAGE_CADRE, area__path=village))
+        .exclude(pk=by.pk).values_list("pk", flat=True))
+    if earlier.house is not None and earlier.house.caretaker_id not in (None, by.pk):
+        keepers.add(earlier.house.caretaker_id)
+    notify_on_commit(sorted(keepers), "resident_moved_away", f"实有人口县内迁移:{earlier.masked('name')}",
+                     f"{earlier.masked('name')}(身份证号 {earlier.masked('id_number')})已在本县其他地方登记,"
+                     f"本辖区的原登记(编号 {earlier.pk})已自动注销(来登去销)。")
 
 
 def _lock_houses(*ids) -> dict[int, RentalHouse]:

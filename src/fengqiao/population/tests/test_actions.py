@@ -381,3 +381,22 @@ def test_a_new_tenant_takes_the_house_s_place_as_it_is_under_the_lock(house, res
 
     monkeypatch.setattr(actions, "_lock_houses", meanwhile)
     assert resident(house=h.pk).address == "心湖路1号(门牌已更正)"
+
+
+def test_the_old_place_is_told_when_a_registration_elsewhere_closes_its_entry(house, resident, users):
+    from fengqiao.events.models import Notification
+
+    ident = id_number()
+    h = house()
+    first = resident(id_number=ident, house=h.pk, name="李娜")
+    resident(by=users.town_jiantiao, id_number=ident, area=JIANZHONG, address="健跳镇健中路5号", name="李娜")
+    told = Notification.objects.filter(kind="resident_moved_away")
+    assert set(told.values_list("user__username", flat=True)) == {"town_haiyou", "cadre_xinhu", "grid_xinhu1"}
+    note = told.first()
+    assert note.title == "实有人口县内迁移:李*" and str(first.pk) in note.body
+    assert ident not in note.body and first.masked("id_number") in note.body
+    for said in ("健跳", "健中路", "心湖路", "李娜"):  # neither where they went nor where they lived, no full name
+        assert said not in note.title + note.body
+    # a registration with no earlier entry tells nobody
+    resident(id_number=id_number())
+    assert told.count() == 3
