@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from fengqiao.core import audit, context
-from fengqiao.core.errors import Conflict, NotFound, UserError
+from fengqiao.core.errors import Conflict, NotFound
 from fengqiao.core.fields import digest_for
 from fengqiao.core.inputs import whole_number
 from fengqiao.events.actions._base import actor_name
@@ -93,8 +93,7 @@ def _locked(person: KeyPerson, by, version, action: str = "change") -> KeyPerson
               .select_for_update(of=("self",)).filter(pk=person.pk).first())
     if locked is None:
         raise NotFound("重点人员", "key person")
-    if version not in (None, "") and whole_number(version, "version") != locked.version:
-        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
+    inputs.current(version, locked)
     return locked
 
 
@@ -109,10 +108,7 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
     refused."""
     inputs.may(by, REGISTRARS, "修改重点人员信息", "change key persons")
     allowed = {"category", "area", "address", "caretaker", "visit_every_days", "note", "phone"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise UserError("unknown_field", f"不能修改: {', '.join(sorted(unknown))}",
-                        f"cannot change: {', '.join(sorted(unknown))}")
+    inputs.only(changes, allowed)
     with transaction.atomic(), context.explicit_audit():
         p = _locked(person, by, version)
         if not p.is_active:

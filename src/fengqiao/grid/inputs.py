@@ -13,8 +13,8 @@ from django.utils.dateparse import parse_datetime
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Level
 from fengqiao.core import roles
-from fengqiao.core.errors import Forbidden, UserError
-from fengqiao.core.inputs import whole_number
+from fengqiao.core.errors import Conflict, Forbidden, UserError
+from fengqiao.core.inputs import optional_version, whole_number
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.sla import now as clock_now
 
@@ -157,3 +157,19 @@ def unchanged(entry, field: str, value, *, readers=None) -> bool:
         except UserError:
             return False
     return isinstance(value, str) and value.strip() == getattr(entry, field)
+
+
+def only(changes: dict, allowed) -> None:
+    """An edit names only fields the entry lets change (else 400 ``unknown_field``)."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise UserError("unknown_field", f"不能修改: {', '.join(sorted(unknown))}",
+                        f"cannot change: {', '.join(sorted(unknown))}")
+
+
+def current(version, entry) -> None:
+    """The ``version`` an edit was made on (none: not checked) is the locked ``entry``'s, else
+    409 ``stale_version``: someone else changed it meanwhile."""
+    sent = optional_version(version)
+    if sent is not None and sent != entry.version:
+        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")

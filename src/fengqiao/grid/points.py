@@ -118,8 +118,7 @@ def _locked(point: CheckPoint, by, version, action: str = "change") -> CheckPoin
               .select_for_update(of=("self",)).filter(pk=point.pk).first())
     if locked is None:
         raise NotFound("平安点位", "check-point")
-    if version not in (None, "") and whole_number(version, "version") != locked.version:
-        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
+    inputs.current(version, locked)
     if not locked.is_active:
         raise Conflict("removed", "该点位已移出台账", "the check-point was removed from the registry")
     return locked
@@ -130,10 +129,7 @@ def update_point(point: CheckPoint, *, by, version=None, **changes) -> CheckPoin
     changed interval moves the next due from the last inspection. An edit that changes nothing
     writes nothing; a stale ``version`` or a removed check-point is refused."""
     inputs.may(by, REGISTRARS, "修改平安点位", "change check-points")
-    unknown = set(changes) - set(FIELDS)
-    if unknown:
-        raise UserError("unknown_field", f"不能修改: {', '.join(sorted(unknown))}",
-                        f"cannot change: {', '.join(sorted(unknown))}")
+    inputs.only(changes, FIELDS)
     with transaction.atomic(), context.explicit_audit():
         p = _locked(point, by, version)
         changes = {f: value for f, value in changes.items() if not inputs.unchanged(

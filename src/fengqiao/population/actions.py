@@ -136,18 +136,6 @@ def _filled(entry, fields) -> list[str]:
     return sorted(f for f in fields if getattr(entry, f) not in (None, ""))
 
 
-def _stale(version, entry) -> None:
-    if version not in (None, "") and whole_number(version, "version") != entry.version:
-        raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
-
-
-def _unknown(changes: dict, allowed) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise UserError("unknown_field", f"不能修改: {', '.join(sorted(unknown))}",
-                        f"cannot change: {', '.join(sorted(unknown))}")
-
-
 # -- rental houses -----------------------------------------------------------------------------
 
 def _village_path(path: str) -> str:
@@ -204,7 +192,7 @@ def _locked_house(house: RentalHouse, by, version) -> RentalHouse:
               .select_for_update(of=("self",)).filter(pk=house.pk).first())
     if locked is None:
         raise NotFound("出租房屋", "rental house")
-    _stale(version, locked)
+    inputs.current(version, locked)
     if not locked.is_active:
         raise Conflict("removed", "该出租房屋已移出台账", "the rental house was removed from the registry")
     return locked
@@ -215,7 +203,7 @@ def update_house(house: RentalHouse, *, by, version=None, **changes) -> RentalHo
     takes its tenants along: their area and address follow the house's. A value given as the
     entry holds it is no change; an edit that changes nothing writes nothing."""
     inputs.may(by, REGISTRARS, "修改出租房屋", "change rental houses")
-    _unknown(changes, HOUSE_FIELDS)
+    inputs.only(changes, HOUSE_FIELDS)
     readers = {"rooms": _rooms, "max_occupants": _max_occupants, "address": _address,
                "landlord_name": lambda v: inputs.personal("name", v, "landlord_name"),
                "landlord_id_number": lambda v: inputs.personal("id_number", v, "landlord_id_number"),
@@ -385,8 +373,7 @@ def _tell_the_old_place(earlier: Resident, by) -> None:
     from fengqiao.core import roles
     from fengqiao.events.notify import notify_on_commit
 
-    parts = earlier.area_path.strip("/").split("/")
-    town, village = "/" + "/".join(parts[:2]) + "/", "/" + "/".join(parts[:3]) + "/"
+    town, village = town_path(earlier.area_path), _village_path(earlier.area_path)
     keepers = set(User.objects.filter(is_active=True).filter(
         Q(role=roles.TOWN_OPERATOR, area__path=town) | Q(role=roles.VILLAGE_CADRE, area__path=village))
         .exclude(pk=by.pk).values_list("pk", flat=True))
@@ -425,7 +412,7 @@ def _locked_resident(resident: Resident, by, version, *also_houses) -> Resident:
               .select_for_update(of=("self",)).filter(pk=resident.pk).first())
     if locked is None:
         raise NotFound("人员", "resident")
-    _stale(version, locked)
+    inputs.current(version, locked)
     if locked.house_id != peek:
         raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
     if not locked.is_active:
@@ -438,7 +425,7 @@ def update_resident(resident: Resident, *, by, version=None, **changes) -> Resid
     origin, reason, dates, note. The name and ID number are who the entry is: a wrong one is
     moved out as registered by mistake and the person registered again."""
     inputs.may(by, REGISTRARS, "修改实有人口信息", "change residents")
-    _unknown(changes, RESIDENT_FIELDS)
+    inputs.only(changes, RESIDENT_FIELDS)
     readers = {"phone": lambda v: inputs.personal("phone", v, "phone"), "origin": _origin, "reason": _reason,
                "arrived_on": _arrived, "permit_expires_on": _permit, "note": _note}
     with transaction.atomic(), context.explicit_audit():
