@@ -107,3 +107,11 @@ class PersonalDigestField(models.CharField):
         digest = digest_for(kind, value)
         setattr(model_instance, self.attname, digest)
         return digest
+
+
+class MasksPersonalData:
+    """For a model with :class:`PersonalDataField` s: ``masked(field)`` is the value as everyone
+    sees it unless the role may unmask (陈**, 139****5678)."""
+
+    def masked(self, field: str) -> str:
+        return self._meta.get_field(field).mask(getattr(self, field))

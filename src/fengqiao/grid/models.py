@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.areas.models import Area, KeepsAreaPath, subtree_q
 from fengqiao.core import roles
-from fengqiao.core.fields import PersonalDataField, PersonalDigestField
+from fengqiao.core.fields import MasksPersonalData, PersonalDataField, PersonalDigestField
 from fengqiao.core.personal import mask_name
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.events.actions._base import actor_name
@@ -83,16 +83,23 @@ def staff_name(user) -> str:
     return actor_name(user) if user is not None else ""
 
 
-def _registry_q(user, prefix: str = "") -> Q:
+def village_path(path: str) -> str:
+    """The path of the village (community) an area path lies in: its first three nodes."""
+    return "/".join(path.split("/")[:4]) + "/"
+
+
+def registry_q(user, prefix: str = "", caretaker: str = "") -> Q:
     """The registry rows in ``user``'s area; a grid worker also sees the people put in their
     care elsewhere. ``prefix`` reaches the person from another model (``person__``): a visit
-    goes with its person, also after the person moved."""
+    goes with its person, also after the person moved. ``caretaker`` names the responsible grid
+    worker when it is not the row's own (a tenant's: ``house__caretaker``)."""
     if user.area_id is None:
         return Q(pk__in=[])
     q = subtree_q(user.area.path, f"{prefix}area_path")
     if user.role == roles.GRID_WORKER:
         # only in their own town: a grid worker who moved elsewhere leaves the old town's people
-        q |= Q(**{f"{prefix}caretaker_id": user.pk}) & subtree_q(town_path(user.area.path), f"{prefix}area_path")
+        q |= Q(**{f"{caretaker or prefix + 'caretaker'}_id": user.pk}) & subtree_q(
+            town_path(user.area.path), f"{prefix}area_path")
     return q
 
 
@@ -108,7 +115,7 @@ class KeyPersonQuerySet(RestrictedQuerySet):
         return self.filter(due_q(VisitDue.DUE, now))
 
 
-class KeyPerson(KeepsAreaPath, models.Model):
+class KeyPerson(MasksPersonalData, KeepsAreaPath, models.Model):
     """重点人员: one person in the registry, with how often they are to be visited."""
 
     name = PersonalDataField(_("name of the person"), kind="name")
@@ -155,11 +162,7 @@ class KeyPerson(KeepsAreaPath, models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        return _registry_q(user)
-
-    def masked(self, field: str) -> str:
-        """A personal-data field as everyone sees it unless the role may unmask (陈**)."""
-        return self._meta.get_field(field).mask(getattr(self, field))
+        return registry_q(user)
 
     def due_after(self, visited_at: dt.datetime) -> dt.datetime:
         return visited_at + dt.timedelta(days=self.visit_every_days)
@@ -201,7 +204,7 @@ class Visit(models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        return _registry_q(user, "person__")
+        return registry_q(user, "person__")
 
 
 #: the longest checklist, and the longest item
@@ -255,7 +258,7 @@ class CheckPoint(KeepsAreaPath, models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        return _registry_q(user)
+        return registry_q(user)
 
     def due_after(self, inspected_at: dt.datetime) -> dt.datetime:
         return inspected_at + dt.timedelta(days=self.inspect_every_days)
@@ -304,7 +307,7 @@ class Inspection(models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        return _registry_q(user, "point__")
+        return registry_q(user, "point__")
 
     def problems(self) -> list[dict]:
         return [r for r in self.results if not r.get("ok")]

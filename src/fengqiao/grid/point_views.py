@@ -27,8 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.areas.models import Area
-from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import filter_listing, has_nul
@@ -39,7 +37,7 @@ from fengqiao.events.sla import now as clock_now
 from . import points
 from .api import ACTIVE_FALSE
 from .choices import DEFAULT_CHECKLISTS, DEFAULT_INSPECT_EVERY_DAYS, CheckPointKind, VisitDue
-from .models import CheckPoint, Inspection, due_q, staff_name, town_path
+from .models import CheckPoint, Inspection, due_q, staff_name
 from .point_api import MAX_QUERY, CheckPointFilter
 from .views import (
     ACTIVE_REMOVED,
@@ -49,6 +47,8 @@ from .views import (
     _caretaker_options,
     _place_options,
     after_edit,
+    area_in_reach,
+    edit_places,
 )
 
 PAGE_SIZE = 30
@@ -105,7 +105,7 @@ def _filtered(request, now):
     if has_nul(query.values()):
         return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
     errors = []
-    if query["area"] and not _in_reach(user, query["area"]):
+    if query["area"] and area_in_reach(user, query["area"]) is None:
         errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
     params = QueryDict(mutable=True)
     for key, value in query.items():
@@ -115,15 +115,6 @@ def _filtered(request, now):
                                  describe=lambda refusals: _filter_errors(refusals, query))
     errors += refused
     return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
-
-
-def _in_reach(user, code: str) -> bool:
-    """Whether an area filter names a place the user's check-points can lie in: their area, or for
-    a grid worker their town (check-points in their care lie anywhere in it)."""
-    if user.area_id is None:
-        return False
-    reach = town_path(user.area.path) if user.role == roles.GRID_WORKER else user.area.path
-    return Area.objects.filter(code=code, path__startswith=reach).exists()
 
 
 def _counts(user, now) -> dict:
@@ -234,14 +225,6 @@ def _hazards(user, inspections) -> dict[int, dict]:
             for pk, number in Event.objects.filter(pk__in=ids).values_list("pk", "number")}
 
 
-def _edit_places(user, point: CheckPoint) -> list[Area]:
-    """Where the entry can be moved: the villages and grids of the user's area, and where it lies."""
-    places = list(_place_options(user))
-    if all(a.pk != point.area_id for a in places):
-        places.insert(0, point.area)
-    return places
-
-
 def _render_detail(request, point: CheckPoint, *, status: int = 200, failed: str = "", posted=None,
                    error: UserError | None = None):
     user = request.user
@@ -270,7 +253,7 @@ def _render_detail(request, point: CheckPoint, *, status: int = 200, failed: str
         # a refusal whose form went away (someone removed the check-point meanwhile): said above the forms
         "error": message if error is not None and not offered.get(failed) else "",
         "kinds": CheckPointKind.choices,
-        "places": _edit_places(user, point) if may_change else [],
+        "places": edit_places(user, point) if may_change else [],
         "caretakers": _caretaker_options(user, point.caretaker, person=point) if may_change else [],
     }
     return render(request, "grid/points/detail.html", ctx, status=status)

@@ -98,6 +98,23 @@ def _area_options(user):
             .order_by("path")[:AREA_OPTIONS_LIMIT])
 
 
+def area_in_reach(user, code: str) -> Area | None:
+    """The area a list's area filter names, if the user's entries can lie in it: their area, or
+    for a grid worker their town (entries in their care lie anywhere in it)."""
+    if user.area_id is None:
+        return None
+    reach = town_path(user.area.path) if user.role == roles.GRID_WORKER else user.area.path
+    return Area.objects.filter(code=code, path__startswith=reach).first()
+
+
+def edit_places(user, entry) -> list[Area]:
+    """Where an entry can be moved: the villages and grids of the user's area, and where it lies."""
+    places = list(_place_options(user))
+    if all(a.pk != entry.area_id for a in places):
+        places.insert(0, entry.area)
+    return places
+
+
 def _active_choices():
     return [(ACTIVE_REMOVED, _("Removed from the registry")), (ACTIVE_ALL, _("In the registry or removed"))]
 

@@ -20,7 +20,7 @@ from fengqiao.core.fields import digest_for
 from fengqiao.core.inputs import whole_number
 from fengqiao.events.sla import now as clock_now
 from fengqiao.grid import inputs
-from fengqiao.grid.models import town_path
+from fengqiao.grid.models import town_path, village_path
 
 from .choices import HouseKind, MoveOutReason, ResidentKind, StayReason
 from .models import REGISTRARS, RentalHouse, Resident
@@ -35,6 +35,8 @@ EARLIEST = dt.date(1900, 1, 1)
 #: a residence permit runs at most this long ahead (居住证 are valid for one year, some for more)
 MAX_PERMIT_AHEAD = dt.timedelta(days=366 * 10)
 
+#: the reasons a user moves a person out for; ``moved`` is set only by a registration elsewhere
+MOVE_OUT_REASONS = frozenset(MoveOutReason.values) - {MoveOutReason.MOVED}
 HOUSE_FIELDS = ("address", "area", "kind", "rooms", "max_occupants", "landlord_name", "landlord_id_number",
                 "landlord_phone", "caretaker", "note")
 RESIDENT_FIELDS = ("kind", "area", "address", "house", "phone", "origin", "reason", "arrived_on",
@@ -138,16 +140,11 @@ def _filled(entry, fields) -> list[str]:
 
 # -- rental houses -----------------------------------------------------------------------------
 
-def _village_path(path: str) -> str:
-    """The path of the village (community) an area path lies in: its first three nodes."""
-    return "/".join(path.split("/")[:4]) + "/"
-
-
 def _address_taken(area, address: str, exclude=None) -> None:
     """One house per address in a village (community): the same address typed at the village
     and at one of its grids is one house. Another village's 1幢101室 is another house. (The
     unique index, per place, settles two registrations of the same place at once.)"""
-    taken = RentalHouse.objects.filter(subtree_q(_village_path(area.path), "area_path"), address=address,
+    taken = RentalHouse.objects.filter(subtree_q(village_path(area.path), "area_path"), address=address,
                                        is_active=True)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
@@ -253,9 +250,11 @@ def remove_house(house: RentalHouse, *, by, reason, version=None) -> RentalHouse
     reason = inputs.text(reason, "reason", "移出理由", "a reason", required=True, max_len=200)
     with transaction.atomic(), context.explicit_audit():
         h = _locked_house(house, by, version)
-        if h.tenants_count:
-            raise Conflict("has_tenants", f"该房屋还有 {h.tenants_count} 名在册租住人员,请先办理迁出或变更住址",
-                           f"{h.tenants_count} registered tenants still live here; move them out or elsewhere first")
+        # the residents themselves, not only the kept count: no entry is left at a removed house
+        living = Resident.objects.filter(house=h, is_active=True).count()
+        if living:
+            raise Conflict("has_tenants", f"该房屋还有 {living} 名在册租住人员,请先办理迁出或变更住址",
+                           f"{living} registered tenants still live here; move them out or elsewhere first")
         h.is_active, h.removed_at, h.removal_reason = False, clock_now(), reason
         h.version += 1
         h.save()
@@ -373,7 +372,7 @@ def _tell_the_old_place(earlier: Resident, by) -> None:
     from fengqiao.core import roles
     from fengqiao.events.notify import notify_on_commit
 
-    town, village = town_path(earlier.area_path), _village_path(earlier.area_path)
+    town, village = town_path(earlier.area_path), village_path(earlier.area_path)
     keepers = set(User.objects.filter(is_active=True).filter(
         Q(role=roles.TOWN_OPERATOR, area__path=town) | Q(role=roles.VILLAGE_CADRE, area__path=village))
         .exclude(pk=by.pk).values_list("pk", flat=True))
@@ -479,7 +478,7 @@ def move_out_resident(resident: Resident, *, by, reason, note="", version=None) 
     inputs.may(by, REGISTRARS, "注销实有人口", "move residents out")
     if reason in (None, ""):
         raise UserError("required", "请选择注销原因", "a reason is required", field="reason")
-    if reason not in MoveOutReason.values or reason == MoveOutReason.MOVED:  # MOVED is set by a new entry only
+    if reason not in MOVE_OUT_REASONS:  # MOVED is set by a new entry only
         raise UserError("bad_choice", f"注销原因无效: {str(reason)[:40]}", f"not a valid reason: {str(reason)[:40]}",
                         field="reason")
     note = inputs.text(note, "note", "注销说明", "the note", max_len=200)

@@ -33,11 +33,10 @@ from rest_framework.response import Response
 
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core import audit
-from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
+from fengqiao.core.bodies import TEXT, TEXT_OR_NULL
 from fengqiao.core.errors import UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
-from fengqiao.core.inputs import optional_version
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
@@ -49,7 +48,7 @@ from fengqiao.grid.api import (
     ACTIVE_TRUE,
     NUMBER,
     VERSION,
-    _number,
+    _body,
 )
 from fengqiao.grid.inputs import MAX_NAME, MAX_NOTE
 from fengqiao.grid.models import staff_name
@@ -57,6 +56,7 @@ from fengqiao.grid.models import staff_name
 from . import actions
 from .choices import HouseKind, MoveOutReason, PermitDue, ResidentKind, StayReason
 from .models import (
+    CROWDED_Q,
     HOUSE_PERSONAL_FIELDS,
     RESIDENT_PERSONAL_FIELDS,
     RentalHouse,
@@ -371,13 +371,6 @@ LOOKUP_KINDS = ("name", "id_number", "phone")
 LOOKUP_BODY = {**dict.fromkeys(LOOKUP_KINDS, TEXT), "active": TEXT}
 
 
-def _body(request, spec: dict[str, str]) -> dict:
-    """The body's values named in ``spec`` (``core.bodies``): a version as a whole number ≥ 0 (or
-    its digits), a number (also a house's id) as a whole number, its digits or null, anything
-    else a 400 before the action runs."""
-    return body_values(request, spec, {VERSION: lambda data, key: optional_version(data.get(key)), NUMBER: _number})
-
-
 def _changes(request, spec: dict[str, str]) -> tuple[dict, int | None]:
     """A ``PATCH`` body: the fields to change and the version read; naming none is a 400."""
     changes = _body(request, spec)
@@ -462,7 +455,7 @@ class RentalHouseFilter(FilterSet):
 
     def filter_crowded(self, queryset, name, value):
         # the model's one rule (RentalHouseQuerySet.crowded), either way
-        return queryset.crowded() if value else queryset.exclude(pk__in=RentalHouse.objects.crowded().values("pk"))
+        return queryset.crowded() if value else queryset.exclude(CROWDED_Q)
 
     def filter_caretaker(self, queryset, name, value):
         return queryset.filter(caretaker__username=value.strip())

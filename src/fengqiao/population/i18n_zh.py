@@ -97,7 +97,6 @@ ZH = {
     'Unknown residence permit status: %(value)s': '居住证状态无效:%(value)s',
     'Unknown rental house: %(value)s': '出租房屋无效:%(value)s',
     'Removed from the registry': '已移出台账',
-    'In the registry or removed': '在册及已移出',
     'Moved out': '已注销',
     'In the registry or moved out': '在册及已注销',
     'Rental house registered.': '出租房屋已登记。',

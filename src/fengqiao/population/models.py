@@ -19,13 +19,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.areas.models import Area, KeepsAreaPath, subtree_q
+from fengqiao.areas.models import Area, KeepsAreaPath
 from fengqiao.core import roles
-from fengqiao.core.fields import PersonalDataField, PersonalDigestField
+from fengqiao.core.fields import MasksPersonalData, PersonalDataField, PersonalDigestField
 from fengqiao.core.personal import mask_name
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.events.sla import now as clock_now
-from fengqiao.grid.models import REGISTRY_VIEWERS, town_path
+from fengqiao.grid.models import REGISTRY_VIEWERS, registry_q
 
 from .choices import HouseKind, MoveOutReason, PermitDue, ResidentKind, StayReason
 
@@ -74,18 +74,6 @@ def permit_mark(resident: Resident, today: dt.date) -> str:
     return PermitDue.SOON if expires < today + PERMIT_SOON_WITHIN else ""
 
 
-def _area_q(user, prefix: str = "") -> Q:
-    if user.area_id is None:
-        return Q(pk__in=[])
-    return subtree_q(user.area.path, f"{prefix}area_path")
-
-
-def _cared_q(user, caretaker: str) -> Q:
-    """A grid worker also reaches the houses in their care elsewhere in their own town, and the
-    tenants living in them (``caretaker`` is the path to the house's responsible grid worker)."""
-    return Q(**{f"{caretaker}_id": user.pk}) & subtree_q(town_path(user.area.path), "area_path")
-
-
 #: 超员、疑似群租: more tenants registered than the house may hold (a house in the registry)
 CROWDED_Q = Q(is_active=True, max_occupants__isnull=False, tenants_count__gt=F("max_occupants"))
 
@@ -96,7 +84,7 @@ class RentalHouseQuerySet(RestrictedQuerySet):
         return self.filter(CROWDED_Q)
 
 
-class RentalHouse(KeepsAreaPath, models.Model):
+class RentalHouse(MasksPersonalData, KeepsAreaPath, models.Model):
     """出租房屋: a flat, house, dormitory or shop let to tenants, and its landlord."""
 
     address = models.CharField(_("address"), max_length=200)
@@ -146,13 +134,8 @@ class RentalHouse(KeepsAreaPath, models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        q = _area_q(user)
-        if user.area_id is not None and user.role == roles.GRID_WORKER:
-            q |= _cared_q(user, "caretaker")
-        return q
-
-    def masked(self, field: str) -> str:
-        return self._meta.get_field(field).mask(getattr(self, field))
+        """The grid registries' reach: the area, and for a grid worker the houses in their care."""
+        return registry_q(user)
 
     @property
     def is_crowded(self) -> bool:
@@ -164,7 +147,7 @@ class ResidentQuerySet(RestrictedQuerySet):
         return self.filter(permit_q(which, today))
 
 
-class Resident(KeepsAreaPath, models.Model):
+class Resident(MasksPersonalData, KeepsAreaPath, models.Model):
     """实有人口: one person living in the area, where, and (a tenant) in which rental house."""
 
     name = PersonalDataField(_("name of the person"), kind="name")
@@ -226,13 +209,9 @@ class Resident(KeepsAreaPath, models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
-        q = _area_q(user)
-        if user.area_id is not None and user.role == roles.GRID_WORKER:
-            q |= _cared_q(user, "house__caretaker")
-        return q
-
-    def masked(self, field: str) -> str:
-        return self._meta.get_field(field).mask(getattr(self, field))
+        """The grid registries' reach; a grid worker also reaches the tenants of the houses in
+        their care."""
+        return registry_q(user, caretaker="house__caretaker")
 
     def permit_mark(self, today: dt.date | None = None) -> str:
         """:func:`permit_mark` on ``today`` (by default the platform's clock's date)."""

@@ -32,8 +32,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.areas.models import Area, subtree_q
-from fengqiao.core import audit, roles
+from fengqiao.areas.models import subtree_q
+from fengqiao.core import audit
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.fields import digest_for
@@ -42,14 +42,17 @@ from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 from fengqiao.events.sla import now as clock_now
-from fengqiao.grid.models import staff_name, town_path
+from fengqiao.grid.models import staff_name
 from fengqiao.grid.views import (
     ACTIVE_ALL,
     ACTIVE_REMOVED,
+    _active_choices,
     _area_options,
     _caretaker_options,
     _place_options,
     after_edit,
+    area_in_reach,
+    edit_places,
 )
 
 from . import actions
@@ -118,20 +121,11 @@ def _house(user, pk) -> RentalHouse:
 def _resident(user, pk) -> Resident:
     if not small_id(str(pk)):
         raise Http404
-    resident = (Resident.objects.restrict(user, "view").select_related("area", "house", "registered_by")
+    resident = (Resident.objects.restrict(user, "view").select_related("area", "registered_by")
                 .filter(pk=int(pk)).first())
     if resident is None:
         raise Http404
     return resident
-
-
-def _reach(user, code: str) -> Area | None:
-    """The area a list's area box names, if the user's entries can lie in it: their area, or for
-    a grid worker their town (the houses in their care, and their tenants, lie anywhere in it)."""
-    if user.area_id is None:
-        return None
-    reach = town_path(user.area.path) if user.role == roles.GRID_WORKER else user.area.path
-    return Area.objects.filter(code=code, path__startswith=reach).first()
 
 
 def _said(value: str) -> str:
@@ -147,14 +141,6 @@ def _permit(resident: Resident, today: dt.date) -> dict:
     """The residence permit's mark: its state, colour and words (nothing for most people)."""
     state = resident.permit_mark(today)
     return {"state": state, "colour": PERMIT_COLOURS.get(state, ""), "label": PermitDue(state).label if state else ""}
-
-
-def _edit_places(user, entry) -> list[Area]:
-    """Where an entry can be moved: the villages and grids of the user's area, and where it lies."""
-    places = list(_place_options(user))
-    if all(a.pk != entry.area_id for a in places):
-        places.insert(0, entry.area)
-    return places
 
 
 def _unmasked(entry, fields) -> None:
@@ -201,7 +187,7 @@ def _registry_filters(request, model, keys, out: str, kinds, unknown_kind: str):
         else:
             errors.append(unknown_kind % {"value": query["kind"]})
     if query["area"]:
-        area = _reach(user, query["area"])
+        area = area_in_reach(user, query["area"])
         if area is None:
             errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
         else:
@@ -236,10 +222,6 @@ def _house_counts(user) -> dict:
                        crowded=Count("id", filter=CROWDED_Q)))
 
 
-def _house_active_choices():
-    return [(ACTIVE_REMOVED, _("Removed from the registry")), (ACTIVE_ALL, _("In the registry or removed"))]
-
-
 @login_required
 def house_list(request):
     _need(request.user)
@@ -251,7 +233,7 @@ def house_list(request):
             for h in page.object_list]
     return render(request, "population/houses/list.html", {
         "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
-        "counts": _house_counts(user), "kinds": HouseKind.choices, "active_choices": _house_active_choices(),
+        "counts": _house_counts(user), "kinds": HouseKind.choices, "active_choices": _active_choices(),
         "area_options": _area_options(user), "area_depth": user.area.depth + 1 if user.area_id else 0,
         "caretakers": _caretaker_options(user),
         "may_register": role_allowed(RentalHouse, user, "change"),
@@ -326,7 +308,7 @@ def _render_house(request, house: RentalHouse, *, unmask: bool = False, status: 
         # a refusal whose form went away (someone removed the house meanwhile): said above the forms
         "error": message if error is not None and not offered.get(failed) else "",
         "kinds": HouseKind.choices,
-        "places": _edit_places(user, house) if may_change else [],
+        "places": edit_places(user, house) if may_change else [],
         "caretakers": _caretaker_options(user, house.caretaker, person=house) if may_change else [],
     }, status=status)
     if unmask:
@@ -547,8 +529,9 @@ def _resident_values(resident: Resident, failed: str, posted) -> dict:
 
 
 def _move_out_reasons():
-    """注销 reasons a user may choose: ``moved`` is set only by a new entry elsewhere."""
-    return [(v, label) for v, label in MoveOutReason.choices if v != MoveOutReason.MOVED]
+    """注销 reasons a user may choose (the action's rule: ``moved`` is set only by a new entry
+    elsewhere)."""
+    return [(v, label) for v, label in MoveOutReason.choices if v in actions.MOVE_OUT_REASONS]
 
 
 def _render_resident(request, resident: Resident, *, unmask: bool = False, status: int = 200, failed: str = "",
@@ -557,14 +540,16 @@ def _render_resident(request, resident: Resident, *, unmask: bool = False, statu
     may_change = resident.is_active and role_allowed(Resident, user, "change")
     offered = {"edit": may_change, "move_out": may_change}
     message = error.message() if error is not None else ""
-    house_readable = resident.house_id is not None and RentalHouse.objects.restrict(user, "view").filter(
-        pk=resident.house_id).exists()
-    houses, more_houses = _house_options(user, resident.house) if may_change else ([], False)
+    # the house as the user reaches it (read once, through restrict()): a tenant's address is the
+    # house's, so a house outside the user's reach is shown by the resident's own address
+    house = (RentalHouse.objects.restrict(user, "view").select_related("area").filter(pk=resident.house_id).first()
+             if resident.house_id is not None else None)
+    houses, more_houses = _house_options(user, house) if may_change else ([], False)
     resp = render(request, "population/residents/detail.html", {
         "resident": resident, "unmask": unmask, "can_unmask": user.can_unmask,
         "shown": {f: getattr(resident, f) if unmask else resident.masked(f) for f in RESIDENT_PERSONAL_FIELDS},
         "masked_phone": resident.masked("phone"),
-        "permit": _permit(resident, _today()), "house_readable": house_readable,
+        "permit": _permit(resident, _today()), "house_readable": house is not None,
         "registered_by": staff_name(resident.registered_by),
         "may_change": may_change,
         "values": _resident_values(resident, failed, posted),
@@ -574,7 +559,7 @@ def _render_resident(request, resident: Resident, *, unmask: bool = False, statu
         # a refusal whose form went away (someone moved the person out meanwhile): said above the forms
         "error": message if error is not None and not offered.get(failed) else "",
         "kinds": ResidentKind.choices, "reasons": StayReason.choices, "move_out_reasons": _move_out_reasons(),
-        "places": _edit_places(user, resident) if may_change else [],
+        "places": edit_places(user, resident) if may_change else [],
         "houses": houses, "more_houses": more_houses,
     }, status=status)
     if unmask:
