@@ -58,11 +58,23 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+#: the whole numbers a database column holds (a larger one overflowed in the query: a 500)
+BIGINT = (-(2**63), 2**63 - 1)
+
+
+class BoundedIntegerField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", BIGINT[0])
+        kwargs.setdefault("max_value", BIGINT[1])
+        super().__init__(*args, **kwargs)
+
+
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number (django-filter's number filter takes 0.5 for an id or a depth and answers
-    an empty list)."""
+    an empty list), within what a database column holds: a console list narrowed by
+    :func:`filter_listing` reads the refusal in words like any other."""
 
-    field_class = forms.IntegerField
+    field_class = BoundedIntegerField
 
 
 class FilterSet(drf_filters.FilterSet):

@@ -5,8 +5,10 @@ or move a resident out (注销).
 
 Views parse input, read through ``restrict()``, call one action of :mod:`.actions` and render,
 as the grid registries' pages (:mod:`fengqiao.grid.views`, :mod:`fengqiao.grid.point_views`) do
-and with their helpers. A role that never reads the registry gets 403; an entry outside the
-user's jurisdiction does not exist for them (404); a refused action re-shows its form with the
+and with their helpers; the lists are narrowed by the API's FilterSets (:mod:`.api`, through
+:func:`~fengqiao.core.filters.filter_listing`), so a filter means the same on the page and in
+the API. A role that never reads the registry gets 403; an entry outside the user's
+jurisdiction does not exist for them (404); a refused action re-shows its form with the
 action's bilingual message and its 4xx status. Names, ID numbers and phone numbers (the
 residents' and the landlords') are masked, in the lists always; on one entry's page a role that
 may unmask sees them in full on request, and that view is audited (``view_personal``). The edit
@@ -24,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,16 +34,16 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.areas.models import subtree_q
 from fengqiao.core import audit
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.fields import digest_for
-from fengqiao.core.filters import has_nul
+from fengqiao.core.filters import FALSE, TRUE, filter_listing, has_nul
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 from fengqiao.events.sla import now as clock_now
+from fengqiao.grid.api import ACTIVE_FALSE, ACTIVE_TRUE
 from fengqiao.grid.models import staff_name
 from fengqiao.grid.views import (
     ACTIVE_ALL,
@@ -56,6 +58,7 @@ from fengqiao.grid.views import (
 )
 
 from . import actions
+from .api import MAX_QUERY, RentalHouseFilter, ResidentFilter
 from .choices import HouseKind, MoveOutReason, PermitDue, ResidentKind, StayReason
 from .models import (
     CROWDED_Q,
@@ -68,12 +71,12 @@ from .models import (
 
 PAGE_SIZE = 30
 TENANTS_PAGE_SIZE = 50
-#: a search box's text is cut to this length, not refused
-MAX_QUERY = 100
 #: the rental houses a resident form offers at most (a county centre reaches thousands: it
 #: registers a tenant from the house's own page, which presets the house)
 HOUSE_OPTIONS_LIMIT = 300
 HOUSE_FILTER_KEYS = ("q", "kind", "area", "caretaker", "crowded", "active")
+#: the boxes that take several values (``?kind=whole&kind=rooms``: any of them), as the API's
+MULTIPLE_KEYS = ("kind",)
 #: no ``q``: a person is looked up by a POSTed ``lookup`` (their name, ID number or phone number
 #: stays out of the page's address, the browser's history and access logs)
 RESIDENT_FILTER_KEYS = ("kind", "area", "permit", "house", "active")
@@ -158,60 +161,96 @@ def _act(call):
         return None, exc
 
 
+# ---------------------------------------------------------------- the lists' filters (both registries)
+
+
+def _read_boxes(request, keys) -> dict:
+    """The list's GET parameters named in ``keys``, each stripped: a list of the values given for
+    :data:`MULTIPLE_KEYS` (empty ones and repeats dropped, as the old single box sent ``kind=``
+    for "any"), else the last value; ``q`` cut to :data:`MAX_QUERY`."""
+    query = {}
+    for key in keys:  # a longer address than the API takes is cut, not refused (as the look-up box)
+        if key in MULTIPLE_KEYS:
+            query[key] = [v for v in dict.fromkeys(v.strip() for v in request.GET.getlist(key)) if v]
+        else:
+            query[key] = request.GET.get(key, "").strip()
+    if "q" in query:
+        query["q"] = query["q"][:MAX_QUERY]
+    return query
+
+
+def _values(query: dict) -> list[str]:
+    return [v for value in query.values() for v in (value if isinstance(value, list) else [value])]
+
+
+def _as_shown(query: dict, out: str) -> dict:
+    """The boxes as the page shows them again and its links carry them: the registry status in
+    the console's words (``false`` is ``out``, ``true`` the default) and a yes/no in the API's
+    (``crowded=1`` is ``true``); a value neither reads is kept as typed (it is refused)."""
+    shown = {}
+    for key, value in query.items():
+        if key == "active":
+            value = {ACTIVE_FALSE: out, ACTIVE_TRUE: ""}.get(value, value)
+        elif key == "crowded":
+            value = "true" if value.lower() in TRUE else "false" if value.lower() in FALSE else value
+        if value:
+            shown[key] = value
+    return shown
+
+
+def _refusals(refused, query: dict, said: dict, kinds) -> list[str]:
+    """The FilterSet's refusals, each as the list's message naming the value typed (of several
+    kinds, the unknown ones)."""
+    words = []
+    for key, refusal in refused.items():
+        value = query.get(key, "")
+        if isinstance(value, list):
+            value = ", ".join([v for v in value if v not in kinds.values] or value)
+        words.append(said[key] % {"value": value} if key in said else f"{key}: {' '.join(map(str, refusal))}")
+    return words
+
+
+def _registry_filters(request, filterset_class, keys, *, out: str, kinds, said: dict, **kwargs):
+    """The user's registry narrowed by the list's GET parameters through the API's FilterSet
+    (one meaning for both); (queryset, query, errors). The console's own words are read as the
+    API's: ``out`` (``removed``, ``moved_out``) is ``active=false``. By default the entries in
+    the registry; another area's code is said, never widened; a value the FilterSet refuses is
+    said with ``said[key]`` (``kinds`` names the unknown kinds) and empties the list (also an id
+    beyond any column: ``core.filters.IntegerFilter``)."""
+    user = request.user
+    qs = filterset_class._meta.model.objects.restrict(user, "view")
+    query = _read_boxes(request, keys)
+    if has_nul(_values(query)):
+        said_back = {k: [_said(x) for x in v] if isinstance(v, list) else _said(v) for k, v in query.items()}
+        return qs.none(), {k: v for k, v in said_back.items() if v}, [_("Invalid characters.")]
+    shown = _as_shown(query, out)
+    errors = []
+    if query["area"] and area_in_reach(user, query["area"]) is None:
+        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
+    params = QueryDict(mutable=True)
+    for key, value in shown.items():
+        if isinstance(value, list):
+            params.setlist(key, value)
+        else:
+            params[key] = ACTIVE_FALSE if key == "active" and value == out else value
+    qs, refused = filter_listing(filterset_class, params, qs, request,
+                                 describe=lambda refusals: _refusals(refusals, query, said, kinds), **kwargs)
+    errors += refused
+    return (qs.none() if errors else qs), shown, errors
+
+
 # ---------------------------------------------------------------- rental houses: the list
 
 
-def _registry_filters(request, model, keys, out: str, kinds, unknown_kind: str):
-    """What both lists read alike from their GET parameters: the boxes (``q`` cut to
-    :data:`MAX_QUERY`), in the registry or ``out`` of it or both, the kind (``kinds``, refused
-    with ``unknown_kind``) and the area. (queryset, query, errors); the queryset is None when a
-    box holds a NUL (nothing is looked for)."""
-    user = request.user
-    qs = model.objects.restrict(user, "view")
-    query = {k: request.GET.get(k, "").strip() for k in keys}
-    if "q" in query:
-        query["q"] = query["q"][:MAX_QUERY]
-    if has_nul(query.values()):
-        return None, {k: _said(v) for k, v in query.items() if v}, [_("Invalid characters.")]
-    errors = []
-    active = query["active"]
-    if active == out:
-        qs = qs.filter(is_active=False)
-    elif active != ACTIVE_ALL:
-        qs = qs.filter(is_active=True)
-        if active:
-            errors.append(_("Unknown registry status: %(value)s") % {"value": active})
-    if query["kind"]:
-        if query["kind"] in kinds.values:
-            qs = qs.filter(kind=query["kind"])
-        else:
-            errors.append(unknown_kind % {"value": query["kind"]})
-    if query["area"]:
-        area = area_in_reach(user, query["area"])
-        if area is None:
-            errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-        else:
-            qs = qs.filter(subtree_q(area.path, "area_path"))
-    return qs, query, errors
-
-
 def _house_filters(request):
-    """The user's rental houses narrowed by the list's GET parameters; (queryset, query,
-    errors). By default the houses in the registry; another area's code is said, never widened."""
-    qs, query, errors = _registry_filters(request, RentalHouse, HOUSE_FILTER_KEYS, ACTIVE_REMOVED, HouseKind,
-                                          _("Unknown way of letting: %(value)s"))
-    if qs is None:  # a NUL in a box: nothing is looked for
-        return RentalHouse.objects.none(), query, errors
-    if query["caretaker"]:
-        qs = qs.filter(caretaker__username=query["caretaker"])
-    if query["crowded"]:
-        if query["crowded"] == "1":
-            qs = qs.crowded()
-        else:
-            errors.append(_("Unknown value: %(value)s") % {"value": query["crowded"]})
-    if query["q"]:
-        qs = qs.filter(address__icontains=query["q"])
-    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+    """The user's rental houses narrowed by the list's GET parameters (:class:`.api.RentalHouseFilter`);
+    (queryset, query, errors)."""
+    return _registry_filters(request, RentalHouseFilter, HOUSE_FILTER_KEYS, out=ACTIVE_REMOVED, kinds=HouseKind,
+                             said={"kind": _("Unknown way of letting: %(value)s"),
+                                   "active": _("Unknown registry status: %(value)s"),
+                                   "crowded": _("Unknown crowded status: %(value)s"),
+                                   "caretaker": _("Unknown responsible grid worker: %(value)s"),
+                                   "area": _("Unknown area or outside your jurisdiction: %(value)s")})
 
 
 def _house_counts(user) -> dict:
@@ -232,7 +271,7 @@ def house_list(request):
     rows = [{"house": h, "landlord": h.masked("landlord_name"), "caretaker": staff_name(h.caretaker)}
             for h in page.object_list]
     return render(request, "population/houses/list.html", {
-        "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
+        "page": page, "rows": rows, "query": query, "querystring": urlencode(query, doseq=True), "errors": errors,
         "counts": _house_counts(user), "kinds": HouseKind.choices, "active_choices": _active_choices(),
         "area_options": _area_options(user), "area_depth": user.area.depth + 1 if user.area_id else 0,
         "caretakers": _caretaker_options(user),
@@ -380,23 +419,15 @@ def _person_q(text: str) -> Q:
 
 
 def _resident_filters(request, today: dt.date):
-    """The user's residents narrowed by the list's GET parameters; (queryset, query, errors). By
-    default the residents in the registry; another area's code is said, never widened."""
-    qs, query, errors = _registry_filters(request, Resident, RESIDENT_FILTER_KEYS, MOVED_OUT, ResidentKind,
-                                          _("Unknown kind of resident: %(value)s"))
-    if qs is None:  # a NUL in a box: nothing is looked for
-        return Resident.objects.none(), query, errors
-    if query["permit"]:
-        if query["permit"] in PermitDue.values:
-            qs = qs.filter(permit_q(query["permit"], today))
-        else:
-            errors.append(_("Unknown residence permit status: %(value)s") % {"value": query["permit"]})
-    if query["house"]:
-        if small_id(query["house"]):
-            qs = qs.filter(house_id=int(query["house"]))
-        else:
-            errors.append(_("Unknown rental house: %(value)s") % {"value": query["house"]})
-    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+    """The user's residents narrowed by the list's GET parameters (:class:`.api.ResidentFilter`,
+    its permit marks counted from ``today``); (queryset, query, errors)."""
+    return _registry_filters(request, ResidentFilter, RESIDENT_FILTER_KEYS, out=MOVED_OUT, kinds=ResidentKind,
+                             today=today,
+                             said={"kind": _("Unknown kind of resident: %(value)s"),
+                                   "permit": _("Unknown residence permit status: %(value)s"),
+                                   "house": _("Unknown rental house: %(value)s"),
+                                   "active": _("Unknown registry status: %(value)s"),
+                                   "area": _("Unknown area or outside your jurisdiction: %(value)s")})
 
 
 def _resident_counts(user, today: dt.date) -> dict:
@@ -432,7 +463,7 @@ def resident_list(request):
     rows = [{"resident": r, **{f: r.masked(f) for f in RESIDENT_PERSONAL_FIELDS}, "permit": _permit(r, today)}
             for r in page.object_list]
     response = render(request, "population/residents/list.html", {
-        "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
+        "page": page, "rows": rows, "query": query, "querystring": urlencode(query, doseq=True), "errors": errors,
         "lookup": lookup,
         "counts": _resident_counts(user, today), "kinds": ResidentKind.choices, "permit_choices": PermitDue.choices,
         "active_choices": _resident_active_choices(),

@@ -1,7 +1,8 @@
 """The console pages of the population registry (/population/houses/, /population/residents/)
 through Django's test client: each page four ways (anonymous, wrong role, outside the
-jurisdiction, inside), the lists' filters, counters and pagination with a number of queries that
-does not grow with the rows, personal data masked unless a role that may unmask asks (and then
+jurisdiction, inside), the lists' filters (each giving the rows the API's same filter gives, as
+both read the API's FilterSets), counters and pagination with a number of queries that does not
+grow with the rows, personal data masked unless a role that may unmask asks (and then
 audited), registration, changes, removal and moving out through their forms, refusals re-shown
 with what was typed and their 4xx status, the menu and the phone page's link; and one house and
 one tenant registered in a real browser."""
@@ -25,7 +26,7 @@ from fengqiao.population import actions
 from fengqiao.population.models import RentalHouse, Resident
 from fengqiao.web.tests import conftest as browser_fixtures
 
-from .conftest import JIANTIAO, JIANZHONG, XINHU, XINHU_GRID, id_number, make_id
+from .conftest import HAIYOU, JIANTIAO, JIANZHONG, XINHU, XINHU_GRID, id_number, make_id
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def _residents(client, lookup=None, **params) -> list[int]:
     if lookup is None:
         resp = client.get(RESIDENTS, params)
     else:
-        resp = client.post(f"{RESIDENTS}?{urlencode(params)}", {"lookup": lookup})
+        resp = client.post(f"{RESIDENTS}?{urlencode(params, doseq=True)}", {"lookup": lookup})
         assert "no-store" in resp["Cache-Control"]
     assert resp.status_code == 200
     return [r.pk for r in resp.context["page"].object_list]
@@ -295,7 +296,9 @@ def test_house_counters_and_the_crowded_ones(client, users, house, resident):
     assert 'id="count-crowded" data-count="1"' in html
     assert 'class="crowded"' in html and "Crowded" in _row(html, "house", crowded.pk)
     assert f'data-house="{removed.pk}"' not in html
-    assert _houses(client, crowded="1") == [crowded.pk]
+    assert _houses(client, crowded="1") == [crowded.pk]  # the counter's old link
+    assert f'href="{HOUSES}?crowded=true" id="count-crowded"' in html
+    assert _houses(client, crowded="true") == [crowded.pk]
     client.force_login(users.county_op)
     assert client.get(HOUSES).context["counts"] == {"total": 4, "tenants": 3, "crowded": 1}
 
@@ -312,6 +315,9 @@ def test_house_list_filters(client, users, house):
     client.force_login(users.county_op)
     assert set(_houses(client)) == {in_grid.pk, dormitory.pk, shop.pk, elsewhere.pk}
     assert set(_houses(client, kind="dormitory")) == {dormitory.pk, elsewhere.pk}
+    # several kinds: any of them (an empty one, as the old "any" box sent, is no kind)
+    assert set(_houses(client, kind=["dormitory", "shop_home", ""])) == {dormitory.pk, shop.pk, elsewhere.pk}
+    assert set(_houses(client, kind="")) == set(_houses(client))
     assert _houses(client, area=JIANTIAO) == [elsewhere.pk]
     assert set(_houses(client, area=XINHU)) == {in_grid.pk, dormitory.pk, shop.pk}
     assert _houses(client, area=grid.code) == [in_grid.pk]
@@ -319,23 +325,43 @@ def test_house_list_filters(client, users, house):
     assert _houses(client, caretaker="grid_jianzhong1") == [elsewhere.pk]
     assert set(_houses(client, q="心湖路")) == {dormitory.pk, shop.pk}
     assert _houses(client, q="宿舍", kind="dormitory") == [dormitory.pk]
+    # the address word by word: each word in it, anywhere
+    assert _houses(client, q="宿舍  心湖路") == [dormitory.pk] and _houses(client, q="心湖路 湖滨路") == []
+    assert _houses(client, q="心湖路" + " 路" * 5 + " 不在") == _houses(client, q="心湖路")  # five words count
     assert _houses(client, active="removed") == [gone.pk]
+    assert _houses(client, active="false") == [gone.pk]  # the API's word for it
     assert len(_houses(client, active="all")) == 5
+    assert _houses(client, active="true") == _houses(client)
+    # crowded: true or false (1/0, yes/no, on/off as the API reads them)
+    roomy = {in_grid.pk, dormitory.pk, shop.pk, elsewhere.pk}
+    for word in ("true", "1", "yes", "ON"):
+        assert _houses(client, crowded=word) == [], word
+    for word in ("false", "0", "no", "off"):
+        assert set(_houses(client, crowded=word)) == roomy, word
 
     client.force_login(users.town_haiyou)
     assert set(_houses(client)) == {in_grid.pk, dormitory.pk, shop.pk}
     resp = client.get(HOUSES, {"area": JIANTIAO}, **EN)  # another town: said, never widened
     assert not resp.context["page"].object_list and "Unknown area or outside your jurisdiction: 331022105" in _html(resp)
     for bad, said in (({"kind": "castle"}, "Unknown way of letting: castle"),
+                      ({"kind": ["whole", "castle", "tent"]}, "Unknown way of letting: castle, tent"),
                       ({"active": "maybe"}, "Unknown registry status: maybe"),
-                      ({"crowded": "yes"}, "Unknown value: yes"), ({"q": "a\x00b"}, "Invalid characters.")):
+                      ({"active": "moved_out"}, "Unknown registry status: moved_out"),
+                      ({"crowded": "maybe"}, "Unknown crowded status: maybe"),
+                      ({"caretaker": "g" * 151}, "Unknown responsible grid worker: ggg"),
+                      ({"q": "a\x00b"}, "Invalid characters."), ({"kind": ["whole", "a\x00"]}, "Invalid characters.")):
         resp = client.get(HOUSES, bad, **EN)
         assert resp.status_code == 200 and not resp.context["page"].object_list, bad
         assert said in _html(resp), bad
-    # the filter boxes keep what was chosen
-    html = _html(client.get(HOUSES, {"kind": "dormitory", "q": "宿舍", "crowded": "1", "caretaker": "grid_xinhu1"}))
-    assert '<option value="dormitory" selected>' in html and 'value="宿舍"' in html
-    assert 'id="filter-crowded" checked' in html and '<option value="grid_xinhu1" selected>' in html
+    assert "Invalid characters." not in _html(client.get(HOUSES, {"q": "长" * 150}, **EN))  # cut, not refused
+    # the filter boxes keep what was chosen (the API's words shown as the console's)
+    html = _html(client.get(HOUSES, {"kind": ["dormitory", "whole"], "q": "宿舍", "crowded": "1",
+                                     "caretaker": "grid_xinhu1", "active": "false"}))
+    assert 'name="kind" value="dormitory" checked>' in html and 'name="kind" value="whole" checked>' in html
+    assert 'name="kind" value="rooms">' in html and 'value="宿舍"' in html
+    assert '<option value="true" selected>' in html and '<option value="grid_xinhu1" selected>' in html
+    assert '<option value="removed" selected>' in html
+    assert '<option value="false" selected>' in _html(client.get(HOUSES, {"crowded": "no"}))
 
 
 def test_the_house_list_is_paginated_with_its_filters(client, users, house):
@@ -347,6 +373,10 @@ def test_the_house_list_is_paginated_with_its_filters(client, users, house):
     assert len(resp.context["page"].object_list) == 30 and resp.context["page"].paginator.count == 32
     assert "kind=whole&amp;page=2" in _html(resp)
     assert len(_houses(client, kind="whole", page="2")) == 2
+    resp = client.get(HOUSES, {"kind": ["whole", "dormitory"], "crowded": "0"})  # several kinds: each in the links
+    assert resp.context["page"].paginator.count == 33
+    assert "kind=whole&amp;kind=dormitory&amp;crowded=false&amp;page=2" in _html(resp)
+    assert len(_houses(client, kind=["whole", "dormitory"], crowded="false", page="2")) == 3
 
 
 def _queries(client, url, params=None, *, method="get") -> int:
@@ -658,6 +688,7 @@ def test_resident_list_filters(client, users, house, resident):
     assert set(_residents(client)) == {tenant.pk, in_grid.pk, by_id.pk, foreign.pk, elsewhere.pk}
     assert _residents(client, kind="registered") == [in_grid.pk]
     assert _residents(client, kind="foreign") == [foreign.pk]
+    assert set(_residents(client, kind=["registered", "foreign"])) == {in_grid.pk, foreign.pk}
     assert _residents(client, area=JIANTIAO) == [elsewhere.pk]
     assert _residents(client, area=grid.code) == [in_grid.pk]
     assert _residents(client, house=str(h.pk)) == [tenant.pk]
@@ -669,15 +700,22 @@ def test_resident_list_filters(client, users, house, resident):
     assert _residents(client, lookup="nguyen  van a".upper()) == [foreign.pk]
     assert _residents(client, lookup="李") == [] and _residents(client, lookup="1370000") == []
     assert _residents(client, lookup="赵七") == [] and _residents(client, lookup="赵七", active="moved_out") == [gone.pk]
+    # a look-up among the filtered entries
+    assert _residents(client, lookup="李娜", kind=["floating", "registered"], area=XINHU) == [tenant.pk]
+    assert _residents(client, lookup="李娜", kind="registered") == []
     assert _residents(client, active="moved_out") == [gone.pk]
+    assert _residents(client, active="false") == [gone.pk]
     assert len(_residents(client, active="all")) == 6
 
     client.force_login(users.town_haiyou)
     assert _residents(client, lookup="李娜") == [tenant.pk]  # the other 李娜 lies outside the town
     for bad, said in (({"kind": "alien"}, "Unknown kind of resident: alien"),
+                      ({"kind": ["floating", "alien"]}, "Unknown kind of resident: alien"),
                       ({"permit": "someday"}, "Unknown residence permit status: someday"),
                       ({"house": "abc"}, "Unknown rental house: abc"),
+                      ({"house": "1.5"}, "Unknown rental house: 1.5"),
                       ({"active": "maybe"}, "Unknown registry status: maybe"),
+                      ({"active": "removed"}, "Unknown registry status: removed"),
                       ({"area": JIANTIAO}, "Unknown area or outside your jurisdiction"),
                       ({"kind": "a\x00b"}, "Invalid characters.")):
         resp = client.get(RESIDENTS, bad, **EN)
@@ -693,9 +731,11 @@ def test_resident_list_filters(client, users, house, resident):
     assert number not in resp.context["querystring"]
     assert all(number not in link for link in re.findall(r'href="([^"]*)"', _html(resp)))
     everyone = client.get(RESIDENTS).context["page"].paginator.count
-    assert client.get(RESIDENTS, {"q": number}).context["page"].paginator.count == everyone  # no GET look-up
-    html = _html(client.get(RESIDENTS, {"kind": "floating", "permit": "soon", "active": "moved_out"}))
-    assert '<option value="floating" selected>' in html and '<option value="soon" selected>' in html
+    for key in ("q", "lookup", "name", "id_number"):  # no GET look-up
+        assert client.get(RESIDENTS, {key: number}).context["page"].paginator.count == everyone, key
+    html = _html(client.get(RESIDENTS, {"kind": ["floating", "foreign"], "permit": "soon", "active": "false"}))
+    assert 'name="kind" value="floating" checked>' in html and 'name="kind" value="foreign" checked>' in html
+    assert 'name="kind" value="registered">' in html and '<option value="soon" selected>' in html
     assert '<option value="moved_out" selected>' in html
 
 
@@ -708,6 +748,183 @@ def test_the_resident_list_is_paginated_with_its_filters(client, users, resident
     assert len(resp.context["page"].object_list) == 30 and resp.context["page"].paginator.count == 32
     assert "kind=floating&amp;page=2" in _html(resp)
     assert len(_residents(client, kind="floating", page="2")) == 2
+
+
+# ---------------------------------------------------------------- the lists and the API: one meaning
+
+#: the users the console and the API are compared for: the county, a town, a grid worker (whose
+#: reach is their grid and the houses in their care elsewhere in the town, with their tenants)
+COMPARED_USERS = ("county_op", "town_haiyou", "grid_xinhu1")
+
+
+def _registry(users, house, resident) -> dict:
+    """Houses and residents for every filter: crowded, full, with no limit and no caretaker, in
+    another grid of 心湖社区, in 健跳镇, removed; residents of each kind, permit state and place,
+    a tenant, one moved out. Their primary keys by name."""
+    today = _today()
+    grid = _other_grid(users)
+    crowded = house(address="三门县海游街道心湖路1号", max_occupants=1)
+    full = house(address="三门县海游街道心湖路2号", max_occupants=1, kind="whole")
+    unlimited = house(address="三门县海游街道东门路3号", max_occupants=None, kind="dormitory", caretaker=None)
+    in_grid = house(area=grid.code, address="三门县海游街道湖滨路5号", kind="shop_home")
+    elsewhere = _elsewhere(house, users, kind="dormitory")
+    removed = house(address="三门县海游街道心湖路4号")
+    actions.remove_house(removed, by=users.cadre_xinhu, reason="已拆除")
+    day = dt.timedelta(days=1)
+    entries = {
+        "expired": resident(house=crowded.pk, permit_expires_on=(today - day).isoformat()),
+        "soon": resident(house=crowded.pk, permit_expires_on=(today + 29 * day).isoformat()),
+        "tenant": resident(house=full.pk),
+        "missing": resident(house=unlimited.pk, arrived_on=(today - 200 * day).isoformat()),
+        "registered": resident(kind="registered", area=grid.code, address="湖滨路6号"),
+        "foreign": resident(kind="foreign", id_number="", origin="越南", area=XINHU_GRID),
+        "resident_elsewhere": resident(area=JIANZHONG, address="健跳镇中街2号", by=users.town_jiantiao),
+        "tenant_elsewhere": resident(house=elsewhere.pk, by=users.town_jiantiao),
+        "gone": resident(permit_expires_on=(today - day).isoformat()),
+    }
+    actions.move_out_resident(entries["gone"], by=users.cadre_xinhu, reason="left")
+    houses = {"crowded": crowded, "full": full, "unlimited": unlimited, "in_grid": in_grid, "elsewhere": elsewhere,
+              "removed": removed}
+    return {**{k: h.pk for k, h in houses.items()}, **{k: r.pk for k, r in entries.items()}, "grid": grid.code}
+
+
+def _filled(params: dict, names: dict) -> dict:
+    """``params`` with ``{name}`` standing for an entry's primary key or the other grid's code."""
+    return {k: [v.format(**names) for v in value] if isinstance(value, list) else value.format(**names)
+            for k, value in params.items()}
+
+
+#: each filter of the house list: the console's parameters and, where the console's words differ
+#: from the API's, the API's (``None``: the same)
+HOUSE_CASES = [
+    ({}, None),
+    ({"kind": "dormitory"}, None),
+    ({"kind": ["dormitory", "whole"]}, None),
+    ({"kind": ["whole", ""]}, {"kind": "whole"}),
+    ({"area": HAIYOU}, None),
+    ({"area": XINHU}, None),
+    ({"area": "{grid}"}, None),
+    ({"area": JIANTIAO}, None),
+    ({"caretaker": "grid_xinhu1"}, None),
+    ({"caretaker": "grid_jianzhong1"}, None),
+    ({"caretaker": "nobody"}, None),
+    ({"crowded": "1"}, None),
+    ({"crowded": "true"}, None),
+    ({"crowded": "false"}, None),
+    ({"crowded": "0"}, None),
+    ({"q": "心湖路"}, None),
+    ({"q": "海游 心湖路"}, None),
+    ({"q": "心湖路 湖滨路"}, None),
+    ({"q": "心湖路4号"}, None),
+    ({"active": "removed"}, {"active": "false"}),
+    ({"active": "false"}, None),
+    ({"active": "all"}, None),
+    ({"active": "true"}, None),
+    ({"q": "心湖路4号", "active": "all"}, None),
+    ({"kind": ["rooms", "whole"], "crowded": "false", "area": XINHU, "q": "心湖路"}, None),
+]
+
+RESIDENT_CASES = [
+    ({}, None),
+    ({"kind": "floating"}, None),
+    ({"kind": ["registered", "foreign"]}, None),
+    ({"area": XINHU}, None),
+    ({"area": XINHU_GRID}, None),
+    ({"area": "{grid}"}, None),
+    ({"area": JIANZHONG}, None),
+    ({"permit": "expired"}, None),
+    ({"permit": "soon"}, None),
+    ({"permit": "missing"}, None),
+    ({"house": "{crowded}"}, None),
+    ({"house": "{elsewhere}"}, None),
+    ({"house": "999999999"}, None),
+    ({"house": str(2**63 - 1)}, None),
+    ({"house": "-1"}, None),
+    ({"active": "moved_out"}, {"active": "false"}),
+    ({"active": "false"}, None),
+    ({"active": "all"}, None),
+    ({"kind": ["floating", "foreign"], "permit": "expired", "active": "all"}, None),
+]
+
+
+def _compared(client, api, users, names, url, params, api_params) -> None:
+    """The console's list and the API's, for the same filters and the same user: the same rows in
+    the same order."""
+    params = _filled(params, names)
+    api_params = params if api_params is None else _filled(api_params, names)
+    for username in COMPARED_USERS:
+        user = getattr(users, username)
+        client.force_login(user)
+        resp = client.get(url, params)
+        assert resp.status_code == 200
+        console = [e.pk for e in resp.context["page"].object_list]
+        assert not (resp.context["errors"] and console)  # an area out of reach is said, and nothing listed
+        answer = api(user).get(f"/api/v1/{'rental-houses' if url == HOUSES else 'residents'}/", api_params)
+        assert answer.status_code == 200, answer.content
+        assert console == [row["id"] for row in answer.json()["results"]], (username, params)
+
+
+@pytest.mark.parametrize(("params", "api_params"), HOUSE_CASES, ids=lambda v: urlencode(v or {}, doseq=True))
+def test_each_house_filter_gives_the_api_s_rows(client, api, users, house, resident, params, api_params):
+    _compared(client, api, users, _registry(users, house, resident), HOUSES, params, api_params)
+
+
+@pytest.mark.parametrize(("params", "api_params"), RESIDENT_CASES, ids=lambda v: urlencode(v or {}, doseq=True))
+def test_each_resident_filter_gives_the_api_s_rows(client, api, users, house, resident, params, api_params):
+    _compared(client, api, users, _registry(users, house, resident), RESIDENTS, params, api_params)
+
+
+def test_the_compared_filters_find_something(client, users, house, resident):
+    """The comparisons above are not of empty lists: each filter finds some of the entries."""
+    names = _registry(users, house, resident)
+    client.force_login(users.county_op)
+    empty = {(url, urlencode(params, doseq=True)) for url, cases in ((HOUSES, HOUSE_CASES), (RESIDENTS, RESIDENT_CASES))
+             for params, _api in cases if not client.get(url, _filled(params, names)).context["page"].object_list}
+    assert empty == {(HOUSES, "caretaker=nobody"), (HOUSES, urlencode({"q": "心湖路 湖滨路"})),
+                     (HOUSES, urlencode({"q": "心湖路4号"})), (RESIDENTS, "house=999999999"),
+                     (RESIDENTS, f"house={2**63 - 1}"), (RESIDENTS, "house=-1")}
+
+
+#: values each list refuses, in the console's words and the API's, with what the console says
+HOUSE_REFUSED = [
+    ({"kind": "castle"}, None, "Unknown way of letting: castle"),
+    ({"kind": ["whole", "castle"]}, None, "Unknown way of letting: castle"),
+    ({"crowded": "maybe"}, None, "Unknown crowded status: maybe"),
+    ({"active": "maybe"}, None, "Unknown registry status: maybe"),
+    ({"caretaker": "g" * 151}, None, "Unknown responsible grid worker: " + "g" * 151),
+    ({"area": "33\x00"}, None, "Invalid characters."),
+    ({"q": "心\x00"}, None, "Invalid characters."),
+]
+RESIDENT_REFUSED = [
+    ({"kind": "tourist"}, None, "Unknown kind of resident: tourist"),
+    ({"kind": ["floating", "tourist"]}, None, "Unknown kind of resident: tourist"),
+    ({"permit": "late"}, None, "Unknown residence permit status: late"),
+    ({"house": "abc"}, None, "Unknown rental house: abc"),
+    ({"house": "1.5"}, None, "Unknown rental house: 1.5"),
+    ({"house": "9" * 30}, None, "Unknown rental house: " + "9" * 30),  # beyond any column: the API's out_of_range
+    ({"house": "-" + "9" * 19}, None, "Unknown rental house: -" + "9" * 19),
+    ({"active": "maybe"}, None, "Unknown registry status: maybe"),
+    ({"area": "3\x00"}, None, "Invalid characters."),
+]
+
+
+@pytest.mark.parametrize(("url", "params", "api_params", "said"),
+                         [(HOUSES, *case) for case in HOUSE_REFUSED] + [(RESIDENTS, *case) for case in RESIDENT_REFUSED],
+                         ids=lambda v: v if isinstance(v, str) and v.startswith("/") else None)
+def test_a_value_the_api_refuses_is_said_on_the_page(client, api, users, house, resident, url, params, api_params,
+                                                      said):
+    """What the API answers with a 400, the page says in words (in either language) with an
+    empty list: never a 500, never the list unfiltered."""
+    house()
+    resident()
+    client.force_login(users.town_haiyou)
+    endpoint = f"/api/v1/{'rental-houses' if url == HOUSES else 'residents'}/"
+    assert api(users.town_haiyou).get(endpoint, api_params or params).status_code == 400
+    resp = client.get(url, params, **EN)
+    assert resp.status_code == 200 and resp.context["page"].paginator.count == 0
+    assert said in _html(resp) and resp.context["errors"]
+    resp = client.get(url, params, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert resp.status_code == 200 and resp.context["page"].paginator.count == 0 and resp.context["errors"]
 
 
 # ---------------------------------------------------------------- residents: registration
@@ -1049,6 +1266,18 @@ def test_a_cadre_registers_a_house_and_a_tenant_in_it(chromium_ready, live_serve
         page.goto(f"{live_server.url}/population/houses/")
         seen["list_tenants"] = page.locator("#count-tenants").get_attribute("data-count")
         page.screenshot(path=str(screenshot_dir / "rental-houses-list.png"), full_page=True)
+        # two ways of letting ticked, the crowded ones, words of the address: the API's filters
+        page.check("#filter-kind input[value=rooms]")
+        page.check("#filter-kind input[value=whole]")
+        page.select_option("#filter-crowded", "false")
+        page.fill("#house-filters input[name=q]", "心湖路 66号")
+        with page.expect_navigation():
+            page.click("#house-filters button[type=submit]")
+        seen["filtered_url"] = page.url
+        seen["filtered"] = page.locator("#house-rows tbody tr[data-house]").count()
+        seen["ticked"] = [page.locator(f"#filter-kind input[value={v}]").is_checked() for v in ("rooms", "whole",
+                                                                                                 "dormitory")]
+        page.screenshot(path=str(screenshot_dir / "rental-houses-filtered.png"), full_page=True)
         with page.expect_navigation():
             page.click("#tab-residents")
         seen["floating"] = page.locator("#count-floating").get_attribute("data-count")
@@ -1060,6 +1289,8 @@ def test_a_cadre_registers_a_house_and_a_tenant_in_it(chromium_ready, live_serve
     assert seen["house_url"].endswith(_house_url(h)) and seen["back_url"].endswith(_house_url(h))
     assert seen["landlord"] == "王**" and seen["count_before"] == "0" and seen["count_after"] == "1"
     assert seen["address_hidden"] and seen["list_tenants"] == "1" and seen["floating"] == "1"
+    assert "kind=whole&kind=rooms" in seen["filtered_url"] and "crowded=false" in seen["filtered_url"]
+    assert seen["filtered"] == 1 and seen["ticked"] == [True, True, False]
     assert (r.house, r.name, r.id_number, r.registered_by) == (h, "李娜", number, users.cadre_xinhu)
     assert len(seen["tenants"]) == 1 and "李*" in seen["tenants"][0] and "李娜" not in seen["tenants"][0]
     assert h.tenants_count == 1 and h.caretaker == users.grid_xinhu1
