@@ -45,3 +45,17 @@ def whole_number(value, field: str) -> int:
 def optional_version(value) -> int | None:
     """The record version a form or client sent (``None`` when it sent none): a whole number."""
     return None if value is None or value == "" else whole_number(value, "version")
+
+
+#: the longest ``Idempotency-Key`` taken (the matters' limit)
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def scoped_key(by, key) -> str | None:
+    """A client's ``Idempotency-Key`` as stored: ``<user id>:<key>`` (ADR 0105: one user's key
+    never answers for another's request), or none when no key was sent."""
+    key = key.strip() if isinstance(key, str) else ""
+    if len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key:
+        raise UserError("invalid", "Idempotency-Key 过长或含有控制字符",
+                        "the Idempotency-Key is too long or holds a NUL character", field="Idempotency-Key")
+    return f"{by.pk}:{key}" if key else None

@@ -16,7 +16,7 @@ from django.utils import translation
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
-from fengqiao.core.inputs import whole_number
+from fengqiao.core.inputs import scoped_key, whole_number
 from fengqiao.events.actions._base import actor_name
 from fengqiao.events.choices import Channel
 from fengqiao.events.sla import now as clock_now
@@ -234,18 +234,6 @@ def _hazard_text(p: CheckPoint, results: list[dict], note: str) -> str:
     return "\n".join(lines)
 
 
-#: the longest ``Idempotency-Key`` taken (the matters' limit)
-MAX_IDEMPOTENCY_KEY = 100
-
-
-def _scoped_key(by, key) -> str | None:
-    key = key.strip() if isinstance(key, str) else ""
-    if len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key:
-        raise UserError("invalid", "Idempotency-Key 过长或含有控制字符",
-                        "the Idempotency-Key is too long or holds a NUL character", field="Idempotency-Key")
-    return f"{by.pk}:{key}" if key else None
-
-
 def _repeat(point: CheckPoint, key: str) -> Inspection | None:
     """The inspection recorded before with ``key``, marked ``repeated``; a key used for another
     check-point is the client's mistake (422), never an answer about the other place."""
@@ -274,7 +262,7 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
     recorded the first time, marked ``repeated``, and writes nothing (no second hazard matter);
     two identical requests at once are settled by the key's unique index."""
     inputs.may(by, VISITORS, "登记巡查", "record inspections")
-    key = _scoped_key(by, idempotency_key)
+    key = scoped_key(by, idempotency_key)
     if key and (done := _repeat(point, key)) is not None:
         return done
     note = inputs.text(note, "note", "巡查说明", "a note")
