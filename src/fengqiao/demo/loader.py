@@ -110,6 +110,9 @@ def load_demo(stdout=None, *, history: bool = True) -> dict[str, int]:
         from fengqiao.population.demo import load_demo_population
 
         load_demo_population()
+        from fengqiao.patrols.demo import load_demo_patrols
+
+        load_demo_patrols()
         load_demo_tasks()
         load_demo_risks()  # matters the risk scan catches, then the scan
     return {"areas": Area.objects.count(), "users": len(USERS), "departments": Department.objects.count()}

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fengqiao.grid",
     "fengqiao.tasks",
     "fengqiao.population",
+    "fengqiao.patrols",
     "fengqiao.alerts",
     "fengqiao.web",
     "fengqiao.demo",
@@ -291,6 +292,8 @@ SPECTACULAR_SETTINGS = {
         "StayReasonEnum": "fengqiao.population.choices.StayReason",
         "PermitDueEnum": "fengqiao.population.choices.PermitDue",
         "MoveOutReasonEnum": "fengqiao.population.choices.MoveOutReason",
+        "PatrolEndReasonEnum": "fengqiao.patrols.choices.EndReason",
+        "PatrolStateEnum": "fengqiao.patrols.choices.PatrolState",
     },
 }
 

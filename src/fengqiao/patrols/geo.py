@@ -1,0 +1,81 @@
+"""The arithmetic of a track: its length, and which points lie inside the patrol's area.
+
+A phone's fixes wander. The length counts only fixes good enough to walk by
+(:data:`MAX_ACCURACY_M`) and skips a fix that would mean moving faster than
+:data:`MAX_SPEED_MPS` from the last one kept (a jump of the fix, not a walk), so standing
+still under trees does not add kilometres."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+#: mean radius of the earth (m)
+EARTH_RADIUS_M = 6_371_008.8
+#: a fix whose error estimate is larger is kept in the track but not measured
+MAX_ACCURACY_M = 100.0
+#: faster than this (m/s, 108 km/h) from the last fix kept is a jump of the fix
+MAX_SPEED_MPS = 30.0
+#: steps shorter than this are the fix wandering while the patroller stands
+MIN_STEP_M = 3.0
+
+
+def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance between two positions (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def track_length(points: Iterable[Sequence]) -> float:
+    """The walked length (m) of ``points``: ``(at, longitude, latitude, accuracy_m)`` in time order."""
+    total = 0.0
+    last = None
+    for at, lon, lat, acc in points:
+        if acc is not None and acc > MAX_ACCURACY_M:
+            continue
+        if last is None:
+            last = (at, lon, lat)
+            continue
+        step = metres(last[1], last[2], lon, lat)
+        seconds = (at - last[0]).total_seconds()
+        if seconds > 0 and step / seconds > MAX_SPEED_MPS:
+            continue  # a jump: the next fix is measured from the last good one
+        if step < MIN_STEP_M:
+            continue  # standing still; measured from the same fix until it moves
+        total += step
+        last = (at, lon, lat)
+    return total
+
+
+class Boundary:
+    """An area's boundary (GeoJSON), prepared for many point-in-polygon tests; ``contains``
+    answers none when there is no readable boundary."""
+
+    def __init__(self, geojson):
+        self.geometry = None
+        if geojson:
+            try:
+                import shapely
+                from shapely.geometry import shape
+
+                geometry = shape(geojson)
+                if not geometry.is_empty:
+                    shapely.prepare(geometry)
+                    self.geometry = geometry
+            except Exception:  # an unreadable boundary measures nothing, it stops nothing
+                self.geometry = None
+
+    def contains(self, points: Sequence[tuple[float, float]]) -> list[bool] | None:
+        """For each ``(longitude, latitude)``: inside (or on) the boundary."""
+        if self.geometry is None:
+            return None
+        if not points:
+            return []
+        import numpy as np
+        import shapely
+
+        xs = np.fromiter((p[0] for p in points), float, len(points))
+        ys = np.fromiter((p[1] for p in points), float, len(points))
+        return [bool(v) for v in shapely.intersects_xy(self.geometry, xs, ys)]
