@@ -56,6 +56,7 @@ API_INDEX = (
     ("check_points", "check-point-list"),
     ("rental_houses", "rental-house-list"),
     ("residents", "resident-list"),
+    ("patrols", "patrol-list"),
     ("tasks", "task-list"),
     ("open311_services", ("open311-services", {"fmt": "json"})),
     ("schema", "schema"),
