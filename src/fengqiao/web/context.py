@@ -24,6 +24,7 @@ def nav(request):
     from fengqiao.grid.point_views import due_count as points_due_count
     from fengqiao.grid.views import due_count
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
+    from fengqiao.patrols.models import Patrol
     from fengqiao.population.models import RentalHouse
     from fengqiao.tasks.filters import owing_count
     from fengqiao.tasks.models import Task
@@ -35,6 +36,7 @@ def nav(request):
     check_points = role_allowed(CheckPoint, user, "view")
     population = role_allowed(RentalHouse, user, "view")
     tasks = role_allowed(Task, user, "view")
+    patrols = role_allowed(Patrol, user, "view")
     return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
@@ -63,6 +65,8 @@ def nav(request):
         "tasks": tasks,
         # receipts of the user's own unit still to acknowledge or report on, counted only when shown
         "tasks_owing": SimpleLazyObject(lambda: owing_count(user)) if tasks else 0,
+        # the patrol records (巡逻记录): read by the centres, the leaders and the patrollers
+        "patrols": patrols,
         "areas": role != roles.AUDITOR,  # an auditor reads the audit trail, not the area tree
         "audit": role == roles.AUDITOR,
     }}

@@ -1,7 +1,11 @@
-"""Grid worker's phone page (网格员手机端): report with photo and GPS, my grid's matters.
+"""Grid worker's phone page (网格员手机端): report with photo and GPS, my grid's matters, and
+the patrol (巡逻) whose track the phone records.
 
 Reports are queued on the phone and posted here with an ``Idempotency-Key`` header; a retry
 of a report that already arrived returns the same matter, so nothing is ever created twice.
+A report written while a patrol runs carries the patrol's id (``patrol``) and is linked to it;
+the patrol itself is started, fed its track and ended through the patrols' API
+(``/api/v1/patrols/``), from the phone's own queue (``fengqiao/phone.js``).
 """
 
 from __future__ import annotations
@@ -20,17 +24,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fengqiao.core import roles
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.events.actions import create_event
 from fengqiao.events.actions.attachments import add_attachment
 from fengqiao.events.choices import OPEN_STATES, Channel, Urgency
 from fengqiao.events.models import INTAKE_ROLES, Category, Event
 from fengqiao.events.transitions import handler_q
+from fengqiao.patrols.actions import link_report
+from fengqiao.patrols.models import MAX_DURATION, PATROLLERS, Patrol
 
 #: who has the phone page (and so the menu entry to it): those who report and follow matters
 #: out in their grid or village. Others have the console (operators, departments, leaders), the
 #: mediation pages, or nothing on this page to report or handle (the auditor, the admin).
 PHONE_ROLES = frozenset({roles.GRID_WORKER, roles.VILLAGE_CADRE})
+#: the phone keeps at most one position this often (seconds) while a patrol runs …
+PATROL_POINT_EVERY_S = 15
+#: … and sends the positions it holds this often (seconds), at most this many in one request
+PATROL_SEND_EVERY_S = 30
+PATROL_BATCH = 200
+#: where the patrols' API lives (``fengqiao/urls.py``)
+PATROLS_API = "/api/v1/patrols/"
 
 
 def may_use_phone(user) -> bool:
@@ -51,7 +65,29 @@ def phone_home(request):
         "categories": Category.objects.filter(is_active=True, depth=0).order_by("order", "code"),
         "can_report": user.role in INTAKE_ROLES,
         "login_url": _login_url(),
+        "patrol": _patrol_card(user),
     })
+
+
+def _patrol_card(user) -> dict | None:
+    """What the patrol card shows and its script reads: the user's running patrol (if any) and
+    how often the phone keeps and sends positions; none for a role that does not patrol."""
+    if user.role not in PATROLLERS:
+        return None
+    running = Patrol.objects.filter(by=user, ended_at__isnull=True).order_by("-started_at").first()
+    return {
+        "running": running,
+        "km": f"{running.distance_m / 1000:.2f}" if running is not None else "0.00",
+        "data": {
+            "user": user.pk,
+            "running": None if running is None else {
+                "id": running.pk, "started_at": running.started_at.isoformat(),
+                "point_count": running.point_count, "distance_m": running.distance_m},
+            "api": PATROLS_API,
+            "point_every_s": PATROL_POINT_EVERY_S, "send_every_s": PATROL_SEND_EVERY_S, "batch": PATROL_BATCH,
+            "max_duration_s": int(MAX_DURATION.total_seconds()),
+        },
+    }
 
 
 def _login_url() -> str:
@@ -104,6 +140,10 @@ def phone_report(request):
             photo = request.FILES.get("photo")
             if created and photo is not None:
                 add_attachment(event, by=user, upload=photo)
+            # reported on a patrol: linked to it; a patrol that is not the user's links nothing
+            patrol = data.get("patrol", "").strip()
+            if small_id(patrol):
+                link_report(patrol, event, by=user)
     except UserError as exc:
         return _error(exc)
     return JsonResponse({"id": event.pk, "number": event.number, "state": event.state,

@@ -1,0 +1,368 @@
+"""A patrol in a real browser (Playwright driving Debian's Chromium, its position faked): a grid
+worker opens the phone page, starts a patrol, walks (the position moves a few times), reports a
+matter on the way, ends the patrol with a note; the server holds the track, its length and the
+note, the matter is linked to the patrol, and the patrol's console page draws the track on its
+map.
+
+The phone keeps one position every 15 seconds and sends every 30 in the product; here the page is
+told 1 and 2 (``web.phone``'s settings, read when the page is drawn), so the walk takes seconds.
+Playwright runs on a thread of its own, as the check-point registry's browser test does (the web
+tests' session-wide browser may hold this thread's Playwright already)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from shapely.geometry import shape
+
+from fengqiao.web.tests import conftest as browser_fixtures
+
+from .conftest import XINHU_GRID
+
+# where the web app's browser tests put their screenshots
+screenshot_dir = browser_fixtures.screenshot_dir
+
+NOTE = "沿心湖路巡逻一圈,3号楼门口路灯不亮,已上报。"
+#: one step north (about 11 m): a walk, not a jump of the fix, between two positions a second apart
+STEP = 0.0001
+
+
+class _Browser(threading.Thread):
+    """Debian's Chromium on a thread of its own; ``steps(browser, seen)`` runs there and notes what
+    it saw in ``seen``; the test checks the database on its own thread."""
+
+    def __init__(self, steps):
+        super().__init__(daemon=True)
+        self.steps, self.seen, self.error = steps, {}, None
+
+    def run(self):
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as pw:
+                chromium = pw.chromium.launch(
+                    executable_path=browser_fixtures.CHROMIUM, headless=True,
+                    args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+                try:
+                    self.steps(chromium, self.seen)
+                finally:
+                    chromium.close()
+        except BaseException as exc:  # re-raised on the test's thread
+            self.error = exc
+
+    def drive(self) -> dict:
+        if not self.is_alive() and self.ident is None:
+            self.start()
+        self.join(180)
+        if self.is_alive():
+            pytest.fail("the browser did not finish within three minutes")
+        if self.error is not None:
+            raise self.error
+        return self.seen
+
+
+@pytest.fixture
+def chromium_ready():
+    """Skip without Debian's Chromium (fail when the run requires it); the vendored front-end
+    files (Leaflet) copied into static files, as the web app's browser fixture does."""
+    import os
+
+    from django.conf import settings
+
+    from fengqiao.web.assets import copy_vendor_assets
+
+    if not Path(browser_fixtures.CHROMIUM).exists():
+        if os.environ.get("FENGQIAO_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {browser_fixtures.CHROMIUM}")
+        pytest.skip("Chromium is not installed (make test installs it)")
+    missing = copy_vendor_assets(Path(__file__).resolve().parents[4] / "node_modules", settings.VENDOR_DIR)
+    if missing:
+        pytest.fail(f"front-end packages missing (run npm ci): {missing}")
+
+
+def _wait(page, condition: str, what: str, tries: int = 100):
+    """Poll a JS condition (every 200 ms, 20 s at most)."""
+    for _ in range(tries):
+        if page.evaluate(condition):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"never true: {what}: {condition}")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_grid_worker_walks_a_patrol_with_the_phone(chromium_ready, live_server, demo_county, users, monkeypatch,
+                                                      screenshot_dir):
+    from fengqiao.areas.models import Area
+    from fengqiao.events.models import Event
+    from fengqiao.events.seed import link_departments, seed_categories, seed_policies
+    from fengqiao.patrols.choices import EndReason
+    from fengqiao.patrols.models import Patrol, PatrolReport
+    from fengqiao.web import phone
+
+    # an earlier test's flush empties what the migrations seeded; a report needs its policies
+    seed_categories()
+    seed_policies()
+    link_departments()
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    lng, lat = round(centre.x, 6), round(centre.y, 6) - 3 * STEP
+    base = live_server.url
+
+    def steps(chromium, seen):
+        context = chromium.new_context(
+            locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+            service_workers="block", permissions=["geolocation"],
+            geolocation={"latitude": lat, "longitude": lng, "accuracy": 5})
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept())  # 确定结束本次巡逻?
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+        seen["my_patrols"] = page.locator("#my-patrols-link").get_attribute("href")
+        page.click("#patrol-start")
+        # the server started it: the card knows its id
+        _wait(page, "document.getElementById('patrol-card').dataset.patrol !== ''", "started on the server")
+        seen["patrol"] = int(page.locator("#patrol-card").get_attribute("data-patrol"))
+        seen["report_hint"] = page.locator("#report-on-patrol").is_visible()
+        # walk north, a position a little more than a second apart
+        for i in range(1, 6):
+            page.wait_for_timeout(1300)
+            context.set_geolocation({"latitude": lat + i * STEP, "longitude": lng, "accuracy": 5})
+        page.wait_for_timeout(1300)
+        _wait(page, "Number(document.getElementById('patrol-sent').textContent) >= 4", "positions sent")
+        seen["elapsed"] = page.locator("#patrol-elapsed").inner_text()
+        # a matter on the way, from the report form
+        page.fill("#r-content", "心湖路3号楼门口路灯不亮,夜间行人看不清路")
+        page.click("#report-form button[type=submit]")
+        _wait(page, "document.getElementById('queue-status').dataset.count === '0'", "report sent")
+        page.screenshot(path=str(screenshot_dir / "patrol-phone-running.png"), full_page=True)
+        # end it with a note
+        page.fill("#patrol-note", NOTE)
+        page.click("#patrol-finish")
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+        _wait(page, "document.getElementById('patrol-card').dataset.waiting === '0' && "
+                    "JSON.parse(localStorage.getItem('fengqiao-patrol:' + "
+                    "JSON.parse(document.getElementById('patrol-data').textContent).user)).trips.length === 0",
+              "the end sent and nothing left on the phone")
+        seen["status"] = page.locator("#patrol-status").inner_text()
+        seen["errors"] = page.locator("#patrol-errors li").all_inner_texts()
+        page.screenshot(path=str(screenshot_dir / "patrol-phone-ended.png"), full_page=True)
+        # the console page of the patrol draws its track
+        page.goto(f"{base}/patrols/{seen['patrol']}/")
+        page.wait_for_selector("#patrol-map path.patrol-track", state="attached")
+        seen["paths"] = page.locator("#patrol-map path").count()
+        seen["markers"] = page.locator("#patrol-map path.patrol-start, #patrol-map path.patrol-end").count()
+        seen["note"] = page.locator("#patrol-note").inner_text()
+        seen["matters"] = page.locator("#patrol-matters li[data-matter]").count()
+        page.screenshot(path=str(screenshot_dir / "patrol-detail.png"), full_page=True)
+        page.goto(f"{base}{seen['my_patrols']}")
+        seen["listed"] = page.locator(f"tr[data-patrol='{seen['patrol']}']").count()
+        context.close()
+
+    seen = _Browser(steps).drive()
+    p = Patrol.objects.get(pk=seen["patrol"])
+    assert p.by == users.grid_xinhu1 and p.area.code == XINHU_GRID
+    assert p.end_reason == EndReason.FINISHED and p.note == NOTE and seen["note"] == NOTE
+    assert p.point_count >= 4 and p.distance_m >= 30 and p.inside_count == p.point_count
+    assert p.ended_at >= p.last_point_at >= p.started_at
+    assert seen["report_hint"] and seen["elapsed"].startswith("0:00:")
+    assert seen["errors"] == [] and seen["status"]
+    event = Event.objects.get(patrol_report__patrol=p)
+    assert PatrolReport.objects.filter(patrol=p).count() == 1 and event.content.startswith("心湖路3号楼")
+    assert seen["paths"] >= 4 and seen["markers"] == 2 and seen["matters"] == 1  # boundary, track, start, end
+    assert seen["my_patrols"] == "/patrols/?by=grid_xinhu1" and seen["listed"] == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_keeps_the_track_through_no_network_a_reload_and_an_expired_sign_in(
+        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
+    from django.contrib.sessions.models import Session
+
+    from fengqiao.areas.models import Area
+    from fengqiao.patrols.choices import EndReason
+    from fengqiao.patrols.models import Patrol
+    from fengqiao.web import phone
+
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    lng, lat = round(centre.x, 6), round(centre.y, 6) - 6 * STEP
+    base = live_server.url
+    queued = "Number(document.getElementById('patrol-queued').textContent)"
+    sent = "Number(document.getElementById('patrol-sent').textContent)"
+    expire = threading.Event()
+    expired = threading.Event()
+
+    def steps(chromium, seen):
+        context = chromium.new_context(
+            locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, service_workers="block",
+            permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lng, "accuracy": 5})
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept())
+        step = [0]
+
+        def walk(n):
+            for _ in range(n):
+                step[0] += 1
+                page.wait_for_timeout(1200)
+                context.set_geolocation({"latitude": lat + step[0] * STEP, "longitude": lng, "accuracy": 5})
+            page.wait_for_timeout(1200)
+
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        page.click("#patrol-start")
+        _wait(page, "document.getElementById('patrol-card').dataset.patrol !== ''", "started on the server")
+        seen["patrol"] = int(page.locator("#patrol-card").get_attribute("data-patrol"))
+        _wait(page, f"{sent} >= 1", "the first position sent")
+
+        # 1. no network: the positions stay on the phone, and outlive a reload of the page
+        page.route("**/api/v1/patrols/*/points/", lambda route: route.abort("internetdisconnected"))
+        walk(3)
+        _wait(page, f"{queued} >= 3", "positions queued while the network is down")
+        seen["queued_offline"] = page.evaluate(queued)
+        page.reload()
+        page.wait_for_selector("#patrol-card[data-state='running']")
+        _wait(page, f"{queued} >= {seen['queued_offline']}", "the queue survived the reload")
+        seen["queued_after_reload"] = page.evaluate(queued)
+        seen["status_offline"] = page.locator("#patrol-status").inner_text()
+
+        # 2. the sign-in expires (the test's thread ends the session): kept, asked to sign in again
+        expire.set()
+        assert expired.wait(10)
+        page.unroute("**/api/v1/patrols/*/points/")
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        page.wait_for_selector("#patrol-login:not([hidden])")
+        seen["queued_signed_out"] = page.evaluate(queued)
+        page.screenshot(path=str(screenshot_dir / "patrol-phone-signed-out.png"), full_page=True)
+
+        # 3. signed in again: everything is sent
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        page.wait_for_selector("#patrol-card[data-state='running']")
+        _wait(page, f"{queued} === 0 && {sent} >= {seen['queued_signed_out']}", "the queue sent after signing in")
+        seen["login_hidden"] = page.locator("#patrol-login").is_hidden()
+
+        # 4. a batch the server will not take (400) is dropped and said; the walk goes on
+        page.route("**/api/v1/patrols/*/points/", lambda route: route.fulfill(
+            status=400, content_type="application/json",
+            body='{"error": "bad_points", "detail": "points[0] 格式不正确", "detail_zh": "points[0] 格式不正确", '
+                 '"detail_en": "points[0] is wrong"}'))
+        walk(1)
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        _wait(page, "document.querySelectorAll('#patrol-errors li').length === 1", "the refusal said")
+        _wait(page, f"{queued} === 0", "the refused batch dropped")
+        seen["refusal"] = page.locator("#patrol-errors li").inner_text()
+        page.unroute("**/api/v1/patrols/*/points/")
+        seen["sent_before_end"] = page.evaluate(sent)
+
+        # 5. ended with no network: the end waits on the phone, then goes
+        page.route("**/api/v1/patrols/**", lambda route: route.abort("internetdisconnected"))
+        page.fill("#patrol-note", "断网时结束")
+        page.click("#patrol-finish")
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+        seen["ending"] = page.locator("#patrol-status").inner_text()
+        seen["trips_waiting"] = page.evaluate(
+            "JSON.parse(localStorage.getItem('fengqiao-patrol:' + "
+            "JSON.parse(document.getElementById('patrol-data').textContent).user)).trips.length")
+        page.unroute("**/api/v1/patrols/**")
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        _wait(page, "JSON.parse(localStorage.getItem('fengqiao-patrol:' + "
+                    "JSON.parse(document.getElementById('patrol-data').textContent).user)).trips.length === 0",
+              "the end sent")
+        context.close()
+
+    browser = _Browser(steps)
+    browser.start()
+    for _ in range(240):  # until the browser asks for the sign-in to expire, or stops
+        if expire.wait(0.5) or not browser.is_alive():
+            break
+    if browser.error is not None:
+        raise browser.error
+    assert expire.is_set(), "the browser never reached the expired sign-in"
+    Session.objects.all().delete()
+    expired.set()
+    seen = browser.drive()
+    p = Patrol.objects.get(pk=seen["patrol"])
+    assert seen["queued_offline"] >= 3 and seen["queued_after_reload"] >= seen["queued_offline"]
+    assert seen["status_offline"]  # 待上传定位点 …
+    assert seen["queued_signed_out"] >= seen["queued_after_reload"] and seen["login_hidden"]
+    assert seen["refusal"] == "points[0] 格式不正确"
+    assert seen["trips_waiting"] == 1 and seen["ending"]
+    assert p.end_reason == EndReason.FINISHED and p.note == "断网时结束"
+    assert p.point_count == seen["sent_before_end"] >= 1 + seen["queued_signed_out"]
+    assert p.distance_m > 0
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_phone_takes_over_a_patrol_started_elsewhere_and_lets_go_of_it_once_ended_there(
+        chromium_ready, live_server, demo_county, users, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fengqiao.areas.models import Area
+    from fengqiao.patrols import actions
+    from fengqiao.patrols.choices import EndReason
+    from fengqiao.patrols.models import Patrol
+    from fengqiao.web import phone
+
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    elsewhere = actions.start_patrol(by=users.grid_xinhu1, started_at=timezone.now() - dt.timedelta(minutes=5))
+    base = live_server.url
+    sent = "Number(document.getElementById('patrol-sent').textContent)"
+    end_it, ended = threading.Event(), threading.Event()
+
+    def steps(chromium, seen):
+        context = chromium.new_context(
+            locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, service_workers="block",
+            permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lng, "accuracy": 5})
+        page = context.new_page()
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        page.wait_for_selector("#patrol-card[data-state='running']")
+        seen["patrol"] = page.locator("#patrol-card").get_attribute("data-patrol")
+        for i in range(1, 3):
+            page.wait_for_timeout(1200)
+            context.set_geolocation({"latitude": lat + i * STEP, "longitude": lng, "accuracy": 5})
+        page.wait_for_timeout(1200)
+        _wait(page, f"{sent} >= 2", "positions sent to the patrol taken over")
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        _wait(page, "document.getElementById('patrol-card').dataset.waiting === '0'", "nothing left to send")
+        end_it.set()  # the patroller ends it on their other phone
+        assert ended.wait(20)
+        page.reload()
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+        _wait(page, "document.getElementById('patrol-status').textContent !== ''", "the phone says why")
+        seen["status"] = page.locator("#patrol-status").inner_text()
+        seen["closed"] = page.locator("#patrol-status").get_attribute("data-closed")
+        _wait(page, "JSON.parse(localStorage.getItem('fengqiao-patrol:' + "
+                    "JSON.parse(document.getElementById('patrol-data').textContent).user)).trips.length === 0",
+              "nothing kept")
+        context.close()
+
+    browser = _Browser(steps)
+    browser.start()
+    for _ in range(240):
+        if end_it.wait(0.5) or not browser.is_alive():
+            break
+    if browser.error is not None:
+        raise browser.error
+    assert end_it.is_set(), "the browser never took the patrol over"
+    actions.finish_patrol(elsewhere, by=users.grid_xinhu1, note="另一部手机结束")
+    ended.set()
+    seen = browser.drive()
+    p = Patrol.objects.get(pk=elsewhere.pk)
+    assert seen["patrol"] == str(elsewhere.pk) and p.point_count >= 2 and p.distance_m > 0
+    assert p.end_reason == EndReason.FINISHED and p.note == "另一部手机结束"
+    assert seen["status"] == seen["closed"]
+    assert Patrol.objects.filter(by=users.grid_xinhu1).count() == 1  # the phone started none of its own

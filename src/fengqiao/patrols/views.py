@@ -1,0 +1,193 @@
+"""Console pages of the patrols (巡逻记录, ``/patrols/``): the list of the patrols in the user's
+reach, with its filters and its counters, and one patrol with its figures, its note, the matters
+reported on the way and its track drawn on a map.
+
+Views parse input, read through ``restrict()`` and render; the patrols are written only by the
+actions (:mod:`.actions`), from the phone. A role that never reads patrols gets 403; a patrol
+outside the user's reach does not exist for them (404). The matters reported on a patrol are read
+through the matters' own ``restrict()``: one the reader may not open is counted, never shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from fengqiao.areas.models import Area, subtree_q
+from fengqiao.core.api import small_id
+from fengqiao.core.filters import filter_listing, has_nul
+from fengqiao.core.restrict import role_allowed
+from fengqiao.events.models import Event
+from fengqiao.events.sla import now as clock_now
+from fengqiao.grid.views import _area_options
+
+from .api import PatrolFilter
+from .choices import PatrolState
+from .models import Patrol, PatrolReport, TrackPoint
+
+PAGE_SIZE = 30
+#: the list's GET parameters, the API's filters (:class:`.api.PatrolFilter`): an area's code (its
+#: subtree), running/ended, the patroller's username, the first and the last day they started on
+FILTER_KEYS = ("area", "state", "by", "started_after", "started_before")
+#: the patrollers the list's box offers at most
+PATROLLER_OPTIONS_LIMIT = 300
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _need(user) -> None:
+    if not role_allowed(Patrol, user, "view"):
+        raise PermissionDenied(_("Your role does not open the patrol records."))
+
+
+def _patrol(user, pk) -> Patrol:
+    if not small_id(str(pk)):
+        raise Http404
+    patrol = Patrol.objects.restrict(user, "view").select_related("area", "by").filter(pk=int(pk)).first()
+    if patrol is None:
+        raise Http404
+    return patrol
+
+
+def hours_minutes(span: dt.timedelta) -> str:
+    """A duration as hours and minutes (``1 h 05 min``)."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
+def _coverage(p: Patrol) -> int | None:
+    share = p.coverage()
+    return None if share is None else round(share * 100)
+
+
+# ---------------------------------------------------------------- list
+
+
+def _filter_errors(errors, query: dict) -> list[str]:
+    """The FilterSet's refusals, each as the list's message naming the value typed."""
+    said = {"state": _("Unknown patrol state: %(value)s"), "by": _("Unknown patroller: %(value)s"),
+            "area": _("Unknown area or outside your jurisdiction: %(value)s"),
+            "started_after": _("Not a date: %(value)s"), "started_before": _("Not a date: %(value)s")}
+    return [said[k] % {"value": query.get(k, "")} if k in said else f"{k}: {' '.join(map(str, v))}"
+            for k, v in errors.items()]
+
+
+def _filtered(request):
+    """The user's patrols narrowed by the list's GET parameters through the API's FilterSet (one
+    meaning for both: an area's code and its subtree, running or ended, the patroller's username,
+    the first and the last day they started on): (queryset, query, errors). A value that cannot
+    be read empties the list and is said, never ignored; another area's code is said too."""
+    user = request.user
+    qs = Patrol.objects.restrict(user, "view")
+    query = {k: request.GET.get(k, "").strip()[:150] for k in FILTER_KEYS}
+    if has_nul(query.values()):
+        return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
+    errors = []
+    if query["area"] and not (user.area_id and Area.objects.filter(code=query["area"])
+                              .filter(subtree_q(user.area.path)).exists()):
+        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
+    params = QueryDict(mutable=True)
+    for key, value in query.items():
+        if value:
+            params[key] = value
+    qs, refused = filter_listing(PatrolFilter, params, qs, request,
+                                 describe=lambda refusals: _filter_errors(refusals, query))
+    errors += refused
+    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+
+
+def _counters(qs, now: dt.datetime) -> dict:
+    """The filtered patrols: how many, how many run now, their hours, their kilometres and the
+    matters reported on them."""
+    end = Coalesce(F("ended_at"), Value(now, output_field=DateTimeField()))
+    elapsed = ExpressionWrapper(end - F("started_at"), output_field=DurationField())
+    sums = qs.order_by().aggregate(patrols=Count("id"), running=Count("id", filter=Q(ended_at__isnull=True)),
+                                   time=Sum(elapsed), metres=Sum("distance_m"))
+    span = sums["time"] or dt.timedelta(0)
+    return {
+        "patrols": sums["patrols"], "running": sums["running"],
+        "hours": round(max(span, dt.timedelta(0)).total_seconds() / 3600, 1),
+        "km": round((sums["metres"] or 0) / 1000, 1),
+        "matters": PatrolReport.objects.filter(patrol__in=qs.order_by().values("pk")).count(),
+    }
+
+
+def _patroller_options(user) -> list[dict]:
+    """The patrollers of the patrols in the user's reach (the box of the list's filter)."""
+    rows = (Patrol.objects.restrict(user, "view").filter(by__isnull=False).order_by("by_name", "by__username")
+            .values_list("by__username", "by_name").distinct()[:PATROLLER_OPTIONS_LIMIT])
+    seen, options = set(), []
+    for username, name in rows:
+        if username not in seen:
+            seen.add(username)
+            options.append({"username": username, "name": name or username})
+    return options
+
+
+@login_required
+def patrol_list(request):
+    _need(request.user)
+    now = clock_now()
+    qs, query, errors = _filtered(request)
+    counters = _counters(qs, now)
+    page = Paginator(qs.select_related("area").annotate(matters=Count("reports")).order_by("-started_at", "-id"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"patrol": p, "duration": hours_minutes(p.duration(now)), "km": f"{p.distance_m / 1000:.2f}",
+             "coverage": _coverage(p)} for p in page.object_list]
+    return render(request, "patrols/list.html", {
+        "page": page, "rows": rows, "query": query, "querystring": urlencode(query), "errors": errors,
+        "counters": counters, "running_query": urlencode({**query, "state": PatrolState.RUNNING}),
+        "states": PatrolState.choices, "patrollers": _patroller_options(request.user),
+        "area_options": _area_options(request.user),
+        "area_depth": request.user.area.depth + 1 if request.user.area_id else 0,
+    })
+
+
+# ---------------------------------------------------------------- one patrol
+
+
+def _map_data(patrol: Patrol) -> dict:
+    """What the page's map draws: the area's boundary, the track (``[lat, lng]`` in time order)."""
+    track = [[lat, lng] for lng, lat in TrackPoint.objects.filter(patrol=patrol).order_by("at")
+             .values_list("longitude", "latitude")]
+    centre = ([patrol.area.center_lat, patrol.area.center_lng]
+              if patrol.area.center_lat is not None and patrol.area.center_lng is not None else None)
+    return {"boundary": patrol.area.boundary or None, "area": patrol.area.name, "track": track, "centre": centre,
+            "labels": {"start": _("Start of the track"),
+                       "end": _("Last position") if patrol.is_running else _("End of the track")}}
+
+
+@login_required
+def patrol_detail(request, pk):
+    _need(request.user)
+    user = request.user
+    patrol = _patrol(user, pk)
+    now = clock_now()
+    matters = list(Event.objects.restrict(user, "view").filter(patrol_report__patrol=patrol)
+                   .select_related("category").order_by("received_at", "id"))
+    reported = PatrolReport.objects.filter(patrol=patrol).count()
+    return render(request, "patrols/detail.html", {
+        "patrol": patrol, "duration": hours_minutes(patrol.duration(now)), "km": f"{patrol.distance_m / 1000:.2f}",
+        "coverage": _coverage(patrol), "matters": matters, "hidden_matters": max(0, reported - len(matters)),
+        "map_data": _map_data(patrol), "tile_url": settings.FENGQIAO_TILE_URL,
+    })
