@@ -14,7 +14,7 @@ import datetime as dt
 import math
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -225,7 +225,8 @@ def add_points(patrol, *, by, points) -> dict:
                 for i, (at, lon, lat, acc) in enumerate(new)])
             _measure(p)
         p.heard_at = now
-        p.save(update_fields=["point_count", "distance_m", "inside_count", "last_point_at", "ended_at", "heard_at"])
+        p.save(update_fields=["point_count", "distance_m", "inside_count", "last_point_at", "ended_at", "duration_s",
+                              "heard_at"])
     return {"accepted": len(new), "repeated": repeated, "refused": refused, "patrol": p}
 
 
@@ -239,7 +240,7 @@ def _measure(p: Patrol) -> None:
     p.inside_count = sum(1 for t in track if t[4]) if p.inside_count is not None else None
     p.last_point_at = track[-1][0] if track else None
     if p.end_reason == EndReason.TIMED_OUT and p.last_point_at and p.last_point_at > p.ended_at:
-        p.ended_at = p.last_point_at
+        p.end(p.last_point_at, EndReason.TIMED_OUT)
 
 
 # -- end ---------------------------------------------------------------------------------------
@@ -267,8 +268,9 @@ def finish_patrol(patrol, *, by, note: str = "", ended_at=None) -> Patrol:
         when = min(max(when, p.last_point_at or when), p.started_at + MAX_DURATION)
         if p.end_reason == EndReason.TIMED_OUT and (following := _next_start(p)) is not None:
             when = min(when, following)  # a late end never overlaps the next patrol
-        p.ended_at, p.end_reason, p.note = when, EndReason.FINISHED, note
-        p.save(update_fields=["ended_at", "end_reason", "note"])
+        p.end(when, EndReason.FINISHED)
+        p.note = note
+        p.save(update_fields=["ended_at", "end_reason", "duration_s", "note"])
         audit.record("patrol_end", p, actor=by, object_repr=str(p),
                      after={"ended_at": when.isoformat(), "points": p.point_count, "distance_m": p.distance_m,
                             "reason": EndReason.FINISHED})
@@ -281,9 +283,8 @@ def _close_if_idle(p: Patrol, now: dt.datetime) -> bool:
     :data:`IDLE_LIMIT` or it has run :data:`MAX_DURATION`; whether it did."""
     if p.heard_at > now - IDLE_LIMIT and p.started_at > now - MAX_DURATION:
         return False
-    p.ended_at = min(p.last_point_at or p.started_at, p.started_at + MAX_DURATION)
-    p.end_reason = EndReason.TIMED_OUT
-    p.save(update_fields=["ended_at", "end_reason"])
+    p.end(min(p.last_point_at or p.started_at, p.started_at + MAX_DURATION), EndReason.TIMED_OUT)
+    p.save(update_fields=["ended_at", "end_reason", "duration_s"])
     audit.record("patrol_timeout", p, actor=None, object_repr=str(p),
                  after={"ended_at": p.ended_at.isoformat(), "points": p.point_count, "distance_m": p.distance_m,
                         "reason": EndReason.TIMED_OUT})
@@ -316,5 +317,7 @@ def link_report(patrol, event, *, by) -> PatrolReport | None:
         return None
     if not Patrol.objects.restrict(by, "patrol").filter(pk=pk).exists():
         return None
-    report, _created = PatrolReport.objects.get_or_create(event=event, defaults={"patrol_id": pk})
+    report, created = PatrolReport.objects.get_or_create(event=event, defaults={"patrol_id": pk})
+    if created:  # kept on the patrol, so lists and sums count no links
+        Patrol.objects.filter(pk=pk).update(report_count=F("report_count") + 1)
     return report

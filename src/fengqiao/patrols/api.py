@@ -20,7 +20,6 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Count
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -71,7 +70,6 @@ class PatrolListSerializer(ModelSerializer):
     state_label = serializers.SerializerMethodField()
     duration_s = serializers.SerializerMethodField()
     coverage = serializers.SerializerMethodField()
-    report_count = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,11 +95,6 @@ class PatrolListSerializer(ModelSerializer):
         "track no point")))
     def get_coverage(self, patrol):
         return patrol.coverage()
-
-    def get_report_count(self, patrol) -> int:
-        """How many matters were reported on the patrol."""
-        counted = getattr(patrol, "report_total", None)
-        return counted if counted is not None else patrol.reports.count()
 
     def get_url(self, patrol) -> str:
         return f"{URL}{patrol.pk}/"
@@ -318,7 +311,7 @@ class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     (``POST``), sends its track in batches (``POST {id}/points/``) and ends it
     (``POST {id}/finish/``)."""
 
-    queryset = Patrol.objects.select_related("area", "by").annotate(report_total=Count("reports"))
+    queryset = Patrol.objects.select_related("area", "by")
     serializer_class = PatrolSerializer
     filterset_class = PatrolFilter
     lookup_value_regex = r"[0-9]{1,18}"

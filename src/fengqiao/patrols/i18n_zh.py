@@ -33,6 +33,8 @@ ZH = {
     'points': '定位点数',
     'distance (m)': '巡逻里程(米)',
     'points inside the area': '区域内定位点数',
+    'matters reported': '途中上报事件数',
+    'duration (s)': '巡逻时长(秒)',
     'last point': '最后定位时间',
     'last heard from': '最后上传时间',
     'recorded at': '录入时间',

@@ -53,9 +53,12 @@ class Patrol(KeepsAreaPath, models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("patroller"), null=True, blank=True,
                            on_delete=models.SET_NULL, related_name="patrols")
     by_name = models.CharField(_("patroller"), max_length=150, blank=True)
-    started_at = models.DateTimeField(_("started at"), db_index=True)
+    started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.CharField(_("how it ended"), max_length=10, choices=EndReason.choices, blank=True)
+    #: seconds from the start to the end, kept with the end (none while running), so the lists'
+    #: sums of hours read a column
+    duration_s = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)
     #: what the patroller saw (巡逻情况), written when they end it
     note = models.TextField(_("what was seen"), blank=True)
     #: kept with every batch of points, so lists and sums read no track
@@ -63,6 +66,8 @@ class Patrol(KeepsAreaPath, models.Model):
     distance_m = models.PositiveIntegerField(_("distance (m)"), default=0)
     #: points inside the area's boundary; none when the area has no boundary
     inside_count = models.PositiveIntegerField(_("points inside the area"), null=True, blank=True)
+    #: the matters reported on it (linked in the report's own transaction)
+    report_count = models.PositiveIntegerField(_("matters reported"), default=0)
     last_point_at = models.DateTimeField(_("last point"), null=True, blank=True)
     #: when the last batch of points arrived: what the idle limit counts from
     heard_at = models.DateTimeField(_("last heard from"))
@@ -83,7 +88,13 @@ class Patrol(KeepsAreaPath, models.Model):
             models.UniqueConstraint(fields=["by"], condition=Q(ended_at__isnull=True),
                                     name="patrol_one_running_per_person"),
         ]
-        indexes = [models.Index(fields=["by", "started_at"], name="patrol_by_start_idx")]
+        indexes = [
+            # the lists' order (newest first, read backwards), and a patroller's own patrols
+            models.Index(fields=["started_at", "id"], name="patrol_start_idx"),
+            models.Index(fields=["by", "started_at"], name="patrol_by_start_idx"),
+            # the patrols running now: the lists' counter, the job's sweep (a few rows of many)
+            models.Index(fields=["heard_at"], condition=Q(ended_at__isnull=True), name="patrol_running_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.by_name} {self.started_at:%Y-%m-%d %H:%M}"
@@ -92,9 +103,15 @@ class Patrol(KeepsAreaPath, models.Model):
     def jurisdiction_q(cls, user, action):
         if action == "patrol":
             return Q(by_id=user.pk)  # only the patroller adds to their patrol
-        if user.area_id is None:
-            return Q(by_id=user.pk)
-        return subtree_q(user.area.path, "area_path") | Q(by_id=user.pk)
+        area = subtree_q(user.area.path, "area_path") if user.area_id is not None else Q(pk__in=[])
+        # a patroller also reads their own patrols of an area they have since left; the others
+        # read the subtree alone (one indexed range, no OR for the planner to split)
+        return area | Q(by_id=user.pk) if user.role in PATROLLERS else area
+
+    def end(self, when: dt.datetime, reason: str) -> None:
+        """Set the end (not saved): ``ended_at``, ``end_reason`` and the kept ``duration_s``."""
+        self.ended_at, self.end_reason = when, reason
+        self.duration_s = max(0, int((when - self.started_at).total_seconds()))
 
     @property
     def is_running(self) -> bool:

@@ -229,6 +229,7 @@ def test_the_patroller_ends_the_patrol_with_a_note_and_a_retry_changes_nothing(u
     actions.add_points(started, by=users.grid_xinhu1, points=_walk(started.started_at, 5))
     p = actions.finish_patrol(started, by=users.grid_xinhu1, note="心湖路一带正常")
     assert p.changed and p.end_reason == EndReason.FINISHED and p.note == "心湖路一带正常" and not p.is_running
+    assert Patrol.objects.get(pk=p.pk).duration_s == int((p.ended_at - p.started_at).total_seconds())
     rec = AuditRecord.objects.get(action="patrol_end", object_id=str(p.pk))
     assert rec.after["points"] == 5
     again = actions.finish_patrol(started, by=users.grid_xinhu1, note="另一句")
@@ -294,6 +295,7 @@ def test_late_points_of_an_automatically_ended_patrol_are_taken_and_extend_it(us
     # the phone comes back with what it could not send
     got = actions.add_points(p, by=users.grid_xinhu1, points=walk[5:])
     assert got["accepted"] == 35 and got["patrol"].ended_at.isoformat() == walk[-1]["at"]
+    assert Patrol.objects.get(pk=p.pk).duration_s == 39 * 60  # the kept duration moves with the end
     # and the patroller's own end replaces the automatic one
     done = actions.finish_patrol(p, by=users.grid_xinhu1, note="信号不好")
     assert done.changed and done.end_reason == EndReason.FINISHED and done.note == "信号不好"
@@ -325,6 +327,8 @@ def test_a_matter_reported_on_the_patrol_is_linked_and_a_foreign_patrol_links_no
                             content="心湖路3号门口井盖缺失", address="心湖路3号")
     assert actions.link_report(str(started.pk), event, by=users.grid_xinhu1).patrol_id == started.pk
     assert list(started.reports.values_list("event_id", flat=True)) == [event.pk]
+    actions.link_report(started.pk, event, by=users.grid_xinhu1)  # again: counted once
+    assert Patrol.objects.get(pk=started.pk).report_count == 1
     other, _ = create_event(by=users.cadre_xinhu, channel=Channel.GRID_REPORT, title="路灯不亮",
                             content="心湖路路灯不亮", address="心湖路")
     assert actions.link_report(started.pk, other, by=users.cadre_xinhu) is None
