@@ -113,3 +113,29 @@ def timed_queries(fn, runs: int) -> tuple[float, float, str]:
         queries.append(len(ctx.captured_queries))
     shown = str(queries[0]) if min(queries) == max(queries) else f"{min(queries)}–{max(queries)}"
     return statistics.median(times), max(times), shown
+
+
+class Pages:
+    """Signed-in test clients of ``users`` (in-process, no network) and timed cases of their
+    pages: ``get(username, url, params)`` and ``post(username, url, data)`` each return a
+    function of the run number that requests the page and checks it answered 200."""
+
+    def __init__(self, users):
+        from django.test import Client
+
+        self.clients = {}
+        for u in users:
+            self.clients[u.username] = Client()
+            self.clients[u.username].force_login(u)
+
+    def get(self, username: str, url: str, params=None):
+        def fn(_run):
+            resp = self.clients[username].get(url, params or {})
+            assert resp.status_code == 200, (url, resp.status_code)
+        return fn
+
+    def post(self, username: str, url: str, data):
+        def fn(_run):
+            resp = self.clients[username].post(url, data)
+            assert resp.status_code == 200, (url, resp.status_code)
+        return fn

@@ -168,9 +168,8 @@ def main() -> None:
 
     demo_database("fq-bench-points-", args.database_url)
     from django.db import connection
-    from django.test import Client
 
-    from benchmarks._report import timed_queries, write_section
+    from benchmarks._report import Pages, timed_queries, write_section
     from fengqiao.accounts.models import User
     from fengqiao.areas.models import Area, Level
     from fengqiao.core.maintenance import analyze_database
@@ -208,16 +207,8 @@ def main() -> None:
         raise SystemExit("no check-point in the grid worker's reach: more --points")
     in_order, with_problems = mine[::2], mine[1::2] or mine[::2]
 
-    clients = {}
-    for u in (county_op, town):
-        clients[u.username] = Client()
-        clients[u.username].force_login(u)
-
-    def get(username, url, params=None):
-        def fn(_run):
-            resp = clients[username].get(url, params or {})
-            assert resp.status_code == 200, (url, resp.status_code)
-        return fn
+    pages = Pages((county_op, town))
+    get = pages.get
 
     hazards = []
 

@@ -101,9 +101,8 @@ def main() -> None:
 
     demo_database("fq-bench-patrols-", args.database_url)
     from django.db import connection
-    from django.test import Client
 
-    from benchmarks._report import timed_queries, write_section
+    from benchmarks._report import Pages, timed_queries, write_section
     from fengqiao.accounts.models import User
     from fengqiao.core.maintenance import analyze_database
     from fengqiao.events import sla
@@ -127,16 +126,8 @@ def main() -> None:
     county_op, town, worker = users["county_op"], users["town_haiyou"], users["grid_xinhu1"]
     reach = {name: Patrol.objects.restrict(u, "view").count() for name, u in (("county", county_op), ("town", town))}
     shown = Patrol.objects.restrict(town, "view").filter(point_count=POINTS).order_by("-started_at").first()
-    clients = {}
-    for u in (county_op, town):
-        clients[u.username] = Client()
-        clients[u.username].force_login(u)
-
-    def get(username, url, params=None):
-        def fn(_run):
-            resp = clients[username].get(url, params or {})
-            assert resp.status_code == 200, (url, resp.status_code)
-        return fn
+    pages = Pages((county_op, town))
+    get = pages.get
 
     # the grid worker's own patrol, long enough for every run's batch
     now = sla.now()

@@ -140,9 +140,8 @@ def main() -> None:
 
     demo_database("fq-bench-population-", args.database_url)
     from django.db import connection
-    from django.test import Client
 
-    from benchmarks._report import timed_queries, write_section
+    from benchmarks._report import Pages, timed_queries, write_section
     from fengqiao.accounts.models import User
     from fengqiao.areas.models import Area, Level
     from fengqiao.core.maintenance import analyze_database
@@ -179,22 +178,9 @@ def main() -> None:
     if not mine or shown is None or sought is None:
         raise SystemExit("no house in the grid worker's or the town's reach: more --houses")
 
-    clients = {}
-    for u in (county_op, town):
-        clients[u.username] = Client()
-        clients[u.username].force_login(u)
-
-    def get(username, url, params=None):
-        def fn(_run):
-            resp = clients[username].get(url, params or {})
-            assert resp.status_code == 200, (url, resp.status_code)
-        return fn
-
-    def post(username, url, data):
-        def fn(_run):
-            resp = clients[username].post(url, data)
-            assert resp.status_code == 200, (url, resp.status_code)
-        return fn
+    pages = Pages((county_op, town))
+    get = pages.get
+    post = pages.post
 
     registered = []
 

@@ -114,12 +114,9 @@ def may(by, allowed: frozenset, zh: str, en: str) -> None:
         raise Forbidden("role_not_allowed", f"您的角色不能{zh}", f"your role may not {en}")
 
 
-def past_time(value, field: str, zh: str, en: str) -> dt.datetime:
-    """When a visit or an inspection (``zh``/``en``: 走访/visit) happened: now when not given,
-    never in the future, at most :data:`MAX_BACKDATE` ago."""
-    now = clock_now()
-    if value in (None, ""):
-        return now
+def moment(value, field: str, zh: str, en: str) -> dt.datetime:
+    """A date and time (ISO 8601) a field worker's device sent; one without a zone is the
+    server's local time. ``zh``/``en`` name the event (走访/visit) in the refusal."""
     try:
         when = value if isinstance(value, dt.datetime) else parse_datetime(value.strip()) if isinstance(
             value, str) else None
@@ -127,8 +124,16 @@ def past_time(value, field: str, zh: str, en: str) -> dt.datetime:
         when = None
     if when is None:
         raise UserError("bad_time", f"{zh}时间格式不正确", f"the {en} time is not a date and time", field=field)
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
+    return timezone.make_aware(when) if timezone.is_naive(when) else when
+
+
+def past_time(value, field: str, zh: str, en: str) -> dt.datetime:
+    """When a visit or an inspection (``zh``/``en``: 走访/visit) happened: now when not given,
+    never in the future, at most :data:`MAX_BACKDATE` ago."""
+    now = clock_now()
+    if value in (None, ""):
+        return now
+    when = moment(value, field, zh, en)
     if when > now + FUTURE_SLACK:
         raise UserError("future_time", f"{zh}时间不能晚于现在", f"the {en} cannot be in the future", field=field)
     if when < now - MAX_BACKDATE:

@@ -15,8 +15,6 @@ import math
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
@@ -49,18 +47,6 @@ MAX_ACCURACY_TAKEN = 100_000.0
 
 
 # -- checks ------------------------------------------------------------------------------------
-
-def _moment(value, field: str, zh: str, en: str) -> dt.datetime:
-    """A date and time (ISO 8601); one without a zone is the server's local time."""
-    try:
-        when = value if isinstance(value, dt.datetime) else parse_datetime(value.strip()) if isinstance(
-            value, str) else None
-    except ValueError:  # well formed but impossible (2026-02-30T10:00)
-        when = None
-    if when is None:
-        raise UserError("bad_time", f"{zh}时间格式不正确", f"the {en} time is not a date and time", field=field)
-    return timezone.make_aware(when) if timezone.is_naive(when) else when
-
 
 def _coordinate(value, field: str, top: float) -> float:
     try:
@@ -104,7 +90,7 @@ def _points(value) -> list[tuple[dt.datetime, float, float, float | None]]:
         if unknown:
             raise UserError("unknown_field", f"{where} 含有未知字段: {', '.join(sorted(map(str, unknown)))[:80]}",
                             f"{where} has unknown fields: {', '.join(sorted(map(str, unknown)))[:80]}", field=where)
-        read.append((_moment(p.get("at"), f"{where}.at", "定位", "position"),
+        read.append((inputs.moment(p.get("at"), f"{where}.at", "定位", "position"),
                      _coordinate(p.get("longitude"), f"{where}.longitude", 180),
                      _coordinate(p.get("latitude"), f"{where}.latitude", 90),
                      _accuracy(p.get("accuracy"), f"{where}.accuracy")))
@@ -141,7 +127,7 @@ def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
         raise UserError("no_patrol_area", "您的所属区域不是在用的村(社区)或网格,不能开始巡逻",
                         "your own area is not a village, community or grid in use; you cannot start a patrol")
     now = clock_now()
-    when = now if started_at in (None, "") else _moment(started_at, "started_at", "开始", "start")
+    when = now if started_at in (None, "") else inputs.moment(started_at, "started_at", "开始", "start")
     if when > now + CLOCK_SLACK:
         raise UserError("future_time", "开始时间不能晚于现在", "the start cannot be in the future", field="started_at")
     if when < now - MAX_DURATION:
@@ -254,7 +240,7 @@ def finish_patrol(patrol, *, by, note: str = "", ended_at=None) -> Patrol:
     inputs.may(by, PATROLLERS, "巡逻", "patrol")
     note = inputs.text(note, "note", "巡逻情况", "the note")
     now = clock_now()
-    when = now if ended_at in (None, "") else _moment(ended_at, "ended_at", "结束", "end")
+    when = now if ended_at in (None, "") else inputs.moment(ended_at, "ended_at", "结束", "end")
     if when > now + CLOCK_SLACK:
         raise UserError("future_time", "结束时间不能晚于现在", "the end cannot be in the future", field="ended_at")
     with transaction.atomic(), context.explicit_audit():
