@@ -47,6 +47,21 @@ def optional_version(value) -> int | None:
     return None if value is None or value == "" else whole_number(value, "version")
 
 
+#: the account a queued request was made by: the phone page sends it with every request it
+#: queued, so a request kept on a shared phone is never sent in another account's session
+SENDER_HEADER = "X-Fengqiao-User"
+
+
+def same_sender(request) -> None:
+    """Refuse (401 ``wrong_user``) a request whose :data:`SENDER_HEADER` names another account
+    than the one signed in: the phone keeps it and asks for the right sign-in."""
+    sent = request.headers.get(SENDER_HEADER, "").strip()
+    if sent and sent != str(getattr(request.user, "pk", "")):
+        raise UserError("wrong_user", "本页面登记的人员与当前登录的账号不同,请用原账号重新登录后再发送",
+                        "this page was opened by another account than the one signed in now; sign in as that "
+                        "account to send it", status=401)
+
+
 #: the longest ``Idempotency-Key`` taken (the matters' limit)
 MAX_IDEMPOTENCY_KEY = 100
 

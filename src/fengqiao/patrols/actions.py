@@ -14,7 +14,7 @@ import datetime as dt
 import math
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Q
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
@@ -97,8 +97,18 @@ def _points(value) -> list[tuple[dt.datetime, float, float, float | None]]:
     return read
 
 
+def _one_at_a_time(by) -> None:
+    """Lock the patroller's account row: their starts, batches and ends run one after another,
+    so a start cannot slip in before an end that moves (two devices, or two requests at once).
+    Call inside the transaction, before any patrol is read."""
+    from fengqiao.accounts.models import User
+
+    User.objects.select_for_update().filter(pk=by.pk).values_list("pk", flat=True).first()
+
+
 def _locked(patrol, by) -> Patrol:
     """The patrol, locked, if it is ``by``'s own (else 404)."""
+    _one_at_a_time(by)
     pk = patrol.pk if isinstance(patrol, Patrol) else patrol
     locked = (Patrol.objects.restrict(by, "patrol").select_related("area").select_for_update(of=("self",))
               .filter(pk=pk).first())
@@ -135,6 +145,10 @@ def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
                         field="started_at")
     try:
         with transaction.atomic(), context.explicit_audit():
+            _one_at_a_time(by)
+            if key and (done := Patrol.objects.filter(idempotency_key=key).first()) is not None:
+                done.repeated = True  # the same start, sent twice at once: the second waited above
+                return done
             running = Patrol.objects.select_for_update().filter(by=by, ended_at__isnull=True).first()
             if running is not None and not _close_if_idle(running, now):
                 raise Conflict("patrol_running", "您有一次巡逻尚未结束,请先结束它",
@@ -162,15 +176,18 @@ def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
 # -- points ------------------------------------------------------------------------------------
 
 def _window(p: Patrol, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The moments a point of ``p`` may carry: from its start to its end; a patrol ended
-    automatically takes the points the phone could not send in time, up to its longest
-    duration and the start of its patroller's next patrol."""
+    """The moments a point of ``p`` may carry: from its start (the phone's own time, as the
+    points') to its end. A patrol ended automatically takes the points the phone recorded
+    before it was ended but could not send in time, never one recorded afterwards (a phone left
+    on), nor past its longest duration or the start of its patroller's next patrol."""
     latest = min(p.started_at + MAX_DURATION, now + CLOCK_SLACK)
     if p.end_reason == EndReason.FINISHED:
         latest = p.ended_at
-    elif p.end_reason == EndReason.TIMED_OUT and (following := _next_start(p)) is not None:
-        latest = min(latest, following)
-    return p.started_at - CLOCK_SLACK, latest
+    elif p.end_reason == EndReason.TIMED_OUT:
+        latest = min(latest, p.closed_at or latest)
+        if (following := _next_start(p)) is not None:
+            latest = min(latest, following)
+    return p.started_at, latest
 
 
 def _next_start(p: Patrol) -> dt.datetime | None:
@@ -255,8 +272,8 @@ def finish_patrol(patrol, *, by, note: str = "", ended_at=None) -> Patrol:
         if p.end_reason == EndReason.TIMED_OUT and (following := _next_start(p)) is not None:
             when = min(when, following)  # a late end never overlaps the next patrol
         p.end(when, EndReason.FINISHED)
-        p.note = note
-        p.save(update_fields=["ended_at", "end_reason", "duration_s", "note"])
+        p.note, p.closed_at = note, now
+        p.save(update_fields=["ended_at", "end_reason", "duration_s", "note", "closed_at"])
         audit.record("patrol_end", p, actor=by, object_repr=str(p),
                      after={"ended_at": when.isoformat(), "points": p.point_count, "distance_m": p.distance_m,
                             "reason": EndReason.FINISHED})
@@ -269,8 +286,9 @@ def _close_if_idle(p: Patrol, now: dt.datetime) -> bool:
     :data:`IDLE_LIMIT` or it has run :data:`MAX_DURATION`; whether it did."""
     if p.heard_at > now - IDLE_LIMIT and p.started_at > now - MAX_DURATION:
         return False
-    p.end(min(p.last_point_at or p.started_at, p.started_at + MAX_DURATION), EndReason.TIMED_OUT)
-    p.save(update_fields=["ended_at", "end_reason", "duration_s"])
+    p.end(max(p.started_at, min(p.last_point_at or p.started_at, p.started_at + MAX_DURATION)), EndReason.TIMED_OUT)
+    p.closed_at = now
+    p.save(update_fields=["ended_at", "end_reason", "duration_s", "closed_at"])
     audit.record("patrol_timeout", p, actor=None, object_repr=str(p),
                  after={"ended_at": p.ended_at.isoformat(), "points": p.point_count, "distance_m": p.distance_m,
                         "reason": EndReason.TIMED_OUT})
@@ -295,13 +313,16 @@ def close_idle_patrols(now: dt.datetime | None = None) -> int:
 
 def link_report(patrol, event, *, by) -> PatrolReport | None:
     """Link a matter ``by`` has just reported to their patrol ``patrol`` (an id), in the
-    caller's transaction. A patrol that is not ``by``'s own links nothing: the report matters
-    more than the link, and is never refused for it."""
+    caller's transaction: a patrol of theirs that runs, or ended no longer than
+    :data:`MAX_DURATION` ago (a report written on the way may reach the server after the end,
+    from the phone's queue). Any other patrol links nothing: the report matters more than the
+    link, and is never refused for it."""
     try:
         pk = int(patrol)
     except (TypeError, ValueError):
         return None
-    if not Patrol.objects.restrict(by, "patrol").filter(pk=pk).exists():
+    recent = Q(ended_at__isnull=True) | Q(ended_at__gte=clock_now() - MAX_DURATION)
+    if not Patrol.objects.restrict(by, "patrol").filter(recent, pk=pk).exists():
         return None
     report, created = PatrolReport.objects.get_or_create(event=event, defaults={"patrol_id": pk})
     if created:  # kept on the patrol, so lists and sums count no links

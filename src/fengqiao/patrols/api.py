@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.filters import INSTANT_RANGE, FilterSet, clamp_instant
+from fengqiao.core.inputs import same_sender
 from fengqiao.core.serializers import ModelSerializer
 from fengqiao.core.viewsets import RestrictedViewSetMixin
 from fengqiao.events.models import Event
@@ -338,6 +339,7 @@ class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         One patrol runs per person: 409 ``patrol_running`` while another runs (one the phone
         has gone quiet on is ended first). With an ``Idempotency-Key`` seen before, the patrol
         started the first time with 200."""
+        same_sender(request)
         body = _body(request, START_BODY)
         patrol = actions.start_patrol(by=request.user, started_at=body.get("started_at"),
                                       idempotency_key=request.headers.get("Idempotency-Key", ""))
@@ -350,6 +352,7 @@ class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         """A batch of the track (the patroller's own patrol, running or ended): points it held
         already are counted as ``repeated``, points outside its time as ``refused``; the length
         is measured again from the whole track."""
+        same_sender(request)
         body = _body(request, POINTS_BODY)
         done = actions.add_points(pk, by=request.user, points=body.get("points"))
         patrol = done["patrol"]
@@ -361,6 +364,7 @@ class PatrolViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def finish(self, request, pk=None):
         """结束巡逻 with what was seen: the patrol, ``changed`` false when its patroller had
         ended it already (a retry; nothing written)."""
+        same_sender(request)
         body = _body(request, FINISH_BODY)
         patrol = actions.finish_patrol(pk, by=request.user, note=body.get("note", ""), ended_at=body.get("ended_at"))
         return Response(PatrolEndedSerializer(patrol, context=self.get_serializer_context()).data)

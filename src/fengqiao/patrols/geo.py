@@ -28,24 +28,39 @@ def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _jump(a, b) -> bool:
+    """Whether going from fix ``a`` to fix ``b`` (``(at, lon, lat)``) is faster than a patrol goes."""
+    seconds = (b[0] - a[0]).total_seconds()
+    return seconds > 0 and metres(a[1], a[2], b[1], b[2]) / seconds > MAX_SPEED_MPS
+
+
 def track_length(points: Iterable[Sequence]) -> float:
-    """The walked length (m) of ``points``: ``(at, longitude, latitude, accuracy_m)`` in time order."""
+    """The walked length (m) of ``points``: ``(at, longitude, latitude, accuracy_m)`` in time order.
+
+    Steps are measured from the last fix kept. A fix that would be a jump from it is set aside;
+    if the next fix follows plausibly from the one set aside, the fix kept was the wrong one (a
+    stale first fix, say) and the track goes on from there, adding nothing for the jump."""
     total = 0.0
-    last = None
+    last = aside = None
     for at, lon, lat, acc in points:
         if acc is not None and acc > MAX_ACCURACY_M:
             continue
+        fix = (at, lon, lat)
         if last is None:
-            last = (at, lon, lat)
+            last = fix
             continue
+        if _jump(last, fix):
+            if aside is not None and not _jump(aside, fix):
+                last, aside = fix, None  # two fixes agree elsewhere: go on from there
+            else:
+                aside = fix
+            continue
+        aside = None
         step = metres(last[1], last[2], lon, lat)
-        seconds = (at - last[0]).total_seconds()
-        if seconds > 0 and step / seconds > MAX_SPEED_MPS:
-            continue  # a jump: the next fix is measured from the last good one
         if step < MIN_STEP_M:
             continue  # standing still; measured from the same fix until it moves
         total += step
-        last = (at, lon, lat)
+        last = fix
     return total
 
 

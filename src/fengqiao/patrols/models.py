@@ -56,6 +56,9 @@ class Patrol(KeepsAreaPath, models.Model):
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.CharField(_("how it ended"), max_length=10, choices=EndReason.choices, blank=True)
+    #: when the end was recorded (the server's time): an automatic end takes late points
+    #: recorded before it, not after
+    closed_at = models.DateTimeField(_("end recorded at"), null=True, blank=True)
     #: seconds from the start to the end, kept with the end (none while running), so the lists'
     #: sums of hours read a column
     duration_s = models.PositiveIntegerField(_("duration (s)"), null=True, blank=True)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from fengqiao.core import roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.inputs import same_sender
 from fengqiao.events.actions import create_event
 from fengqiao.events.actions.attachments import add_attachment
 from fengqiao.events.choices import OPEN_STATES, Channel, Urgency
@@ -113,6 +114,10 @@ def phone_report(request):
         resp = JsonResponse({**exc.as_dict(), "login_url": _login_url()}, status=401)
         resp["WWW-Authenticate"] = 'Session realm="fengqiao"'
         return resp
+    try:
+        same_sender(request)  # a report queued by another account on this phone
+    except UserError as exc:
+        return JsonResponse({**exc.as_dict(), "login_url": _login_url()}, status=401)
     if user.role not in INTAKE_ROLES:
         return _error(UserError("permission_denied", "您的角色不能上报事件", "your role cannot report matters", status=403))
     key = request.headers.get("Idempotency-Key", "").strip()

@@ -13,6 +13,7 @@ from shapely.geometry import shape
 from fengqiao.areas.models import Area
 from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
 from fengqiao.core.models import AuditRecord
+from fengqiao.events import sla
 from fengqiao.events.actions import create_event
 from fengqiao.events.choices import Channel
 from fengqiao.patrols import actions
@@ -345,3 +346,46 @@ def test_metres_and_track_length():
     assert track_length(still) == 0  # 1 m of wander, standing
     slow = [(t0 + dt.timedelta(seconds=i), 121.0, 29.0 + i * 1e-5, 5) for i in range(31)]
     assert 30 < track_length(slow) < 37  # 1.1 m steps still add up
+    # a stale first fix 5 km off (claiming 20 m accuracy), then standing still: nothing walked
+    stale = [(t0, 121.05, 29.0, 20)] + [(t0 + dt.timedelta(seconds=15 * i), 121.0, 29.0, 5) for i in range(1, 40)]
+    assert track_length(stale) == 0
+    # one glitch in the middle of a walk costs nothing either
+    walk = [(t0 + dt.timedelta(seconds=15 * i), 121.0, 29.0 + i * 2e-4, 5) for i in range(10)]
+    walk[5] = (walk[5][0], 121.05, walk[5][2], 5)
+    assert 195 < track_length(walk) < 205  # 9 steps of 22 m, the glitch skipped
+
+
+# -- found in review ---------------------------------------------------------------------------
+
+def test_points_before_the_start_are_refused_and_an_automatic_end_is_never_before_it(users):
+    p = actions.start_patrol(by=users.grid_xinhu1, started_at=timezone.now() - dt.timedelta(hours=3))
+    got = actions.add_points(p, by=users.grid_xinhu1, points=_walk(p.started_at - dt.timedelta(minutes=4), 3))
+    assert (got["accepted"], got["refused"]) == (0, 3)
+    Patrol.objects.filter(pk=p.pk).update(heard_at=timezone.now() - IDLE_LIMIT - dt.timedelta(minutes=1))
+    actions.close_idle_patrols()
+    p.refresh_from_db()
+    assert p.ended_at == p.started_at and p.duration_s == 0
+
+
+def test_an_automatically_ended_patrol_takes_no_position_recorded_after_its_end(users):
+    """The phone left on after the job ended the patrol: late positions are taken, fresh ones not."""
+    now = timezone.now()
+    p = actions.start_patrol(by=users.grid_xinhu1, started_at=now - dt.timedelta(hours=5))
+    walk = _walk(p.started_at, 10, every_s=60)
+    actions.add_points(p, by=users.grid_xinhu1, points=walk[:3])
+    Patrol.objects.filter(pk=p.pk).update(heard_at=now - IDLE_LIMIT - dt.timedelta(minutes=1))
+    actions.close_idle_patrols(now)
+    fresh = _walk(now + dt.timedelta(seconds=30), 3, origin=_inside())
+    got = actions.add_points(p, by=users.grid_xinhu1, points=walk[3:] + fresh)
+    assert (got["accepted"], got["refused"]) == (7, 3)
+    p.refresh_from_db()
+    assert p.ended_at.isoformat() == walk[-1]["at"]
+
+
+def test_a_matter_links_only_to_a_running_or_recent_patrol(users, started):
+    actions.finish_patrol(started, by=users.grid_xinhu1)
+    event, _ = create_event(by=users.grid_xinhu1, channel=Channel.GRID_REPORT, title="路灯不亮",
+                            content="心湖路路灯不亮", address="心湖路")
+    with sla.frozen_now(timezone.now() + MAX_DURATION + dt.timedelta(minutes=5)):
+        assert actions.link_report(started.pk, event, by=users.grid_xinhu1) is None
+    assert actions.link_report(started.pk, event, by=users.grid_xinhu1) is not None  # sent soon after the end

@@ -678,3 +678,22 @@ def test_patrol_answers_match_the_schema(live_server, demo_county, users, tmp_pa
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "5 selected" in proc.stdout, proc.stdout[-2000:]
     assert "repeatedly returned 404" not in proc.stdout, proc.stdout[-2000:]
+
+
+def test_a_request_queued_by_another_account_on_the_phone_is_a_401_and_writes_nothing(client, users, patrol):
+    """The phone page names its account (X-Fengqiao-User) on every queued request: sent in another
+    account's session (someone else signed in on the same phone) it is refused, to be kept."""
+    p = patrol(minutes_ago=10)
+    client.force_login(users.cadre_xinhu)
+    other = str(users.grid_xinhu1.pk)
+    for url, body in ((URL, {}), (f"{URL}{p.pk}/points/", {"points": positions(p.area, p.started_at, 2)}),
+                      (f"{URL}{p.pk}/finish/", {"note": "x"})):
+        resp = client.post(url, body, content_type="application/json", HTTP_X_FENGQIAO_USER=other)
+        assert resp.status_code == 401 and resp.json()["error"] == "wrong_user", (url, resp.content)
+    resp = client.post("/m/report/", {"title": "路灯", "content": "心湖路路灯不亮"}, HTTP_X_FENGQIAO_USER=other,
+                       HTTP_IDEMPOTENCY_KEY="k-wrong-user")
+    assert resp.status_code == 401 and resp.json()["error"] == "wrong_user" and resp.json()["login_url"]
+    assert Patrol.objects.filter(by=users.cadre_xinhu).count() == 0 and TrackPoint.objects.count() == 0
+    # the right account's header is taken
+    resp = client.post(URL, {}, content_type="application/json", HTTP_X_FENGQIAO_USER=str(users.cadre_xinhu.pk))
+    assert resp.status_code == 201

@@ -196,8 +196,9 @@ def test_a_nul_in_a_filter_is_said(client, users, three):
 
 def test_the_counters_of_the_filtered_list(client, users, three, matter):
     old, running, other = three
-    for title in ("楼道堆物", "窨井盖破损"):
-        actions.link_report(old.pk, matter(XINHU, title=title), by=users.grid_xinhu1)
+    with frozen_now(old.ended_at):  # reported on the way, three days ago
+        for title in ("楼道堆物", "窨井盖破损"):
+            actions.link_report(old.pk, matter(XINHU, title=title), by=users.grid_xinhu1)
     client.force_login(users.county_op)
     counters = client.get(LIST).context["counters"]
     assert counters["patrols"] == 3 and counters["running"] == 1 and counters["matters"] == 2
