@@ -488,6 +488,8 @@ ZH = {
     'Keep the earlier photo': '保留原照片',
     'Stop editing': '取消修改',
     'Your sign-in has expired. The reports stay on this phone and are sent after you sign in again.': '登录已过期。上报保存在本机,重新登录后会自动发送。',
+    'This phone is now signed in with another account. The reports stay on this phone and are sent after you sign in again as %s.': '本机当前登录的是另一个账号。上报保存在本机,请用账号 %s 重新登录后自动发送。',
+    'Reports written on this phone by another account: %s. They are sent when that account signs in here again.': '本机保存有另一个账号填写的上报:%s 条,该账号在本机重新登录后会自动发送。',
     'Sign in again': '重新登录',
     'The server could not take the report just now; it stays on this phone and will be sent again.': '服务器暂时无法接收上报,上报保存在本机,稍后会再次发送。',
     'The server gave an answer that is not a confirmation; the report stays on this phone and will be sent again.': '服务器的应答不是接收确认,上报保存在本机,稍后会再次发送。',

@@ -35,6 +35,7 @@ ZH = {
     'points inside the area': '区域内定位点数',
     'matters reported': '途中上报事件数',
     'duration (s)': '巡逻时长(秒)',
+    'end recorded at': '结束登记时间',
     'last point': '最后定位时间',
     'last heard from': '最后上传时间',
     'recorded at': '录入时间',
@@ -128,6 +129,23 @@ ZH = {
     'Your sign-in has expired. The positions stay on this phone and are sent after you sign in again.':
         '登录已过期。定位点保存在本机,重新登录后会自动发送。',
     'Sign in again': '重新登录',
+    'This phone is now signed in with another account. The positions stay on this phone and are sent after you '
+    'sign in again as %s.': '本机当前登录的是另一个账号。定位点保存在本机,请用账号 %s 重新登录后自动发送。',
+    'This patrol was ended on the server (elsewhere, or automatically after the phone sent nothing for two '
+    'hours): the phone no longer records your route. Write what you saw and end it: the end is recorded with '
+    'your note.': '本次巡逻已在服务器上结束(已在别处结束,或手机两小时未上传而自动结束),手机已停止记录轨迹。'
+                  '请填写巡逻情况后结束巡逻,巡逻情况将随结束一并登记。',
+    'The patrol had been ended elsewhere already, so this note was not saved: %s': '该巡逻已在别处结束,以下巡逻情况未能保存:%s',
+    'The patrol started %s was not accepted by the server': '%s 开始的巡逻未被系统接收',
+    'The end of the patrol started %s was not accepted by the server': '%s 开始的巡逻的结束未被系统接收',
+    'The patrol started %s is not found for this account: it stays on this phone until you sign in as the '
+    'patroller who started it, or delete it': '当前账号下找不到 %s 开始的巡逻:它保存在本机,请用开始该巡逻的账号重新登录,或将其删除',
+    'positions kept on this phone: %s': '本机保存的定位点:%s 个',
+    'What was seen: %s': '巡逻情况:%s',
+    'Send again': '重新发送',
+    'Delete': '删除',
+    'Delete this patrol and its positions from the phone? They have not been sent.':
+        '从本机删除这次巡逻及其定位点?它们尚未发送。',
     'My patrol records': '我的巡逻记录',
     'You are on patrol: the report is linked to the patrol.': '正在巡逻:本次上报将关联到当前巡逻。',
     # audit trail labels (web/audit.py)

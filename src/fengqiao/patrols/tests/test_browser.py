@@ -366,3 +366,345 @@ def test_the_phone_takes_over_a_patrol_started_elsewhere_and_lets_go_of_it_once_
     assert p.end_reason == EndReason.FINISHED and p.note == "另一部手机结束"
     assert seen["status"] == seen["closed"]
     assert Patrol.objects.filter(by=users.grid_xinhu1).count() == 1  # the phone started none of its own
+
+
+# ---------------------------------------------------------------- after review: nothing kept on the phone is lost
+
+#: the phone's store of the page's account, read in the page
+STORE = ("JSON.parse(localStorage.getItem('fengqiao-patrol:' + "
+         "JSON.parse(document.getElementById('patrol-data').textContent).user) || 'null')")
+QUEUED = "Number(document.getElementById('patrol-queued').textContent)"
+SENT = "Number(document.getElementById('patrol-sent').textContent)"
+#: the phone's fixes stamped ten minutes ahead of its clock
+FIX_AHEAD = """(() => {
+  const geo = navigator.geolocation, watch = geo.watchPosition.bind(geo);
+  geo.watchPosition = (ok, err, opts) => watch(
+    (p) => ok({coords: p.coords, timestamp: p.timestamp + 600000}), err, opts);
+})();"""
+
+
+def _phone_context(chromium, lat, lng, accuracy=5):
+    return chromium.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, service_workers="block",
+        permissions=["geolocation"], geolocation={"latitude": lat, "longitude": lng, "accuracy": accuracy})
+
+
+def _walker(page, context, lat, lng):
+    step = [0]
+
+    def walk(n, accuracy=5):
+        for _ in range(n):
+            step[0] += 1
+            page.wait_for_timeout(1200)
+            context.set_geolocation({"latitude": lat + step[0] * STEP, "longitude": lng, "accuracy": accuracy})
+        page.wait_for_timeout(1200)
+    return walk
+
+
+def _json(error: str, zh: str, status: int = 400):
+    import json
+
+    return {"status": status, "content_type": "application/json",
+            "body": json.dumps({"error": error, "detail": zh, "detail_zh": zh, "detail_en": error})}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_start_the_server_refuses_keeps_the_trip_until_deleted_and_a_start_answered_409_is_found_again(
+        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
+    from fengqiao.areas.models import Area
+    from fengqiao.patrols.choices import EndReason
+    from fengqiao.patrols.models import Patrol, TrackPoint
+    from fengqiao.web import phone
+
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    base = live_server.url
+    start_url = "**/api/v1/patrols/"
+
+    def steps(chromium, seen):
+        context = _phone_context(chromium, lat, lng)
+        page = context.new_page()
+        page.add_init_script(FIX_AHEAD)
+        page.on("dialog", lambda d: d.accept())
+        walk = _walker(page, context, lat, lng)
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+
+        # 1. started with no network, walked, a note written; then the server refuses the start
+        page.route(start_url, lambda route: route.abort("internetdisconnected"))
+        page.click("#patrol-start")
+        walk(3)
+        page.fill("#patrol-note", "东门路灯不亮")
+        _wait(page, f"{QUEUED} >= 2", "positions kept while the start waits")
+        # a fix stamped ahead of the phone's clock is kept at the phone's time
+        seen["ahead"] = page.evaluate(f"{STORE}.trips[0].points.filter(p => Date.parse(p.at) > Date.now()).length")
+        seen["kept"] = page.evaluate(QUEUED)
+        page.unroute(start_url)
+        page.route(start_url, lambda route: route.fulfill(
+            **_json("too_old", "只能补录12小时内开始的巡逻")))
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        page.wait_for_selector("#patrol-trips li[data-trip='refused']")
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+        seen["refused_text"] = page.locator("#patrol-trips li .trip-text").inner_text()
+        trip = page.evaluate(f"{STORE}.trips[0]")
+        seen["refused_trip"] = {"points": len(trip["points"]), "note": trip["note"], "error": trip["refused"]["error"]}
+        page.screenshot(path=str(screenshot_dir / "patrol-phone-start-refused.png"), full_page=True)
+        # sent again, refused again: still kept; deleted on the patroller's word only
+        page.locator("#patrol-trips li button[data-trip-action=retry]").click()
+        page.wait_for_selector("#patrol-trips li[data-trip='refused']")
+        page.locator("#patrol-trips li button[data-trip-action=delete]").click()
+        _wait(page, f"{STORE}.trips.length === 0 && !document.querySelector('#patrol-trips li')", "deleted")
+        page.unroute(start_url)
+
+        # 2. the start reaches the server but the phone hears 409 patrol_running: its own patrol
+        def started_but_409(route):
+            if route.request.method != "POST":
+                return route.continue_()
+            route.fetch()
+            route.fulfill(**_json("patrol_running", "您有一次巡逻尚未结束,请先结束它", 409))
+        page.route(start_url, started_but_409)
+        page.click("#patrol-start")
+        _wait(page, "document.getElementById('patrol-card').dataset.patrol !== ''", "its own patrol found")
+        page.unroute(start_url)
+        seen["patrol"] = int(page.locator("#patrol-card").get_attribute("data-patrol"))
+        # a fix the server would refuse a whole batch for (accuracy beyond 100 km): sent without it
+        walk(2, accuracy=150000)
+        _wait(page, f"{SENT} >= 2 && {QUEUED} === 0", "positions sent")
+        seen["errors"] = page.locator("#patrol-errors li").all_inner_texts()
+        page.click("#patrol-finish")
+        _wait(page, f"{STORE}.trips.length === 0", "ended")
+        context.close()
+
+    seen = _Browser(steps).drive()
+    assert seen["ahead"] == 0 and seen["kept"] >= 2
+    assert seen["refused_text"].endswith("东门路灯不亮") and "只能补录12小时内开始的巡逻" in seen["refused_text"]
+    assert seen["refused_trip"] == {"points": seen["kept"], "note": "东门路灯不亮", "error": "too_old"}
+    assert seen["errors"] == []
+    p = Patrol.objects.get(by=users.grid_xinhu1)  # one patrol: none from the refused start, one from the 409
+    assert p.pk == seen["patrol"] and p.end_reason == EndReason.FINISHED
+    assert TrackPoint.objects.filter(patrol=p, accuracy_m__isnull=True).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_another_account_signing_in_on_the_phone_sends_nothing_of_the_page_s_account(
+        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
+    from fengqiao.areas.models import Area
+    from fengqiao.events.models import Event
+    from fengqiao.events.seed import link_departments, seed_categories, seed_policies
+    from fengqiao.patrols.choices import EndReason
+    from fengqiao.patrols.models import Patrol
+    from fengqiao.web import phone
+
+    seed_categories()
+    seed_policies()
+    link_departments()
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    base = live_server.url
+    content = "心湖社区9幢北侧消防通道被车辆堵塞"
+
+    def steps(chromium, seen):
+        context = _phone_context(chromium, lat, lng)
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept())
+        sent = seen["requests"] = []
+        page.on("request", lambda r: sent.append((r.url.split("/", 3)[3], r.headers.get("x-fengqiao-user")))
+                if r.method == "POST" and ("/api/v1/patrols/" in r.url or r.url.endswith("/m/report/")) else None)
+        answers = seen["answers"] = []
+        page.on("response", lambda r: answers.append(r.status) if r.status == 401 else None)
+        walk = _walker(page, context, lat, lng)
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        seen["user"] = page.evaluate("String(JSON.parse(document.getElementById('patrol-data').textContent).user)")
+        page.click("#patrol-start")
+        _wait(page, "document.getElementById('patrol-card').dataset.patrol !== ''", "started")
+        seen["patrol"] = int(page.locator("#patrol-card").get_attribute("data-patrol"))
+        walk(2)
+        _wait(page, f"{SENT} >= 1", "a position sent")
+
+        # 1. the village cadre signs in on the same phone (another tab): the phone's cookie is theirs
+        other = context.new_page()
+        for _attempt in range(5):
+            # a request of the first tab still in flight may set its session cookie again after
+            # the clearing: clear until the sign-in page shows its form
+            context.clear_cookies()
+            other.goto(f"{base}/accounts/login/")
+            if other.locator("#id_username").count():
+                break
+            other.wait_for_timeout(500)
+        browser_fixtures.login(other, base, "cadre_xinhu")
+        walk(2)
+        page.fill("#r-content", content)
+        page.click("#report-form button[type=submit]")
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        page.wait_for_selector("#patrol-login:not([hidden])")
+        page.wait_for_selector("#queue-login:not([hidden])")
+        seen["patrol_login"] = page.locator("#patrol-login-text").inner_text()
+        seen["queue_login"] = page.locator("#queue-login-text").inner_text()
+        seen["queued_wrong_user"] = page.evaluate(QUEUED)
+        seen["reports_wrong_user"] = page.evaluate("window.fengqiaoPhone.pending().then(r => r.length)")
+        page.screenshot(path=str(screenshot_dir / "patrol-phone-wrong-user.png"), full_page=True)
+        # the cadre's own page leaves the grid worker's report on the phone alone
+        other.goto(f"{base}/m/")
+        other.wait_for_selector("#queue-others:not([hidden])")
+        seen["others"] = other.locator("#queue-others").inner_text()
+        seen["cadre_count"] = other.locator("#queue-status").get_attribute("data-count")
+
+        # 2. the grid worker signs in again: everything goes, as theirs
+        context.clear_cookies()
+        browser_fixtures.login(other, base, "grid_xinhu1")
+        other.close()
+        page.evaluate("window.fengqiaoPhone.flush()")
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        _wait(page, f"{QUEUED} === 0 && document.getElementById('patrol-login').hidden", "positions sent")
+        _wait(page, "document.getElementById('queue-status').dataset.count === '0'", "report sent")
+        seen["sent_before_404"] = page.evaluate(SENT)
+
+        # 3. a 404 on the patrol's positions, and on the patrol itself: kept, said, sent once found again
+        pid = seen["patrol"]
+        not_found = _json("not_found", "巡逻不存在或不在您的管辖范围内", 404)
+        page.route(f"**/api/v1/patrols/{pid}/points/", lambda route: route.fulfill(**not_found))
+        page.route(f"**/api/v1/patrols/{pid}/", lambda route: route.fulfill(**not_found))
+        walk(2)
+        page.evaluate("window.fengqiaoPatrol.flush()")
+        page.wait_for_selector("#patrol-trips li[data-trip='lost']")
+        seen["lost_text"] = page.locator("#patrol-trips li .trip-text").inner_text()
+        seen["queued_lost"] = page.evaluate(QUEUED)
+        page.unroute(f"**/api/v1/patrols/{pid}/points/")
+        page.unroute(f"**/api/v1/patrols/{pid}/")
+        page.reload()  # asked again as the page opens
+        page.wait_for_selector("#patrol-card[data-state='running']")
+        _wait(page, f"{QUEUED} === 0 && !document.querySelector('#patrol-trips li')", "sent once found")
+        page.fill("#patrol-note", "消防通道已联系物业")
+        page.click("#patrol-finish")
+        _wait(page, f"{STORE}.trips.length === 0", "ended")
+        context.close()
+
+    seen = _Browser(steps).drive()
+    user = str(users.grid_xinhu1.pk)
+    assert seen["user"] == user
+    paths = {path.split("/")[-2] if path.count("/") > 4 else path for path, _ in seen["requests"]}
+    assert {"api/v1/patrols/", "points", "finish", "m/report/"} <= paths
+    assert {header for _, header in seen["requests"]} == {user}  # every write names the page's account
+    assert 401 in seen["answers"]
+    assert "grid_xinhu1" in seen["patrol_login"] and "grid_xinhu1" in seen["queue_login"]
+    assert seen["queued_wrong_user"] >= 1 and seen["reports_wrong_user"] == 1
+    assert "1" in seen["others"] and seen["cadre_count"] == "0"
+    assert seen["queued_lost"] >= 1 and seen["lost_text"]
+    event = Event.objects.get(content=content)
+    assert event.created_by == users.grid_xinhu1
+    p = Patrol.objects.get(pk=seen["patrol"])
+    assert p.end_reason == EndReason.FINISHED and p.note == "消防通道已联系物业"
+    assert p.point_count >= seen["sent_before_404"] + seen["queued_lost"]
+    assert not Patrol.objects.filter(by=users.cadre_xinhu).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_patrol_ended_automatically_stops_the_recording_and_is_ended_with_the_note(
+        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fengqiao.areas.models import Area
+    from fengqiao.patrols import actions
+    from fengqiao.patrols.choices import EndReason
+    from fengqiao.patrols.models import Patrol
+    from fengqiao.web import phone
+
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    base = live_server.url
+    note = "北门至东门一线正常,未见异常"
+    go_quiet, ended = threading.Event(), threading.Event()
+    points_url = "**/api/v1/patrols/*/points/"
+
+    def steps(chromium, seen):
+        context = _phone_context(chromium, lat, lng)
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept())
+        walk = _walker(page, context, lat, lng)
+        browser_fixtures.login(page, base, "grid_xinhu1")
+        page.goto(f"{base}/m/")
+        page.click("#patrol-start")
+        _wait(page, "document.getElementById('patrol-card').dataset.patrol !== ''", "started")
+        seen["patrol"] = int(page.locator("#patrol-card").get_attribute("data-patrol"))
+        walk(2)
+        _wait(page, f"{SENT} >= 1 && {QUEUED} === 0", "positions sent")
+
+        # 1. no network; a second copy of the page overwrites the store with a stale copy (its
+        #    positions not there): the recording page writes them back
+        page.route(points_url, lambda route: route.abort("internetdisconnected"))
+        walk(2)
+        _wait(page, f"{QUEUED} >= 2", "positions kept")
+        kept = page.evaluate(f"{STORE}.trips[0].points.map(p => p.at)")
+        stale = context.new_page()
+        stale.goto(f"{base}/patrols/")
+        stale.evaluate("""() => {
+            const key = Object.keys(localStorage).find(k => k.startsWith('fengqiao-patrol:'));
+            const s = JSON.parse(localStorage.getItem(key));
+            s.trips[0].points = [];
+            localStorage.setItem(key, JSON.stringify(s));
+        }""")
+        for _ in range(50):
+            back = stale.evaluate("""() => {
+                const key = Object.keys(localStorage).find(k => k.startsWith('fengqiao-patrol:'));
+                return JSON.parse(localStorage.getItem(key)).trips[0].points.map(p => p.at);
+            }""")
+            if set(kept) <= set(back):
+                break
+            stale.wait_for_timeout(100)
+        seen["merged"] = set(kept) <= set(back)
+        stale.close()
+
+        # 2. the note written; the phone sends nothing for hours: the server ends the patrol
+        page.fill("#patrol-note", note)
+        page.locator("#patrol-note").blur()
+        go_quiet.set()
+        assert ended.wait(20)
+        page.unroute(points_url)
+        page.reload()
+        page.wait_for_selector("#patrol-card[data-state='ended']")
+        seen["ended_said"] = page.locator("#patrol-server-ended").is_visible()
+        seen["note"] = page.input_value("#patrol-note")
+        seen["finish_visible"] = page.locator("#patrol-finish").is_visible()
+        page.screenshot(path=str(screenshot_dir / "patrol-phone-ended-on-server.png"), full_page=True)
+        # no longer recorded: fresh positions stay off the phone
+        _wait(page, "document.getElementById('patrol-card').dataset.waiting === '0'", "what was kept sent")
+        walk(2)
+        seen["queued_after_end"] = page.evaluate(QUEUED)
+        # 3. ended with the note
+        page.click("#patrol-finish")
+        page.wait_for_selector("#patrol-card[data-state='idle']")
+        _wait(page, f"{STORE}.trips.length === 0", "the end sent")
+        context.close()
+
+    browser = _Browser(steps)
+    browser.start()
+    for _ in range(240):
+        if go_quiet.wait(0.5) or not browser.is_alive():
+            break
+    if browser.error is not None:
+        raise browser.error
+    assert go_quiet.is_set(), "the browser never went quiet"
+    Patrol.objects.filter(by=users.grid_xinhu1).update(heard_at=timezone.now() - dt.timedelta(hours=3))
+    assert actions.close_idle_patrols() == 1
+    assert Patrol.objects.get(by=users.grid_xinhu1).end_reason == EndReason.TIMED_OUT
+    ended.set()
+    seen = browser.drive()
+    p = Patrol.objects.get(pk=seen["patrol"])
+    assert seen["merged"]
+    assert seen["ended_said"] and seen["finish_visible"] and seen["note"] == note
+    assert seen["queued_after_end"] == 0
+    assert p.end_reason == EndReason.FINISHED and p.note == note
+    assert p.ended_at >= p.last_point_at and p.point_count >= 3
