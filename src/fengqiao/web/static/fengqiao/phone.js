@@ -14,6 +14,23 @@
 // A report is kept with the account that wrote it (rec.user) and sent only from that account's
 // page, naming it: the queue is one per phone (IndexedDB), and a page of another account that
 // signs in on the same phone leaves it alone (it only says how many wait).
+// What the report queue and the patrol card below both need: a fresh Idempotency-Key and the
+// CSRF token (the cookie first: signing in again, maybe in another tab, rotates the token).
+var fengqiaoPhoneShared = (function () {
+  "use strict";
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function csrf() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var i = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return i ? i.value : "";
+  }
+  return { newKey: newKey, csrf: csrf };
+})();
+
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -59,17 +76,7 @@
   // One transaction: the edited report replaces the refused one, or neither changes.
   function replace(oldKey, rec) { return tx("readwrite", function (s) { s.put(rec); s.delete(oldKey); }); }
 
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
-  function csrf() {
-    // The cookie first: signing in again (maybe in another tab) rotates the token.
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (m) return decodeURIComponent(m[1]);
-    var i = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return i ? i.value : "";
-  }
+  var newKey = fengqiaoPhoneShared.newKey, csrf = fengqiaoPhoneShared.csrf;
   function label(rec) {
     var f = rec.fields || {};
     var text = (f.title || "").trim();
@@ -487,16 +494,7 @@
     theirs.trips.sort(function (a, b) { return Date.parse(a.startedAt) - Date.parse(b.startedAt); });
     return theirs;
   }
-  function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "p" + Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (m) return decodeURIComponent(m[1]);
-    var i = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return i ? i.value : "";
-  }
+  var newKey = fengqiaoPhoneShared.newKey, csrf = fengqiaoPhoneShared.csrf;
   // The end a patrol gets when the patroller cannot have pressed the button at the moment: its
   // last recorded position (or its start).
   function lastMoment(t) {
