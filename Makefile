@@ -51,7 +51,7 @@ lint: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=fengqiao.settings.test $(PY) -m django makemigrations --check --dry-run -v1
 
 test: $(VENV)/.installed node_modules/.installed browser assets lint
-	DJANGO_SETTINGS_MODULE=fengqiao.settings.test $(VENV)/bin/pytest -q -p no:cacheprovider
+	DJANGO_SETTINGS_MODULE=fengqiao.settings.test $(VENV)/bin/pytest -q -p no:cacheprovider --numprocesses=auto --maxprocesses=4
 
 # Refresh the Chinese catalogue: collect strings, fill them from the tables kept with the code
 # (src/fengqiao/locale/zh_extra.py, mediation/i18n_zh.py), compile the .mo that is committed.

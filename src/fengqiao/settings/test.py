@@ -4,6 +4,13 @@ import os
 import tempfile
 
 os.environ.setdefault("FENGQIAO_VAR_DIR", tempfile.mkdtemp(prefix="fengqiao-test-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # ``make test`` runs the suite on every core (pytest-xdist, ADR 0016): the workers inherit
+    # the var dir the controlling process made, so each takes a folder of its own in it (its test
+    # database, keys, uploads and outbox files), and no test reads another worker's files
+    _worker_dir = os.path.join(os.environ["FENGQIAO_VAR_DIR"], os.environ["PYTEST_XDIST_WORKER"])
+    os.makedirs(_worker_dir, exist_ok=True)
+    os.environ["FENGQIAO_VAR_DIR"] = _worker_dir
 
 from .base import *  # noqa: F403
 from .base import DATABASES, HUEY, VAR_DIR
