@@ -530,16 +530,15 @@ def test_another_account_signing_in_on_the_phone_sends_nothing_of_the_page_s_acc
         _wait(page, f"{SENT} >= 1", "a position sent")
 
         # 1. the village cadre signs in on the same phone (another tab): the phone's cookie is theirs
+        # The first tab keeps sending, and every answer renews its session cookie: hold its
+        # requests (a network error to it: kept for later) and let those in flight finish before
+        # the cookies are cleared, or an answer arriving afterwards signs the phone in again.
+        page.route("**/*", lambda route: route.abort())
+        page.wait_for_timeout(1500)
+        context.clear_cookies()
         other = context.new_page()
-        for _attempt in range(5):
-            # a request of the first tab still in flight may set its session cookie again after
-            # the clearing: clear until the sign-in page shows its form
-            context.clear_cookies()
-            other.goto(f"{base}/accounts/login/")
-            if other.locator("#id_username").count():
-                break
-            other.wait_for_timeout(500)
         browser_fixtures.login(other, base, "cadre_xinhu")
+        page.unroute("**/*")
         walk(2)
         page.fill("#r-content", content)
         page.click("#report-form button[type=submit]")
@@ -557,10 +556,16 @@ def test_another_account_signing_in_on_the_phone_sends_nothing_of_the_page_s_acc
         seen["others"] = other.locator("#queue-others").inner_text()
         seen["cadre_count"] = other.locator("#queue-status").get_attribute("data-count")
 
-        # 2. the grid worker signs in again: everything goes, as theirs
+        # 2. the grid worker signs in again: everything goes, as theirs (the first tab held while
+        # the cookies change, as above)
+        page.route("**/*", lambda route: route.abort())
+        other.close()
+        page.wait_for_timeout(1500)
         context.clear_cookies()
+        other = context.new_page()
         browser_fixtures.login(other, base, "grid_xinhu1")
         other.close()
+        page.unroute("**/*")
         page.evaluate("window.fengqiaoPhone.flush()")
         page.evaluate("window.fengqiaoPatrol.flush()")
         _wait(page, f"{QUEUED} === 0 && document.getElementById('patrol-login').hidden", "positions sent")
