@@ -61,3 +61,30 @@ def catalogue_changes(table: dict[str, str]) -> dict[str, tuple[str, str]]:
 
     catalogue = {e.msgid: e.msgstr for e in polib.pofile(str(CATALOGUE)) if not e.obsolete and e.msgstr}
     return {en: (catalogue[en], zh) for en, zh in table.items() if en in catalogue and catalogue[en] != zh}
+
+
+FENGQIAO = Path(__file__).resolve().parents[2]
+FILL_SCRIPT = FENGQIAO.parents[1] / "scripts" / "fill_translations.py"
+
+
+def audit_labels(prefixes) -> set[str]:
+    """The msgids of the audit page's labels (``web/audit.py``'s ACTION_LABELS) of the action
+    codes starting with ``prefixes`` (one prefix or a tuple)."""
+    tree = ast.parse((FENGQIAO / "web" / "audit.py").read_text())
+    table = next(n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "ACTION_LABELS" for t in n.targets))
+    return {v.args[0].value for k, v in zip(table.keys, table.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value.startswith(prefixes)}
+
+
+def other_tables(mine: Path) -> dict[str, str]:
+    """Every app's table but ``mine``, merged as ``make messages`` merges them; ``mine`` must be
+    one the script fills the catalogue from."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fill_translations", FILL_SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert mine in script.TABLES  # the app's table is filled into the catalogue
+    script.TABLES = [t for t in script.TABLES if t != mine]
+    return script.load_tables()

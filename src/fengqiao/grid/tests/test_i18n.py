@@ -5,10 +5,10 @@ already has in the shared catalogue."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from fengqiao.core.tests.ui_strings import (
+    audit_labels,
     catalogue_changes,
     code_strings,
     stale_or_broken,
@@ -24,16 +24,7 @@ MENU = {"Key persons"}  # the registry's entry in base.html
 PHONE = {"Key persons to visit", "Overdue or due within 3 days: %(n)s"}  # its section of phone.html
 
 
-def _audit_labels() -> set[str]:
-    """The msgids of the audit page's labels of the registry's actions (``key_person_*``)."""
-    tree = ast.parse((APP.parent / "web" / "audit.py").read_text())
-    table = next(n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                 and any(isinstance(t, ast.Name) and t.id == "ACTION_LABELS" for t in n.targets))
-    return {v.args[0].value for k, v in zip(table.keys, table.values, strict=True)
-            if isinstance(k, ast.Constant) and k.value.startswith("key_person_")}
-
-
-AUDIT = _audit_labels()
+AUDIT = audit_labels("key_person_")
 
 
 def _strings() -> set[str]:

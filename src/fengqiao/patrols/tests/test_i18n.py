@@ -5,8 +5,6 @@ shared catalogue or in another app's table."""
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import re
 from pathlib import Path
 
@@ -16,8 +14,10 @@ from django.utils.translation import gettext
 
 from fengqiao.core.tests.ui_strings import (
     CATALOGUE,
+    audit_labels,
     catalogue_changes,
     code_strings,
+    other_tables,
     stale_or_broken,
     template_strings,
     templates_strings,
@@ -27,7 +27,6 @@ from fengqiao.web.audit import ACTION_LABELS, action_label
 
 APP = Path(__file__).resolve().parent.parent
 WEB = APP.parent / "web" / "templates" / "web"
-SCRIPT = APP.parents[2] / "scripts" / "fill_translations.py"
 MENU = {"Patrols"}  # the patrols' entry in base.html
 PREFIX = "patrol_"
 CODES = {"patrol_start", "patrol_end", "patrol_timeout"}
@@ -46,31 +45,11 @@ def _phone_card() -> set[str]:
 PHONE = _phone_card()
 
 
-def _audit_labels() -> set[str]:
-    """The msgids of the audit page's labels of the patrols' actions."""
-    tree = ast.parse((APP.parent / "web" / "audit.py").read_text())
-    table = next(n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                 and any(isinstance(t, ast.Name) and t.id == "ACTION_LABELS" for t in n.targets))
-    return {v.args[0].value for k, v in zip(table.keys, table.values, strict=True)
-            if isinstance(k, ast.Constant) and k.value.startswith(PREFIX)}
-
-
-AUDIT = _audit_labels()
+AUDIT = audit_labels(PREFIX)
 
 
 def _strings() -> set[str]:
     return code_strings(APP) | templates_strings((APP / "templates").rglob("*.html")) | MENU | PHONE | AUDIT
-
-
-def _other_tables() -> dict[str, str]:
-    """Every other app's table, merged as ``make messages`` merges them."""
-    spec = importlib.util.spec_from_file_location("fill_translations", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    mine = APP / "i18n_zh.py"
-    assert mine in script.TABLES  # the patrols' table is filled into the catalogue
-    script.TABLES = [t for t in script.TABLES if t != mine]
-    return script.load_tables()
 
 
 def test_every_ui_string_has_chinese():
@@ -104,7 +83,7 @@ def test_the_catalogue_keeps_its_wording():
 
 
 def test_no_other_app_s_table_says_it_otherwise():
-    others = _other_tables()
+    others = other_tables(APP / "i18n_zh.py")
     assert {en: (others[en], zh) for en, zh in ZH.items() if en in others and others[en] != zh} == {}
 
 
