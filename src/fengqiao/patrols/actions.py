@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q
 
 from fengqiao.core import audit, context
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import Conflict, NotFound, UserError
 from fengqiao.core.inputs import scoped_key
 from fengqiao.events.actions._base import actor_name
@@ -48,11 +49,16 @@ MAX_ACCURACY_TAKEN = 100_000.0
 
 # -- checks ------------------------------------------------------------------------------------
 
-def _coordinate(value, field: str, top: float) -> float:
+def _number(value) -> float:
+    """A number given as such or as its digits; NaN for anything else (a boolean, a list …)."""
     try:
-        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else math.nan
-    except ValueError:
-        number = math.nan
+        return float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else math.nan
+    except (ValueError, OverflowError):
+        return math.nan
+
+
+def _coordinate(value, field: str, top: float) -> float:
+    number = _number(value)
     if not math.isfinite(number) or not -top <= number <= top:
         raise UserError("bad_coordinate", f"{field} 应为 -{top:g} 到 {top:g} 之间的数",
                         f"{field} must be a number from -{top:g} to {top:g}", field=field)
@@ -62,10 +68,7 @@ def _coordinate(value, field: str, top: float) -> float:
 def _accuracy(value, field: str) -> float | None:
     if value in (None, ""):
         return None
-    try:
-        number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else math.nan
-    except ValueError:
-        number = math.nan
+    number = _number(value)
     if not math.isfinite(number) or not 0 <= number <= MAX_ACCURACY_TAKEN:
         raise UserError("bad_accuracy", f"{field} 应为 0 到 {MAX_ACCURACY_TAKEN:g} 之间的米数",
                         f"{field} must be metres from 0 to {MAX_ACCURACY_TAKEN:g}", field=field)
@@ -119,6 +122,14 @@ def _locked(patrol, by) -> Patrol:
 
 # -- start -------------------------------------------------------------------------------------
 
+def _repeat(key: str | None) -> Patrol | None:
+    """The patrol started before with the scoped ``key``, marked ``repeated``."""
+    done = Patrol.objects.filter(idempotency_key=key).first() if key else None
+    if done is not None:
+        done.repeated = True
+    return done
+
+
 def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
     """开始巡逻 in ``by``'s own area (a village, grid or micro-grid). ``started_at`` (the
     phone's time, which may lie up to :data:`MAX_DURATION` back when it had no network) defaults
@@ -129,8 +140,7 @@ def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
     marked ``repeated``."""
     inputs.may(by, PATROLLERS, "巡逻", "patrol")
     key = scoped_key(by, idempotency_key)
-    if key and (done := Patrol.objects.filter(idempotency_key=key).first()) is not None:
-        done.repeated = True
+    if (done := _repeat(key)) is not None:
         return done
     area = by.area
     if area is None or area.level not in PLACE_LEVELS or not area.is_active:
@@ -146,8 +156,7 @@ def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
     try:
         with transaction.atomic(), context.explicit_audit():
             _one_at_a_time(by)
-            if key and (done := Patrol.objects.filter(idempotency_key=key).first()) is not None:
-                done.repeated = True  # the same start, sent twice at once: the second waited above
+            if (done := _repeat(key)) is not None:  # the same start sent twice at once: this one waited
                 return done
             running = Patrol.objects.select_for_update().filter(by=by, ended_at__isnull=True).first()
             if running is not None and not _close_if_idle(running, now):
@@ -164,8 +173,7 @@ def start_patrol(*, by, started_at=None, idempotency_key: str = "") -> Patrol:
                          after={"area": area.code, "started_at": when.isoformat()})
     except IntegrityError:
         # the same key at the same moment, or two starts at once: the index settled it
-        if key and (done := Patrol.objects.filter(idempotency_key=key).first()) is not None:
-            done.repeated = True
+        if (done := _repeat(key)) is not None:
             return done
         raise Conflict("patrol_running", "您有一次巡逻尚未结束,请先结束它",
                        "you have a patrol that has not ended; end it first") from None
@@ -298,10 +306,10 @@ def _close_if_idle(p: Patrol, now: dt.datetime) -> bool:
 def close_idle_patrols(now: dt.datetime | None = None) -> int:
     """End every running patrol whose phone has gone quiet (the periodic job); how many."""
     now = now or clock_now()
-    stale = list(Patrol.objects.running().filter(heard_at__lte=now - IDLE_LIMIT).values_list("pk", flat=True))
-    stale += Patrol.objects.running().filter(started_at__lte=now - MAX_DURATION).values_list("pk", flat=True)
+    stale = (Patrol.objects.running().filter(Q(heard_at__lte=now - IDLE_LIMIT) | Q(started_at__lte=now - MAX_DURATION))
+             .order_by("pk").values_list("pk", flat=True))
     closed = 0
-    for pk in sorted(set(stale)):
+    for pk in list(stale):
         with transaction.atomic(), context.explicit_audit():
             p = Patrol.objects.select_for_update().filter(pk=pk, ended_at__isnull=True).first()
             if p is not None and _close_if_idle(p, now):
@@ -317,10 +325,9 @@ def link_report(patrol, event, *, by) -> PatrolReport | None:
     :data:`MAX_DURATION` ago (a report written on the way may reach the server after the end,
     from the phone's queue). Any other patrol links nothing: the report matters more than the
     link, and is never refused for it."""
-    try:
-        pk = int(patrol)
-    except (TypeError, ValueError):
-        return None
+    if not small_id(str(patrol)):
+        return None  # not an id any patrol can have (a huge number would overflow the query)
+    pk = int(patrol)
     recent = Q(ended_at__isnull=True) | Q(ended_at__gte=clock_now() - MAX_DURATION)
     if not Patrol.objects.restrict(by, "patrol").filter(recent, pk=pk).exists():
         return None

@@ -32,7 +32,7 @@ from fengqiao.grid.views import _area_options
 
 from .api import PatrolFilter
 from .choices import PatrolState
-from .models import PATROLLERS, Patrol, PatrolReport, TrackPoint
+from .models import PATROLLERS, Patrol, TrackPoint
 
 PAGE_SIZE = 30
 #: the list's GET parameters, the API's filters (:class:`.api.PatrolFilter`): an area's code (its
@@ -159,9 +159,9 @@ def patrol_list(request):
 # ---------------------------------------------------------------- one patrol
 
 
-def _map_data(patrol: Patrol) -> dict:
+def _map_data(user, patrol: Patrol) -> dict:
     """What the page's map draws: the area's boundary, the track (``[lat, lng]`` in time order)."""
-    track = [[lat, lng] for lng, lat in TrackPoint.objects.filter(patrol=patrol).order_by("at")
+    track = [[lat, lng] for lng, lat in TrackPoint.objects.restrict(user, "view").filter(patrol=patrol).order_by("at")
              .values_list("longitude", "latitude")]
     centre = ([patrol.area.center_lat, patrol.area.center_lng]
               if patrol.area.center_lat is not None and patrol.area.center_lng is not None else None)
@@ -178,9 +178,8 @@ def patrol_detail(request, pk):
     now = clock_now()
     matters = list(Event.objects.restrict(user, "view").filter(patrol_report__patrol=patrol)
                    .select_related("category").order_by("received_at", "id"))
-    reported = PatrolReport.objects.filter(patrol=patrol).count()
     return render(request, "patrols/detail.html", {
         "patrol": patrol, "duration": hours_minutes(patrol.duration(now)), "km": f"{patrol.distance_m / 1000:.2f}",
-        "coverage": _coverage(patrol), "matters": matters, "hidden_matters": max(0, reported - len(matters)),
-        "map_data": _map_data(patrol), "tile_url": settings.FENGQIAO_TILE_URL,
+        "coverage": _coverage(patrol), "matters": matters, "hidden_matters": max(0, patrol.report_count - len(matters)),
+        "map_data": _map_data(user, patrol), "tile_url": settings.FENGQIAO_TILE_URL,
     })

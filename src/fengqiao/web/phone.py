@@ -75,7 +75,7 @@ def _patrol_card(user) -> dict | None:
     how often the phone keeps and sends positions; none for a role that does not patrol."""
     if user.role not in PATROLLERS:
         return None
-    running = Patrol.objects.filter(by=user, ended_at__isnull=True).order_by("-started_at").first()
+    running = Patrol.objects.restrict(user, "patrol").running().order_by("-started_at").first()
     return {
         "running": running,
         "km": f"{running.distance_m / 1000:.2f}" if running is not None else "0.00",
