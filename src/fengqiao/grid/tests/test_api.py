@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.schema_runs import fuzz
 from fengqiao.grid import actions
 from fengqiao.grid.models import KeyPerson, Visit
 
@@ -635,24 +632,9 @@ def test_key_person_answers_match_the_schema(live_server, demo_county, users, tm
     """schemathesis on the registry's endpoints with a person present, whose id the operations
     on one person are given (random ids only ever met a 404): no 5xx whatever the input, and
     every answer as the schema says."""
-    from fengqiao.accounts.actions import token_for
-
     person = actions.register_key_person(by=users.county_op, name="王五", category="drug_user", area=XINHU,
                                          id_number=id_number(), phone="13812345678", caretaker="grid_xinhu1")
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(f'[parameters]\n"path.id" = {person.pk}\n', encoding="utf-8")
-    st = shutil.which("st", path=str(Path(sys.executable).parent))
-    assert st is not None, "schemathesis is not installed (make test installs the test extras)"
-    proc = subprocess.run(
-        [st, "--config-file", str(config), "run", f"{live_server.url}/api/schema/", "-H",
-         f"Authorization: Token {token_for(users.county_op)}", "--checks",
-         "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
-         "--max-examples", "6", "--seed", "20261123", "--no-color", "--phases", "examples,fuzzing",
-         "--include-path-regex", "^/api/v1/key-persons/"],
-        capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "6 selected" in proc.stdout, proc.stdout[-2000:]
-    assert "repeatedly returned 404" not in proc.stdout, proc.stdout[-2000:]
+    fuzz(live_server, users.county_op, "key-persons", person.pk, tmp_path, operations=6)
 
 
 def test_error_bodies_are_json_in_the_one_shape(api, users, register):

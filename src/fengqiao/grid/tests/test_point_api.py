@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.schema_runs import fuzz
 from fengqiao.events.models import Event
 from fengqiao.grid import points
 from fengqiao.grid.choices import DEFAULT_CHECKLISTS
@@ -659,7 +656,6 @@ def test_check_point_answers_match_the_schema(live_server, demo_county, users, t
     """schemathesis on the registry's endpoints with a check-point present (inspected once, with
     a hazard reported), whose id the operations on one check-point are given (random ids only
     ever met a 404): no 5xx whatever the input, and every answer as the schema says."""
-    from fengqiao.accounts.actions import token_for
     from fengqiao.events.seed import link_departments, seed_categories, seed_policies
 
     # an earlier test's flush empties what the migrations seeded; the hazard needs its category
@@ -669,20 +665,7 @@ def test_check_point_answers_match_the_schema(live_server, demo_county, users, t
     p = points.register_point(by=users.county_op, name="心湖社区幼儿园", kind="school", area=XINHU,
                               caretaker="grid_xinhu1")
     points.record_inspection(p, by=users.grid_xinhu1, note="灭火器过期", problems=[{"item": 2, "note": "两具"}])
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(f'[parameters]\n"path.id" = {p.pk}\n', encoding="utf-8")
-    st = shutil.which("st", path=str(Path(sys.executable).parent))
-    assert st is not None, "schemathesis is not installed (make test installs the test extras)"
-    proc = subprocess.run(
-        [st, "--config-file", str(config), "run", f"{live_server.url}/api/schema/", "-H",
-         f"Authorization: Token {token_for(users.county_op)}", "--checks",
-         "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
-         "--max-examples", "6", "--seed", "20261123", "--no-color", "--phases", "examples,fuzzing",
-         "--include-path-regex", "^/api/v1/check-points/"],
-        capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "7 selected" in proc.stdout, proc.stdout[-2000:]
-    assert "repeatedly returned 404" not in proc.stdout, proc.stdout[-2000:]
+    fuzz(live_server, users.county_op, "check-points", p.pk, tmp_path, operations=7)
 
 
 def test_the_browsable_api_and_options_answer(api, users, point):

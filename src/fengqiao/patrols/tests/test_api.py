@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from fengqiao.areas.models import Area
+from fengqiao.core.tests.schema_runs import fuzz
 from fengqiao.events.sla import frozen_now
 from fengqiao.events.sla import now as clock_now
 from fengqiao.patrols import actions
@@ -652,32 +653,12 @@ def test_patrol_answers_match_the_schema(live_server, demo_county, users, tmp_pa
     """schemathesis on the patrols' endpoints as the patroller, with a patrol of theirs present
     (ended, with a track), whose id the operations on one patrol are given: no 5xx whatever the
     input, and every answer as the schema says."""
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from fengqiao.accounts.actions import token_for
-
     by = users.grid_xinhu1
     started = clock_now() - dt.timedelta(minutes=40)
     p = actions.start_patrol(by=by, started_at=started)
     actions.add_points(p, by=by, points=positions(p.area, started, 5))
     actions.finish_patrol(p, by=by, note="一切正常")
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(f'[parameters]\n"path.id" = {p.pk}\n', encoding="utf-8")
-    st = shutil.which("st", path=str(Path(sys.executable).parent))
-    assert st is not None, "schemathesis is not installed (make test installs the test extras)"
-    proc = subprocess.run(
-        [st, "--config-file", str(config), "run", f"{live_server.url}/api/schema/", "-H",
-         f"Authorization: Token {token_for(by)}", "--checks",
-         "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
-         "--max-examples", "6", "--seed", "20261123", "--no-color", "--phases", "examples,fuzzing",
-         "--include-path-regex", "^/api/v1/patrols/"],
-        capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "5 selected" in proc.stdout, proc.stdout[-2000:]
-    assert "repeatedly returned 404" not in proc.stdout, proc.stdout[-2000:]
+    fuzz(live_server, by, "patrols", p.pk, tmp_path, operations=5)
 
 
 def test_a_request_queued_by_another_account_on_the_phone_is_a_401_and_writes_nothing(client, users, patrol):
