@@ -30,3 +30,10 @@ def fuzz(live_server, user, path: str, record_id: int, tmp_path: Path, *, operat
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert f"{operations} selected" in proc.stdout, proc.stdout[-2000:]
     assert "repeatedly returned 404" not in proc.stdout, proc.stdout[-2000:]
+
+
+def ref(operation: dict, status: str = "200", where: str = "responses") -> str:
+    """The component an operation of the OpenAPI schema answers ``status`` with, or (``where=
+    "requestBody"``) takes as its JSON body."""
+    node = operation[where] if where == "requestBody" else operation[where][status]
+    return node["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

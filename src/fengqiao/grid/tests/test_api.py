@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
-from fengqiao.core.tests.schema_runs import fuzz
+from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.grid import actions
 from fengqiao.grid.models import KeyPerson, Visit
 
@@ -597,10 +597,6 @@ def schema():
 
 def test_schema_documents_the_endpoints(schema):
     paths, components = schema["paths"], schema["components"]["schemas"]
-
-    def ref(operation, status="200", where="responses") -> str:
-        node = operation[where] if where == "requestBody" else operation[where][status]
-        return node["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     listing = paths[URL]["get"]
     assert {"category", "area", "due", "active", "ordering", "page", "page_size"} <= {

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from fengqiao.core.models import AuditRecord
-from fengqiao.core.tests.schema_runs import fuzz
+from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.events.models import Event
 from fengqiao.grid import points
 from fengqiao.grid.choices import DEFAULT_CHECKLISTS
@@ -615,10 +615,6 @@ def schema():
 
 def test_schema_documents_the_endpoints(schema):
     paths, components = schema["paths"], schema["components"]["schemas"]
-
-    def ref(operation, status="200", where="responses") -> str:
-        node = operation[where] if where == "requestBody" else operation[where][status]
-        return node["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     listing = paths[URL]["get"]
     assert {"kind", "area", "due", "active", "q", "ordering", "page", "page_size"} <= {

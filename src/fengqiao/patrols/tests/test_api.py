@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from fengqiao.areas.models import Area
-from fengqiao.core.tests.schema_runs import fuzz
+from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.events.sla import frozen_now
 from fengqiao.events.sla import now as clock_now
 from fengqiao.patrols import actions
@@ -598,10 +598,6 @@ def schema():
 
 def test_schema_documents_the_endpoints(schema):
     paths, components = schema["paths"], schema["components"]["schemas"]
-
-    def ref(operation, status="200", where="responses") -> str:
-        node = operation[where] if where == "requestBody" else operation[where][status]
-        return node["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     listing = paths[URL]["get"]
     assert {"area", "state", "by", "started_after", "started_before", "ordering", "page", "page_size"} <= {

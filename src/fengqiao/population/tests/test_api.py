@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
-from fengqiao.core.tests.schema_runs import fuzz
+from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.population import actions
 from fengqiao.population.models import RentalHouse, Resident
 
@@ -1180,10 +1180,6 @@ def test_schema_documents_the_endpoints_without_warnings(schema):
     schema, warnings = schema
     assert warnings == []
     paths, components = schema["paths"], schema["components"]["schemas"]
-
-    def ref(operation, status="200", where="responses") -> str:
-        node = operation[where] if where == "requestBody" else operation[where][status]
-        return node["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     def body(operation) -> dict:
         return components[ref(operation, where="requestBody")]
