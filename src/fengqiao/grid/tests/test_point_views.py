@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -598,60 +597,16 @@ def test_the_check_points_web_strings_have_chinese():
 # ---------------------------------------------------------------- in a real browser
 
 
-class _Browser(threading.Thread):
-    """Debian's Chromium driven by Playwright on a thread of its own, as the web app's browser
-    fixtures drive it: the sync API takes one Playwright per thread, and the web tests' browser
-    (session-wide) may be running on the test's own thread already. ``steps(page, seen)`` runs
-    there and notes what it saw in ``seen``; the test checks the database on its own thread."""
-
-    def __init__(self, steps):
-        super().__init__(daemon=True)
-        self.steps, self.seen, self.error = steps, {}, None
-
-    def run(self):
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as pw:
-                chromium = pw.chromium.launch(
-                    executable_path=browser_fixtures.CHROMIUM, headless=True,
-                    args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                          "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-                try:
-                    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
-                    self.steps(context.new_page(), self.seen)
-                finally:
-                    chromium.close()
-        except BaseException as exc:  # re-raised on the test's thread
-            self.error = exc
-
-    def drive(self) -> dict:
-        self.start()
-        self.join(180)
-        if self.is_alive():
-            pytest.fail("the browser did not finish within three minutes")
-        if self.error is not None:
-            raise self.error
-        return self.seen
+def _browser(steps):
+    """``steps(page, seen)`` on a Chromium thread of its own (the web tests' ``BrowserThread``)."""
+    def on_chromium(chromium, seen):
+        steps(chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860}).new_page(), seen)
+    return browser_fixtures.BrowserThread(on_chromium)
 
 
 @pytest.fixture
 def chromium_ready():
-    """Skip without Debian's Chromium (fail when the run requires it); the vendored front-end
-    files copied into static files, as the web app's browser fixture does."""
-    import os
-
-    from django.conf import settings
-
-    from fengqiao.web.assets import copy_vendor_assets
-
-    if not Path(browser_fixtures.CHROMIUM).exists():
-        if os.environ.get("FENGQIAO_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium not found at {browser_fixtures.CHROMIUM}")
-        pytest.skip("Chromium is not installed (make test installs it)")
-    missing = copy_vendor_assets(Path(__file__).resolve().parents[4] / "node_modules", settings.VENDOR_DIR)
-    if missing:
-        pytest.fail(f"front-end packages missing (run npm ci): {missing}")
+    browser_fixtures.need_chromium()
 
 
 @pytest.mark.browser
@@ -693,7 +648,7 @@ def test_a_grid_worker_records_an_inspection_with_one_problem(chromium_ready, li
         seen["hazard"] = rows.first.locator("td.hazard").inner_text()
         page.screenshot(path=str(screenshot_dir / "check-point-inspected.png"), full_page=True)
 
-    seen = _Browser(steps).drive()
+    seen = _browser(steps).drive()
     assert seen["total"] == "1" and seen["items"] == SCHOOL and seen["report_ticked"]
     inspection = Inspection.objects.get(point=p)
     assert seen["url"].endswith(_detail(p)) and seen["rows"] == 1

@@ -12,7 +12,6 @@ tests' session-wide browser may hold this thread's Playwright already)."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from shapely.geometry import shape
@@ -29,58 +28,12 @@ NOTE = "沿心湖路巡逻一圈,3号楼门口路灯不亮,已上报。"
 STEP = 0.0001
 
 
-class _Browser(threading.Thread):
-    """Debian's Chromium on a thread of its own; ``steps(browser, seen)`` runs there and notes what
-    it saw in ``seen``; the test checks the database on its own thread."""
-
-    def __init__(self, steps):
-        super().__init__(daemon=True)
-        self.steps, self.seen, self.error = steps, {}, None
-
-    def run(self):
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as pw:
-                chromium = pw.chromium.launch(
-                    executable_path=browser_fixtures.CHROMIUM, headless=True,
-                    args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                          "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-                try:
-                    self.steps(chromium, self.seen)
-                finally:
-                    chromium.close()
-        except BaseException as exc:  # re-raised on the test's thread
-            self.error = exc
-
-    def drive(self) -> dict:
-        if not self.is_alive() and self.ident is None:
-            self.start()
-        self.join(180)
-        if self.is_alive():
-            pytest.fail("the browser did not finish within three minutes")
-        if self.error is not None:
-            raise self.error
-        return self.seen
+_Browser = browser_fixtures.BrowserThread
 
 
 @pytest.fixture
 def chromium_ready():
-    """Skip without Debian's Chromium (fail when the run requires it); the vendored front-end
-    files (Leaflet) copied into static files, as the web app's browser fixture does."""
-    import os
-
-    from django.conf import settings
-
-    from fengqiao.web.assets import copy_vendor_assets
-
-    if not Path(browser_fixtures.CHROMIUM).exists():
-        if os.environ.get("FENGQIAO_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium not found at {browser_fixtures.CHROMIUM}")
-        pytest.skip("Chromium is not installed (make test installs it)")
-    missing = copy_vendor_assets(Path(__file__).resolve().parents[4] / "node_modules", settings.VENDOR_DIR)
-    if missing:
-        pytest.fail(f"front-end packages missing (run npm ci): {missing}")
+    browser_fixtures.need_chromium()
 
 
 def _wait(page, condition: str, what: str, tries: int = 100):

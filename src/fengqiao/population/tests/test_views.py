@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
-from fengqiao.grid.tests.test_point_views import _Browser, chromium_ready  # noqa: F401  (a fixture)
+from fengqiao.grid.tests.test_point_views import _browser, chromium_ready  # noqa: F401  (a fixture)
 from fengqiao.population import actions
 from fengqiao.population.models import RentalHouse, Resident
 from fengqiao.web.tests import conftest as browser_fixtures
@@ -1283,7 +1283,7 @@ def test_a_cadre_registers_a_house_and_a_tenant_in_it(chromium_ready, live_serve
         seen["floating"] = page.locator("#count-floating").get_attribute("data-count")
         page.screenshot(path=str(screenshot_dir / "residents-list.png"), full_page=True)
 
-    seen = _Browser(steps).drive()
+    seen = _browser(steps).drive()
     h = RentalHouse.objects.get()
     r = Resident.objects.get()
     assert seen["house_url"].endswith(_house_url(h)) and seen["back_url"].endswith(_house_url(h))
