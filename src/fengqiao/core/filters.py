@@ -14,6 +14,8 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.db import models
+from django.http import QueryDict
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as drf_filters
 
 #: Filter instants are held to these years: the database cannot take year 1 at +08:00 (it is
@@ -121,3 +123,95 @@ def filter_listing(filterset_class, params, queryset, request, *, describe=None,
 def has_nul(values) -> bool:
     """A typed query value holding NUL: PostgreSQL refuses it in a parameter, and it is never meant."""
     return any("\x00" in v for v in values)
+
+
+def area_refused() -> str:
+    """The message of an area code outside the user's reach, in the request's language."""
+    return _("Unknown area or outside your jurisdiction: %(value)s")
+
+
+class ListFilters:
+    """A console list's filter boxes read through the API's FilterSet, so a filter means the same
+    on the page and in the API. ``apply(request)`` gives ``(queryset, shown, errors)``: the
+    user's entries (``restrict(user, "view")`` of the FilterSet's model) narrowed by the boxes;
+    the boxes as the page shows them again and its links carry them; and the refusals in words.
+
+    - ``keys``: the boxes read; those in ``multiple`` take several values (any of them), the
+      others the last one given. Each is stripped; a free-text search named in ``cut`` is cut
+      to its length (cut, not refused), any other value is read whole, so the FilterSet
+      refuses what it would refuse in the API.
+    - ``said``: per box, the message naming a value the FilterSet refuses (``%(value)s``); of a
+      multiple box, only its values ``kinds`` (a choices class) does not know are named.
+    - ``in_reach(user, code)``: whether an ``area`` code is one the user's entries can lie in.
+      Another area's code is said, never widened.
+    - ``out``: the console's word for the API's ``active=false`` (``removed``, ``moved_out``);
+      ``yes_no``: boxes shown as ``true``/``false`` however typed (``1``, ``on``).
+    - A value holding NUL, an unknown area or a refused value empties the list; it is never
+      ignored."""
+
+    def __init__(self, filterset_class, keys, *, said: dict, in_reach, multiple=(), kinds=None, out: str = "",
+                 yes_no=(), cut: dict | None = None):
+        self.filterset_class, self.keys, self.said, self.in_reach = filterset_class, tuple(keys), said, in_reach
+        self.multiple, self.kinds, self.out = tuple(multiple), kinds, out
+        self.yes_no, self.cut = tuple(yes_no), cut or {}
+
+    def read(self, request) -> dict:
+        """The boxes as typed: a list of values for a multiple box, else one string."""
+        query = {}
+        for key in self.keys:
+            limit = self.cut.get(key)
+            if key in self.multiple:  # empty ones and repeats dropped (an old single box sent kind= for "any")
+                query[key] = [v for v in dict.fromkeys(v.strip()[:limit] for v in request.GET.getlist(key)) if v]
+            else:
+                query[key] = request.GET.get(key, "").strip()[:limit]
+        return query
+
+    def shown(self, query: dict) -> dict:
+        """The boxes as the page shows them: ``active`` in the console's words and a yes/no box as
+        ``true``/``false``; a value neither reads is kept as typed (it is refused)."""
+        shown = {}
+        for key, value in query.items():
+            if key == "active" and self.out:
+                value = {"false": self.out, "true": ""}.get(value, value)
+            elif key in self.yes_no:
+                value = "true" if value.lower() in TRUE else "false" if value.lower() in FALSE else value
+            if value:
+                shown[key] = value
+        return shown
+
+    def refusals(self, refused, query: dict) -> list[str]:
+        """The FilterSet's refusals, each as the list's message naming the value typed."""
+        words = []
+        for key, refusal in refused.items():
+            value = query.get(key, "")
+            if isinstance(value, list):
+                known = self.kinds.values if self.kinds is not None else ()
+                value = ", ".join([v for v in value if v not in known] or value)
+            said = self.said.get(key) or (area_refused() if key == "area" else None)
+            words.append(said % {"value": value} if said else f"{key}: {' '.join(map(str, refusal))}")
+        return words
+
+    def apply(self, request, **kwargs):
+        """``(queryset, shown, errors)``; ``kwargs`` go to the FilterSet (``now``, ``today``)."""
+        user = request.user
+        qs = self.filterset_class._meta.model.objects.restrict(user, "view")
+        query = self.read(request)
+        values = [v for value in query.values() for v in (value if isinstance(value, list) else [value])]
+        if has_nul(values):
+            clean = {k: [x.replace("\x00", "") for x in v] if isinstance(v, list) else v.replace("\x00", "")
+                     for k, v in query.items()}
+            return qs.none(), {k: v for k, v in clean.items() if v}, [_("Invalid characters.")]
+        shown = self.shown(query)
+        errors = []
+        if query.get("area") and not self.in_reach(user, query["area"]):
+            errors.append(area_refused() % {"value": query["area"]})
+        params = QueryDict(mutable=True)
+        for key, value in shown.items():
+            if isinstance(value, list):
+                params.setlist(key, value)
+            else:
+                params[key] = "false" if key == "active" and self.out and value == self.out else value
+        qs, refused = filter_listing(self.filterset_class, params, qs, request,
+                                     describe=lambda refusals: self.refusals(refusals, query), **kwargs)
+        errors += refused
+        return (qs.none() if errors else qs), shown, errors

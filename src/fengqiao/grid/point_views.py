@@ -20,22 +20,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import filter_listing, has_nul
+from fengqiao.core.filters import ListFilters
 from fengqiao.core.restrict import role_allowed
 from fengqiao.events.models import Event
 from fengqiao.events.sla import now as clock_now
 
 from . import points
-from .api import ACTIVE_FALSE
 from .choices import DEFAULT_CHECKLISTS, DEFAULT_INSPECT_EVERY_DAYS, CheckPointKind, VisitDue
 from .models import CheckPoint, Inspection, due_q, staff_name
 from .point_api import MAX_QUERY, CheckPointFilter
@@ -86,35 +86,12 @@ def _mark(point: CheckPoint, now: dt.datetime) -> str:
 # ---------------------------------------------------------------- list
 
 
-def _filter_errors(errors, query: dict) -> list[str]:
-    said = {"kind": _("Unknown check-point kind: %(value)s"), "due": _("Unknown inspection status: %(value)s"),
-            "active": _("Unknown registry status: %(value)s"),
-            "area": _("Unknown area or outside your jurisdiction: %(value)s")}
-    return [said[k] % {"value": query.get(k, "")} if k in said else f"{k}: {' '.join(map(str, v))}"
-            for k, v in errors.items()]
-
-
-def _filtered(request, now):
-    """The user's check-points narrowed by the list's GET parameters through the API's FilterSet
-    (one meaning for both); (queryset, query, errors). By default the check-points in the
-    registry; another area's code is said, never widened."""
-    user = request.user
-    qs = CheckPoint.objects.restrict(user, "view")
-    query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    query["q"] = query["q"][:MAX_QUERY]  # a longer search is cut, not refused
-    if has_nul(query.values()):
-        return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
-    errors = []
-    if query["area"] and area_in_reach(user, query["area"]) is None:
-        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-    params = QueryDict(mutable=True)
-    for key, value in query.items():
-        if value:
-            params[key] = ACTIVE_FALSE if key == "active" and value == ACTIVE_REMOVED else value
-    qs, refused = filter_listing(CheckPointFilter, params, qs, request, now=now,
-                                 describe=lambda refusals: _filter_errors(refusals, query))
-    errors += refused
-    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+#: the list's boxes, read through the API's FilterSet (one meaning for both); by default the
+#: check-points in the registry; a longer search is cut, not refused
+LIST_FILTERS = ListFilters(
+    CheckPointFilter, FILTER_KEYS, in_reach=area_in_reach, out=ACTIVE_REMOVED, cut={"q": MAX_QUERY},
+    said={"kind": gettext_lazy("Unknown check-point kind: %(value)s"), "due": gettext_lazy("Unknown inspection status: %(value)s"),
+          "active": gettext_lazy("Unknown registry status: %(value)s")})
 
 
 def _counts(user, now) -> dict:
@@ -129,7 +106,7 @@ def _counts(user, now) -> dict:
 def point_list(request):
     _need(request.user)
     now = clock_now()
-    qs, query, errors = _filtered(request, now)
+    qs, query, errors = LIST_FILTERS.apply(request, now=now)
     qs = qs.select_related("area", "caretaker").order_by("next_inspection_due", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"point": p, "mark": _mark(p, now), "days_overdue": p.days_overdue(now),

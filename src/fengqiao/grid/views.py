@@ -19,12 +19,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fengqiao.accounts.models import User
@@ -32,13 +33,13 @@ from fengqiao.areas.models import Area, Level, subtree_q
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import filter_listing, has_nul
+from fengqiao.core.filters import ListFilters
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 from fengqiao.events.sla import now as clock_now
 
 from . import actions
-from .api import ACTIVE_FALSE, KeyPersonFilter
+from .api import KeyPersonFilter
 from .choices import DEFAULT_VISIT_EVERY_DAYS, Condition, KeyPersonCategory, VisitDue, VisitMethod
 from .models import PERSONAL_FIELDS, KeyPerson, Visit, due_q, staff_name, town_path
 
@@ -119,36 +120,15 @@ def _active_choices():
     return [(ACTIVE_REMOVED, _("Removed from the registry")), (ACTIVE_ALL, _("In the registry or removed"))]
 
 
-def _filter_errors(errors, query: dict) -> list[str]:
-    """The FilterSet's refusals, each as the list's message naming the value typed."""
-    said = {"category": _("Unknown category: %(value)s"), "due": _("Unknown visit status: %(value)s"),
-            "active": _("Unknown registry status: %(value)s"),
-            "area": _("Unknown area or outside your jurisdiction: %(value)s")}
-    return [said[k] % {"value": query[k]} if k in said else f"{k}: {' '.join(map(str, v))}"
-            for k, v in errors.items()]
+def _key_person_area(user, code: str) -> bool:
+    return Area.objects.restrict(user, "view").filter(code=code).exists()
 
 
-def _filtered(request, now):
-    """The user's registry narrowed by the list's GET parameters through the API's FilterSet
-    (one meaning for both); (queryset, query, errors). By default the people in the registry;
-    another area's code is said, never widened."""
-    user = request.user
-    qs = KeyPerson.objects.restrict(user, "view")
-    query = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    if has_nul(query.values()):
-        return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
-    errors = []
-    if query["area"] and not Area.objects.restrict(user, "view").filter(code=query["area"]).exists():
-        # the list is the user's registry already: another area's code is said, never widened
-        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-    params = QueryDict(mutable=True)
-    for key, value in query.items():
-        if value:
-            params[key] = ACTIVE_FALSE if key == "active" and value == ACTIVE_REMOVED else value
-    qs, refused = filter_listing(KeyPersonFilter, params, qs, request, now=now,
-                                 describe=lambda refusals: _filter_errors(refusals, query))
-    errors += refused
-    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+#: the list's boxes, read through the API's FilterSet (one meaning for both)
+LIST_FILTERS = ListFilters(
+    KeyPersonFilter, FILTER_KEYS, in_reach=_key_person_area, out=ACTIVE_REMOVED,
+    said={"category": gettext_lazy("Unknown category: %(value)s"), "due": gettext_lazy("Unknown visit status: %(value)s"),
+          "active": gettext_lazy("Unknown registry status: %(value)s")})
 
 
 def _counts(user, now) -> dict:
@@ -162,7 +142,7 @@ def _counts(user, now) -> dict:
 def person_list(request):
     _need(request.user)
     now = clock_now()
-    qs, query, errors = _filtered(request, now)
+    qs, query, errors = LIST_FILTERS.apply(request, now=now)
     qs = qs.select_related("area", "caretaker").order_by("next_visit_due", "id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"person": p, "name": p.masked("name"), "mark": _mark(p, now), "days_overdue": p.days_overdue(now),

@@ -18,13 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.api import small_id
-from fengqiao.core.filters import filter_listing, has_nul
+from fengqiao.core.filters import ListFilters
 from fengqiao.core.restrict import role_allowed
 from fengqiao.events.models import Event
 from fengqiao.events.sla import now as clock_now
@@ -73,37 +74,18 @@ def _coverage(p: Patrol) -> int | None:
 # ---------------------------------------------------------------- list
 
 
-def _filter_errors(errors, query: dict) -> list[str]:
-    """The FilterSet's refusals, each as the list's message naming the value typed."""
-    said = {"state": _("Unknown patrol state: %(value)s"), "by": _("Unknown patroller: %(value)s"),
-            "area": _("Unknown area or outside your jurisdiction: %(value)s"),
-            "started_after": _("Not a date: %(value)s"), "started_before": _("Not a date: %(value)s")}
-    return [said[k] % {"value": query.get(k, "")} if k in said else f"{k}: {' '.join(map(str, v))}"
-            for k, v in errors.items()]
+def _area_in_reach(user, code: str) -> bool:
+    return bool(user.area_id) and Area.objects.filter(code=code).filter(subtree_q(user.area.path)).exists()
 
 
-def _filtered(request):
-    """The user's patrols narrowed by the list's GET parameters through the API's FilterSet (one
-    meaning for both: an area's code and its subtree, running or ended, the patroller's username,
-    the first and the last day they started on): (queryset, query, errors). A value that cannot
-    be read empties the list and is said, never ignored; another area's code is said too."""
-    user = request.user
-    qs = Patrol.objects.restrict(user, "view")
-    query = {k: request.GET.get(k, "").strip()[:150] for k in FILTER_KEYS}
-    if has_nul(query.values()):
-        return qs.none(), {k: v.replace("\x00", "") for k, v in query.items() if v}, [_("Invalid characters.")]
-    errors = []
-    if query["area"] and not (user.area_id and Area.objects.filter(code=query["area"])
-                              .filter(subtree_q(user.area.path)).exists()):
-        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-    params = QueryDict(mutable=True)
-    for key, value in query.items():
-        if value:
-            params[key] = value
-    qs, refused = filter_listing(PatrolFilter, params, qs, request,
-                                 describe=lambda refusals: _filter_errors(refusals, query))
-    errors += refused
-    return (qs.none() if errors else qs), {k: v for k, v in query.items() if v}, errors
+#: the list's boxes, read through the API's FilterSet (one meaning for both: an area's code and
+#: its subtree, running or ended, the patroller's username, the first and the last day they
+#: started on); a value that cannot be read empties the list and is said, never ignored
+LIST_FILTERS = ListFilters(
+    PatrolFilter, FILTER_KEYS, in_reach=_area_in_reach,
+    said={"state": gettext_lazy("Unknown patrol state: %(value)s"), "by": gettext_lazy("Unknown patroller: %(value)s"),
+          "started_after": gettext_lazy("Not a date: %(value)s"),
+          "started_before": gettext_lazy("Not a date: %(value)s")})
 
 
 def _counters(qs, now: dt.datetime) -> dict:
@@ -141,7 +123,7 @@ def _patroller_options(user) -> list[dict]:
 def patrol_list(request):
     _need(request.user)
     now = clock_now()
-    qs, query, errors = _filtered(request)
+    qs, query, errors = LIST_FILTERS.apply(request)
     counters = _counters(qs, now)
     page = Paginator(qs.select_related("area").order_by("-started_at", "-id"),
                      PAGE_SIZE).get_page(request.GET.get("page"))

@@ -6,7 +6,7 @@ or move a resident out (注销).
 Views parse input, read through ``restrict()``, call one action of :mod:`.actions` and render,
 as the grid registries' pages (:mod:`fengqiao.grid.views`, :mod:`fengqiao.grid.point_views`) do
 and with their helpers; the lists are narrowed by the API's FilterSets (:mod:`.api`, through
-:func:`~fengqiao.core.filters.filter_listing`), so a filter means the same on the page and in
+:class:`~fengqiao.core.filters.ListFilters`), so a filter means the same on the page and in
 the API. A role that never reads the registry gets 403; an entry outside the user's
 jurisdiction does not exist for them (404); a refused action re-shows its form with the
 action's bilingual message and its 4xx status. Names, ID numbers and phone numbers (the
@@ -26,24 +26,24 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fengqiao.core import audit
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.fields import digest_for
-from fengqiao.core.filters import FALSE, TRUE, filter_listing, has_nul
+from fengqiao.core.filters import ListFilters, has_nul
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 from fengqiao.events.sla import now as clock_now
-from fengqiao.grid.api import ACTIVE_FALSE, ACTIVE_TRUE
 from fengqiao.grid.models import staff_name
 from fengqiao.grid.views import (
     ACTIVE_ALL,
@@ -131,10 +131,6 @@ def _resident(user, pk) -> Resident:
     return resident
 
 
-def _said(value: str) -> str:
-    return value.replace("\x00", "")
-
-
 def _box(post, key: str) -> str:
     """One box of a posted form (a textarea sends CR LF)."""
     return post.get(key, "").replace("\r\n", "\n")
@@ -163,94 +159,27 @@ def _act(call):
 
 # ---------------------------------------------------------------- the lists' filters (both registries)
 
-
-def _read_boxes(request, keys) -> dict:
-    """The list's GET parameters named in ``keys``, each stripped: a list of the values given for
-    :data:`MULTIPLE_KEYS` (empty ones and repeats dropped, as the old single box sent ``kind=``
-    for "any"), else the last value; ``q`` cut to :data:`MAX_QUERY`."""
-    query = {}
-    for key in keys:  # a longer address than the API takes is cut, not refused (as the look-up box)
-        if key in MULTIPLE_KEYS:
-            query[key] = [v for v in dict.fromkeys(v.strip() for v in request.GET.getlist(key)) if v]
-        else:
-            query[key] = request.GET.get(key, "").strip()
-    if "q" in query:
-        query["q"] = query["q"][:MAX_QUERY]
-    return query
-
-
-def _values(query: dict) -> list[str]:
-    return [v for value in query.values() for v in (value if isinstance(value, list) else [value])]
-
-
-def _as_shown(query: dict, out: str) -> dict:
-    """The boxes as the page shows them again and its links carry them: the registry status in
-    the console's words (``false`` is ``out``, ``true`` the default) and a yes/no in the API's
-    (``crowded=1`` is ``true``); a value neither reads is kept as typed (it is refused)."""
-    shown = {}
-    for key, value in query.items():
-        if key == "active":
-            value = {ACTIVE_FALSE: out, ACTIVE_TRUE: ""}.get(value, value)
-        elif key == "crowded":
-            value = "true" if value.lower() in TRUE else "false" if value.lower() in FALSE else value
-        if value:
-            shown[key] = value
-    return shown
-
-
-def _refusals(refused, query: dict, said: dict, kinds) -> list[str]:
-    """The FilterSet's refusals, each as the list's message naming the value typed (of several
-    kinds, the unknown ones)."""
-    words = []
-    for key, refusal in refused.items():
-        value = query.get(key, "")
-        if isinstance(value, list):
-            value = ", ".join([v for v in value if v not in kinds.values] or value)
-        words.append(said[key] % {"value": value} if key in said else f"{key}: {' '.join(map(str, refusal))}")
-    return words
-
-
-def _registry_filters(request, filterset_class, keys, *, out: str, kinds, said: dict, **kwargs):
-    """The user's registry narrowed by the list's GET parameters through the API's FilterSet
-    (one meaning for both); (queryset, query, errors). The console's own words are read as the
-    API's: ``out`` (``removed``, ``moved_out``) is ``active=false``. By default the entries in
-    the registry; another area's code is said, never widened; a value the FilterSet refuses is
-    said with ``said[key]`` (``kinds`` names the unknown kinds) and empties the list (also an id
-    beyond any column: ``core.filters.IntegerFilter``)."""
-    user = request.user
-    qs = filterset_class._meta.model.objects.restrict(user, "view")
-    query = _read_boxes(request, keys)
-    if has_nul(_values(query)):
-        said_back = {k: [_said(x) for x in v] if isinstance(v, list) else _said(v) for k, v in query.items()}
-        return qs.none(), {k: v for k, v in said_back.items() if v}, [_("Invalid characters.")]
-    shown = _as_shown(query, out)
-    errors = []
-    if query["area"] and area_in_reach(user, query["area"]) is None:
-        errors.append(_("Unknown area or outside your jurisdiction: %(value)s") % {"value": query["area"]})
-    params = QueryDict(mutable=True)
-    for key, value in shown.items():
-        if isinstance(value, list):
-            params.setlist(key, value)
-        else:
-            params[key] = ACTIVE_FALSE if key == "active" and value == out else value
-    qs, refused = filter_listing(filterset_class, params, qs, request,
-                                 describe=lambda refusals: _refusals(refusals, query, said, kinds), **kwargs)
-    errors += refused
-    return (qs.none() if errors else qs), shown, errors
+#: the houses' boxes, read through the API's FilterSet (one meaning for both): several ways of
+#: letting at once (any of them); a longer address than the API takes is cut, not refused
+HOUSE_FILTERS = ListFilters(
+    RentalHouseFilter, HOUSE_FILTER_KEYS, in_reach=area_in_reach, multiple=MULTIPLE_KEYS, kinds=HouseKind,
+    out=ACTIVE_REMOVED, yes_no=("crowded",), cut={"q": MAX_QUERY},
+    said={"kind": gettext_lazy("Unknown way of letting: %(value)s"),
+          "active": gettext_lazy("Unknown registry status: %(value)s"),
+          "crowded": gettext_lazy("Unknown crowded status: %(value)s"),
+          "caretaker": gettext_lazy("Unknown responsible grid worker: %(value)s")})
+#: the residents' boxes; ``moved_out`` is the API's ``active=false``; their permit marks are
+#: counted from the day given to ``apply``
+RESIDENT_FILTERS = ListFilters(
+    ResidentFilter, RESIDENT_FILTER_KEYS, in_reach=area_in_reach, multiple=MULTIPLE_KEYS, kinds=ResidentKind,
+    out=MOVED_OUT,
+    said={"kind": gettext_lazy("Unknown kind of resident: %(value)s"),
+          "permit": gettext_lazy("Unknown residence permit status: %(value)s"),
+          "house": gettext_lazy("Unknown rental house: %(value)s"),
+          "active": gettext_lazy("Unknown registry status: %(value)s")})
 
 
 # ---------------------------------------------------------------- rental houses: the list
-
-
-def _house_filters(request):
-    """The user's rental houses narrowed by the list's GET parameters (:class:`.api.RentalHouseFilter`);
-    (queryset, query, errors)."""
-    return _registry_filters(request, RentalHouseFilter, HOUSE_FILTER_KEYS, out=ACTIVE_REMOVED, kinds=HouseKind,
-                             said={"kind": _("Unknown way of letting: %(value)s"),
-                                   "active": _("Unknown registry status: %(value)s"),
-                                   "crowded": _("Unknown crowded status: %(value)s"),
-                                   "caretaker": _("Unknown responsible grid worker: %(value)s"),
-                                   "area": _("Unknown area or outside your jurisdiction: %(value)s")})
 
 
 def _house_counts(user) -> dict:
@@ -265,7 +194,7 @@ def _house_counts(user) -> dict:
 def house_list(request):
     _need(request.user)
     user = request.user
-    qs, query, errors = _house_filters(request)
+    qs, query, errors = HOUSE_FILTERS.apply(request)
     page = Paginator(qs.select_related("area", "caretaker").order_by("area_path", "address", "id"),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"house": h, "landlord": h.masked("landlord_name"), "caretaker": staff_name(h.caretaker)}
@@ -418,18 +347,6 @@ def _person_q(text: str) -> Q:
     return Q(pk__in=[])
 
 
-def _resident_filters(request, today: dt.date):
-    """The user's residents narrowed by the list's GET parameters (:class:`.api.ResidentFilter`,
-    its permit marks counted from ``today``); (queryset, query, errors)."""
-    return _registry_filters(request, ResidentFilter, RESIDENT_FILTER_KEYS, out=MOVED_OUT, kinds=ResidentKind,
-                             today=today,
-                             said={"kind": _("Unknown kind of resident: %(value)s"),
-                                   "permit": _("Unknown residence permit status: %(value)s"),
-                                   "house": _("Unknown rental house: %(value)s"),
-                                   "active": _("Unknown registry status: %(value)s"),
-                                   "area": _("Unknown area or outside your jurisdiction: %(value)s")})
-
-
 def _resident_counts(user, today: dt.date) -> dict:
     """The residents in the registry of the user's area: all, floating, permit expired, permit
     expiring within 30 days (one query)."""
@@ -451,7 +368,7 @@ def resident_list(request):
     _need(request.user)
     user = request.user
     today = _today()
-    qs, query, errors = _resident_filters(request, today)
+    qs, query, errors = RESIDENT_FILTERS.apply(request, today=today)
     lookup = request.POST.get("lookup", "").strip()[:MAX_QUERY] if request.method == "POST" else ""
     if has_nul([lookup]):
         lookup, errors = "", [*errors, _("Invalid characters.")]
