@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 
 from fengqiao.areas.models import Area
 from fengqiao.areas.models import Level as AreaLevel
-from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import filter_listing, has_nul
 from fengqiao.core.restrict import role_allowed
@@ -51,13 +50,8 @@ def _need(user, action: str = "view") -> None:
 
 
 def _alert(user, pk, action: str = "view") -> RiskAlert:
-    if not small_id(str(pk)):
-        raise Http404
-    alert = (RiskAlert.objects.restrict(user, action)
-             .select_related("area", "acknowledged_by", "closed_by").filter(pk=int(pk)).first())
-    if alert is None:
-        raise Http404
-    return alert
+    return (RiskAlert.objects.restrict(user, action)
+            .select_related("area", "acknowledged_by", "closed_by").one_or_404(pk))
 
 
 # ---------------------------------------------------------------- list

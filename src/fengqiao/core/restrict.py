@@ -11,6 +11,7 @@ A model that holds user-visible records declares:
 from __future__ import annotations
 
 from django.db import models
+from django.http import Http404
 
 
 def role_allowed(model, user, action: str) -> bool:
@@ -28,3 +29,17 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         q = self.model.jurisdiction_q(user, action)
         return self if q is None else self.filter(q)
+
+    def one_or_404(self, pk, **where):
+        """The row with this id (and ``where``) among these, or :class:`~django.http.Http404`:
+        for an id no row can have (letters, a number beyond the column: never a 500) as for a
+        row outside the user's reach, which does not exist for them. The pages' one-record read
+        (``Task.objects.restrict(user, "view").one_or_404(pk)``)."""
+        from .api import small_id
+
+        if not small_id(str(pk)):
+            raise Http404
+        row = self.filter(pk=int(pk), **where).first()
+        if row is None:
+            raise Http404
+        return row

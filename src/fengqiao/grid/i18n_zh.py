@@ -80,7 +80,6 @@ ZH = {
     'Removed from the registry': '已移出台账',
     'In the registry or removed': '在册及已移出',
     'Unknown category: %(value)s': '人员类别无效:%(value)s',
-    'Unknown area or outside your jurisdiction: %(value)s': '区域不存在或不在您的管辖范围内:%(value)s',
     'Unknown visit status: %(value)s': '走访状态无效:%(value)s',
     'Unknown registry status: %(value)s': '在册状态无效:%(value)s',
     'Key person registered.': '重点人员已登记。',
@@ -143,7 +142,6 @@ ZH = {
     'What was found': '情况说明',
     'No visits recorded yet.': '暂无走访记录。',
     'Key person not registered: ID number already registered elsewhere': '重点人员未登记:身份证号已在其他辖区登记',
-    'Invalid characters.': '含有无效字符。',
     # ---------------------------------------------------------------- check-points (平安点位)
     # choices
     'School or kindergarten': '学校、幼儿园',

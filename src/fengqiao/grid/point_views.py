@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import ListFilters
 from fengqiao.core.restrict import role_allowed
@@ -69,13 +68,8 @@ def _need(user, action: str = "view") -> None:
 
 
 def _point(user, pk) -> CheckPoint:
-    if not small_id(str(pk)):
-        raise Http404
-    point = (CheckPoint.objects.restrict(user, "view")
-             .select_related("area", "caretaker", "caretaker__area", "registered_by").filter(pk=int(pk)).first())
-    if point is None:
-        raise Http404
-    return point
+    return (CheckPoint.objects.restrict(user, "view")
+            .select_related("area", "caretaker", "caretaker__area", "registered_by").one_or_404(pk))
 
 
 def _mark(point: CheckPoint, now: dt.datetime) -> str:

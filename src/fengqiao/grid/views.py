@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,6 @@ from django.views.decorators.http import require_POST
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Level, subtree_q
 from fengqiao.core import audit, roles
-from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import ListFilters
 from fengqiao.core.restrict import role_allowed
@@ -71,13 +70,8 @@ def _need(user, action: str = "view") -> None:
 
 
 def _person(user, pk) -> KeyPerson:
-    if not small_id(str(pk)):
-        raise Http404
-    person = (KeyPerson.objects.restrict(user, "view")
-              .select_related("area", "caretaker", "caretaker__area", "registered_by").filter(pk=int(pk)).first())
-    if person is None:
-        raise Http404
-    return person
+    return (KeyPerson.objects.restrict(user, "view")
+            .select_related("area", "caretaker", "caretaker__area", "registered_by").one_or_404(pk))
 
 
 

@@ -2,6 +2,8 @@
 to fill the zh_Hans catalogue; the mediation app keeps its own table in mediation/i18n_zh.py)."""
 
 ZH = {
+    'Invalid characters.': '含有无效字符。',
+    'Unknown area or outside your jurisdiction: %(value)s': '区域不存在或不在您的管辖范围内:%(value)s',
     'Matters': '事件',
     '110 non-police incident': '110非警务警情',
     'Walk-in visit': '来访',

@@ -18,13 +18,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fengqiao.areas.models import Area, subtree_q
-from fengqiao.core.api import small_id
 from fengqiao.core.filters import ListFilters
 from fengqiao.core.restrict import role_allowed
 from fengqiao.events.models import Event
@@ -52,12 +50,7 @@ def _need(user) -> None:
 
 
 def _patrol(user, pk) -> Patrol:
-    if not small_id(str(pk)):
-        raise Http404
-    patrol = Patrol.objects.restrict(user, "view").select_related("area", "by").filter(pk=int(pk)).first()
-    if patrol is None:
-        raise Http404
-    return patrol
+    return Patrol.objects.restrict(user, "view").select_related("area", "by").one_or_404(pk)
 
 
 def hours_minutes(span: dt.timedelta) -> str:

@@ -91,7 +91,6 @@ ZH = {
     'Invalid characters.': '含有无效字符。',
     'Unknown registry status: %(value)s': '在册状态无效:%(value)s',
     'Unknown way of letting: %(value)s': '出租方式无效:%(value)s',
-    'Unknown area or outside your jurisdiction: %(value)s': '区域不存在或不在您的管辖范围内:%(value)s',
     'Unknown crowded status: %(value)s': '超员状态无效:%(value)s',
     'Unknown responsible grid worker: %(value)s': '责任网格员无效:%(value)s',
     'Unknown kind of resident: %(value)s': '人员类型无效:%(value)s',

@@ -112,23 +112,11 @@ def _today() -> dt.date:
 
 
 def _house(user, pk) -> RentalHouse:
-    if not small_id(str(pk)):
-        raise Http404
-    house = (RentalHouse.objects.restrict(user, "view").select_related("area", "caretaker", "registered_by")
-             .filter(pk=int(pk)).first())
-    if house is None:
-        raise Http404
-    return house
+    return RentalHouse.objects.restrict(user, "view").select_related("area", "caretaker", "registered_by").one_or_404(pk)
 
 
 def _resident(user, pk) -> Resident:
-    if not small_id(str(pk)):
-        raise Http404
-    resident = (Resident.objects.restrict(user, "view").select_related("area", "registered_by")
-                .filter(pk=int(pk)).first())
-    if resident is None:
-        raise Http404
-    return resident
+    return Resident.objects.restrict(user, "view").select_related("area", "registered_by").one_or_404(pk)
 
 
 def _box(post, key: str) -> str:

@@ -28,7 +28,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fengqiao.areas.models import LEVEL_ORDER, Area
 from fengqiao.areas.models import Level as AreaLevel
 from fengqiao.core import roles
-from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import filter_listing, has_nul
 from fengqiao.core.restrict import role_allowed
@@ -77,20 +76,11 @@ def _need(user, action: str = "view") -> None:
 
 
 def _task(user, pk) -> Task:
-    if not small_id(str(pk)):
-        raise Http404
-    task = Task.objects.restrict(user, "view").select_related("area").filter(pk=int(pk)).first()
-    if task is None:
-        raise Http404
-    return task
+    return Task.objects.restrict(user, "view").select_related("area").one_or_404(pk)
 
 
 def _receipt(user, task: Task, rid) -> Receipt:
-    if not small_id(str(rid)):
-        raise Http404
-    receipt = Receipt.objects.restrict(user, "view").select_related("area").filter(pk=int(rid), task=task).first()
-    if receipt is None:
-        raise Http404
+    receipt = Receipt.objects.restrict(user, "view").select_related("area").one_or_404(rid, task=task)
     receipt.task = task
     return receipt
 
