@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.bodies import TEXT_OR_NULL, body_values
 from fengqiao.core.filters import FilterSet, InstantFilter
-from fengqiao.core.serializers import ModelSerializer
+from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin
 
 from . import actions, transitions
@@ -153,9 +153,7 @@ class AlertActionSerializer(serializers.Serializer):
         required=False, allow_blank=True, allow_null=True, max_length=actions.MAX_TEXT, trim_whitespace=False,
         help_text="defuse: the feedback (what was done); dismiss: why it is not a risk; supervise: the "
                   "supervision note; comment: the comment (all required); take_on: an optional note")
-    version = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-        help_text="the alert's version the caller saw; when the alert has changed since, 409 stale_version")
+    version = version_field("the alert's version the caller saw; when the alert has changed since, 409 stale_version")
 
 
 # ---------------------------------------------------------------- filters

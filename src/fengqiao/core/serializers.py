@@ -52,3 +52,14 @@ class ReusedFieldsMixin:
         for name, f in fields.items():  # as declared: bind() derives source from the name
             f.source = sources[name]
         return fields
+
+
+#: the largest version an optimistic check takes (the column is a 32-bit integer)
+MAX_VERSION = 2**31 - 1
+VERSION_HELP = "the version the caller read; when the entry has changed since, 409 stale_version"
+
+
+def version_field(help_text: str = VERSION_HELP) -> serializers.IntegerField:
+    """The ``version`` of a write body (ADR 0101): optional, a whole number the column holds."""
+    return serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_VERSION,
+                                    help_text=help_text)

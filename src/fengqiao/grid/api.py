@@ -28,7 +28,7 @@ from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import FilterSet
 from fengqiao.core.inputs import optional_version
-from fengqiao.core.serializers import ModelSerializer
+from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
 from fengqiao.events.sla import now as clock_now
 
@@ -179,9 +179,6 @@ class KeyPersonCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=actions.MAX_NOTE)
 
 
-_VERSION_HELP = "the version the caller read; when the entry has changed since, 409 stale_version"
-
-
 class KeyPersonUpdateSerializer(serializers.Serializer):
     """The body of ``PATCH /api/v1/key-persons/{id}/`` (修改): only the fields to change (name and
     ID number cannot be changed)."""
@@ -195,16 +192,14 @@ class KeyPersonUpdateSerializer(serializers.Serializer):
                                                 "null or empty for none")
     visit_every_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
     note = serializers.CharField(required=False, allow_blank=True, max_length=actions.MAX_NOTE)
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 class KeyPersonRemoveSerializer(serializers.Serializer):
     """The body of ``POST /api/v1/key-persons/{id}/remove/`` (移出台账)."""
 
     reason = serializers.CharField(max_length=200, help_text="why the person leaves the registry (required)")
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 class VisitCreateSerializer(serializers.Serializer):

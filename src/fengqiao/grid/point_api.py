@@ -27,13 +27,12 @@ from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import FALSE, TRUE, FilterSet
 from fengqiao.core.inputs import optional_version
-from fengqiao.core.serializers import ModelSerializer
+from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin
 from fengqiao.events.sla import now as clock_now
 
 from . import points
 from .api import (
-    _VERSION_HELP,
     ACTIVE_ALL,
     ACTIVE_FALSE,
     ACTIVE_TRUE,
@@ -222,16 +221,14 @@ class CheckPointUpdateSerializer(serializers.Serializer):
     checklist = serializers.ListField(child=serializers.CharField(max_length=MAX_ITEM), required=False,
                                       min_length=1, max_length=MAX_CHECKLIST_ITEMS, help_text=_CHECKLIST_HELP)
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE)
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 class CheckPointRemoveSerializer(serializers.Serializer):
     """The body of ``POST /api/v1/check-points/{id}/remove/`` (移出台账)."""
 
     reason = serializers.CharField(max_length=200, help_text="why the check-point leaves the registry (required)")
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 class InspectionProblemSerializer(serializers.Serializer):

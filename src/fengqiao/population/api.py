@@ -38,11 +38,10 @@ from fengqiao.core.errors import UserError
 from fengqiao.core.fields import digest_for
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.personal import PersonalDataError
-from fengqiao.core.serializers import ModelSerializer
+from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
 from fengqiao.events.sla import now as clock_now
 from fengqiao.grid.api import (
-    _VERSION_HELP,
     ACTIVE_ALL,
     ACTIVE_FALSE,
     ACTIVE_TRUE,
@@ -268,8 +267,7 @@ class RentalHouseUpdateSerializer(serializers.Serializer):
     landlord_phone = serializers.CharField(required=False, allow_blank=True)
     caretaker = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text=_CARETAKER_HELP)
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE)
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 class RentalHouseRemoveSerializer(serializers.Serializer):
@@ -277,8 +275,7 @@ class RentalHouseRemoveSerializer(serializers.Serializer):
     lives in (409 ``has_tenants`` otherwise)."""
 
     reason = serializers.CharField(max_length=MAX_REASON, help_text="why the house leaves the registry (required)")
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 _HOUSE_HELP = ("id of a rental house in the registry, within the caller's reach: the resident lives there (its "
@@ -323,8 +320,7 @@ class ResidentUpdateSerializer(serializers.Serializer):
     arrived_on = serializers.DateField(required=False, allow_null=True)
     permit_expires_on = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_NOTE)
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 class ResidentLookupSerializer(serializers.Serializer):
@@ -349,8 +345,7 @@ class ResidentMoveOutSerializer(serializers.Serializer):
         "left, died or wrong (registered by mistake); moved is set only by a registration elsewhere in the county "
         "and is refused here"))
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_REASON)
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
-                                       help_text=_VERSION_HELP)
+    version = version_field()
 
 
 # ---------------------------------------------------------------- bodies
