@@ -16,6 +16,7 @@ from django.utils import timezone
 from fengqiao.alerts.actions import Signal, raise_or_grow
 from fengqiao.alerts.models import RiskAlert
 from fengqiao.areas.models import Area
+from fengqiao.core.tests.api_checks import assert_error, row_ids
 from fengqiao.events.actions import create_event
 
 pytestmark = pytest.mark.django_db
@@ -50,17 +51,7 @@ def act(client, alert_id: int, name: str, **body):
 
 
 def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {a["id"] for a in response.json()["results"]}
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["error"] == code, body
-    assert body["detail"] and body["detail_zh"] and body["detail_en"], body
-    assert body["detail_zh"] != body["detail_en"]
-    return body
+    return set(row_ids(response))
 
 
 # ---------------------------------------------------------------- four ways

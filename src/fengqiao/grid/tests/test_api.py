@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.api_checks import assert_error, row_ids
 from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.grid import actions
 from fengqiao.grid.models import KeyPerson, Visit
@@ -56,18 +57,7 @@ def unchanged(person) -> bool:
 
 
 def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {p["id"] for p in response.json()["results"]}
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and body["detail_zh"] and body["detail_en"], body
-    assert body["detail_zh"] != body["detail_en"]
-    if code is not None:
-        assert body["error"] == code, body
-    return body
+    return set(row_ids(response))
 
 
 def no_personal_views() -> bool:

@@ -17,6 +17,8 @@ import pytest
 from django.utils import timezone
 
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.api_checks import assert_error
+from fengqiao.core.tests.api_checks import row_ids as ids
 from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.events.models import Event
 from fengqiao.grid import points
@@ -60,22 +62,6 @@ def unchanged(point) -> bool:
             and fresh.next_inspection_due == point.next_inspection_due and fresh.last_inspected_at is None
             and not Inspection.objects.filter(point=point).exists()
             and not Event.objects.filter(channel="grid_report", title__startswith="平安点位巡查发现隐患").exists())
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [p["id"] for p in response.json()["results"]]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """A refusal in the API's one shape, its message in both languages."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and body["detail_zh"] and body["detail_en"], body
-    assert body["detail_zh"] != body["detail_en"]
-    if code is not None:
-        assert body["error"] == code, body
-    return body
 
 
 # ---------------------------------------------------------------- four ways

@@ -18,6 +18,8 @@ from django.test import Client
 from django.utils import timezone
 
 from fengqiao.areas.models import Area
+from fengqiao.core.tests.api_checks import assert_error
+from fengqiao.core.tests.api_checks import row_ids as ids
 from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.events.sla import frozen_now
 from fengqiao.events.sla import now as clock_now
@@ -56,22 +58,6 @@ def writes(p) -> list[tuple[str, dict]]:
 
 def post(client, url: str, body=None, **headers):
     return client.post(url, body if body is not None else {}, format="json", **headers)
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [p["id"] for p in response.json()["results"]]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """A refusal in the API's one shape, its message in both languages."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["error"] and body["detail"] and body["detail_zh"] and body["detail_en"], body
-    assert body["detail_zh"] != body["detail_en"]
-    if code is not None:
-        assert body["error"] == code, body
-    return body
 
 
 def snapshot(p) -> tuple:

@@ -25,6 +25,8 @@ from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.api_checks import assert_error
+from fengqiao.core.tests.api_checks import row_ids as ids
 from fengqiao.core.tests.schema_runs import fuzz, ref
 from fengqiao.population import actions
 from fengqiao.population.models import RentalHouse, Resident
@@ -93,22 +95,6 @@ def resident_unchanged(resident) -> bool:
             and fresh.house_id == resident.house_id and fresh.area_id == resident.area_id
             and fresh.arrived_on == resident.arrived_on and fresh.permit_expires_on == resident.permit_expires_on
             and fresh.note == resident.note and fresh.origin == resident.origin and fresh.reason == resident.reason)
-
-
-def ids(response) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [row["id"] for row in response.json()["results"]]
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    """A refusal in the API's one shape, its message in both languages."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and body["detail_zh"] and body["detail_en"], body
-    assert body["detail_zh"] != body["detail_en"]
-    if code is not None:
-        assert body["error"] == code, body
-    return body
 
 
 def lookup(client, body, **params):

@@ -14,6 +14,7 @@ import datetime as dt
 import pytest
 
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.api_checks import assert_error, row_ids
 from fengqiao.events.models import Notification
 from fengqiao.events.sla import frozen_now, now
 from fengqiao.tasks import actions
@@ -51,22 +52,11 @@ def answer(client, receipt, action, text=None, **headers):
 
 
 def ids(response) -> set[int]:
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
+    return set(row_ids(response))
 
 
 def codes(rows) -> list[str]:
     return sorted(row["area"] for row in rows)
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["detail"] and body["detail_zh"] and body["detail_en"], body
-    assert body["detail_zh"] != body["detail_en"]
-    if code is not None:
-        assert body["error"] == code, body
-    return body
 
 
 def written() -> tuple[int, ...]:
