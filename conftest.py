@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# the checks the apps' tests share report their failing values, as a test module's own asserts do
+pytest.register_assert_rewrite("fengqiao.core.tests.ui_strings", "fengqiao.core.tests.api_checks",
+                               "fengqiao.core.tests.schema_runs")
+
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 

@@ -88,3 +88,55 @@ def other_tables(mine: Path) -> dict[str, str]:
     assert mine in script.TABLES  # the app's table is filled into the catalogue
     script.TABLES = [t for t in script.TABLES if t != mine]
     return script.load_tables()
+
+
+def shown_in_chinese(en: str) -> str:
+    """What a page shows for ``en`` in Chinese: a template's ``{% translate %}`` of a text with a
+    bare ``%s`` (filled in by a script) looks it up with the % doubled, as makemessages wrote it."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("zh-hans"):
+        if "%s" in en:
+            return gettext(en.replace("%", "%%")).replace("%%", "%")
+        return gettext(en)
+
+
+class TableChecks:
+    """The checks every app's Chinese table (``<app>/i18n_zh.py``) gets. An app's ``test_i18n``
+    subclasses it as ``TestTable`` with ``TABLE`` (the table's path), ``ZH`` (its dict),
+    ``LEAST`` (the fewest strings its reader may find: one that finds none would pass) and
+    ``strings()`` (the msgids its code, templates and its lines in other apps' pages use)."""
+
+    TABLE: Path
+    ZH: dict[str, str]
+    LEAST = 1
+
+    def strings(self) -> set[str]:
+        raise NotImplementedError
+
+    def test_every_ui_string_has_chinese(self):
+        found = self.strings()
+        assert len(found) >= self.LEAST
+        assert sorted(found - set(self.ZH)) == []
+
+    def test_no_stale_entries_and_placeholders_kept(self):
+        assert stale_or_broken(self.ZH, self.strings()) == ([], [])
+
+    def test_the_catalogue_keeps_its_wording(self):
+        """The catalogue holds one Chinese per msgid for every app: a msgid it already translates
+        keeps that translation here, so filling it from this table changes no other page."""
+        assert catalogue_changes(self.ZH) == {}
+
+    def test_make_messages_reads_it_and_no_other_table_says_it_otherwise(self):
+        others = other_tables(self.TABLE)
+        assert {en: (others[en], zh) for en, zh in self.ZH.items() if en in others and others[en] != zh} == {}
+
+    def test_the_pages_speak_chinese_once_the_catalogue_is_filled(self):
+        """Fails until ``make messages`` has filled the catalogue from this table."""
+        import polib
+
+        # a template's ``{% translate %}`` writes a literal % as %% in the msgid
+        filled = {e.msgid.replace("%%", "%") for e in polib.pofile(str(CATALOGUE)) if not e.obsolete and e.msgstr}
+        assert sorted(set(self.ZH) - filled) == [], f"run make messages: {self.TABLE} is not in the catalogue yet"
+        assert {en: shown_in_chinese(en) for en in self.ZH if shown_in_chinese(en) != self.ZH[en]} == {}
