@@ -184,6 +184,11 @@ def workbook(data: dict, publication=None) -> bytes:
     return buf.getvalue()
 
 
+#: a PDF table cell's left and right padding, in points (reportlab's default is 6: twelve
+#: indicator columns on A4 landscape are about 48 points wide, a quarter of it went to padding)
+CELL_PADDING = 3
+
+
 def _pdf_columns(inds, data: dict) -> list[str]:
     return [str(_("Rank")), str(_("Unit")), str(_("Score")), str(_("Score year on year"))] + [
         name(i.code, data) for i in inds]
@@ -212,7 +217,9 @@ def _pdf_values(row, inds, fits) -> list[list[str]]:
         lines = [figure] if fraction is None else (
             [f"{figure} ({fraction})"] if fits(f"{figure} ({fraction})") else [figure, fraction])
         if previous.get(i.code) is not None:
-            lines.append(_earlier(display(i, previous[i.code])))
+            earlier = _earlier(display(i, previous[i.code]))
+            # too narrow: the words on one line, the figure on the next (never "100.0" and "%")
+            lines += [earlier] if fits(earlier) else [_earlier("").strip(), display(i, previous[i.code])]
         if change.get(i.code) is not None:
             lines.append(f"{_('YoY')} {with_sign(change[i.code])}")
         out.append(lines)
@@ -262,7 +269,7 @@ def pdf(data: dict, publication=None) -> bytes:
     width = landscape(A4)[0] - 24 * mm
     fixed = [10 * mm, 30 * mm, 16 * mm, 14 * mm]
     rest = (width - sum(fixed)) / max(len(inds), 1)
-    padding = 6  # the table's default left + right cell padding, in points
+    padding = 2 * CELL_PADDING  # left and right, as the table's style sets them
 
     def fits(text: str) -> bool:
         return stringWidth(_printable(text), FONT, small.fontSize) <= rest - padding
@@ -276,6 +283,8 @@ def pdf(data: dict, publication=None) -> bytes:
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ]))
         story.append(table)
     story.append(Spacer(1, 4 * mm))

@@ -48,9 +48,12 @@ INDICATORS: tuple[Indicator, ...] = (
               frozenset({AREA})),  # 调解成功率
     Indicator("hazard_rectification_rate", "rate", "higher", "hazard_resolved", "hazard"),  # 隐患整改率
     # 重点人员走访完成率: of the key persons due a visit at the end of P, those visited within
-    # their interval (query._key_person_counts)
+    # their interval (query.KEY_PERSON_ROUNDS)
     Indicator("key_person_visit_rate", "rate", "higher", "key_persons_visited", "key_persons_due",
               frozenset({AREA})),
+    # 平安点位巡查完成率: of the check-points due an inspection at the end of P, those inspected
+    # within their interval (the same rule, query.CHECK_POINT_ROUNDS)
+    Indicator("inspection_rate", "rate", "higher", "points_inspected", "points_due", frozenset({AREA})),
 )
 BY_CODE = {i.code: i for i in INDICATORS}
 SCORED = tuple(i.code for i in INDICATORS if i.scored)
@@ -72,6 +75,9 @@ DEFAULT_WEIGHTS = {
     "mediation_success_rate": 10,
     "hazard_rectification_rate": 5,
     "key_person_visit_rate": 10,
+    # not in DOMAIN.md's list: shown and compared year on year, scored once the centre weights it
+    # (a ranking's formula does not change under a running year by itself; ADR 0401)
+    "inspection_rate": 0,
 }
 MAX_WEIGHT = 100
 

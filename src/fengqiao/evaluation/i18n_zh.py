@@ -193,4 +193,11 @@ ZH = {
         '各单位按所选指标着色,蓝色最好、红色最差;灰色并标“—”表示无数据。鼠标指向(或点击)单位可查看其得分、排名和所选指标。'
         '职能部门没有属地,不在地图上显示。边界为当前的区域边界。',
     'Not on the map (no boundary):': '未在地图上显示(无边界):',
+    'Check-point inspection completion': '平安点位巡查完成率',
+    'Of the check-points in the registry at the end of the period whose inspection had fallen due, those inspected within their inspection interval before the end.':
+        '期末在册且已到巡查期的平安点位中,期末前一个巡查周期内巡查过的点位占比。',
+    'Key persons due a visit': '应走访重点人员数',
+    'Key persons visited in time': '按期走访重点人员数',
+    'Check-points due an inspection': '应巡查平安点位数',
+    'Check-points inspected in time': '按期巡查平安点位数',
 }

@@ -23,6 +23,7 @@ NAMES = {
     "mediation_success_rate": _("Mediation success rate"),
     "hazard_rectification_rate": _("Hazard rectification rate"),
     "key_person_visit_rate": _("Key-person visit completion"),
+    "inspection_rate": _("Check-point inspection completion"),
 }
 
 DEFINITIONS = {
@@ -46,6 +47,8 @@ DEFINITIONS = {
                                    "or cancelled, those now resolved, verified or closed."),
     "key_person_visit_rate": _("Of the key persons in the registry at the end of the period whose first visit had "
                                "fallen due, those visited within their visit interval before the end."),
+    "inspection_rate": _("Of the check-points in the registry at the end of the period whose inspection had fallen "
+                         "due, those inspected within their inspection interval before the end."),
 }
 
 GROUP_NAMES = {
@@ -78,6 +81,10 @@ COUNT_NAMES = {
     "mediation_succeeded": _("Disputes mediated successfully"),
     "hazard": _("Valid safety-hazard matters"),
     "hazard_resolved": _("Safety-hazard matters rectified"),
+    "key_persons_due": _("Key persons due a visit"),
+    "key_persons_visited": _("Key persons visited in time"),
+    "points_due": _("Check-points due an inspection"),
+    "points_inspected": _("Check-points inspected in time"),
 }
 
 

@@ -26,7 +26,7 @@ from .labels import name
 
 SCORE = "score"
 #: what the map can be coloured by, after the score (the select's options, in order)
-INDICATORS = ("resolve_on_time_rate", "satisfaction_rate", "overdue", "key_person_visit_rate")
+INDICATORS = ("resolve_on_time_rate", "satisfaction_rate", "overdue", "key_person_visit_rate", "inspection_rate")
 #: best → worst: ColorBrewer RdYlBu (5 classes), told apart also by the colour-blind
 PALETTE = ("#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c")
 #: a unit without a figure

@@ -26,6 +26,7 @@ publication's frozen copy all read the same shape.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
@@ -71,7 +72,6 @@ EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard
 #: sign-for entries (and of those on time / late) and, per matter, decisions and returns
 TIMELINE_COUNTS = ("signed", "signed_on_time", "signed_late", "decisions", "returns")
 MEDIATION_COUNTS = ("mediation_concluded", "mediation_succeeded")
-KEY_PERSON_COUNTS = ("key_persons_due", "key_persons_visited")
 
 
 def _in(field: str, lo: dt.datetime, hi: dt.datetime) -> Q:
@@ -196,36 +196,60 @@ def _mediation_measures(spans: _Spans) -> tuple[dict, Q]:
     return measures, window
 
 
-def _key_person_counts(user, root: Area, units: list[Area], spans: _Spans) -> dict[str, tuple[dict, dict]]:
-    """Per unit, at the end of P and of the year before: ``key_persons_due`` — the key persons
-    in the registry then whose visit had fallen due (registered at least one interval before, or
-    last visited longer ago than that), ``key_persons_visited`` — those of them with a visit
-    within the interval before it.
-    A county's registry is thousands of people, not millions: read in one query per span (with
-    each person's last visit before the end) and counted here."""
-    from fengqiao.grid.models import KeyPerson, Visit
+@dataclass(frozen=True)
+class Rounds:
+    """A registry whose entries are each due a round (走访, 巡查) every so many days, and the
+    two counts the evaluation keeps of it at a period's end."""
 
-    out = {u.path: ({n: 0 for n in KEY_PERSON_COUNTS}, {n: 0 for n in KEY_PERSON_COUNTS}) for u in units}
-    people = KeyPerson.objects.restrict(user, "view").filter(subtree_q(root.path, "area_path"))
+    due: str  # the entries whose round had fallen due
+    done: str  # those of them with a round within their interval before the end
+    model: str  # the registry's model (grid app)
+    record: str  # the model of a round
+    link: str  # the round's foreign key to its entry
+    at: str  # the round's instant
+    every: str  # the entry's interval in days
+
+
+KEY_PERSON_ROUNDS = Rounds("key_persons_due", "key_persons_visited", "KeyPerson", "Visit", "person", "visited_at",
+                           "visit_every_days")
+CHECK_POINT_ROUNDS = Rounds("points_due", "points_inspected", "CheckPoint", "Inspection", "point", "inspected_at",
+                            "inspect_every_days")
+ROUNDS = (KEY_PERSON_ROUNDS, CHECK_POINT_ROUNDS)
+ROUND_COUNTS = tuple(n for r in ROUNDS for n in (r.due, r.done))
+
+
+def _round_counts(user, root: Area, units: list[Area], spans: _Spans, rounds: Rounds) -> dict[str, tuple[dict, dict]]:
+    """Per unit, at the end of P and of the year before: ``rounds.due`` — the entries in the
+    registry then (key persons, check-points) whose round had fallen due (registered at least one
+    interval before, or last visited or inspected longer ago than that), ``rounds.done`` — those
+    of them with a round within the interval before it.
+    A county's registry is thousands of entries, not millions: read in one query per span (with
+    each entry's last round before the end) and counted here."""
+    from django.apps import apps
+
+    model, record = apps.get_model("grid", rounds.model), apps.get_model("grid", rounds.record)
+    names = (rounds.due, rounds.done)
+    out = {u.path: ({n: 0 for n in names}, {n: 0 for n in names}) for u in units}
+    entries = model.objects.restrict(user, "view").filter(subtree_q(root.path, "area_path"))
     lengths = sorted({len(p) for p in out})  # a unit is found by its path's length, as _by_area_prefix does
     for i, (_prefix, _lo, _hi, until) in enumerate(spans.both()):
-        last = (Visit.objects.filter(person=OuterRef("pk"), visited_at__lte=until).order_by("-visited_at")
-                .values("visited_at")[:1])
-        rows = (people.filter(registered_at__lte=until).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=until))
-                .annotate(last_visit=Subquery(last))
-                .values_list("area_path", "visit_every_days", "registered_at", "last_visit"))
-        for path, every, registered, last_visit in rows:
+        last = (record.objects.filter(**{rounds.link: OuterRef("pk"), f"{rounds.at}__lte": until})
+                .order_by(f"-{rounds.at}").values(rounds.at)[:1])
+        rows = (entries.filter(registered_at__lte=until).filter(Q(removed_at__isnull=True) | Q(removed_at__gt=until))
+                .annotate(last_round=Subquery(last))
+                .values_list("area_path", rounds.every, "registered_at", "last_round"))
+        for path, every, registered, last_round in rows:
             interval = dt.timedelta(days=every)
             unit = next((path[:n] for n in lengths if path[:n] in out), None)
             # counted: in the registry for a whole interval, or last visited (perhaps before the
-            # registration) longer ago than that; a completion rate over those people
-            due = registered + interval <= until or (last_visit is not None and last_visit + interval <= until)
+            # registration) longer ago than that; a completion rate over those entries
+            due = registered + interval <= until or (last_round is not None and last_round + interval <= until)
             if unit is None or not due:
                 continue
             counts = out[unit][i]
-            counts["key_persons_due"] += 1
-            if last_visit is not None and last_visit > until - interval:
-                counts["key_persons_visited"] += 1
+            counts[rounds.due] += 1
+            if last_round is not None and last_round > until - interval:
+                counts[rounds.done] += 1
     return out
 
 
@@ -314,11 +338,11 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
         m_measures, m_window = _mediation_measures(spans)
         by_dispute = _by_area_prefix(Dispute.objects.restrict(user, "stats").filter(m_window).filter(within).filter(
             outcome__in=[Outcome.SUCCEEDED, Outcome.FAILED]), "area_path", areas, m_measures)
-        by_person = _key_person_counts(user, root, areas, spans)
+        by_round = [_round_counts(user, root, areas, spans, r) for r in ROUNDS]
         rows = []
         for a in areas:
             cur, prev = _merge(_split(by_event.get(a.path), event_counts), _split(by_entry.get(a.path), TIMELINE_COUNTS),
-                               _split(by_dispute.get(a.path), MEDIATION_COUNTS), by_person[a.path],
+                               _split(by_dispute.get(a.path), MEDIATION_COUNTS), *(r[a.path] for r in by_round),
                                hazard=bool(hazard_path))
             if a.is_active or _has_figures(cur, prev):
                 rows.append(_row({"kind": AREA, "code": a.code, "name": a.name, "level": a.level}, cur, prev, AREA))

@@ -112,6 +112,7 @@ def build(users) -> Scenario:
     s.step("P1", "resolve", town, e.dispatched_at + dt.timedelta(hours=2), result="已修复。")
     s.step("P1", "verify", op, at("11-08", year=2024), feedback="satisfied")
     key_persons(users)
+    check_points(users)
     return s
 
 
@@ -142,11 +143,38 @@ def key_persons(users) -> None:
         g.remove_key_person(k4, by=users.town_haiyou, reason="矫正期满")
 
 
+def check_points(users) -> None:
+    """Check-points of 心湖社区 (海游) at the end of November 2025: C1 (every 7 days) inspected on
+    11-26, in time; C2 (every 7 days) last inspected 11-10, not in time; C3 (every 30 days)
+    registered 11-20, its first inspection not yet due; C4 removed on 11-15. 海游: 2 due, 1
+    inspected; 健跳 none."""
+    from fengqiao.grid import points
+
+    def point(n: int, every: int, when: dt.datetime):
+        with sla.frozen_now(when):
+            return points.register_point(by=users.cadre_xinhu, name=f"点位{n}", kind="market", area=XINHU,
+                                         inspect_every_days=every)
+
+    def inspect(p, when: dt.datetime):
+        with sla.frozen_now(when):
+            points.record_inspection(p, by=users.cadre_xinhu, inspected_at=when.isoformat())
+
+    c1 = point(1, 7, at("10-25"))
+    inspect(c1, at("11-26"))
+    c2 = point(2, 7, at("10-25"))
+    inspect(c2, at("11-10"))
+    point(3, 30, at("11-20"))
+    c4 = point(4, 7, at("10-25"))
+    with sla.frozen_now(at("11-15")):
+        points.remove_point(c4, by=users.town_haiyou, reason="市场关闭")
+
+
 _ZERO = {"intake": 0, "valid": 0, "valid_resolved": 0, "merged": 0, "hazard": 0, "hazard_resolved": 0, "signed": 0,
          "signed_on_time": 0, "signed_late": 0, "resolved": 0, "resolved_on_time": 0, "visited": 0, "satisfied": 0,
          "overdue_matters": 0, "overdue": 0, "decisions": 0, "returns": 0}
-#: an area's counts also hold the key persons due a visit and visited in time (departments have none)
-_AREA_ZERO = {**_ZERO, "key_persons_due": 0, "key_persons_visited": 0}
+#: an area's counts also hold the key persons due a visit and visited in time, and the check-points
+#: due an inspection and inspected in time (departments have none)
+_AREA_ZERO = {**_ZERO, "key_persons_due": 0, "key_persons_visited": 0, "points_due": 0, "points_inspected": 0}
 
 #: November 2025, as the county sees it
 EXPECTED = {
@@ -155,7 +183,8 @@ EXPECTED = {
     # in October, M10 by 住建局); decisions = the matters it signed for or returned (M1, M2, M3,
     # M7, M6), returns M6. Overdue: M2's late sign-for + the matters M2 and M8 (resolved late)
     # and M3 (limit ran out, in progress)
-    HAIYOU: {**_AREA_ZERO, "key_persons_due": 2, "key_persons_visited": 1, "intake": 9, "valid": 7, "valid_resolved": 4, "merged": 1, "hazard": 1, "hazard_resolved": 1,
+    HAIYOU: {**_AREA_ZERO, "key_persons_due": 2, "key_persons_visited": 1, "points_due": 2, "points_inspected": 1,
+             "intake": 9, "valid": 7, "valid_resolved": 4, "merged": 1, "hazard": 1, "hazard_resolved": 1,
              "signed": 4, "signed_on_time": 3, "signed_late": 1, "resolved": 5, "resolved_on_time": 3, "visited": 3,
              "satisfied": 2, "overdue_matters": 3, "overdue": 4, "decisions": 5, "returns": 1},
     JIANTIAO: {**_AREA_ZERO, "intake": 1, "valid": 1, "valid_resolved": 1, "signed": 1, "signed_on_time": 1,

@@ -76,9 +76,10 @@ def test_county_map_holds_exactly_the_ranked_towns(client, users, built):
         assert 28 < lat < 30 and 121 < lng < 122.5  # inside 三门县
     h = _props(m)[HAIYOU]
     assert h["score"] is not None and h["rank"] is not None
-    # 海游, November: on time 3 of 5 resolved, satisfied 2 of 3 visited, 4 limits missed, 1 of 2 key persons
+    # 海游, November: on time 3 of 5 resolved, satisfied 2 of 3 visited, 4 limits missed, 1 of 2 key
+    # persons, 1 of 2 check-points
     assert h["values"] | {"score": None} == {"score": None, "resolve_on_time_rate": 60.0, "satisfaction_rate": 66.7,
-                                              "overdue": 4, "key_person_visit_rate": 50.0}
+                                              "overdue": 4, "key_person_visit_rate": 50.0, "inspection_rate": 50.0}
     assert h["text"]["resolve_on_time_rate"] == "60.0%"
     quiet = [p for p in _props(m).values() if p["score"] is None]
     assert quiet and all(p["text"]["score"] == "—" and p["rank"] is None for p in quiet)
@@ -206,7 +207,8 @@ def test_an_old_publication_offers_only_the_figures_it_holds(users, built):
     data = query.evaluate(users.county_op, PERIOD, now=NOW)
     data["indicators"] = [c for c in data["indicators"] if c != "key_person_visit_rate"]
     m = maps.unit_map(users.county_op, data)
-    assert [i["code"] for i in m["indicators"]] == ["score", "resolve_on_time_rate", "satisfaction_rate", "overdue"]
+    assert [i["code"] for i in m["indicators"]] == ["score", "resolve_on_time_rate", "satisfaction_rate", "overdue",
+                                                    "inspection_rate"]
 
 
 # ---------------------------------------------------------------- colours and geometry (no pages)

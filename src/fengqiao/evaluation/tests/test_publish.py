@@ -162,7 +162,7 @@ def test_default_weights_are_seeded():
     assert dict(IndicatorWeight.objects.values_list("code", "weight")) == {
         "sign_on_time_rate": 10, "resolve_on_time_rate": 20, "resolution_rate": 15, "satisfaction_rate": 20,
         "repeat_rate": 5, "return_rate": 5, "overdue": 10, "mediation_success_rate": 10,
-        "hazard_rectification_rate": 5, "key_person_visit_rate": 10}
+        "hazard_rectification_rate": 5, "key_person_visit_rate": 10, "inspection_rate": 0}
 
 
 def test_set_weight_is_validated_and_audited(users):

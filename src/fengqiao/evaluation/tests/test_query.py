@@ -60,6 +60,7 @@ def test_indicators_scores_and_year_on_year(users, built):
     assert v["overdue"] == 4  # M2 signed late and resolved late, M3 ran out, M8 resolved late
     assert v["mediation_success_rate"] == pytest.approx(1 / 2)
     assert v["hazard_rectification_rate"] == 1.0
+    assert v["key_person_visit_rate"] == v["inspection_rate"] == pytest.approx(1 / 2)
     # a year earlier: one matter, on time, satisfied
     assert h["previous_values"]["satisfaction_rate"] == 1.0
     assert h["change"]["satisfaction_rate"] == pytest.approx(-33.3)
@@ -72,7 +73,7 @@ def test_indicators_scores_and_year_on_year(users, built):
     expected = (w["sign_on_time_rate"] * 75 + w["resolve_on_time_rate"] * 60 + w["resolution_rate"] * 400 / 7
                 + w["satisfaction_rate"] * 200 / 3 + w["repeat_rate"] * (100 - 100 / 9) + w["return_rate"] * 80
                 + w["overdue"] * 0 + w["mediation_success_rate"] * 50 + w["hazard_rectification_rate"] * 100
-                + w["key_person_visit_rate"] * 50) / sum(w.values())
+                + w["key_person_visit_rate"] * 50 + w["inspection_rate"] * 50) / sum(w.values())
     assert h["score"] == round(expected, 1)
     zj, zf = _rows(data, "department")["ZJ"], _rows(data, "department")["ZF"]
     assert zj["values"]["repeat_rate"] is None and zj["values"]["satisfaction_rate"] is None
@@ -143,7 +144,7 @@ def test_only_visible_matters_are_counted(users, built):
 def test_bounded_number_of_queries(users, built, django_assert_max_num_queries):
     user = users.county_op
     user.area  # noqa: B018  (loaded, as on a request)
-    with django_assert_max_num_queries(12):  # the key persons: one query per span
+    with django_assert_max_num_queries(14):  # the key persons and the check-points: one query per span each
         data = query.evaluate(user, NOVEMBER, now=NOW)
     assert len(_rows(data, "area")) == 10 and len(_rows(data, "department")) >= 10
 
