@@ -11,10 +11,9 @@ written as ``%(name)s``); values are the translations, in the words of DOMAIN.md
 ``name`` is the area's 名称 there; the pages label a person's name with ``Name`` (姓名) and a
 check-point's with ``Check-point name`` (点位名称).
 
-:data:`ZH` holds the strings of the app's code and templates and those of the key-person registry
-in the web templates and audit labels (``tests/test_i18n.py`` checks it); :data:`ZH_WEB` the
-check-points' strings found only in web/ (menu count, phone page, audit labels), checked by
-``tests/test_point_views.py``. ``make messages`` fills the catalogue from both.
+:data:`ZH` holds the strings of the app's code and templates and those of both registries in the
+web templates and audit labels (``tests/test_i18n.py`` checks it). ``make messages`` fills the
+catalogue from it.
 """
 
 ZH = {
@@ -222,13 +221,10 @@ ZH = {
     'Problems and note': '问题及说明',
     'Hazard matter': '隐患事件',
     'No inspections recorded yet.': '暂无巡查记录。',
-}
-
-ZH_WEB = {
-    # the menu's count and the phone page's section (web/templates/web/base.html, phone.html)
+    # the check-points' menu count and phone page section (web/templates/web/base.html, phone.html)
     'Inspections overdue or due within 3 days': '巡查已超期或3天内到期',
     'Inspections overdue or due within 3 days: %(n)s': '巡查已超期或3天内到期:%(n)s 处',
-    # the audit page's labels (web/audit.py)
+    # the check-points' audit page labels (web/audit.py)
     'Check-point registered': '登记平安点位',
     "Check-point's entry changed": '修改平安点位信息',
     'Check-point removed from the registry': '平安点位移出台账',

@@ -140,3 +140,23 @@ class TableChecks:
         filled = {e.msgid.replace("%%", "%") for e in polib.pofile(str(CATALOGUE)) if not e.obsolete and e.msgstr}
         assert sorted(set(self.ZH) - filled) == [], f"run make messages: {self.TABLE} is not in the catalogue yet"
         assert {en: shown_in_chinese(en) for en in self.ZH if shown_in_chinese(en) != self.ZH[en]} == {}
+
+
+class AuditLabelChecks:
+    """For an app whose actions write audit codes of their own (``AUDIT_CODES``): the audit page
+    (``web/audit.py``'s ACTION_LABELS) names each in Chinese as the app's table ``ZH`` says."""
+
+    AUDIT_CODES: frozenset[str]
+    ZH: dict[str, str]
+
+    def test_the_audit_page_names_the_actions_in_chinese(self):
+        from django.utils import translation
+
+        from fengqiao.web.audit import ACTION_LABELS, action_label
+
+        assert self.AUDIT_CODES
+        for code in sorted(self.AUDIT_CODES):
+            with translation.override("en"):
+                english = str(ACTION_LABELS[code])
+            with translation.override("zh-hans"):
+                assert action_label(code) == self.ZH[english], code

@@ -1,13 +1,14 @@
-"""Every UI string of the key-person registry (its code, its templates, its menu entry, its link on
-the grid workers' phone page and the audit page's labels of its actions) has its Chinese in
-i18n_zh.ZH, from which the .po file is generated, and none of it changes the wording another app
-already has in the shared catalogue."""
+"""Every UI string of the grid registries, key persons and check-points (their code, their
+templates, their menu entries, their sections of the grid workers' phone page and the audit
+page's labels of their actions) has its Chinese in i18n_zh.ZH, from which the .po file is
+generated, and none of it changes the wording another app already has."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fengqiao.core.tests.ui_strings import (
+    AuditLabelChecks,
     TableChecks,
     audit_labels,
     code_strings,
@@ -19,11 +20,18 @@ from fengqiao.web.audit import ACTION_LABELS
 
 APP = Path(__file__).resolve().parent.parent
 WEB = APP.parent / "web" / "templates" / "web"
-MENU = {"Key persons"}  # the registry's entry in base.html
-PHONE = {"Key persons to visit", "Overdue or due within 3 days: %(n)s"}  # its section of phone.html
+#: the registries' entries in base.html (the check-points' with its count)
+MENU = {"Key persons", "Check-points", "Inspections overdue or due within 3 days"}
+#: their sections of phone.html
+PHONE = {"Key persons to visit", "Overdue or due within 3 days: %(n)s", "Check-points to inspect",
+         "Inspections overdue or due within 3 days: %(n)s"}
 
 
-AUDIT = audit_labels("key_person_")
+PREFIXES = ("key_person_", "check_point_")
+CODES = frozenset({"key_person_register", "key_person_update", "key_person_remove", "key_person_visit",
+                   "key_person_register_refused", "check_point_register", "check_point_update", "check_point_remove",
+                   "check_point_inspect"})
+AUDIT = audit_labels(PREFIXES)
 
 
 def _strings() -> set[str]:
@@ -33,13 +41,11 @@ def _strings() -> set[str]:
 def test_the_menu_entry_and_the_phone_link_are_in_the_web_templates():
     assert MENU <= template_strings((WEB / "base.html").read_text())
     assert PHONE <= template_strings((WEB / "phone.html").read_text())
-    assert len(AUDIT) == 5 and {c for c in ACTION_LABELS if c.startswith("key_person_")} == {
-        "key_person_register", "key_person_update", "key_person_remove", "key_person_visit",
-        "key_person_register_refused"}
+    assert len(AUDIT) == 9 and {c for c in ACTION_LABELS if c.startswith(PREFIXES)} == CODES
 
 
-class TestTable(TableChecks):
-    TABLE, ZH, LEAST = APP / "i18n_zh.py", ZH, 80
+class TestTable(TableChecks, AuditLabelChecks):
+    TABLE, ZH, LEAST, AUDIT_CODES = APP / "i18n_zh.py", ZH, 80, CODES
 
     def strings(self) -> set[str]:
         return _strings()

@@ -12,16 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from fengqiao.areas.models import Area
-from fengqiao.core.tests.ui_strings import catalogue_changes, stale_or_broken, template_strings
 from fengqiao.events.models import Event
 from fengqiao.grid import points
 from fengqiao.grid.choices import DEFAULT_CHECKLISTS
-from fengqiao.grid.i18n_zh import ZH, ZH_WEB
 from fengqiao.grid.models import CheckPoint, Inspection
-from fengqiao.web.audit import ACTION_LABELS
 from fengqiao.web.tests import conftest as browser_fixtures
 
 from .conftest import HAIYOU, JIANTIAO, JIANZHONG, XINHU
@@ -573,25 +570,6 @@ def test_the_phone_page_links_to_the_inspections_due(client, users, point):
     link = re.search(r'<a href="([^"]+)" id="check-points-due-link" data-count="(\d+)">([^<]*)</a>', html)
     assert link and link.group(1) == "/grid/check-points/?due=due" and link.group(2) == "1"
     assert _shown(client, due="due") == [overdue.pk]
-
-
-# ---------------------------------------------------------------- Chinese
-
-
-def test_the_check_points_web_strings_have_chinese():
-    """The check-points' strings found only in web/ (the menu's count, the phone page, the audit
-    labels) have their Chinese in i18n_zh.ZH_WEB, and nothing else is there."""
-    menu = template_strings((WEB / "base.html").read_text())
-    phone = template_strings((WEB / "phone.html").read_text())
-    with translation.override("en"):  # the msgids
-        audit = {str(label) for code, label in ACTION_LABELS.items() if code.startswith("check_point_")}
-    assert len(audit) == 4
-    wanted = {"Check-points", "Inspections overdue or due within 3 days"} <= menu
-    assert wanted and {"Check-points to inspect", "Inspections overdue or due within 3 days: %(n)s"} <= phone
-    used = (audit | {s for s in menu | phone if "nspection" in s or "heck-point" in s}) - set(ZH)
-    assert stale_or_broken(ZH_WEB, used) == ([], []) and used <= set(ZH_WEB)
-    assert not set(ZH_WEB) & set(ZH)
-    assert catalogue_changes(ZH_WEB) == {}
 
 
 # ---------------------------------------------------------------- in a real browser
