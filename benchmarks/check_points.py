@@ -173,6 +173,8 @@ def main() -> None:
     from fengqiao.accounts.models import User
     from fengqiao.areas.models import Area, Level
     from fengqiao.core.maintenance import analyze_database
+    from fengqiao.evaluation import query as evaluation
+    from fengqiao.evaluation.periods import parse_period
     from fengqiao.events.sla import now as clock_now
     from fengqiao.grid import point_views, points
     from fengqiao.grid.choices import CheckPointKind, VisitDue
@@ -207,6 +209,14 @@ def main() -> None:
         raise SystemExit("no check-point in the grid worker's reach: more --points")
     in_order, with_problems = mine[::2], mine[1::2] or mine[::2]
 
+    # the evaluation's inspection completion (平安点位巡查完成率) of the towns, this month so far
+    # and the same month a year earlier: its one query per span over the county's registry
+    month = evaluation._Spans(parse_period(now.strftime("%Y-%m"), now.date()), now)
+    towns = evaluation.units_for(county_op, county_op.area)
+
+    def completion(_run):
+        return evaluation._round_counts(county_op, county_op.area, towns, month, evaluation.CHECK_POINT_ROUNDS)
+
     pages = Pages((county_op, town))
     get = pages.get
 
@@ -234,6 +244,7 @@ def main() -> None:
         (f"check-point page with its {shown_inspections} inspections, town",
          get("town_haiyou", f"/grid/check-points/{shown.pk}/")),
         ("API list `/api/v1/check-points/`, first page, county centre", get("county_op", "/api/v1/check-points/")),
+        ("evaluation: inspection completion of the county's towns, this month and a year earlier", completion),
         ("`record_inspection`, all in order, grid worker", inspect_in_order),
         ("`record_inspection`, two problems reported (hazard matter taken in, triaged), grid worker",
          inspect_problems),

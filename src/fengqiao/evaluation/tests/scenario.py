@@ -117,9 +117,10 @@ def build(users) -> Scenario:
 
 
 def key_persons(users) -> None:
-    """Key persons of 心湖社区 (海游) at the end of November 2025: K1 (weekly) visited on 11-27,
-    in time; K2 (every 14 days) last visited 11-10, not in time; K3 registered 11-28, its first
-    visit not yet due; K4 removed on 11-20. 海游: 2 due, 1 visited; 健跳 none."""
+    """Key persons of 心湖社区 (海游) at the end of November 2025: K1 (weekly) visited on 11-27, in
+    time (and again on 12-01, after the period); K2 (every 14 days) last visited 11-10, not in
+    time; K3 registered 11-28, its first visit not yet due; K4 removed on 11-20. 海游: 2 due, 1
+    visited; 健跳 none."""
     from fengqiao.core.personal import id_check_digit
     from fengqiao.grid import actions as g
 
@@ -141,13 +142,14 @@ def key_persons(users) -> None:
     k4 = person(4, "community_correction", at("10-25"))
     with sla.frozen_now(at("11-20")):
         g.remove_key_person(k4, by=users.town_haiyou, reason="矫正期满")
+    visit(k1, at("12-01"))  # after November: its end counts the visit of 11-27
 
 
 def check_points(users) -> None:
     """Check-points of 心湖社区 (海游) at the end of November 2025: C1 (every 7 days) inspected on
-    11-26, in time; C2 (every 7 days) last inspected 11-10, not in time; C3 (every 30 days)
-    registered 11-20, its first inspection not yet due; C4 removed on 11-15. 海游: 2 due, 1
-    inspected; 健跳 none."""
+    11-26, in time (and again on 12-01, after the period); C2 (every 7 days) last inspected
+    11-10, not in time; C3 (every 30 days) registered 11-20, its first inspection not yet due;
+    C4 removed on 11-15. 海游: 2 due, 1 inspected; 健跳 none."""
     from fengqiao.grid import points
 
     def point(n: int, every: int, when: dt.datetime):
@@ -167,6 +169,7 @@ def check_points(users) -> None:
     c4 = point(4, 7, at("10-25"))
     with sla.frozen_now(at("11-15")):
         points.remove_point(c4, by=users.town_haiyou, reason="市场关闭")
+    inspect(c1, at("12-01"))  # after November: its end counts the inspection of 11-26
 
 
 _ZERO = {"intake": 0, "valid": 0, "valid_resolved": 0, "merged": 0, "hazard": 0, "hazard_resolved": 0, "signed": 0,

@@ -168,3 +168,76 @@ def test_weights_from_the_table(users, built):
     h = _rows(data, "area")[HAIYOU]
     assert h["score"] == round(200 / 3, 1)  # satisfaction only
     assert _rows(data, "department")["ZJ"]["score"] is None  # ZJ: nobody visited yet
+
+
+def _rounds_by_hand(rounds, units, until) -> dict[str, tuple[int, int]]:
+    """The rule of ``query._round_counts`` read off every entry and its rounds in Python."""
+    from django.apps import apps
+
+    model, record = apps.get_model("grid", rounds.model), apps.get_model("grid", rounds.record)
+    out = {u.path: [0, 0] for u in units}
+    for entry in model.objects.all():
+        if entry.registered_at > until or (entry.removed_at is not None and entry.removed_at <= until):
+            continue
+        unit = next((p for p in out if entry.area_path.startswith(p)), None)
+        interval = dt.timedelta(days=getattr(entry, rounds.every))
+        ats = [getattr(r, rounds.at) for r in record.objects.filter(**{rounds.link: entry})
+               if getattr(r, rounds.at) <= until]
+        last = max(ats, default=None)
+        if unit is None or not (entry.registered_at + interval <= until or (last and last + interval <= until)):
+            continue
+        out[unit][0] += 1
+        out[unit][1] += bool(last and last > until - interval)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("rounds", query.ROUNDS, ids=lambda r: r.model)
+def test_round_counts_match_the_rule_on_random_registries(users, rounds):
+    """Registries of random intervals, registrations, removals and rounds (some recorded late,
+    some after the period): the database's counts, at the end of a past period and of a running
+    one, are those of the rule applied entry by entry."""
+    import random
+
+    from fengqiao.core.personal import id_check_digit
+    from fengqiao.events import sla
+    from fengqiao.grid import actions, points
+
+    rng = random.Random(7)
+    start = dt.datetime(2025, 9, 1, 9, 0, tzinfo=NOW.tzinfo)
+    for n in range(24):
+        registered = start + dt.timedelta(days=rng.randrange(0, 80), hours=rng.randrange(0, 9))
+        every = rng.choice([7, 14, 30])
+        with sla.frozen_now(registered):
+            if rounds is query.CHECK_POINT_ROUNDS:
+                entry = points.register_point(by=users.cadre_xinhu, name=f"点{n}", kind="market", area=XINHU,
+                                              inspect_every_days=every)
+            else:
+                first17 = f"33102219800101{n:03d}0"[:17]
+                entry = actions.register_key_person(by=users.cadre_xinhu, name=f"人{n}", category="drug_user",
+                                                    area=XINHU, id_number=first17 + id_check_digit(first17))
+                entry.visit_every_days = every
+                entry.save(update_fields=["visit_every_days"])
+        for _ in range(rng.randrange(0, 4)):
+            when = registered + dt.timedelta(days=rng.randrange(0, 25), hours=rng.randrange(0, 9))
+            if when >= NOW:
+                continue
+            with sla.frozen_now(when + dt.timedelta(hours=rng.choice([0, 0, 30]))):  # some entered a day late
+                if rounds is query.CHECK_POINT_ROUNDS:
+                    points.record_inspection(entry, by=users.cadre_xinhu, inspected_at=when.isoformat())
+                else:
+                    actions.record_visit(entry, by=users.cadre_xinhu, visited_at=when)
+            entry.refresh_from_db()
+        if rng.random() < 0.2:
+            with sla.frozen_now(registered + dt.timedelta(days=rng.randrange(1, 40))):
+                remove = points.remove_point if rounds is query.CHECK_POINT_ROUNDS else actions.remove_key_person
+                remove(entry, by=users.town_haiyou, reason="移出")
+    units = query.units_for(users.county_op, users.county_op.area)
+    due = done = 0
+    for period in (NOVEMBER, Period(MONTH, dt.date(2025, 12, 1)), Period(DAY, dt.date(2025, 10, 20))):
+        spans = query._Spans(period, NOW)  # December is running: it ends now
+        counted = query._round_counts(users.county_op, users.county_op.area, units, spans, rounds)
+        expected = _rounds_by_hand(rounds, units, spans.until)
+        assert {p: (c[rounds.due], c[rounds.done]) for p, (c, _prev) in counted.items()} == expected, period
+        due += sum(d for d, _ in expected.values())
+        done += sum(d for _, d in expected.values())
+    assert due > done > 0  # the registries hold entries of every kind: due and done, due and missed
