@@ -230,7 +230,8 @@ def _round_counts(user, root: Area, units: list[Area], spans: _Spans, rounds: Ro
     latest round when that lies before the end (always, for a period that is running), else its
     rounds' latest before the end (a correlated look-up on the index of its rounds). Two queries
     per registry, whatever its size; reading the rows into Python cost 0.4 s at 20,000
-    check-points (docs/benchmarks.md)."""
+    check-points (ADR 0401). The planner estimates the grouped query high for what it runs:
+    PostgreSQL's JIT compilation is off for it (ADR 0017)."""
     from django.apps import apps
 
     model, record = apps.get_model("grid", rounds.model), apps.get_model("grid", rounds.record)

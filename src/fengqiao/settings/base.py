@@ -140,6 +140,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     _prepare = os.environ.get("PG_PREPARE_THRESHOLD", "5").strip().lower()
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=None if _prepare in {"off", "none", ""} else int(_prepare))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("PG_JIT", False):
+    # No JIT compilation (ADR 0017): PostgreSQL compiles a query whose *estimated* cost passes
+    # jit_above_cost, and the evaluation's few grouped queries over a registry or a year of
+    # matters are estimated high but run in tens of milliseconds; compiling them took 0.4 s.
+    # PG_JIT=1 leaves the server's own setting.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

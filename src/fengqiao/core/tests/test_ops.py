@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -173,3 +174,35 @@ def test_worker_log_lines_are_written_once():
     huey = logging.getLogger("huey")
     assert huey.handlers and not huey.propagate
     assert any(type(h.formatter).__name__ == "JsonFormatter" for h in huey.handlers), huey.handlers
+
+
+def _settings_options(env: dict) -> dict:
+    """The database OPTIONS the settings module builds from ``env`` (a fresh interpreter)."""
+    code = ("import json, django; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PG_JIT")}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env, "DJANGO_SETTINGS_MODULE":
+                                                            "fengqiao.settings.test"},
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_connections_run_without_jit_unless_asked():
+    """ADR 0017: ``-c jit=off`` joins the URL's own options; PG_JIT=1 leaves the server's setting;
+    SQLite gets no such option."""
+    url = "postgres://u@127.0.0.1:5432/db"
+    assert _settings_options({"DATABASE_URL": url})["options"] == "-c jit=off"
+    assert _settings_options({"DATABASE_URL": url + "?options=-c%20statement_timeout%3D5000"})["options"] == (
+        "-c statement_timeout=5000 -c jit=off")
+    assert "options" not in _settings_options({"DATABASE_URL": url, "PG_JIT": "1"})
+    assert "options" not in _settings_options({"DATABASE_URL": "sqlite:////tmp/fq-jit-check.sqlite3"})
+
+
+def test_the_test_database_connection_has_jit_off():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
