@@ -105,19 +105,19 @@ def shown_in_chinese(en: str) -> str:
 class TableChecks:
     """The checks every app's Chinese table (``<app>/i18n_zh.py``) gets. An app's ``test_i18n``
     subclasses it as ``TestTable`` with ``TABLE`` (the table's path), ``ZH`` (its dict),
-    ``LEAST`` (the fewest strings its reader may find: one that finds none would pass) and
+    ``LEAST`` (its reader must find more strings than this: one that finds none would pass) and
     ``strings()`` (the msgids its code, templates and its lines in other apps' pages use)."""
 
     TABLE: Path
     ZH: dict[str, str]
-    LEAST = 1
+    LEAST = 0
 
     def strings(self) -> set[str]:
         raise NotImplementedError
 
     def test_every_ui_string_has_chinese(self):
         found = self.strings()
-        assert len(found) >= self.LEAST
+        assert len(found) > self.LEAST
         assert sorted(found - set(self.ZH)) == []
 
     def test_no_stale_entries_and_placeholders_kept(self):

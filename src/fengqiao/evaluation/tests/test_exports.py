@@ -138,6 +138,38 @@ def test_pdf_has_fractions_changes_and_last_years_figures(client, users, built):
     assert "A year earlier:" in text or "去年 100.0%" in text  # (English wraps in the narrow column)
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pdf_cells_break_only_between_their_lines(users, built, monkeypatch, language):
+    """Each line of an indicator's cell (the figure with its fraction, the figure a year earlier,
+    the change) fits its column whole at the padding the table has: a line measured as fitting
+    with less padding than the table's wrapped, and printed "去年 100.0" with "%" under it."""
+    from reportlab import platypus
+
+    from fengqiao.evaluation import query
+
+    tables = []
+
+    class Recording(platypus.LongTable):
+        def __init__(self, data, colWidths=None, **kwargs):
+            if all(isinstance(c, platypus.Paragraph) for r in data for c in r):  # not a page's split part
+                tables.append(([list(r) for r in data], colWidths))  # the table rewrites its rows
+            super().__init__(data, colWidths=colWidths, **kwargs)
+
+    monkeypatch.setattr(platypus, "LongTable", Recording)
+    with translation.override(language):
+        data = query.evaluate(users.county_op, PERIOD, now=NOW)
+        assert len(data["indicators"]) >= 12 and exports.pdf(data).startswith(b"%PDF")
+    checked = 0
+    for rows, widths in tables:
+        for row in rows[1:]:
+            for cell, width in list(zip(row, widths, strict=True))[4:]:  # the indicators' columns
+                texts = cell.text.split("<br/>")
+                cell.wrap(width - 2 * exports.CELL_PADDING, 10_000)
+                assert len(cell.blPara.lines) == len(texts), texts
+                checked += len(texts) > 1
+    assert checked  # cells of several lines were there (figure, a year earlier, change)
+
+
 # ---------------------------------------------------------------- computed_at
 
 @pytest.mark.parametrize(("stored", "shown"), [
