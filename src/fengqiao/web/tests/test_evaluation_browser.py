@@ -42,6 +42,15 @@ def test_evaluation_chart_and_publication(page, live_server, demo_county, users,
     result = page.locator("#c-score-area").evaluate(DRAWN)
     assert result["palette"] > 0 and result["drawn"] >= 1, result
     assert page.locator("#ranking-area tbody tr").count() == 10  # the county's towns
+    # sixteen columns: the page scrolls them on this 1,280-pixel screen, and widens on a wide one
+    # until every column shows (up to 1,800 pixels)
+    scroll = "e => [e.scrollWidth, e.clientWidth]"
+    wide, shown = page.locator(".evaluation-scroll").first.evaluate(scroll)
+    assert wide > shown
+    page.set_viewport_size({"width": 1920, "height": 860})
+    wide, shown = page.locator(".evaluation-scroll").first.evaluate(scroll)
+    assert wide == shown, (wide, shown)
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     # the map: the ten towns filled by their score; 珠岙镇 has none (grey, marked —)
     from fengqiao.evaluation import maps
