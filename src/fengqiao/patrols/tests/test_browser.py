@@ -32,8 +32,17 @@ _Browser = browser_fixtures.BrowserThread
 
 
 @pytest.fixture
-def chromium_ready():
+def grid_centre(monkeypatch, demo_county):
+    """Chromium is there, the page keeps a position every second and sends every two, and the
+    (longitude, latitude) inside 心湖 grid 1 where the walks start."""
+    from fengqiao.areas.models import Area
+    from fengqiao.web import phone
+
     browser_fixtures.need_chromium()
+    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
+    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
+    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
+    return round(centre.x, 6), round(centre.y, 6)
 
 
 def _wait(page, condition: str, what: str, tries: int = 100):
@@ -47,23 +56,18 @@ def _wait(page, condition: str, what: str, tries: int = 100):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_grid_worker_walks_a_patrol_with_the_phone(chromium_ready, live_server, demo_county, users, monkeypatch,
+def test_a_grid_worker_walks_a_patrol_with_the_phone(grid_centre, live_server, demo_county, users,
                                                       screenshot_dir):
-    from fengqiao.areas.models import Area
     from fengqiao.events.models import Event
     from fengqiao.events.seed import link_departments, seed_categories, seed_policies
     from fengqiao.patrols.choices import EndReason
     from fengqiao.patrols.models import Patrol, PatrolReport
-    from fengqiao.web import phone
 
     # an earlier test's flush empties what the migrations seeded; a report needs its policies
     seed_categories()
     seed_policies()
     link_departments()
-    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
-    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
-    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
-    lng, lat = round(centre.x, 6), round(centre.y, 6) - 3 * STEP
+    lng, lat = grid_centre[0], grid_centre[1] - 3 * STEP
     base = live_server.url
 
     def steps(chromium, seen):
@@ -134,18 +138,13 @@ def test_a_grid_worker_walks_a_patrol_with_the_phone(chromium_ready, live_server
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_phone_keeps_the_track_through_no_network_a_reload_and_an_expired_sign_in(
-        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
+        grid_centre, live_server, demo_county, users, screenshot_dir):
     from django.contrib.sessions.models import Session
 
-    from fengqiao.areas.models import Area
     from fengqiao.patrols.choices import EndReason
     from fengqiao.patrols.models import Patrol
-    from fengqiao.web import phone
 
-    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
-    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
-    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
-    lng, lat = round(centre.x, 6), round(centre.y, 6) - 6 * STEP
+    lng, lat = grid_centre[0], grid_centre[1] - 6 * STEP
     base = live_server.url
     queued = "Number(document.getElementById('patrol-queued').textContent)"
     sent = "Number(document.getElementById('patrol-sent').textContent)"
@@ -255,21 +254,16 @@ def test_the_phone_keeps_the_track_through_no_network_a_reload_and_an_expired_si
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_phone_takes_over_a_patrol_started_elsewhere_and_lets_go_of_it_once_ended_there(
-        chromium_ready, live_server, demo_county, users, monkeypatch):
+        grid_centre, live_server, demo_county, users):
     import datetime as dt
 
     from django.utils import timezone
 
-    from fengqiao.areas.models import Area
     from fengqiao.patrols import actions
     from fengqiao.patrols.choices import EndReason
     from fengqiao.patrols.models import Patrol
-    from fengqiao.web import phone
 
-    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
-    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
-    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
-    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    lng, lat = grid_centre
     elsewhere = actions.start_patrol(by=users.grid_xinhu1, started_at=timezone.now() - dt.timedelta(minutes=5))
     base = live_server.url
     sent = "Number(document.getElementById('patrol-sent').textContent)"
@@ -364,16 +358,11 @@ def _json(error: str, zh: str, status: int = 400):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_start_the_server_refuses_keeps_the_trip_until_deleted_and_a_start_answered_409_is_found_again(
-        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
-    from fengqiao.areas.models import Area
+        grid_centre, live_server, demo_county, users, screenshot_dir):
     from fengqiao.patrols.choices import EndReason
     from fengqiao.patrols.models import Patrol, TrackPoint
-    from fengqiao.web import phone
 
-    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
-    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
-    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
-    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    lng, lat = grid_centre
     base = live_server.url
     start_url = "**/api/v1/patrols/"
 
@@ -445,21 +434,16 @@ def test_a_start_the_server_refuses_keeps_the_trip_until_deleted_and_a_start_ans
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_another_account_signing_in_on_the_phone_sends_nothing_of_the_page_s_account(
-        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
-    from fengqiao.areas.models import Area
+        grid_centre, live_server, demo_county, users, screenshot_dir):
     from fengqiao.events.models import Event
     from fengqiao.events.seed import link_departments, seed_categories, seed_policies
     from fengqiao.patrols.choices import EndReason
     from fengqiao.patrols.models import Patrol
-    from fengqiao.web import phone
 
     seed_categories()
     seed_policies()
     link_departments()
-    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
-    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
-    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
-    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    lng, lat = grid_centre
     base = live_server.url
     content = "心湖社区9幢北侧消防通道被车辆堵塞"
 
@@ -567,21 +551,16 @@ def test_another_account_signing_in_on_the_phone_sends_nothing_of_the_page_s_acc
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_patrol_ended_automatically_stops_the_recording_and_is_ended_with_the_note(
-        chromium_ready, live_server, demo_county, users, monkeypatch, screenshot_dir):
+        grid_centre, live_server, demo_county, users, screenshot_dir):
     import datetime as dt
 
     from django.utils import timezone
 
-    from fengqiao.areas.models import Area
     from fengqiao.patrols import actions
     from fengqiao.patrols.choices import EndReason
     from fengqiao.patrols.models import Patrol
-    from fengqiao.web import phone
 
-    monkeypatch.setattr(phone, "PATROL_POINT_EVERY_S", 1)
-    monkeypatch.setattr(phone, "PATROL_SEND_EVERY_S", 2)
-    centre = shape(Area.objects.get(code=XINHU_GRID).boundary).representative_point()
-    lng, lat = round(centre.x, 6), round(centre.y, 6)
+    lng, lat = grid_centre
     base = live_server.url
     note = "北门至东门一线正常,未见异常"
     go_quiet, ended = threading.Event(), threading.Event()

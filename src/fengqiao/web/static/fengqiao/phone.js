@@ -14,8 +14,9 @@
 // A report is kept with the account that wrote it (rec.user) and sent only from that account's
 // page, naming it: the queue is one per phone (IndexedDB), and a page of another account that
 // signs in on the same phone leaves it alone (it only says how many wait).
-// What the report queue and the patrol card below both need: a fresh Idempotency-Key and the
-// CSRF token (the cookie first: signing in again, maybe in another tab, rotates the token).
+// What the report queue and the patrol card below both need: a fresh Idempotency-Key, the
+// CSRF token (the cookie first: signing in again, maybe in another tab, rotates the token) and
+// a list's button that names its action and entry in data attributes (data-queue-action …).
 var fengqiaoPhoneShared = (function () {
   "use strict";
   function newKey() {
@@ -28,7 +29,15 @@ var fengqiaoPhoneShared = (function () {
     var i = document.querySelector("input[name=csrfmiddlewaretoken]");
     return i ? i.value : "";
   }
-  return { newKey: newKey, csrf: csrf };
+  function actionButton(text, attribute, action, key) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.setAttribute(attribute, action);
+    b.setAttribute("data-key", key);
+    return b;
+  }
+  return { newKey: newKey, csrf: csrf, actionButton: actionButton };
 })();
 
 (function () {
@@ -94,14 +103,7 @@ var fengqiaoPhoneShared = (function () {
 
   // ------------------------------------------------------------------ what the page shows
   var authNeeded = false, wrongUser = false, notice = "";
-  function button(text, action, key) {
-    var b = document.createElement("button");
-    b.type = "button";
-    b.textContent = text;
-    b.setAttribute("data-queue-action", action);
-    b.setAttribute("data-key", key);
-    return b;
-  }
+  function button(text, action, key) { return fengqiaoPhoneShared.actionButton(text, "data-queue-action", action, key); }
   function showQueue() {
     return all().then(function (everything) {
       var items = everything.filter(mine);
@@ -528,14 +530,7 @@ var fengqiaoPhoneShared = (function () {
     errors.push(text);
     if (errors.length > 5) errors.shift();
   }
-  function button(text, action, key) {
-    var b = document.createElement("button");
-    b.type = "button";
-    b.textContent = text;
-    b.setAttribute("data-trip-action", action);
-    b.setAttribute("data-key", key);
-    return b;
-  }
+  function button(text, action, key) { return fengqiaoPhoneShared.actionButton(text, "data-trip-action", action, key); }
   // The trips waiting for the patroller: not accepted by the server, or not found for this account.
   function renderTrips(s) {
     if (!tripsEl) return;
