@@ -88,6 +88,12 @@ class Area(models.Model):
             return Q(pk__in=[])
         return subtree_q(user.area.path)
 
+    @classmethod
+    def in_view(cls, user, code: str) -> bool:
+        """Whether ``code`` names an area the user sees (their subtree): what a list's area box
+        may narrow to; another area's code is refused, never widened."""
+        return cls.objects.restrict(user, "view").filter(code=code).exists()
+
     def ancestors(self):
         codes = [c for c in self.path.strip("/").split("/")[:-1] if c]
         return Area.objects.filter(code__in=codes).order_by("depth")

@@ -67,15 +67,11 @@ def _coverage(p: Patrol) -> int | None:
 # ---------------------------------------------------------------- list
 
 
-def _area_in_reach(user, code: str) -> bool:
-    return bool(user.area_id) and Area.objects.filter(code=code).filter(subtree_q(user.area.path)).exists()
-
-
 #: the list's boxes, read through the API's FilterSet (one meaning for both: an area's code and
 #: its subtree, running or ended, the patroller's username, the first and the last day they
 #: started on); a value that cannot be read empties the list and is said, never ignored
 LIST_FILTERS = ListFilters(
-    PatrolFilter, FILTER_KEYS, in_reach=_area_in_reach,
+    PatrolFilter, FILTER_KEYS, in_reach=Area.in_view,
     said={"state": gettext_lazy("Unknown patrol state: %(value)s"), "by": gettext_lazy("Unknown patroller: %(value)s"),
           "started_after": gettext_lazy("Not a date: %(value)s"),
           "started_before": gettext_lazy("Not a date: %(value)s")})
