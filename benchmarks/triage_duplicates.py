@@ -173,30 +173,55 @@ def at_scale(rows, n: int, queries: int = 1000) -> dict:
     }
 
 
-def audit(groups, links) -> dict | None:
+#: the revision whose grouping the audit sample was drawn from (its scoring, fixed in 3dd2dd5)
+AUDIT_REV = "3dd2dd5"
+
+
+def _wilson(k: int, n: int) -> tuple[float, float, float]:
+    """Share and 95 % interval (Wilson) of ``k`` in ``n``."""
+    if not n:
+        return 0.0, 0.0, 1.0
+    z = 1.96
+    centre = (k + z * z / 2) / (n + z * z)
+    half = z * math.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+    return k / n, centre - half, centre + half
+
+
+def audit(rows, groups) -> dict | None:
     """The audit sample (``tests/data/triage_dup_audit.csv``): pairs drawn at random, after the
-    scoring was fixed, from the pairs the grouping puts together (``grouped``) and from those it
-    scored ≥ 0.3 but kept apart (``apart``), labelled by reading. Gives the pair precision of the
-    grouping and an estimate of its recall among the scored pairs, with the sample's 95 %
-    intervals (Wilson)."""
+    scoring of :data:`AUDIT_REV` was fixed, from the pairs its grouping put together
+    (``grouped``) and from those its index scored ≥ 0.3 but kept apart (``apart``), labelled by
+    reading.
+
+    A later grouping is judged on the same sample: its pair precision from the ``grouped`` pairs
+    it still puts together (a random sample of its own co-grouped pairs as long as it puts
+    together no pair the audited grouping kept apart: ``outside`` counts those), and the share
+    of the scored repeats it holds from the three parts of the audited population: still
+    together, together then but apart now, and apart then. With 95 % intervals (Wilson)."""
     if not AUDIT.exists():
         return None
     with AUDIT.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    g = {i: k for k, m in enumerate(groups) for i in m}
-    co = sum(len(m) * (len(m) - 1) // 2 for m in groups)
-    apart = sum(1 for (a, b), x in links.items() if x >= 0.3 and not (a in g and g.get(a) == g.get(b)))
-    out = {"co": co, "n_apart": apart}
-    for kind in ("grouped", "apart"):
-        ys = [int(r["same"]) for r in rows if r["kind"] == kind]
-        k, n = sum(ys), len(ys)
-        z = 1.96
-        centre = (k + z * z / 2) / (n + z * z)
-        half = z * math.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
-        out[kind] = (k, n, k / n, centre - half, centre + half)
-    same_grouped = out["grouped"][2] * co
-    same_apart = out["apart"][2] * apart
-    out["recall"] = same_grouped / (same_grouped + same_apart)
+        sample = list(csv.DictReader(fh))
+    then = _dedupe_at(AUDIT_REV)
+    index = then.Index()
+    for r in rows:
+        index.add(r["id"], r["body"], time=r["time"], title=r["title"])
+    links = then.pair_scores(index, 0.2)
+    co_then = _co_grouped(then.group([], index=index, links=links))
+    co_now = _co_grouped(groups)
+    apart_then = sum(1 for p, x in links.items() if x >= 0.3 and tuple(sorted(p)) not in co_then)
+    parts = {"still": [], "dropped": [], "apart": []}
+    for r in sample:
+        pair = tuple(sorted((r["id_a"], r["id_b"])))
+        part = "apart" if r["kind"] == "apart" else "still" if pair in co_now else "dropped"
+        parts[part].append(int(r["same"]))
+    out = {"co": len(co_now), "co_then": len(co_then), "outside": len(co_now - co_then),
+           "n_apart": apart_then}
+    for part, ys in parts.items():
+        out[part] = (sum(ys), len(ys), *_wilson(sum(ys), len(ys)))
+    held = out["still"][2] * len(co_now & co_then)
+    missed = out["dropped"][2] * len(co_then - co_now) + out["apart"][2] * apart_then
+    out["recall"] = held / (held + missed) if held + missed else 0.0
     return out
 
 
@@ -296,7 +321,7 @@ def main() -> None:
     group_s = time.perf_counter() - t0
     p, r, f = pair_metrics(groups, labels)
     pc, rc, fc = pair_metrics(groups, drawn["candidates"])
-    aud = audit(groups, links)
+    aud = audit(rows, groups)
     sizes = sorted((len(g) for g in groups), reverse=True)
 
     sweep = []
@@ -331,16 +356,20 @@ def main() -> None:
     )
     audit_text = "(no audit sample)"
     if aud:
-        kg, ng, pg, lo_g, hi_g = aud["grouped"]
+        kg, ng, pg, lo_g, hi_g = aud["still"]
+        kd, nd, *_ = aud["dropped"]
         ka, na, pa, lo_a, hi_a = aud["apart"]
         audit_text = (
-            f"Audit (drawn at random after the scoring was fixed, labelled by reading; "
-            f"`tests/data/triage_dup_audit.csv`): of {ng} pairs the grouping puts together "
-            f"(of {aud['co']:,}), {kg} are the same matter: **pair precision {pg:.3f}** "
-            f"(95 % interval {lo_g:.3f}–{hi_g:.3f}); of {na} pairs scored ≥ 0.3 but kept apart "
-            f"(of {aud['n_apart']:,}), {ka} are ({pa:.3f}, {lo_a:.3f}–{hi_a:.3f}). Scaled to all "
-            f"pairs, the grouping holds an estimated **{aud['recall']:.2f}** of the repeats among "
-            f"the pairs the index scores ≥ 0.3 (repeats it never scores are not counted)."
+            f"Audit (drawn at random from the grouping of {AUDIT_REV} once its scoring was fixed, "
+            f"labelled by reading; `tests/data/triage_dup_audit.csv`): of the {ng + nd} pairs that "
+            f"grouping put together (of {aud['co_then']:,}), this one still puts {ng} together "
+            f"(of its {aud['co']:,}; {aud['outside']} of its pairs lie outside what was "
+            f"sampled), and {kg} of them are the same matter: **pair precision {pg:.3f}** "
+            f"(95 % interval {lo_g:.3f}–{hi_g:.3f}); of the {nd} it now keeps apart, {kd} are. "
+            f"Of {na} pairs scored ≥ 0.3 but kept apart then (of {aud['n_apart']:,}), {ka} are "
+            f"({pa:.3f}, {lo_a:.3f}–{hi_a:.3f}). Scaled to all pairs, the grouping holds an "
+            f"estimated **{aud['recall']:.2f}** of the repeats among the pairs the audited index "
+            f"scored ≥ 0.3 (repeats it never scored are not counted)."
         )
     counts = ", ".join(
         f"{k} {len(v)} ({sum(y for *_, y in v)} same)" for k, v in drawn.items()

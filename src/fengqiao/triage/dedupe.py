@@ -22,6 +22,9 @@ scored by ``0.55·cosine(keywords) + 0.45·entities``, times place and time fact
 term is the IDF-weighted overlap of the two key sets, or, when higher, how rare the rarest
 shared name is in the index (one shared rare name is strong evidence however many other names
 either message holds). When neither message names anything the cosine alone is the score.
+Two messages that share a name but little else (the cosine of their words without those that
+spell the name is under ``topic_floor``) are one place with two problems: their score is
+lowered by ``off_topic_factor``.
 :func:`group` links pairs above a threshold and merges them by average linkage with a size
 guard, so chains of loosely related messages do not fuse into giant groups.
 """
@@ -214,6 +217,11 @@ class Index:
     rare_share: float = 0.001
     name_weight: float = 0.9
     min_share_base: int = 1000
+    #: two messages that share a name but whose other words have a cosine below ``topic_floor``
+    #: are one place with two problems (an estate's cracked floors and its shops' smoke): their
+    #: score is multiplied by ``off_topic_factor`` (ADR 0114)
+    topic_floor: float = 0.1
+    off_topic_factor: float = 0.8
     items: dict = field(default_factory=dict)
     postings: dict = field(default_factory=lambda: defaultdict(list))
     df: Counter = field(default_factory=Counter)
@@ -272,13 +280,30 @@ class Index:
         span = math.log(self.common_share / self.rare_share)
         return self.name_weight * min(1.0, math.log(self.common_share / share) / span)
 
+    @staticmethod
+    def _topic_cosine(va, na, vb, nb, words, dot, shared) -> float:
+        """The keyword cosine without the words that spell a shared name (丽发, 新城 of
+        丽发新城小区): what else the two messages have in common. A word that is a name key
+        itself (搅拌站, 幼儿园) stays: it is the thing complained about."""
+        spelled = [w for w in words if w not in shared and any(w in e for e in shared)]
+        if not spelled:
+            return dot / (na * nb)
+        na2 = max(na * na - sum(va[w] * va[w] for w in spelled), 0.0)
+        nb2 = max(nb * nb - sum(vb[w] * vb[w] for w in spelled), 0.0)
+        if na2 <= 0.0 or nb2 <= 0.0:
+            return 0.0
+        return (dot - sum(va[w] * vb[w] for w in spelled)) / math.sqrt(na2 * nb2)
+
     def score(self, a: Features, b: Features, _va=None) -> float:
         """Similarity of two messages in [0, 1]."""
         va, na = _va or self._vector(a)
         vb, nb = self._vector(b)
         # the shared words are found by a set intersection in C; few words are shared
-        cos = sum(va[w] * vb[w] for w in va.keys() & vb.keys()) / (na * nb)
+        words = va.keys() & vb.keys()
+        dot = sum(va[w] * vb[w] for w in words)
+        cos = dot / (na * nb)
         ent = 0.0
+        off_topic = False
         if a.entities and b.entities:
             shared = a.entities & b.entities
             if shared:
@@ -286,10 +311,13 @@ class Index:
                 wa = sum(self._idf("e:" + e) for e in a.entities)
                 wb = sum(self._idf("e:" + e) for e in b.entities)
                 ent = max(wsum / min(wa, wb), self._name_evidence(shared))
+                off_topic = self._topic_cosine(va, na, vb, nb, words, dot, shared) < self.topic_floor
         if a.entities or b.entities:
             s = self.keyword_weight * cos + (1 - self.keyword_weight) * ent
         else:  # neither names anything: the words are all there is to go by
             s = cos
+        if off_topic:
+            s *= self.off_topic_factor
         if _places_differ(a.places, b.places):
             s *= 0.7
         if a.area and b.area and a.area != b.area:

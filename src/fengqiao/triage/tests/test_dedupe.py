@@ -112,7 +112,9 @@ def test_one_rare_shared_name_is_evidence_however_many_other_names():
     idx = dedupe.Index()
     for i in range(300):
         idx.add(i, f"第{i}号楼前的路灯不亮")
-    a = dedupe.extract("西湖文化园偷钓者十分猖獗，保安不管，湖边钓鱼的人天天都有")
+    # both name the problem with the same word (偷钓): a name shared with nothing else in
+    # common is one place with two problems (test_one_place_with_two_problems_scores_lower)
+    a = dedupe.extract("西湖文化园偷钓现象十分猖獗，保安不管，湖边钓鱼的人天天都有")
     b = dedupe.extract("反映西湖文化园湖边偷钓现象仍然存在，另外南门停车场收费乱、北门公厕没人打扫、东门广场跳舞噪音")
     assert "西湖文化园" in a.entities & b.entities
     assert idx._name_evidence({"西湖文化园"}) == pytest.approx(idx.name_weight)
@@ -121,6 +123,32 @@ def test_one_rare_shared_name_is_evidence_however_many_other_names():
     for i in range(300, 320):
         idx.add(i, "西湖文化园停车收费贵")
     assert idx._name_evidence({"西湖文化园"}) == 0.0
+
+
+def test_one_place_with_two_problems_scores_lower():
+    """Two messages that share an estate's name but nothing else are one place with two
+    problems: the score is lowered by ``off_topic_factor``. The words spelling the name (魅力 of
+    魅力之城) do not count as common ground; a word that is itself a name key (搅拌站) does."""
+
+    def index(**kw):
+        idx = dedupe.Index(**kw)
+        for i in range(300):
+            idx.add(i, f"第{i}号楼前的路灯不亮")
+        return idx
+
+    cracks = dedupe.extract("魅力之城小区近百户楼板开裂、墙面开裂，开发商只愿掩饰裂缝")
+    smoke = dedupe.extract("魅力之城小区底层商铺烧烤油烟扰民，营业到凌晨")
+    cracks_again = dedupe.extract("魅力之城楼板开裂严重，交房一年半裂缝十多条，开发商不管")
+    plant = dedupe.extract("丽发新城小区附近搅拌站噪音扰民")
+    plant_again = dedupe.extract("投诉丽发新城旁边的搅拌站")
+    assert "魅力" in cracks.keywords.keys() & smoke.keywords.keys()
+    assert "搅拌站" in plant.entities & plant_again.entities
+    idx, plain = index(), index(off_topic_factor=1.0)
+    assert idx.off_topic_factor < 1.0
+    assert idx.score(cracks, smoke) == pytest.approx(idx.off_topic_factor * plain.score(cracks, smoke))
+    assert idx.score(cracks, cracks_again) == pytest.approx(plain.score(cracks, cracks_again))
+    assert idx.score(plant, plant_again) == pytest.approx(plain.score(plant, plant_again))
+    assert idx.score(plant, plant_again) >= dedupe.GROUP_THRESHOLD
 
 
 def test_messages_naming_nothing_are_scored_by_their_words():
@@ -231,8 +259,8 @@ def _pair_metrics(groups, labels):
 
 def test_real_pairs_precision_recall(shared_data):
     """Groups of the command the acceptance check runs (`triage duplicates --text title,body`)
-    on the hot messages, against hand-labelled pairs (measured on all 2,390: P 0.881 / R 0.922;
-    on the 330 drawn at random from an earlier index's candidates: P 0.951 / R 0.920)."""
+    on the hot messages, against hand-labelled pairs (measured on all 2,510: P 0.933 / R 0.891;
+    on the 330 drawn at random from an earlier index's candidates: P 0.956 / R 0.920)."""
     import io
     import json
     from argparse import Namespace
@@ -247,8 +275,8 @@ def test_real_pairs_precision_recall(shared_data):
     cli.run_duplicates(args, out=out)
     groups = json.loads(out.getvalue())["groups"]  # what the command prints
     precision, recall = _pair_metrics(groups, [(r["id_a"], r["id_b"], r["same"] == "1") for r in rows])
-    assert precision >= 0.85, precision
-    assert recall >= 0.88, recall
+    assert precision >= 0.90, precision
+    assert recall >= 0.86, recall
     precision, recall = _pair_metrics(
         groups, [(r["id_a"], r["id_b"], r["same"] == "1") for r in rows if r["drawn"] == "candidates"])
     assert precision >= 0.92, precision
