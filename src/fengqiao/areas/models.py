@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
+from fengqiao.core.validators import Between, geojson_area
 
 
 class Level(models.TextChoices):
@@ -62,9 +63,9 @@ class Area(models.Model):
     path = models.CharField(_("path"), max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Old names, road and estate names"))
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
-    center_lng = models.FloatField(_("centre longitude"), null=True, blank=True)
-    center_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True, validators=[geojson_area])
+    center_lng = models.FloatField(_("centre longitude"), null=True, blank=True, validators=[Between(-180, 180)])
+    center_lat = models.FloatField(_("centre latitude"), null=True, blank=True, validators=[Between(-90, 90)])
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = AreaQuerySet.as_manager()

@@ -42,11 +42,28 @@ class Canonical(dict):
     """A dict already in canonical form (what :func:`snapshot` returns): not converted again."""
 
 
+#: what stands for a NUL in a recorded text: PostgreSQL's JSON and text columns cannot hold
+#: NUL, and an audit record must be written whatever a request held (a query string of an
+#: export, say)
+NUL_SIGN = "\u2400"
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_SIGN)
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def canonical(value) -> object:
-    """JSON-safe value that survives a round trip through any database's JSON column."""
+    """JSON-safe value that survives a round trip through any database's JSON column (a NUL in a
+    text is recorded as :data:`NUL_SIGN`)."""
     if isinstance(value, Canonical):
         return value
-    return json.loads(json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True))
+    return _without_nul(json.loads(json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True)))
 
 
 def _content(rec: AuditRecord) -> dict:
@@ -144,8 +161,8 @@ def record(
         actor_username=getattr(actor, "username", "") or "",
         action=action,
         object_type=object_type,
-        object_id=str(object_id)[:64],
-        object_repr=object_repr[:200],
+        object_id=_without_nul(str(object_id))[:64],
+        object_repr=_without_nul(object_repr)[:200],
         before=canonical(before) if before is not None else None,
         after=canonical(after) if after is not None else None,
         ip=ctx.ip[:64],

@@ -28,6 +28,7 @@ from fengqiao.core.labels import action_label, choice_label
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.trees import CodePathTreeMixin
 from fengqiao.core.uploads import stored_path
+from fengqiao.core.validators import Between
 
 from .choices import (
     AttachmentKind,
@@ -433,6 +434,11 @@ class Attachment(_ByEventAccess, models.Model):
         return self.original_name
 
 
+#: the largest time limit an SLA policy takes, in any of its units (a year of natural hours):
+#: beyond it a limit is a typing error, and a negative or zero one would make every matter late
+LIMIT_MAX = 8760
+
+
 class SlaPolicy(models.Model):
     """时限规则: sign-for and handling limits for a channel × category × urgency.
 
@@ -445,9 +451,9 @@ class SlaPolicy(models.Model):
     category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="sla_policies")
     urgency = models.CharField(_("urgency"), max_length=12, choices=Urgency.choices, blank=True)
-    sign_amount = models.FloatField(_("sign-for limit"))
+    sign_amount = models.FloatField(_("sign-for limit"), validators=[Between(0, LIMIT_MAX, open_low=True)])
     sign_unit = models.CharField(_("sign-for unit"), max_length=16, choices=ClockUnit.choices)
-    handle_amount = models.FloatField(_("handling limit"))
+    handle_amount = models.FloatField(_("handling limit"), validators=[Between(0, LIMIT_MAX, open_low=True)])
     handle_unit = models.CharField(_("handling unit of time"), max_length=16, choices=ClockUnit.choices)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -5,6 +5,8 @@ written as ``%(name)s``); values are the translations.
 """
 
 ZH = {
+    'Invalid characters.': '含有无效字符。',
+    'Unknown dispute state: %(value)s': '未知的纠纷状态:%(value)s',
     'Dispute mediation': '矛盾纠纷调处化解',
     'Registered': '已登记',
     'Accepted': '已受理',

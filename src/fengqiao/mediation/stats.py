@@ -17,6 +17,9 @@ from .choices import Source
 from .models import Assignment, Dispute, DisputeType
 
 BREAKDOWNS = ("month", "area", "organisation", "mediator", "type", "source")
+#: the days a period may start or end on: a year before 1 or after 9999 is no date (0001-01-01
+#: less a year overflowed), and nothing is registered outside these years
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ def parse_period(params) -> Period:
         raw_from = raw_from or "x"
     if (raw_from and start is None) or (raw_to and end is None):
         raise UserError("bad_date", "日期格式应为 YYYY-MM-DD", "dates must look like YYYY-MM-DD", field="from")
+    if any(d is not None and not FIRST_DAY <= d <= LAST_DAY for d in (start, end)):
+        raise UserError("bad_date", f"日期应在 {FIRST_DAY.year}–{LAST_DAY.year} 年之间",
+                        f"dates must lie in the years {FIRST_DAY.year}–{LAST_DAY.year}", field="from" if raw_from else "to")
     end = end or today
     start = start or (end - dt.timedelta(days=364))
     if start > end:
@@ -53,6 +59,8 @@ def parse_period(params) -> Period:
 
 def scoped(user, params) -> tuple[object, Period, dict]:
     """The user's visible disputes registered in the period, narrowed by ``area``/``type``."""
+    if any("\x00" in str(params.get(k) or "") for k in ("from", "to", "area", "type", "organisation")):
+        raise UserError("bad_text", "筛选条件含有无效字符", "a filter holds a NUL character")
     period = parse_period(params)
     lo, hi = period.bounds()
     qs = Dispute.objects.restrict(user, "stats").filter(registered_at__gte=lo, registered_at__lt=hi)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from fengqiao.areas.models import Area
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import has_nul
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 
@@ -52,7 +53,15 @@ def queue(request):
     centres = list(_centres(request.user))
     if not centres:
         raise Http404
-    centre = next((c for c in centres if str(c.pk) == request.GET.get("centre", request.POST.get("centre"))), centres[0])
+    wanted = request.GET.get("centre", request.POST.get("centre")) or ""
+    centre = next((c for c in centres if str(c.pk) == wanted), None)
+    if centre is None:
+        centre = centres[0]
+        if wanted:  # never a ticket at a centre other than the one chosen: said, and nothing done
+            messages.error(request, UserError("unknown_centre", "矛调中心不存在或不在您的管辖范围内",
+                                              "unknown mediation centre or outside your jurisdiction").message())
+            if request.method == "POST":
+                return redirect(f"{request.path}?centre={centre.pk}")
     if request.method == "POST":
         _need(request.user, Ticket, "change")
         op = request.POST.get("op")
@@ -74,6 +83,8 @@ def queue(request):
                 if t is None:
                     raise Http404
                 actions.finish_ticket(t, by=request.user, status=op)
+            else:
+                raise UserError("unknown_op", "未知的操作", "unknown operation")
         except UserError as exc:
             messages.error(request, exc.message())
         return redirect(f"{request.path}?centre={centre.pk}")
@@ -100,16 +111,25 @@ def screen(request, centre_id: int):
 def dispute_list(request):
     _need(request.user, Dispute, "view")
     qs = Dispute.objects.restrict(request.user, "view").select_related("type", "area", "organisation")
-    state = request.GET.get("state", "")
+    state = request.GET.get("state", "").strip()
+    q = (request.GET.get("q") or "").strip()[:50]
+    errors = []
+    if has_nul((state, q)):  # PostgreSQL refuses it in a parameter: said, never searched
+        errors.append(_("Invalid characters."))
+        state, q = state.replace("\x00", ""), q.replace("\x00", "")
+    elif state and state not in State.values:
+        errors.append(_("Unknown dispute state: %(value)s") % {"value": state})
     if state in State.values:
         qs = qs.filter(state=state)
     if request.GET.get("color") in {"yellow", "red"}:
         qs = qs.filter(sla_color=request.GET["color"], state__in=["accepted", "in_mediation"])
-    q = (request.GET.get("q") or "").strip()[:50]
     if q:
         qs = qs.filter(title__icontains=q) | qs.filter(number__icontains=q)
+    if errors:  # a filter that cannot be read empties the list: it is never ignored
+        qs = qs.none()
     page = Paginator(qs.order_by("-registered_at", "-id"), 30).get_page(request.GET.get("page"))
-    return render(request, "mediation/dispute_list.html", {"page": page, "states": State.choices, "state": state, "q": q})
+    return render(request, "mediation/dispute_list.html",
+                  {"page": page, "states": State.choices, "state": state, "q": q, "errors": errors})
 
 
 @login_required

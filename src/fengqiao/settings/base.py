@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fengqiao.core.middleware.RequestContextMiddleware",
     "fengqiao.core.middleware.MessagesForPages",
+    "fengqiao.core.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fengqiao.core.middleware.SecurityHeadersMiddleware",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.core.validators import calendar_year
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("holiday (day off)")  # 放假
@@ -22,7 +24,7 @@ class CalendarDay(models.Model):
     Days that are not listed follow the weekday rule (Monday–Friday working).
     """
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=[calendar_year])
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=64, blank=True, help_text=_("e.g. National Day"))
     source = models.CharField(
@@ -48,7 +50,7 @@ class CalendarYear(models.Model):
     calendar falls back to Monday–Friday (plus any days entered) and warns.
     """
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=[calendar_year])
     source = models.CharField(
         _("source"), max_length=16, choices=Source.choices, default=Source.MANUAL
     )

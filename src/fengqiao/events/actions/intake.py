@@ -146,7 +146,9 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     channel_ref = (channel_ref or "").strip()
     if len(channel_ref) > 64:  # cutting would make two orders one matter, and drop the second
         raise _bad("channel_ref", "渠道工单编号不能超过64个字符", "the channel reference is longer than 64 characters")
-    address = (address or "").strip()[:300]
+    address = (address or "").strip()
+    if len(address) > 300:  # refused like the API refuses it, not cut: the rest would be lost unsaid
+        raise _bad("address", "地址不能超过300字", "the address is longer than 300 characters")
     for name, value, low, high in (("longitude", longitude, -180, 180), ("latitude", latitude, -90, 90)):
         if value not in (None, ""):
             try:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.inputs import clean_text
 from fengqiao.core.personal import PersonalDataError
 
 from ..choices import OrgKind, TicketStatus
@@ -27,6 +28,9 @@ def take_ticket(*, centre: Organisation, by, visitor_name: str = "", visitor_pho
     if centre.kind != OrgKind.CENTRE or not centre.is_active:
         raise UserError("not_a_centre", "只有矛调中心可以取号", "tickets are handed out by a mediation centre only",
                         field="centre")
+    # refused, not cut: what was typed is said back rather than lost unsaid
+    topic = clean_text(topic, field="topic", zh="事由", en="the topic", max_len=200)
+    visitor_name = clean_text(visitor_name, field="visitor_name", zh="来访人姓名", en="the visitor's name", max_len=60)
     at = at or c.now()
     day = today(at)
     with context.explicit_audit():
@@ -34,8 +38,8 @@ def take_ticket(*, centre: Organisation, by, visitor_name: str = "", visitor_pho
         counter = QueueCounter.objects.select_for_update().get(centre=centre, day=day)
         counter.last_number += 1
         counter.save(update_fields=["last_number"])
-        t = Ticket(centre=centre, day=day, number=counter.last_number, topic=(topic or "")[:200], type=type,
-                   visitor_name=(visitor_name or "").strip()[:60], visitor_phone=(visitor_phone or "").strip()[:30],
+        t = Ticket(centre=centre, day=day, number=counter.last_number, topic=topic, type=type,
+                   visitor_name=visitor_name, visitor_phone=(visitor_phone or "").strip()[:30],
                    taken_at=at)
         try:
             for f in ("visitor_name", "visitor_phone"):
