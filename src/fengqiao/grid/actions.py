@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound
 from fengqiao.core.fields import digest_for
-from fengqiao.core.inputs import whole_number
+from fengqiao.core.inputs import scoped_key, whole_number
 from fengqiao.events.actions._base import actor_name
 from fengqiao.events.sla import now as clock_now
 
@@ -160,21 +160,43 @@ def remove_key_person(person: KeyPerson, *, by, reason, version=None) -> KeyPers
 
 
 def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Condition.STABLE, note="",
-                 visited_at=None) -> Visit:
+                 visited_at=None, idempotency_key: str = "") -> Visit:
     """走访: a visit of ``person``; the next one is due one interval after the latest visit. A
     condition other than stable needs a note (what was found); the risk scan raises an alert on
-    an abnormal one."""
+    an abnormal one.
+
+    ``idempotency_key`` (scoped to ``by``): a resent form or a retry with the same key answers
+    the visit recorded the first time, marked ``repeated``, and writes nothing; two identical
+    requests at once are settled by the key's unique index."""
     inputs.may(by, VISITORS, "登记走访", "record visits")
+    key = scoped_key(by, idempotency_key)
+    if (done := _repeat(person, key)) is not None:
+        return done
     method = inputs.choice(method, VisitMethod, "method", "走访方式", "visit method")
     condition = inputs.choice(condition, Condition, "condition", "走访情况", "condition")
     note = inputs.text(note, "note", "走访情况说明", "what was found", required=condition != Condition.STABLE)
     when = inputs.past_time(visited_at, "visited_at", "走访", "visit")
+    try:
+        return _record_visit(person, by, method, condition, note, when, key)
+    except IntegrityError:
+        done = _repeat(person, key)
+        if done is None:  # not the key's race: not the user's error
+            raise
+        return done
+
+
+def _repeat(person: KeyPerson, key: str | None) -> Visit | None:
+    """The visit recorded before with ``key`` (:func:`inputs.once`)."""
+    return inputs.once(Visit, key, "person", person.pk, zh="人员的走访", en="person's visit")
+
+
+def _record_visit(person, by, method, condition, note, when, key) -> Visit:
     with transaction.atomic(), context.explicit_audit():
         p = _locked(person, by, None, "visit")
         if not p.is_active:
             raise Conflict("removed", "该人员已移出台账", "the person was removed from the registry")
-        visit = Visit.objects.create(person=p, visited_at=when, by=by, by_name=actor_name(by),
-                                     method=method, condition=condition, note=note, recorded_at=clock_now())
+        visit = Visit.objects.create(person=p, visited_at=when, by=by, by_name=actor_name(by), method=method,
+                                     condition=condition, note=note, recorded_at=clock_now(), idempotency_key=key)
         if p.last_visit_at is None or when > p.last_visit_at:
             p.last_visit_at = when
             p.next_visit_due = p.due_after(when)
@@ -182,4 +204,5 @@ def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Co
             p.save(update_fields=["last_visit_at", "next_visit_due"])
         audit.record("key_person_visit", visit, actor=by, object_repr="key person visit",
                      after={"person": p.pk, "visited_at": when.isoformat()})
+    visit.repeated = False
     return visit

@@ -373,13 +373,19 @@ class KeyPersonViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Ret
                                            version=body.get("version"))
         return Response(self._detail(person))
 
-    @extend_schema(request=VisitCreateSerializer, responses={201: VisitRecordedSerializer})
+    @extend_schema(request=VisitCreateSerializer, responses={201: VisitRecordedSerializer, 200: VisitRecordedSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                                description="a retry with the same key answers the first visit "
+                                                            "with 200 and records nothing")])
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def visits(self, request, pk=None):
         """走访: the visit and the person after it (the next visit falls due one interval after
-        the latest visit); 409 when the person was removed from the registry."""
+        the latest visit); 409 when the person was removed from the registry. With an
+        ``Idempotency-Key`` seen before (from the same caller, for this person) the first visit
+        again with 200, nothing written."""
         person = self.get_object()
-        visit = actions.record_visit(person, by=request.user, **_body(request, VISIT_BODY))
+        visit = actions.record_visit(person, by=request.user, idempotency_key=request.headers.get("Idempotency-Key", ""),
+                                     **_body(request, VISIT_BODY))
         data = {"visit": VisitSerializer(visit, context=self.get_serializer_context()).data,
                 "person": self._detail(visit.person)}
-        return Response(data, status=status.HTTP_201_CREATED)
+        return Response(data, status=status.HTTP_200_OK if visit.repeated else status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ catalogue from it.
 """
 
 ZH = {
+    'This visit was recorded already.': '该次走访已登记过。',
     # app, choices
     'Grid operations': '网格治理',
     'Under community correction': '社区矫正对象',

@@ -178,3 +178,21 @@ def current(version, entry) -> None:
     sent = optional_version(version)
     if sent is not None and sent != entry.version:
         raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
+
+
+def once(record, key: str | None, owner: str, owner_pk, *, zh: str, en: str):
+    """What ``record`` (a visit or an inspection, recorded with an ``Idempotency-Key``) wrote
+    the first time with ``key``, marked ``repeated``; ``None`` when the key is new (or none was
+    sent). A key used for another entry (``owner``) is the client's mistake (422), never an
+    answer about that entry. ``zh``/``en`` name the other entry's kind of record."""
+    if not key:
+        return None
+    done = record.objects.filter(idempotency_key=key).first()
+    if done is None:
+        return None
+    if getattr(done, f"{owner}_id") != owner_pk:
+        raise UserError("idempotency_key_reused", f"该幂等键已用于另一个{zh},请换一个键",
+                        f"this Idempotency-Key was already used for another {en}; use a new key",
+                        status=422, field="Idempotency-Key")
+    done.repeated = True
+    return done

@@ -188,6 +188,9 @@ class Visit(models.Model):
     condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices, default=Condition.STABLE)
     note = models.TextField(_("what was found"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    #: ``<user id>:<key>`` of the form or request that recorded it (ADR 0105): a resent form
+    #: answers this visit instead of recording a second one
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True, unique=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 

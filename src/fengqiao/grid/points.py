@@ -234,18 +234,9 @@ def _hazard_text(p: CheckPoint, results: list[dict], note: str) -> str:
     return "\n".join(lines)
 
 
-def _repeat(point: CheckPoint, key: str) -> Inspection | None:
-    """The inspection recorded before with ``key``, marked ``repeated``; a key used for another
-    check-point is the client's mistake (422), never an answer about the other place."""
-    done = Inspection.objects.select_related("point", "hazard").filter(idempotency_key=key).first()
-    if done is None:
-        return None
-    if done.point_id != point.pk:
-        raise UserError("idempotency_key_reused", "该幂等键已用于另一个点位的巡查,请换一个键",
-                        "this Idempotency-Key was already used for another check-point's inspection; use a new key",
-                        status=422, field="Idempotency-Key")
-    done.repeated = True
-    return done
+def _repeat(point: CheckPoint, key: str | None) -> Inspection | None:
+    """The inspection recorded before with ``key`` (:func:`inputs.once`)."""
+    return inputs.once(Inspection, key, "point", point.pk, zh="点位的巡查", en="check-point's inspection")
 
 
 def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspected_at=None,
@@ -263,14 +254,14 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
     two identical requests at once are settled by the key's unique index."""
     inputs.may(by, VISITORS, "登记巡查", "record inspections")
     key = scoped_key(by, idempotency_key)
-    if key and (done := _repeat(point, key)) is not None:
+    if (done := _repeat(point, key)) is not None:
         return done
     note = inputs.text(note, "note", "巡查说明", "a note")
     when = inputs.past_time(inspected_at, "inspected_at", "巡查", "inspection")
     try:
         return _record(point, by, problems, note, when, report, shown_checklist, key)
     except IntegrityError:
-        done = _repeat(point, key) if key else None
+        done = _repeat(point, key)
         if done is None:  # not the key's race: not the user's error
             raise
         return done

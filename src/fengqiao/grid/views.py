@@ -12,6 +12,7 @@ that may unmask sees them in full on request, and that view is audited (``view_p
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -243,6 +244,8 @@ def _render_detail(request, person: KeyPerson, *, unmask: bool = False, status: 
         "caretaker": staff_name(person.caretaker), "registered_by": staff_name(person.registered_by),
         "visits": Paginator(visits, VISITS_PAGE_SIZE).get_page(request.GET.get("page")),
         "may_visit": may_visit, "may_change": may_change,
+        # one per form shown: a second click (or a resent form) records the visit once
+        "idempotency_key": uuid.uuid4().hex,
         "values": _form_values(person, failed, posted),
         "failed": failed if offered.get(failed) else "",
         "form_error": message if offered.get(failed) else "",
@@ -282,9 +285,12 @@ def person_visit(request, pk):
     try:
         visit = actions.record_visit(person, by=request.user, method=p.get("method", ""),
                                      condition=p.get("condition", ""), note=p.get("note", ""),
-                                     visited_at=p.get("visited_at", ""))
+                                     visited_at=p.get("visited_at", ""), idempotency_key=p.get("idempotency_key", ""))
     except UserError as exc:
         return _refused(request, pk, "visit", exc)
+    if visit.repeated:
+        messages.info(request, _("This visit was recorded already."))
+        return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))
     messages.success(request, _("Visit recorded. Next visit due: %(due)s") % {
         "due": timezone.localtime(visit.person.next_visit_due).strftime("%Y-%m-%d %H:%M")})
     return HttpResponseRedirect(reverse("grid:detail", args=[person.pk]))

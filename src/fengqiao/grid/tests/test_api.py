@@ -552,6 +552,23 @@ def test_a_visit_moves_the_next_visit_due(api, users, register):
     assert len(client.get(detail(person)).json()["visits"]) == 2
 
 
+def test_a_retried_visit_with_the_same_idempotency_key_is_answered_once(api, users, register):
+    person = register()
+    client = api(users.cadre_xinhu)
+    body = {"method": "phone", "condition": "stable"}
+    first = client.post(f"{detail(person)}visits/", body, format="json", HTTP_IDEMPOTENCY_KEY="phone-7")
+    again = client.post(f"{detail(person)}visits/", body, format="json", HTTP_IDEMPOTENCY_KEY="phone-7")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["visit"]["id"] == first.json()["visit"]["id"]
+    assert Visit.objects.filter(person=person).count() == 1
+    # another caller's key of the same spelling is theirs (ADR 0105)
+    assert api(users.town_haiyou).post(f"{detail(person)}visits/", body, format="json",
+                                      HTTP_IDEMPOTENCY_KEY="phone-7").status_code == 201
+    resp = client.post(f"{detail(person)}visits/", body, format="json", HTTP_IDEMPOTENCY_KEY="x" * 101)
+    assert resp.status_code == 400 and resp.json()["field"] == "Idempotency-Key"
+    assert Visit.objects.filter(person=person).count() == 2
+
+
 @pytest.mark.parametrize("body,code,field", [
     ({"condition": "abnormal"}, "required", "note"),
     ({"method": "pigeon"}, "bad_choice", "method"),

@@ -494,6 +494,27 @@ def test_a_visit_moves_the_next_due(client, users, register):
     assert Visit.objects.filter(person=person).count() == 2
 
 
+def test_a_visit_form_sent_twice_records_one_visit(client, users, register):
+    """The form carries one key per page shown: a double click or a resent form answers the
+    visit recorded the first time; the next form shown records a new one."""
+    person = register()
+    client.force_login(users.cadre_xinhu)
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', _html(client.get(_detail(person)))).group(1)
+    form = {"method": "home", "condition": "stable", "idempotency_key": key}
+    assert client.post(f"{_detail(person)}visit/", form).status_code == 302
+    resp = client.post(f"{_detail(person)}visit/", form, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "This visit was recorded already." in _html(resp)
+    assert Visit.objects.filter(person=person).count() == 1
+    fresh = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', _html(client.get(_detail(person)))).group(1)
+    assert fresh != key
+    assert client.post(f"{_detail(person)}visit/", {**form, "idempotency_key": fresh}).status_code == 302
+    assert Visit.objects.filter(person=person).count() == 2
+    # the same key for another person is refused, never an answer about the first one
+    other = register(name="王五")
+    resp = client.post(f"{_detail(other)}visit/", form)
+    assert resp.status_code == 422 and not Visit.objects.filter(person=other).exists()
+
+
 def test_visit_errors_are_4xx_and_keep_what_was_typed(client, users, register):
     person = register()
     url = f"{_detail(person)}visit/"
