@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
@@ -45,15 +46,20 @@ def resolved_q(lo: dt.datetime, hi: dt.datetime) -> Q:
 
 
 def _period(request) -> tuple[dt.date, dt.date]:
+    """The period asked for, held to what can be shown; a date that cannot be read is said (the
+    default is shown instead), never silently replaced."""
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today - dt.timedelta(days=29)
-    try:
-        end = dt.date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
+    days = {}
+    for key, default in (("from", today - dt.timedelta(days=29)), ("to", today)):
+        typed = request.GET.get(key, "").strip()
+        try:
+            days[key] = dt.date.fromisoformat(typed)
+        except ValueError:
+            days[key] = default
+            if typed:
+                messages.warning(request, _("Not a date: %(value)s; showing %(shown)s instead.")
+                                 % {"value": typed.replace("\x00", "")[:40], "shown": default.isoformat()})
+    start, end = days["from"], days["to"]
     # the day after the period must exist, and year 1 at +08:00 would be year 0 in UTC
     first, last = dt.date(1900, 1, 1), dt.date.max - dt.timedelta(days=1)
     start, end = min(max(start, first), last), min(max(end, first), last)

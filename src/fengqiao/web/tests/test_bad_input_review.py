@@ -78,3 +78,13 @@ def test_an_address_too_long_is_refused_not_cut(client, users):
     resp = client.post("/m/report/", {"title": "楼道堆物", "content": "心湖社区3幢楼道堆放杂物", "address": "心" * 300},
                        HTTP_IDEMPOTENCY_KEY="long-address-2")
     assert resp.status_code == 201 and Event.objects.get(title="楼道堆物").address == "心" * 300
+
+
+def test_a_dashboard_date_that_cannot_be_read_is_said(client, users):
+    client.force_login(users.county_op)
+    resp = client.get("/dashboard/", {"from": "2026-02-30", "to": "2026-03-31"}, **EN)
+    assert resp.status_code == 200
+    said = [str(m) for m in resp.context["messages"]]
+    assert any(m.startswith("Not a date: 2026-02-30; showing ") for m in said), said
+    resp = client.get("/dashboard/", {"from": "2026-03-01", "to": "2026-03-31"}, **EN)
+    assert not [str(m) for m in resp.context["messages"]]
