@@ -88,7 +88,6 @@ ZH = {
     # views
     'Your role does not open the population registry.': '您的角色不能查看实有人口和出租房屋台账。',
     'Your role may not register residents or rental houses.': '您的角色不能登记实有人口和出租房屋。',
-    'Invalid characters.': '含有无效字符。',
     'Unknown registry status: %(value)s': '在册状态无效:%(value)s',
     'Unknown way of letting: %(value)s': '出租方式无效:%(value)s',
     'Unknown crowded status: %(value)s': '超员状态无效:%(value)s',

@@ -119,8 +119,11 @@ def test_one_rare_shared_name_is_evidence_however_many_other_names():
     assert "西湖文化园" in a.entities & b.entities
     assert idx._name_evidence({"西湖文化园"}) == pytest.approx(idx.name_weight)
     assert idx.score(a, b) >= dedupe.GROUP_THRESHOLD
-    # a name most stored messages hold says nothing alone
-    for i in range(300, 320):
+    # a name held by one stored message in twenty says nothing alone
+    for i in range(300, 340):
+        idx.add(i, "西湖文化园停车收费贵")
+    assert idx._name_evidence({"西湖文化园"}) > 0.0  # 40 of at least 1,000: still some evidence
+    for i in range(340, 400):
         idx.add(i, "西湖文化园停车收费贵")
     assert idx._name_evidence({"西湖文化园"}) == 0.0
 
