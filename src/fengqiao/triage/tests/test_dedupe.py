@@ -262,8 +262,8 @@ def _pair_metrics(groups, labels):
 
 def test_real_pairs_precision_recall(shared_data):
     """Groups of the command the acceptance check runs (`triage duplicates --text title,body`)
-    on the hot messages, against hand-labelled pairs (measured on all 2,510: P 0.933 / R 0.891;
-    on the 330 drawn at random from an earlier index's candidates: P 0.956 / R 0.920)."""
+    on the hot messages, against hand-labelled pairs (measured on all 2,552: P 0.929 / R 0.935;
+    on the 330 drawn at random from an earlier index's candidates: P 0.961 / R 0.939)."""
     import io
     import json
     from argparse import Namespace
@@ -279,11 +279,11 @@ def test_real_pairs_precision_recall(shared_data):
     groups = json.loads(out.getvalue())["groups"]  # what the command prints
     precision, recall = _pair_metrics(groups, [(r["id_a"], r["id_b"], r["same"] == "1") for r in rows])
     assert precision >= 0.90, precision
-    assert recall >= 0.86, recall
+    assert recall >= 0.90, recall
     precision, recall = _pair_metrics(
         groups, [(r["id_a"], r["id_b"], r["same"] == "1") for r in rows if r["drawn"] == "candidates"])
-    assert precision >= 0.92, precision
-    assert recall >= 0.88, recall
+    assert precision >= 0.93, precision
+    assert recall >= 0.90, recall
     assert max(len(x) for x in groups) <= 100
 
 
