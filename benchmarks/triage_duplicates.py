@@ -193,11 +193,13 @@ def audit(rows, groups) -> dict | None:
     (``grouped``) and from those its index scored ≥ 0.3 but kept apart (``apart``), labelled by
     reading.
 
-    A later grouping is judged on the same sample: its pair precision from the ``grouped`` pairs
-    it still puts together (a random sample of its own co-grouped pairs as long as it puts
-    together no pair the audited grouping kept apart: ``outside`` counts those), and the share
-    of the scored repeats it holds from the three parts of the audited population: still
-    together, together then but apart now, and apart then. With 95 % intervals (Wilson)."""
+    A later grouping is judged on the same sample, split four ways: grouped then and still
+    together (``still``), grouped then and apart now (``dropped``), apart then and together now
+    (``joined``), apart then and now (``apart``). Its pair precision comes from the ``still`` and
+    ``joined`` pairs, each weighted by the size of its part of the population; the share of the
+    scored repeats it holds from all four. Pairs it puts together that were in neither
+    population (scored under 0.3 then) are counted (``outside``), not judged. With 95 %
+    intervals (Wilson) for each part."""
     if not AUDIT.exists():
         return None
     with AUDIT.open(encoding="utf-8") as fh:
@@ -209,18 +211,26 @@ def audit(rows, groups) -> dict | None:
     links = then.pair_scores(index, 0.2)
     co_then = _co_grouped(then.group([], index=index, links=links))
     co_now = _co_grouped(groups)
-    apart_then = sum(1 for p, x in links.items() if x >= 0.3 and tuple(sorted(p)) not in co_then)
-    parts = {"still": [], "dropped": [], "apart": []}
+    apart_then = {tuple(sorted(p)) for p, x in links.items() if x >= 0.3} - co_then
+    sizes = {"still": len(co_now & co_then), "dropped": len(co_then - co_now), "joined": len(co_now & apart_then),
+             "apart": len(apart_then - co_now)}
+    parts = {k: [] for k in sizes}
     for r in sample:
         pair = tuple(sorted((r["id_a"], r["id_b"])))
-        part = "apart" if r["kind"] == "apart" else "still" if pair in co_now else "dropped"
-        parts[part].append(int(r["same"]))
-    out = {"co": len(co_now), "co_then": len(co_then), "outside": len(co_now - co_then),
-           "n_apart": apart_then}
+        together = pair in co_now
+        if r["kind"] == "grouped":
+            parts["still" if together else "dropped"].append(int(r["same"]))
+        else:
+            parts["joined" if together else "apart"].append(int(r["same"]))
+    out = {"co": len(co_now), "co_then": len(co_then), "n_apart": len(apart_then),
+           "outside": len(co_now - co_then - apart_then), "sizes": sizes}
     for part, ys in parts.items():
         out[part] = (sum(ys), len(ys), *_wilson(sum(ys), len(ys)))
-    held = out["still"][2] * len(co_now & co_then)
-    missed = out["dropped"][2] * len(co_then - co_now) + out["apart"][2] * apart_then
+    same = {k: out[k][2] * sizes[k] for k in sizes}
+    together = sizes["still"] + sizes["joined"]
+    out["precision"] = (same["still"] + same["joined"]) / together if together else 0.0
+    held = same["still"] + same["joined"]
+    missed = same["dropped"] + same["apart"]
     out["recall"] = held / (held + missed) if held + missed else 0.0
     return out
 
@@ -356,20 +366,22 @@ def main() -> None:
     )
     audit_text = "(no audit sample)"
     if aud:
-        kg, ng, pg, lo_g, hi_g = aud["still"]
+        ks, ns, ps, lo_s, hi_s = aud["still"]
         kd, nd, *_ = aud["dropped"]
+        kj, nj, *_ = aud["joined"]
         ka, na, pa, lo_a, hi_a = aud["apart"]
         audit_text = (
             f"Audit (drawn at random from the grouping of {AUDIT_REV} once its scoring was fixed, "
-            f"labelled by reading; `tests/data/triage_dup_audit.csv`): of the {ng + nd} pairs that "
-            f"grouping put together (of {aud['co_then']:,}), this one still puts {ng} together "
-            f"(of its {aud['co']:,}; {aud['outside']} of its pairs lie outside what was "
-            f"sampled), and {kg} of them are the same matter: **pair precision {pg:.3f}** "
-            f"(95 % interval {lo_g:.3f}–{hi_g:.3f}); of the {nd} it now keeps apart, {kd} are. "
-            f"Of {na} pairs scored ≥ 0.3 but kept apart then (of {aud['n_apart']:,}), {ka} are "
-            f"({pa:.3f}, {lo_a:.3f}–{hi_a:.3f}). Scaled to all pairs, the grouping holds an "
-            f"estimated **{aud['recall']:.2f}** of the repeats among the pairs the audited index "
-            f"scored ≥ 0.3 (repeats it never scored are not counted)."
+            f"labelled by reading; `tests/data/triage_dup_audit.csv`): of the {ns + nd} pairs that "
+            f"grouping put together (of {aud['co_then']:,}), this one still puts {ns} together, "
+            f"{ks} of them the same matter ({ps:.3f}, 95 % interval {lo_s:.3f}–{hi_s:.3f}); of the "
+            f"{nd} it now keeps apart, {kd} are. Of the {nj + na} pairs scored ≥ 0.3 but kept apart "
+            f"then (of {aud['n_apart']:,}), it now joins {nj}, {kj} of them the same matter; of the "
+            f"{na} still apart, {ka} are ({pa:.3f}, {lo_a:.3f}–{hi_a:.3f}). Weighted by the size of "
+            f"each part, **pair precision {aud['precision']:.3f}** over its {aud['co']:,} co-grouped "
+            f"pairs ({aud['outside']} of them scored under 0.3 then, not judged), and the grouping "
+            f"holds an estimated **{aud['recall']:.2f}** of the repeats among the pairs the audited "
+            f"index scored ≥ 0.3 (repeats it never scored are not counted)."
         )
     counts = ", ".join(
         f"{k} {len(v)} ({sum(y for *_, y in v)} same)" for k, v in drawn.items()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
-from fengqiao.core.validators import Between, geojson_area
+from fengqiao.core.validators import Between, geojson_area, json_without_nul
 
 
 class Level(models.TextChoices):
@@ -62,8 +62,10 @@ class Area(models.Model):
     )
     path = models.CharField(_("path"), max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
-    aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Old names, road and estate names"))
-    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True, validators=[geojson_area])
+    aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Old names, road and estate names"),
+                               validators=[json_without_nul])
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True,
+                                validators=[json_without_nul, geojson_area])
     center_lng = models.FloatField(_("centre longitude"), null=True, blank=True, validators=[Between(-180, 180)])
     center_lat = models.FloatField(_("centre latitude"), null=True, blank=True, validators=[Between(-90, 90)])
     is_active = models.BooleanField(_("active"), default=True)

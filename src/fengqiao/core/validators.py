@@ -14,7 +14,8 @@ from django.utils.deconstruct import deconstructible
 from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
-#: Years a working calendar can hold (``workcal.actions.MIN_YEAR``/``MAX_YEAR``).
+#: Years the platform's dates may lie in: a working calendar's years, a statistics period
+#: (nothing is recorded outside them, and a year 1 or 9999 date overflows a day's arithmetic)
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
@@ -48,6 +49,24 @@ def calendar_year(value) -> None:
                               code="out_of_range")
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def json_without_nul(value) -> None:
+    """A JSON value (aliases, keywords, a boundary) with no NUL in any of its texts: typed as
+    ``\\u0000`` in the admin's box it is no NUL character to the form, and PostgreSQL's JSON
+    column refuses it."""
+    if _holds_nul(value):
+        raise ValidationError("含有不可见的控制字符(NUL) / holds a NUL character", code="invalid")
+
+
 def _positions(coordinates, depth: int):
     """The [lng, lat] positions of a GeoJSON coordinates array nested ``depth`` deep (3 for a
     Polygon, 4 for a MultiPolygon); ValueError when it is not so nested."""
@@ -64,7 +83,8 @@ def _positions(coordinates, depth: int):
 
 def geojson_area(value) -> None:
     """A boundary: a GeoJSON Polygon or MultiPolygon (or a Feature holding one) whose positions
-    are finite longitudes and latitudes and whose rings close, as the place look-up reads it."""
+    are numbers, finite longitudes and latitudes, and which encloses an area without crossing
+    itself (shapely's ``is_valid``), as the place look-up reads it."""
     message = ("边界应为 GeoJSON 的 Polygon 或 MultiPolygon,坐标为有效经纬度 / the boundary must be a GeoJSON "
                "Polygon or MultiPolygon of valid longitudes and latitudes")
     if value is None:
@@ -76,12 +96,12 @@ def geojson_area(value) -> None:
     try:
         positions = list(_positions(geometry.get("coordinates"), depth))
         for lng, lat, *_ in positions:
-            if isinstance(lng, bool) or isinstance(lat, bool):
-                raise ValueError("boolean")
-            lng, lat = float(lng), float(lat)
+            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (lng, lat)):
+                raise ValueError("not a number")
             if not (math.isfinite(lng) and math.isfinite(lat) and -180 <= lng <= 180 and -90 <= lat <= 90):
                 raise ValueError("range")
-        if shape(geometry).is_empty:
-            raise ValueError("empty")
+        area = shape(geometry)
+        if area.is_empty or not area.is_valid or area.area <= 0:
+            raise ValueError("no area")
     except (TypeError, ValueError, AttributeError, ShapelyError) as exc:  # shapely's: too few positions
         raise ValidationError(message, code="invalid") from exc

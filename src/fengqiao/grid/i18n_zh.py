@@ -17,7 +17,6 @@ catalogue from it.
 """
 
 ZH = {
-    'This visit was recorded already.': '该次走访已登记过。',
     # app, choices
     'Grid operations': '网格治理',
     'Under community correction': '社区矫正对象',
@@ -181,6 +180,7 @@ ZH = {
     'Unknown inspection status: %(value)s': '巡查状态无效:%(value)s',
     'Check-point registered.': '平安点位已登记。',
     'This inspection was recorded already.': '该次巡查已登记过。',
+    'This visit was recorded already.': '该次走访已登记过。',
     'Inspection recorded. Next inspection due: %(due)s': '巡查已登记,下次巡查期限:%(due)s',
     'The problems were reported as matter %(number)s.': '发现的问题已上报为事件 %(number)s。',
     # the list

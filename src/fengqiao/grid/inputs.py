@@ -180,14 +180,15 @@ def current(version, entry) -> None:
         raise Conflict("stale_version", "记录已被他人更新,请刷新后重试", "someone else changed this record; reload and try again")
 
 
-def once(record, key: str | None, owner: str, owner_pk, *, zh: str, en: str):
+def once(record, key: str | None, owner: str, owner_pk, *, zh: str, en: str, related=()):
     """What ``record`` (a visit or an inspection, recorded with an ``Idempotency-Key``) wrote
     the first time with ``key``, marked ``repeated``; ``None`` when the key is new (or none was
     sent). A key used for another entry (``owner``) is the client's mistake (422), never an
-    answer about that entry. ``zh``/``en`` name the other entry's kind of record."""
+    answer about that entry. ``zh``/``en`` name the other entry's kind of record; ``related``
+    are further relations the answer reads (an inspection's hazard matter)."""
     if not key:
         return None
-    done = record.objects.filter(idempotency_key=key).first()
+    done = record.objects.select_related(owner, *related).filter(idempotency_key=key).first()
     if done is None:
         return None
     if getattr(done, f"{owner}_id") != owner_pk:

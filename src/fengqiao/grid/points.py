@@ -236,7 +236,8 @@ def _hazard_text(p: CheckPoint, results: list[dict], note: str) -> str:
 
 def _repeat(point: CheckPoint, key: str | None) -> Inspection | None:
     """The inspection recorded before with ``key`` (:func:`inputs.once`)."""
-    return inputs.once(Inspection, key, "point", point.pk, zh="点位的巡查", en="check-point's inspection")
+    return inputs.once(Inspection, key, "point", point.pk, zh="点位的巡查", en="check-point's inspection",
+                       related=("hazard",))
 
 
 def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspected_at=None,

@@ -11,15 +11,15 @@ from django.utils.dateparse import parse_date
 
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.errors import UserError
+from fengqiao.core.validators import FIRST_YEAR, LAST_YEAR
 
 from . import kpi
 from .choices import Source
 from .models import Assignment, Dispute, DisputeType
 
 BREAKDOWNS = ("month", "area", "organisation", "mediator", "type", "source")
-#: the days a period may start or end on: a year before 1 or after 9999 is no date (0001-01-01
-#: less a year overflowed), and nothing is registered outside these years
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: the days a period may start or end on (0001-01-01 less a year overflowed)
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fengqiao.core.middleware.RequestContextMiddleware",
     "fengqiao.core.middleware.MessagesForPages",
-    "fengqiao.core.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "fengqiao.core.middleware.SecurityHeadersMiddleware",
+    "fengqiao.core.middleware.RefuseNulMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

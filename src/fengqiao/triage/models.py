@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
-from fengqiao.core.validators import Between
+from fengqiao.core.validators import Between, json_without_nul
 from fengqiao.events.models import MATTER_ROLES, Category, Event
 
 CONFIG_VIEW = roles.WORKING_ROLES
@@ -184,7 +184,8 @@ class KeywordRule(_Config, models.Model):
 
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE,
                                  related_name="keyword_rules")
-    keywords = models.JSONField(_("keywords"), default=list, help_text=_("Words or phrases, e.g. [\"欠薪\", \"拖欠工资\"]"))
+    keywords = models.JSONField(_("keywords"), default=list, help_text=_("Words or phrases, e.g. [\"欠薪\", \"拖欠工资\"]"),
+                                validators=[json_without_nul])
     weight = models.FloatField(_("weight"), default=1.0, validators=[Between(0, 100, open_low=True)])
     is_active = models.BooleanField(_("active"), default=True)
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -20,6 +20,7 @@ from fengqiao.core import audit, context
 from fengqiao.core.cli import bilingual
 from fengqiao.core.errors import UserError
 from fengqiao.core.sheets import read_text_file
+from fengqiao.core.validators import FIRST_YEAR, LAST_YEAR
 
 from . import seed
 from .models import CalendarDay, CalendarYear, DayKind, Source
@@ -58,8 +59,9 @@ KIND_ALIASES = {
 _DATE_RE = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*$")
 
 
-#: Years a working calendar can hold (marking a year complete checks the same range).
-MIN_YEAR, MAX_YEAR = 1900, 2999
+#: Years a working calendar can hold (marking a year complete checks the same range; the admin's
+#: forms too, through ``core.validators.calendar_year``).
+MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR
 
 
 def parse_date(value: str | dt.date) -> dt.date:

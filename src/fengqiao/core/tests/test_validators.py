@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from fengqiao.areas.models import Area
-from fengqiao.core.validators import Between, calendar_year, geojson_area
+from fengqiao.core.validators import Between, calendar_year, geojson_area, json_without_nul
 from fengqiao.events.models import SlaPolicy
 from fengqiao.workcal.models import CalendarDay
 
@@ -33,11 +33,21 @@ def test_a_boundary_that_is_a_polygon_of_real_places(good):
     {"type": "Polygon", "coordinates": [[["a", "b"], [1, 0], [1, 1], ["a", "b"]]]},
     {"type": "Polygon", "coordinates": [[[True, 0], [1, 0], [1, 1], [True, 0]]]},
     {"type": "Feature", "geometry": None},
+    {"type": "Polygon", "coordinates": [[["121.3", "29.1"], ["121.4", "29.1"], ["121.4", "29.2"], ["121.3", "29.1"]]]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},  # a bow-tie crosses itself
+    {"type": "Polygon", "coordinates": [[[1, 1], [1, 1], [1, 1], [1, 1]]]},  # no area
 ])
 def test_a_boundary_that_is_not(bad):
     with pytest.raises(ValidationError) as info:
         geojson_area(bad)
     assert "Polygon" in str(info.value)
+
+
+def test_json_without_nul():
+    json_without_nul(["欠薪", {"a": ["b"]}])
+    for bad in (["a\x00b"], {"k\x00": 1}, {"k": [["\x00"]]}):
+        with pytest.raises(ValidationError):
+            json_without_nul(bad)
 
 
 def test_ranges_and_years():

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from fengqiao.areas.models import Area
 from fengqiao.core import audit, context
+from fengqiao.core.api import small_id
 from fengqiao.core.errors import Conflict, UserError
-from fengqiao.core.filters import BIGINT
 from fengqiao.core.personal import PersonalDataError
 
 from .. import sla, transitions
@@ -271,12 +271,11 @@ def _decline(d, t, params, at, by=None):
 
 
 def _int(value, field: str) -> int:
-    """An id: a whole number a database key can hold (a larger one overflowed the query)."""
+    """An id as a client sends it (``core.api.small_id``: a larger one overflowed the query)."""
     try:
-        number = int(value)
-        if not 0 < number <= BIGINT[1]:
-            raise ValueError(number)
-        return number
+        if not small_id(value):
+            raise ValueError(value)
+        return int(value)
     except (TypeError, ValueError):
         zh, en = c.label(field)
         raise UserError("invalid", f"{zh}无效:应为编号(整数)", f"{en} is not valid: an id (whole number) is expected",

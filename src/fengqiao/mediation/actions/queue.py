@@ -31,6 +31,8 @@ def take_ticket(*, centre: Organisation, by, visitor_name: str = "", visitor_pho
     # refused, not cut: what was typed is said back rather than lost unsaid
     topic = clean_text(topic, field="topic", zh="事由", en="the topic", max_len=200)
     visitor_name = clean_text(visitor_name, field="visitor_name", zh="来访人姓名", en="the visitor's name", max_len=60)
+    visitor_phone = clean_text(visitor_phone, field="visitor_phone", zh="来访人电话", en="the visitor's phone",
+                               max_len=30)
     at = at or c.now()
     day = today(at)
     with context.explicit_audit():
@@ -39,7 +41,7 @@ def take_ticket(*, centre: Organisation, by, visitor_name: str = "", visitor_pho
         counter.last_number += 1
         counter.save(update_fields=["last_number"])
         t = Ticket(centre=centre, day=day, number=counter.last_number, topic=topic, type=type,
-                   visitor_name=visitor_name, visitor_phone=(visitor_phone or "").strip()[:30],
+                   visitor_name=visitor_name, visitor_phone=visitor_phone,
                    taken_at=at)
         try:
             for f in ("visitor_name", "visitor_phone"):

@@ -119,13 +119,12 @@ def test_one_rare_shared_name_is_evidence_however_many_other_names():
     assert "西湖文化园" in a.entities & b.entities
     assert idx._name_evidence({"西湖文化园"}) == pytest.approx(idx.name_weight)
     assert idx.score(a, b) >= dedupe.GROUP_THRESHOLD
-    # a name held by one stored message in twenty says nothing alone
-    for i in range(300, 340):
+    # a name held by one stored message in twenty (of at least 1,000) says nothing alone
+    for i in range(300, 349):
         idx.add(i, "西湖文化园停车收费贵")
-    assert idx._name_evidence({"西湖文化园"}) > 0.0  # 40 of at least 1,000: still some evidence
-    for i in range(340, 400):
-        idx.add(i, "西湖文化园停车收费贵")
-    assert idx._name_evidence({"西湖文化园"}) == 0.0
+    assert idx._name_evidence({"西湖文化园"}) > 0.0  # 49 of 1,000
+    idx.add(349, "西湖文化园停车收费贵")
+    assert idx._name_evidence({"西湖文化园"}) == 0.0  # 50 of 1,000: common_share
 
 
 def test_one_place_with_two_problems_scores_lower():
@@ -152,6 +151,22 @@ def test_one_place_with_two_problems_scores_lower():
     assert idx.score(cracks, cracks_again) == pytest.approx(plain.score(cracks, cracks_again))
     assert idx.score(plant, plant_again) == pytest.approx(plain.score(plant, plant_again))
     assert idx.score(plant, plant_again) >= dedupe.GROUP_THRESHOLD
+
+
+def test_known_loss_one_problem_in_other_words():
+    """The topic check reads words: 偷钓者 and 偷钓 are two words, so two reports of the same
+    poaching at 西湖文化园, one listing other problems too, share little beyond the name and
+    lose a fifth of their score (docs/triage.md, *Known weakness*)."""
+    idx = dedupe.Index()
+    for i in range(300):
+        idx.add(i, f"第{i}号楼前的路灯不亮")
+    a = dedupe.extract("西湖文化园偷钓者十分猖獗，保安不管，湖边钓鱼的人天天都有")
+    b = dedupe.extract("反映西湖文化园湖边偷钓现象仍然存在，另外南门停车场收费乱、北门公厕没人打扫、东门广场跳舞噪音")
+    plain = dedupe.Index(off_topic_factor=1.0)
+    for i in range(300):
+        plain.add(i, f"第{i}号楼前的路灯不亮")
+    assert plain.score(a, b) >= dedupe.GROUP_THRESHOLD > idx.score(a, b)
+    assert idx.score(a, b) == pytest.approx(idx.off_topic_factor * plain.score(a, b))
 
 
 def test_messages_naming_nothing_are_scored_by_their_words():

@@ -28,6 +28,8 @@ def test_a_nul_in_a_matter_form_is_a_400_and_writes_nothing(client, users):
         assert "NUL" in resp.content.decode()
     resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "已联系\x00反映人", "version": e.version}, **EN)
     assert "the form holds a NUL character; nothing was saved" in resp.content.decode()
+    # the refusal is a page like any other: the security headers are on it
+    assert "script-src 'self'" in resp["Content-Security-Policy"] and resp["X-Frame-Options"] == "DENY"
     assert TimelineEntry.objects.filter(event=e).count() == before
     # the same form without the NUL goes through
     resp = client.post(f"/matters/{e.pk}/act/comment/", {"text": "已联系反映人", "version": e.version})
@@ -88,3 +90,16 @@ def test_a_dashboard_date_that_cannot_be_read_is_said(client, users):
     assert any(m.startswith("Not a date: 2026-02-30; showing ") for m in said), said
     resp = client.get("/dashboard/", {"from": "2026-03-01", "to": "2026-03-31"}, **EN)
     assert not [str(m) for m in resp.context["messages"]]
+
+
+def test_a_form_over_the_upload_limits_is_django_s_400_not_an_empty_form(client, users, settings):
+    """The NUL check reads the form first: a body over the limits must not reach the view as an
+    empty form (which said "the content is required")."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    client.force_login(users.grid_xinhu1)
+    before = Event.objects.count()
+    fields = {"title": "楼道堆物", "content": "心湖社区3幢楼道堆放杂物", **{f"x{i}": "1" for i in range(10)}}
+    resp = client.post("/m/report/", fields, HTTP_IDEMPOTENCY_KEY="too-many-1")
+    assert resp.status_code == 400
+    assert b"content_required" not in resp.content and "required" not in resp.content.decode()
+    assert Event.objects.count() == before
