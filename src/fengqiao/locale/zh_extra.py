@@ -5,6 +5,7 @@ fills the zh_Hans catalogue from it and the apps' tables (``<app>/i18n_zh.py``, 
 another table, and that nothing here is dead."""
 
 ZH = {
+    'A period runs forwards and covers at most 366 days; showing %(start)s to %(end)s.': '统计期间应从前往后且不超过366天,改为显示 %(start)s 至 %(end)s。',
     'Not a date: %(value)s; showing %(shown)s instead.': '日期无效:%(value)s,改为显示 %(shown)s。',
     'Invalid characters.': '含有无效字符。',
     'Unknown area or outside your jurisdiction: %(value)s': '区域不存在或不在您的管辖范围内:%(value)s',

@@ -46,8 +46,9 @@ def resolved_q(lo: dt.datetime, hi: dt.datetime) -> Q:
 
 
 def _period(request) -> tuple[dt.date, dt.date]:
-    """The period asked for, held to what can be shown; a date that cannot be read is said (the
-    default is shown instead), never silently replaced."""
+    """The period asked for, held to what can be shown. Whatever is changed is said, never
+    silently replaced: a date that cannot be read (the default is shown instead), a period that
+    runs backwards (turned round), one longer than 366 days (its last 366 days shown)."""
     today = timezone.localdate()
     days = {}
     for key, default in (("from", today - dt.timedelta(days=29)), ("to", today)):
@@ -63,10 +64,14 @@ def _period(request) -> tuple[dt.date, dt.date]:
     # the day after the period must exist, and year 1 at +08:00 would be year 0 in UTC
     first, last = dt.date(1900, 1, 1), dt.date.max - dt.timedelta(days=1)
     start, end = min(max(start, first), last), min(max(end, first), last)
+    changed = False
     if start > end:
-        start, end = end, start
+        start, end, changed = end, start, True
     if (end - start).days > 366:
-        start = end - dt.timedelta(days=366)
+        start, changed = end - dt.timedelta(days=366), True
+    if changed:
+        messages.warning(request, _("A period runs forwards and covers at most 366 days; showing %(start)s to "
+                                    "%(end)s.") % {"start": start.isoformat(), "end": end.isoformat()})
     return start, end
 
 

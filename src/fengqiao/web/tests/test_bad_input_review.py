@@ -90,6 +90,11 @@ def test_a_dashboard_date_that_cannot_be_read_is_said(client, users):
     assert any(m.startswith("Not a date: 2026-02-30; showing ") for m in said), said
     resp = client.get("/dashboard/", {"from": "2026-03-01", "to": "2026-03-31"}, **EN)
     assert not [str(m) for m in resp.context["messages"]]
+    # a period turned round, and one cut to 366 days: said with what is shown
+    for period, shown in (({"from": "2026-03-31", "to": "2026-03-01"}, "2026-03-01 to 2026-03-31"),
+                          ({"from": "2020-01-01", "to": "2026-03-31"}, "2025-03-30 to 2026-03-31")):
+        said = [str(m) for m in client.get("/dashboard/", period, **EN).context["messages"]]
+        assert any(shown in m and "at most 366 days" in m for m in said), (period, said)
 
 
 def test_a_form_over_the_upload_limits_is_django_s_400_not_an_empty_form(client, users, settings):
