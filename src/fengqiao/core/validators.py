@@ -85,8 +85,9 @@ def geojson_area(value) -> None:
     """A boundary: a GeoJSON Polygon or MultiPolygon (or a Feature holding one) whose positions
     are numbers, finite longitudes and latitudes, and which encloses an area without crossing
     itself (shapely's ``is_valid``), as the place look-up reads it."""
-    message = ("边界应为 GeoJSON 的 Polygon 或 MultiPolygon,坐标为有效经纬度 / the boundary must be a GeoJSON "
-               "Polygon or MultiPolygon of valid longitudes and latitudes")
+    message = ("边界应为 GeoJSON 的 Polygon 或 MultiPolygon:坐标为有效经纬度,围成一块面积且不自相交 / the boundary "
+               "must be a GeoJSON Polygon or MultiPolygon of valid longitudes and latitudes that encloses an "
+               "area without crossing itself")
     if value is None:
         return
     geometry = value.get("geometry") if isinstance(value, dict) and value.get("type") == "Feature" else value
