@@ -226,11 +226,10 @@ def audit(rows, groups) -> dict | None:
            "outside": len(co_now - co_then - apart_then), "sizes": sizes}
     for part, ys in parts.items():
         out[part] = (sum(ys), len(ys), *_wilson(sum(ys), len(ys)))
-    same = {k: out[k][2] * sizes[k] for k in sizes}
+    same = {k: out[k][2] * sizes[k] for k in sizes}  # the estimated repeats in each part
+    held, missed = same["still"] + same["joined"], same["dropped"] + same["apart"]
     together = sizes["still"] + sizes["joined"]
-    out["precision"] = (same["still"] + same["joined"]) / together if together else 0.0
-    held = same["still"] + same["joined"]
-    missed = same["dropped"] + same["apart"]
+    out["precision"] = held / together if together else 0.0
     out["recall"] = held / (held + missed) if held + missed else 0.0
     return out
 

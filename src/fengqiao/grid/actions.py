@@ -176,13 +176,8 @@ def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Co
     condition = inputs.choice(condition, Condition, "condition", "走访情况", "condition")
     note = inputs.text(note, "note", "走访情况说明", "what was found", required=condition != Condition.STABLE)
     when = inputs.past_time(visited_at, "visited_at", "走访", "visit")
-    try:
-        return _record_visit(person, by, method, condition, note, when, key)
-    except IntegrityError:
-        done = _repeat(person, key)
-        if done is None:  # not the key's race: not the user's error
-            raise
-        return done
+    return inputs.written_once(lambda: _record_visit(person, by, method, condition, note, when, key),
+                               lambda: _repeat(person, key))
 
 
 def _repeat(person: KeyPerson, key: str | None) -> Visit | None:

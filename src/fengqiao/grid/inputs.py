@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -197,3 +198,17 @@ def once(record, key: str | None, owner: str, owner_pk, *, zh: str, en: str, rel
                         status=422, field="Idempotency-Key")
     done.repeated = True
     return done
+
+
+def written_once(write, repeat):
+    """``write()``, the write of a round recorded with an ``Idempotency-Key``; when two identical
+    requests raced and the key's unique index refused the second, the round the first one wrote
+    (``repeat()``, :func:`once`). An integrity error that is not the key's is not the user's: it
+    is raised."""
+    try:
+        return write()
+    except IntegrityError:
+        done = repeat()
+        if done is None:
+            raise
+        return done

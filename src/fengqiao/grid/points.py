@@ -11,7 +11,7 @@ import json
 import unicodedata
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import translation
 
 from fengqiao.core import audit, context
@@ -259,13 +259,8 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
         return done
     note = inputs.text(note, "note", "巡查说明", "a note")
     when = inputs.past_time(inspected_at, "inspected_at", "巡查", "inspection")
-    try:
-        return _record(point, by, problems, note, when, report, shown_checklist, key)
-    except IntegrityError:
-        done = _repeat(point, key)
-        if done is None:  # not the key's race: not the user's error
-            raise
-        return done
+    return inputs.written_once(lambda: _record(point, by, problems, note, when, report, shown_checklist, key),
+                               lambda: _repeat(point, key))
 
 
 def _record(point, by, problems, note, when, report, shown_checklist, key) -> Inspection:

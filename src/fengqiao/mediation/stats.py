@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.errors import UserError
+from fengqiao.core.filters import has_nul
 from fengqiao.core.validators import FIRST_YEAR, LAST_YEAR
 
 from . import kpi
@@ -59,7 +60,7 @@ def parse_period(params) -> Period:
 
 def scoped(user, params) -> tuple[object, Period, dict]:
     """The user's visible disputes registered in the period, narrowed by ``area``/``type``."""
-    if any("\x00" in str(params.get(k) or "") for k in ("from", "to", "area", "type", "organisation")):
+    if has_nul(str(params.get(k) or "") for k in ("from", "to", "area", "type", "organisation")):
         raise UserError("bad_text", "筛选条件含有无效字符", "a filter holds a NUL character")
     period = parse_period(params)
     lo, hi = period.bounds()

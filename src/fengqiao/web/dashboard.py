@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.areas.models import Area, Level, subtree_q
+from fengqiao.core.validators import FIRST_YEAR
 from fengqiao.events.choices import OPEN_STATES, Channel, Feedback, SlaColor, State
 
 from . import kpi
@@ -62,7 +63,7 @@ def _period(request) -> tuple[dt.date, dt.date]:
                                  % {"value": typed.replace("\x00", "")[:40], "shown": default.isoformat()})
     start, end = days["from"], days["to"]
     # the day after the period must exist, and year 1 at +08:00 would be year 0 in UTC
-    first, last = dt.date(1900, 1, 1), dt.date.max - dt.timedelta(days=1)
+    first, last = dt.date(FIRST_YEAR, 1, 1), dt.date.max - dt.timedelta(days=1)
     start, end = min(max(start, first), last), min(max(end, first), last)
     changed = False
     if start > end:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from fengqiao.core.errors import Conflict, Forbidden, NotFound, UserError
@@ -224,3 +225,25 @@ def test_an_unchanged_value_is_no_change_and_not_checked_again(person, users):
     with pytest.raises(UserError) as exc:  # chosen again once gone: refused
         actions.update_key_person(p, by=users.cadre_xinhu, caretaker="grid_xinhu1")
     assert exc.value.code == "bad_caretaker"
+
+
+def test_two_visits_racing_with_one_key_record_one(person, users, monkeypatch):
+    """The second of two identical requests passes the first-time look-up before the first has
+    written; the key's unique index refuses its write, and it answers the first visit."""
+    p = person()
+    first = actions.record_visit(p, by=users.grid_xinhu1, idempotency_key="phone-9")
+    seen = actions._repeat
+    calls = []
+
+    def late(person_, key):  # the look-up before the write finds nothing yet
+        calls.append(key)
+        return None if len(calls) == 1 else seen(person_, key)
+
+    monkeypatch.setattr(actions, "_repeat", late)
+    again = actions.record_visit(p, by=users.grid_xinhu1, idempotency_key="phone-9")
+    assert len(calls) == 2 and again.pk == first.pk and again.repeated
+    assert Visit.objects.filter(person=p).count() == 1
+    # a refused write with no earlier visit to answer for it is raised, never swallowed
+    monkeypatch.setattr(actions, "_repeat", lambda person_, key: None)
+    with pytest.raises(IntegrityError):
+        actions.record_visit(p, by=users.grid_xinhu1, idempotency_key="phone-9")
