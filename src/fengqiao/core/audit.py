@@ -63,7 +63,10 @@ def canonical(value) -> object:
     text is recorded as :data:`NUL_SIGN`)."""
     if isinstance(value, Canonical):
         return value
-    return _without_nul(json.loads(json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True)))
+    text = json.dumps(value, default=_default, ensure_ascii=False, sort_keys=True)
+    plain = json.loads(text)
+    # JSON writes a NUL as \u0000: only then is the value walked (every action records one)
+    return _without_nul(plain) if "\\u0000" in text else plain
 
 
 def _content(rec: AuditRecord) -> dict:

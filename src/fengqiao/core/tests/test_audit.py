@@ -235,3 +235,10 @@ def test_a_sign_in_is_one_login_record(client, users):
     assert resp.status_code == 302
     new = list(AuditRecord.objects.filter(id__gt=mark, object_id=str(u.pk)).values_list("action", flat=True))
     assert new == ["login"]
+
+
+def test_canonical_records_a_nul_as_a_sign():
+    """PostgreSQL's JSON column refuses NUL; a value holding one is recorded with NUL_SIGN, at any
+    depth and in keys, and a value without one is left as it is."""
+    assert audit.canonical({"a": ["x\x00y", {"k\x00": 1}]}) == {"a": [f"x{audit.NUL_SIGN}y", {f"k{audit.NUL_SIGN}": 1}]}
+    assert audit.canonical({"a": "\\u0000", "b": [1, "二"]}) == {"a": "\\u0000", "b": [1, "二"]}
