@@ -16,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 #: Excel on a Chinese Windows saves ("CSV (逗号分隔)") and which covers GBK and GB2312
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a legacy .xls is an OLE compound file
 #: one cell may hold a whole pasted document; the csv module's default limit is 128 KiB
 CSV_FIELD_LIMIT = 64 * 2**20
 csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
@@ -79,7 +80,12 @@ def read_sheet(path: str | Path) -> tuple[list[str], list[SheetRow]]:
     ``bad_encoding``, ``bad_file`` (a damaged Excel file or malformed CSV)."""
     path = Path(path)
     raw = read_file_bytes(path)
-    if path.suffix.lower() in {".xlsx", ".xlsm"} or raw.startswith(XLSX_MAGIC):  # an .xlsx named .csv too
+    if raw.startswith(XLS_MAGIC):
+        from fengqiao.core.errors import UserError
+
+        raise UserError("bad_file", f"旧版 Excel(.xls)文件不能读取,请另存为 .xlsx 或 CSV: {path.name}",
+                        f"a legacy Excel (.xls) file cannot be read; save it as .xlsx or CSV: {path.name}")
+    if raw.startswith(XLSX_MAGIC):  # by its content: an .xlsx named .csv, a CSV named .xlsx
         records = _xlsx_records(raw, path)
     else:
         records = _csv_records(raw, path)

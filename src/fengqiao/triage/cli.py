@@ -34,6 +34,43 @@ def _columns(value: str) -> list[str]:
     return cols
 
 
+def _column(value, option: str, *, required: bool = True) -> str | None:
+    """One column named by ``option`` (``--label``, ``--id``, ``--time``), stripped as headers are."""
+    name = (value or "").strip()
+    if not name:
+        if required:
+            raise TriageInputError(f"{option} 不能为空 / {option} must name a column")
+        return None
+    return name
+
+
+def _one_file(value, option: str = "--data") -> str:
+    """The one file of a command that reads one (``argparse`` appends every ``--data``)."""
+    files = value if isinstance(value, list) else [value]
+    files = [f for f in files if f is not None]
+    if len(files) != 1:
+        raise TriageInputError(f"{option} 只能给一个文件 / give {option} once (got {len(files)})")
+    if not str(files[0]).strip():
+        raise TriageInputError(f"{option} 不能为空 / {option} must name a file")
+    return files[0]
+
+
+def _print_json(result: dict, out) -> None:
+    """One JSON object; Chinese kept as is where the output can hold it, escaped where it cannot
+    (a console in ASCII or Latin-1 would fail on the first label)."""
+    text = json.dumps(result, ensure_ascii=False)
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(result)
+    print(text, file=out)
+
+
+#: folds of the confidence calibration: 0 (none, confidences uncalibrated) or 2 to this
+MAX_CALIBRATION_FOLDS = 10
+
+
 def _bilingual(parser_class):
     """``parser_class`` whose usage errors (a missing ``--model``, ``--threshold abc``) say in
     Chinese too that the arguments are wrong; argparse's own wording stays English."""
@@ -61,15 +98,15 @@ def add_arguments(parser):
     p.add_argument("--json", action="store_true", help="with --from-db: print one JSON object")
     p = sub.add_parser("evaluate", help="evaluate a model on a labelled file")
     p.add_argument("--model", required=True)
-    p.add_argument("--data", required=True)
+    p.add_argument("--data", required=True, action="append", help="CSV or XLSX file (once)")
     p.add_argument("--text", default="title,body")
     p.add_argument("--label", default="label")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("duplicates", help="group messages about the same matter")
-    p.add_argument("--data", required=True)
+    p.add_argument("--data", required=True, action="append", help="CSV or XLSX file (once)")
     p.add_argument("--text", default="title,body")
     p.add_argument("--id", default="id", help="id column")
-    p.add_argument("--time", default="time", help="time column (optional)")
+    p.add_argument("--time", default=None, help="time column (default: 'time' when the file has one)")
     p.add_argument("--threshold", type=float, default=dedupe.GROUP_THRESHOLD)
     p.add_argument("--json", action="store_true")
     return sub
@@ -92,7 +129,7 @@ def _read(path, **kw):
 def _check_writable(path: str) -> None:
     """Fail before a long training, not after it, when the model cannot be written."""
     target = Path(path)
-    if target.is_dir():
+    if target.is_dir() or str(path).endswith(("/", "\\")):
         raise TriageInputError(f"--out 是一个目录 / --out is a directory: {path}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +148,19 @@ def run_train(args, out: TextIO | None = None) -> classifier.CategoryModel:
         raise TriageInputError("缺少 --out / --out is required")
     _check_writable(args.out)
     cols = _columns(args.text)
+    label = _column(args.label, "--label")
+    folds = getattr(args, "calibration_folds", 3)
+    if folds != 0 and not 2 <= folds <= MAX_CALIBRATION_FOLDS:
+        raise TriageInputError(f"--calibration-folds 应为 0 或 2–{MAX_CALIBRATION_FOLDS} / --calibration-folds must "
+                               f"be 0 (no calibration) or 2–{MAX_CALIBRATION_FOLDS}: {folds}")
+    if folds == 0:
+        print("未校准置信度,也不做交叉验证 / confidences left uncalibrated, no cross-validation figure",
+              file=sys.stderr)
     texts, labels, pre, pre_labels, files = [], [], [], [], []
     for path in args.data:
-        t = _read(path, text_columns=cols, label_column=args.label)
+        if not str(path).strip():
+            raise TriageInputError("--data 不能为空 / --data must name a file")
+        t = _read(path, text_columns=cols, label_column=label)
         if t.pretokenized:
             pre += t.texts
             pre_labels += t.labels
@@ -132,7 +179,7 @@ def run_train(args, out: TextIO | None = None) -> classifier.CategoryModel:
         labels,
         pretokenized=pre,
         pretokenized_labels=pre_labels,
-        calibration_folds=getattr(args, "calibration_folds", 3),
+        calibration_folds=folds,
         metadata={"files": files},
     )
     model.metadata["training"]["seconds"] = round(time.perf_counter() - started, 1)
@@ -170,15 +217,14 @@ def evaluate(model: classifier.CategoryModel, texts, labels, *, pretokenized=Fal
             pred.append(model.predict_top(t, k=1)[0][0])
         lat.append((time.perf_counter() - s) * 1000)
     # the classes in the data or among the answers: a class of the model that neither names has
-    # no figures (0 there would read as "always wrong")
+    # no figures (0 there would read as "always wrong"). macro_f1 is the mean over exactly the
+    # classes per_class lists (scikit-learn's default), so a reader can recompute it from them.
     names = sorted(set(labels) | set(pred))
     p, r, f, sup = precision_recall_fscore_support(labels, pred, labels=names, zero_division=0)
     return {
         "n": len(labels),
         "accuracy": round(float(accuracy_score(labels, pred)), 4),
-        "macro_f1": round(
-            float(f1_score(labels, pred, labels=sorted(set(labels)), average="macro")), 4
-        ),
+        "macro_f1": round(float(f1_score(labels, pred, labels=names, average="macro", zero_division=0)), 4),
         "per_class": {
             n: {
                 "precision": round(float(p[i]), 4),
@@ -199,7 +245,7 @@ def run_evaluate(args, out: TextIO | None = None) -> dict:
     out = out or sys.stdout
     if not Path(args.model).is_file():
         raise TriageInputError(f"模型文件不存在 / model file not found: {args.model}")
-    table = _read(args.data, text_columns=_columns(args.text), label_column=args.label)
+    table = _read(_one_file(args.data), text_columns=_columns(args.text), label_column=_column(args.label, "--label"))
     model = _load_model(args.model)
     unknown = sorted(set(table.labels) - set(model.labels))
     if unknown:
@@ -207,7 +253,7 @@ def run_evaluate(args, out: TextIO | None = None) -> dict:
               file=sys.stderr)
     result = evaluate(model, table.texts, table.labels, pretokenized=table.pretokenized)
     if getattr(args, "json", False):
-        print(json.dumps(result, ensure_ascii=False), file=out)
+        _print_json(result, out)
     else:
         print(
             f"n={result['n']} accuracy={result['accuracy']:.4f} macro-F1={result['macro_f1']:.4f} "
@@ -228,12 +274,17 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
     cols = _columns(args.text)
     # of several text columns the first is the title: its words count double (dedupe.extract)
     title, body = (cols[0], cols[1:]) if len(cols) > 1 else (None, cols)
+    threshold = getattr(args, "threshold", dedupe.GROUP_THRESHOLD)
+    if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):  # NaN fails too
+        raise TriageInputError(f"--threshold 应在 0 到 1 之间 / --threshold must lie in (0, 1]: {threshold}")
+    asked_time = _column(getattr(args, "time", None), "--time", required=False)
     table = _read(
-        args.data,
+        _one_file(args.data),
         text_columns=body,
         title_column=title,
-        id_column=args.id,
-        time_column=getattr(args, "time", None),
+        id_column=_column(args.id, "--id"),
+        time_column=asked_time or "time",
+        require_time=asked_time is not None,
         allow_tokens=False,
     )
     ids = table.ids or []
@@ -260,10 +311,10 @@ def run_duplicates(args, out: TextIO | None = None) -> dict:
         }
         for k, (i, t) in enumerate(zip(ids, table.texts, strict=True))
     ]
-    groups = dedupe.group(records, threshold=getattr(args, "threshold", dedupe.GROUP_THRESHOLD))
+    groups = dedupe.group(records, threshold=threshold)
     result = {"groups": groups}
     if getattr(args, "json", False):
-        print(json.dumps(result, ensure_ascii=False), file=out)
+        _print_json(result, out)
     else:
         print(f"{len(groups)} groups of repeated matters among {len(records)} messages", file=out)
         for g in groups:

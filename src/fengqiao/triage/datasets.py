@@ -89,6 +89,12 @@ def _read_rows(path: Path) -> tuple[list[str], list[SheetRow], list[dict]]:
     if twice:  # the last column of a name would silently win
         raise DataError(f"列名重复 / duplicate column name(s) {', '.join(twice)} in {path}")
     width = len(header)  # a short row has empty cells at its end, not missing ones
+    for r in rows:  # a longer one has shifted cells (an unquoted comma in a text): never guess
+        if len(r.cells) > width and any(c.strip() for c in r.cells[width:]):
+            where = f"第 {r.number} 行" + (f"(文本第 {r.line} 行起)" if r.line and r.line != r.number else "")
+            raise DataError(f"{where}有 {len(r.cells)} 个单元格,表头只有 {width} 列(文本里的逗号要加引号)/ row "
+                            f"{r.number} has {len(r.cells)} cells but the header has {width} (quote a text that "
+                            f"holds a comma) in {path}")
     return header, rows, [dict(zip(header, r.cells + [""] * (width - len(r.cells)), strict=False)) for r in rows]
 
 
@@ -101,12 +107,15 @@ def read_table(
     time_column: str | None = None,
     title_column: str | None = None,
     allow_tokens: bool = True,
+    require_time: bool = False,
 ) -> Table:
     """Read a CSV (UTF-8 or GB18030; comma- or tab-separated) or .xlsx file (its first sheet)
     through :func:`~fengqiao.core.sheets.read_sheet`: cells are stripped, blank rows left out.
     A file with a ``tokens`` column and none of the text columns is read as pre-segmented text (when
     ``allow_tokens``). ``title_column``, a column kept apart from the text (same-matter
-    detection weighs title words double), is read into ``titles``."""
+    detection weighs title words double), is read into ``titles``. ``time_column`` is read when the
+    file has it, and must be there with ``require_time``. A row with more non-empty cells than
+    the header is refused: its cells have shifted (an unquoted comma in a text)."""
     path = Path(path)
     header, sources, rows = _read_rows(path)
     cols = set(header)
@@ -114,7 +123,7 @@ def read_table(
         raise DataError(f"文件没有数据行 / no data rows in {path}")
     pretok = allow_tokens and "tokens" in cols and not any(c in cols for c in text_columns)
     needed = ["tokens"] if pretok else list(text_columns)
-    for c in (label_column, id_column, None if pretok else title_column):
+    for c in (label_column, id_column, None if pretok else title_column, time_column if require_time else None):
         if c:
             needed.append(c)
     missing = [c for c in needed if c not in cols]

@@ -7,6 +7,8 @@
 """
 
 import json
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -92,6 +94,9 @@ class Command(BaseCommand):
             runner(ns, out=_Out())
         except cli.TriageInputError as exc:
             raise CommandError(str(exc)) from exc
+        except BrokenPipeError:  # the reader stopped (``| head``): nothing is wrong here
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail too
         except OSError as exc:
             raise command_error("读写文件失败", f"file error: {exc}") from exc
 
