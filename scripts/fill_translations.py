@@ -17,7 +17,8 @@ PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 # Later tables win: each app's own wording, then the few words both apps share (zh_shared).
 TABLES = [ROOT / "locale" / "zh_extra.py", ROOT / "mediation" / "i18n_zh.py", ROOT / "evaluation" / "i18n_zh.py",
           ROOT / "alerts" / "i18n_zh.py", ROOT / "grid" / "i18n_zh.py", ROOT / "tasks" / "i18n_zh.py",
-          ROOT / "population" / "i18n_zh.py", ROOT / "patrols" / "i18n_zh.py", ROOT / "locale" / "zh_shared.py"]
+          ROOT / "population" / "i18n_zh.py", ROOT / "patrols" / "i18n_zh.py", ROOT / "triage" / "i18n_zh.py",
+          ROOT / "locale" / "zh_shared.py"]
 
 
 def load_tables() -> dict[str, str]:

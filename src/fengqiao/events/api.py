@@ -354,6 +354,7 @@ ACTION_INPUTS: dict[str, ActionInput] = {
     "approve": ActionInput("boolean"),
     "text": ActionInput("text"),
     "attachments": ActionInput("ids", "attachment ids"),
+    "place": ActionInput("area", "the code of an area (town, village, grid) in the caller's jurisdiction"),
 }
 _ANY_INPUT = ActionInput("any")
 
@@ -422,6 +423,12 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
             if target is None:
                 raise UserError("unknown_target", f"找不到目标事件: {value}", f"no such matter: {value}", field=p.name)
             value = target
+        elif kind == "area":
+            code = value.strip() if isinstance(value, str) else value
+            place = Area.objects.filter(code=code, is_active=True).first() if isinstance(code, str) and code else None
+            if place is None:
+                raise UserError("unknown_area", f"找不到地点: {value}", f"no such place: {value}", field=p.name)
+            value = place
         elif kind == "ids":
             if not isinstance(value, list) or not all(small_id(i) for i in value):
                 raise UserError("invalid", f"{p.name} 应为附件编号列表", f"{p.name} must be a list of attachment ids",
@@ -449,6 +456,7 @@ _INPUT_FIELDS = {
     "text": lambda help_text: serializers.CharField(required=False, allow_blank=True, help_text=help_text),
     "unit": lambda help_text: serializers.CharField(required=False, help_text=help_text),
     "matter": lambda help_text: serializers.CharField(required=False, help_text=help_text),
+    "area": lambda help_text: serializers.CharField(required=False, help_text=help_text),
     "ids": lambda help_text: serializers.ListField(child=serializers.IntegerField(), required=False,
                                                    help_text=help_text),
     "integer": lambda help_text: serializers.IntegerField(required=False, help_text=help_text),

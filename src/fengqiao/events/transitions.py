@@ -19,6 +19,7 @@ Relations (beyond the role):
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fengqiao.core import roles
 from fengqiao.core.transitions import Rules, Transition
@@ -123,6 +124,8 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("merge", "合并", _("Merge"), frozenset({S.RECEIVED, S.ACCEPTED}), S.MERGED, OPS, "operator", ("into",)),
     Transition("cancel", "撤销", _("Cancel"), frozenset({S.RECEIVED, S.ACCEPTED}), S.CANCELLED, OPS, "operator",
                ("reason",)),
+    Transition("relocate", "更正地点", _("Correct the place"), frozenset({S.RECEIVED, S.ACCEPTED}), None, OPS,
+               "operator", ("place",)),
     Transition("dispatch", "派发", _("Dispatch"), frozenset({S.ACCEPTED, S.SIGNED}), S.DISPATCHED, OPS, "any",
                ("to_unit",), (_dispatch_relation,)),
     Transition("sign", "签收", _("Sign for"), frozenset({S.DISPATCHED}), S.SIGNED, HANDLER_ROLES, "handler"),
@@ -134,7 +137,8 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("verify", "核实回访", _("Verify"), frozenset({S.RESOLVED}), S.VERIFIED, OPS, "operator", ("feedback",)),
     Transition("reopen", "重新办理", _("Reopen"), frozenset({S.RESOLVED, S.VERIFIED}), S.IN_PROGRESS, OPS, "operator",
                ("reason",), (_feedback_unsatisfied,)),
-    Transition("close", "归档", _("Close"), frozenset({S.VERIFIED}), S.CLOSED, OPS, "operator"),
+    # a context: Django's admin has its own "Close" (关闭), which this 归档 must not override
+    Transition("close", "归档", pgettext_lazy("matter action", "Close"), frozenset({S.VERIFIED}), S.CLOSED, OPS, "operator"),
     Transition("escalate", "上报", _("Escalate"), OPEN, None, HANDLER_ROLES, "operator_or_handler", ("reason",),
                (_can_escalate,)),
     Transition("request_extension", "申请延期", _("Request an extension"), WORKING, None, HANDLER_ROLES, "handler",

@@ -58,6 +58,8 @@ def label_event(event: Event, category: Category, *, by) -> tuple[Event, Categor
     suggestion, else ``operator_correct``) and one audit record, in one transaction. A person
     has now decided, so the matter's triage no longer ``needs_person``.
     """
+    from . import service
+
     if category is None:
         raise UserError("required", "缺少事件分类", "a category is required", field="category")
     result = TriageResult.objects.filter(event=event).only("categories").first()
@@ -68,9 +70,9 @@ def label_event(event: Event, category: Category, *, by) -> tuple[Event, Categor
         before = _categorize(event, category, by=by, now=now, data={"source": source, "suggested": suggested})
         label = CategoryLabel.objects.create(event=event, category=category, source=source, by=by,
                                              suggested=suggested, at=now)
-        TriageResult.objects.filter(event=event, needs_person=True).update(needs_person=False)
         audit.record("triage_label", event, actor=by, before={"category": before},
                      after={"category": category.code, "source": source, "suggested": suggested, "label": label.pk})
+        service.reroute(event)  # the route follows the category the person chose
     return event, label
 
 

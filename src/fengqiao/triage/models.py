@@ -69,14 +69,14 @@ class ModelVersion(_Config, models.Model):
     version = models.PositiveIntegerField(_("version"))
     file = models.CharField(_("model file"), max_length=500,
                             help_text=_("Path of the skops file, relative to the var directory"))
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
     labels = models.JSONField(_("labels"), default=list, blank=True)
     training = models.JSONField(_("training data summary"), default=dict, blank=True)
     evaluation = models.JSONField(_("evaluation"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(_("active"), default=False)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
 
@@ -159,7 +159,8 @@ class LabelSource(models.TextChoices):
 class CategoryLabel(_ByEvent, models.Model):
     """分类标注: one accept/correct of a matter's category by an operator."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="category_labels")
+    event = models.ForeignKey(Event, verbose_name=_("matter"), on_delete=models.CASCADE,
+                              related_name="category_labels")
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
     suggested = models.CharField(_("suggested category code"), max_length=64, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=LabelSource.choices)
@@ -230,9 +231,20 @@ class PlaceName(_Config, models.Model):
 
 
 class TargetLevel(models.TextChoices):
+    """The level of the unit a routing rule hands a matter to (乡镇指挥室, 村/社区, 网格)."""
+
     TOWN = Level.TOWN.value, _("Town command room")
     VILLAGE = Level.VILLAGE.value, _("Village / community")
     GRID = Level.GRID.value, _("Grid")
+
+
+class PlaceLevel(models.TextChoices):
+    """How precisely a routing rule needs a matter placed: the area tree's own level names
+    (乡镇/街道, 村/社区, 网格), as the rest of the UI names them."""
+
+    TOWN = Level.TOWN.value, Level.TOWN.label
+    VILLAGE = Level.VILLAGE.value, Level.VILLAGE.label
+    GRID = Level.GRID.value, Level.GRID.label
 
 
 class RoutingRule(_Config, models.Model):
@@ -246,7 +258,7 @@ class RoutingRule(_Config, models.Model):
     category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="+", help_text=_("Empty: any category"))
     include_subcategories = models.BooleanField(_("include subcategories"), default=True)
-    area_level = models.CharField(_("area level"), max_length=12, choices=TargetLevel.choices, blank=True,
+    area_level = models.CharField(_("area level"), max_length=12, choices=PlaceLevel.choices, blank=True,
                                   help_text=_("The matter must be placed at least this precisely; empty: anywhere"))
     area = models.ForeignKey(Area, verbose_name=_("area subtree"), null=True, blank=True, on_delete=models.CASCADE,
                              related_name="+")
@@ -276,26 +288,40 @@ class RoutingRule(_Config, models.Model):
         return self.name or f"#{self.pk}"
 
 
+class RouteSource(models.TextChoices):
+    """Why triage suggested its handling unit (``service.route``); empty when it suggested none."""
+
+    RULE = "rule", _("Routing rule")
+    HISTORY = "history", _("Matters like this handled before")
+    CATEGORY = "category", _("The category's usual department")
+
+
 class TriageResult(_ByEvent, models.Model):
     """研判结果: the machine's reading of one matter, shown to the operator."""
 
-    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="triage")
+    event = models.OneToOneField(Event, verbose_name=_("matter"), on_delete=models.CASCADE, related_name="triage")
     categories = models.JSONField(_("categories"), default=list, blank=True)  # [{code, name, confidence}]
     classifier = models.CharField(_("classifier"), max_length=40, blank=True)
-    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    model_version = models.ForeignKey(ModelVersion, verbose_name=_("model version"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
     top_confidence = models.FloatField(_("top confidence"), null=True, blank=True)
     area = models.ForeignKey(Area, verbose_name=_("place"), null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     area_evidence = models.JSONField(_("place evidence"), default=dict, blank=True)  # {text, start, end, source}
-    text_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    coordinate_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    text_area = models.ForeignKey(Area, verbose_name=_("place named in the text"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    coordinate_area = models.ForeignKey(Area, verbose_name=_("place of the coordinates"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
     place_conflict = models.BooleanField(_("text and coordinates disagree"), default=False)
-    route_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    route_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
-                                         related_name="+")
+    route_area = models.ForeignKey(Area, verbose_name=_("suggested handling area"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    route_department = models.ForeignKey(Department, verbose_name=_("suggested handling department"), null=True,
+                                         blank=True, on_delete=models.SET_NULL, related_name="+")
     route_cohandlers = models.JSONField(_("co-handlers"), default=list, blank=True)  # department codes
-    route_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    route_source = models.CharField(_("route source"), max_length=20, blank=True)  # rule/history/category/""
+    route_rule = models.ForeignKey(RoutingRule, verbose_name=_("routing rule"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    route_source = models.CharField(_("route source"), max_length=20, choices=RouteSource.choices,
+                                    blank=True)  # "" when there is no route
     route_explanation = models.TextField(_("route explanation"), blank=True)
     duplicates = models.JSONField(_("possible repeats"), default=list, blank=True)  # [[event_id, score]]
     needs_person = models.BooleanField(_("needs a person"), default=True, db_index=True)

@@ -136,6 +136,12 @@ def _label_info(label: str) -> dict:
     return {"code": info.code if info else label, "name": info.name if info else label}
 
 
+#: votes for "none of these" beside the rules' scores: one keyword found is not a decision (a
+#: single hit of a word of up to five characters at weight 1 stays under the default 0.5 and
+#: waits for a person), two agreeing keywords reach it
+UNKNOWN_VOTES = 2.0
+
+
 class KeywordClassifier:
     """Cold start (冷启动): sums the weights of the rule keywords found in a text."""
 
@@ -171,7 +177,7 @@ class KeywordClassifier:
                 scores[code] = scores.get(code, 0.0) + weight * (1.0 + 0.25 * (len(kw) - 2))
         if not scores:
             return []
-        total = sum(scores.values()) + 1.0  # one "unknown" vote keeps a single weak hit below 1
+        total = sum(scores.values()) + UNKNOWN_VOTES
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(code, round(s / total, 4)) for code, s in ranked]
 
@@ -807,9 +813,11 @@ def _county_of(area: Area | None) -> Area | None:
     return Area.objects.filter(code=code).first()
 
 
-def needs_person(cls, place: Place, rte: Route) -> bool:
-    """The matter waits for a person: no category or too unsure, a place conflict, nowhere to route."""
-    return not cls.categories or cls.top < _threshold() or place.conflict or rte.unit is None
+def needs_person(cls, place: Place, rte: Route, *, decided: bool = False) -> bool:
+    """The matter waits for a person: no category or too unsure (unless a person ``decided`` the
+    category at intake), a place conflict, nowhere to route."""
+    unsure = not decided and (not cls.categories or cls.top < _threshold())
+    return unsure or place.conflict or rte.unit is None
 
 
 def triage_event(event: Event) -> TriageResult | None:
@@ -848,7 +856,7 @@ def triage_event(event: Event) -> TriageResult | None:
             route_area=rte.area, route_department=rte.department, route_cohandlers=rte.cohandlers,
             route_rule_id=rte.rule_id, route_source=rte.source, route_explanation=rte.explanation,
             duplicates=[[pk, s] for pk, s in dups],
-            needs_person=needs_person(cls, place, rte),
+            needs_person=needs_person(cls, place, rte, decided=event.category_id is not None),
         )
     except Exception:  # triage must never lose a matter
         log.exception("triage failed for matter %s", event.pk)
@@ -859,6 +867,43 @@ def triage_event(event: Event) -> TriageResult | None:
     if result is not None and not result.error:
         _maybe_auto_dispatch(event, result, cls, rte)
     return result
+
+
+def _route_area(event: Event, result: TriageResult) -> Area | None:
+    """Where a stored result routes from now: the matter's place, unless triage read a finer one
+    inside it (a matter left at the county whose text names a village)."""
+    mine, read = event.area, result.area
+    if read is not None and (mine is None or read.path.startswith(mine.path)):
+        return read
+    return mine or read
+
+
+def reroute(event: Event) -> TriageResult | None:
+    """Route the stored result again after a person changed what it rests on: the category (an
+    operator's label) or the place (更正地点). The matter then needs a person only if it still
+    has no category and an unsure suggestion, or nowhere to go; a place conflict was settled by
+    whoever chose. Never raises: the person's change stands whatever happens here."""
+    try:
+        with _contained():
+            result = TriageResult.objects.select_related("area").filter(event=event).first()
+            if result is None:
+                return None
+            category = event.category
+            if category is None and result.categories:
+                category = Category.objects.filter(code=result.categories[0]["code"]).select_related(
+                    "default_department").first()
+            rte = route(category, _route_area(event, result))
+            unsure = event.category_id is None and (not result.categories or (result.top_confidence or 0) < _threshold())
+            values = {"route_area": rte.area, "route_department": rte.department, "route_cohandlers": rte.cohandlers,
+                      "route_rule_id": rte.rule_id, "route_source": rte.source, "route_explanation": rte.explanation,
+                      "needs_person": unsure or rte.unit is None}
+            TriageResult.objects.filter(pk=result.pk).update(**values)
+            for k, v in values.items():
+                setattr(result, k, v)
+            return result
+    except Exception:
+        log.exception("routing matter %s again failed", event.pk)
+        return None
 
 
 def _contained():

@@ -8,6 +8,7 @@ transition table.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -36,9 +37,14 @@ from fengqiao.events.choices import Channel, Feedback, SlaColor, State, Urgency
 from fengqiao.events.models import Category, Event
 
 from .models import SavedFilter
-from .work import QUEUE_KEYS, queue_condition, queue_counts
+from .work import QUEUE_KEYS, queue_condition, queue_counts, queues
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+#: a suggested category under this confidence is not shown (a model sure of its first choice
+#: gives the others 0.00, which says nothing)
+SHOWN_CONFIDENCE = 0.005
 SORTS = {
     "received": "-received_at", "received_asc": "received_at", "due": "handle_due_at",
     "sign_due": "sign_due_at", "state": "state", "number": "number",
@@ -86,7 +92,7 @@ def _choices_context(user):
     towns = Area.objects.restrict(user, "view").filter(level__in=[Level.COUNTY, Level.TOWN, Level.VILLAGE]).order_by("path")
     return {
         "channels": Channel.choices, "states": State.choices, "colors": SlaColor.choices, "urgencies": Urgency.choices,
-        "categories": Category.objects.filter(is_active=True, depth__lte=1).order_by("path"),
+        "categories": _indented(Category.objects.filter(is_active=True).order_by("path")),
         "area_options": towns.filter(level__in=[Level.COUNTY, Level.TOWN]) if user.role != roles.GRID_WORKER else towns,
     }
 
@@ -114,8 +120,10 @@ def matter_list(request):
     page = paginator.get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
     bulk = _bulk_actions(request.user)
+    queue = dict((key, label) for key, label, _c, _css in queues(request.user)).get(query.get("queue", ""))
     ctx = {
         "page": page, "errors": errors, "sort": sort, "query": query, "querystring": urlencode(query),
+        "queue_label": queue, "without_queue": urlencode({k: v for k, v in query.items() if k != "queue"}),
         "sorts": SORTS, "saved": SavedFilter.objects.restrict(request.user, "view"), "bulk_actions": bulk,
         "units": _units(request.user) if "dispatch" in bulk else [],
         "state_combo": _state_combo(query.get("state", "")),
@@ -139,6 +147,14 @@ def _bulk_actions(user) -> list[str]:
         if user.role in transitions.TABLE[name].roles:
             out.append(name)
     return out
+
+
+def _places(user):
+    """Where this user can move a matter to (更正地点): its jurisdiction's towns and villages (a
+    town centre: its villages and grids), each with its town."""
+    levels = [Level.VILLAGE, Level.GRID] if user.role == roles.TOWN_OPERATOR else [Level.TOWN, Level.VILLAGE]
+    areas = Area.objects.restrict(user, "view").filter(level__in=levels, is_active=True).order_by("path")
+    return [(a.code, f"{'　' if a.level != levels[0] else ''}{a.name}") for a in areas[:2000]]
 
 
 def _units(user):
@@ -239,7 +255,7 @@ def export_xlsx(request):
 FIELD_WIDGETS = {
     "reason": "textarea", "result": "textarea", "text": "textarea", "note": "textarea",
     "to_unit": "unit", "unit": "unit", "feedback": "feedback", "into": "text", "days": "number",
-    "approve": "approve", "evidence": "file", "attachments": "file",
+    "approve": "approve", "evidence": "file", "attachments": "file", "place": "place",
 }
 
 
@@ -272,11 +288,15 @@ def _field_label(name: str) -> str:
     }.get(name, name)
 
 
+#: the reporter's personal fields the detail page shows masked
+PERSONAL = ("reporter_name", "reporter_phone", "reporter_id_number")
+
+
 def _detail_context(request, event, **kw):
     user = request.user
     unmask = request.GET.get("unmask") == "1" and user.can_unmask
     if unmask:
-        audit.record("view_personal", event, after={"fields": ["reporter_name", "reporter_phone", "reporter_id_number"]})
+        audit.record("view_personal", event, after={"fields": list(PERSONAL)})
     meta = Event._meta
 
     def show(field):
@@ -284,7 +304,9 @@ def _detail_context(request, event, **kw):
         return value if unmask else meta.get_field(field).mask(value)
 
     forms = action_forms(event, user, **kw)
+    duplicates = _merged_in(event, user, unmask)
     needs_units = any(f["widget"] == "unit" for form in forms for f in form["fields"])
+    needs_places = any(f["widget"] == "place" for form in forms for f in form["fields"])
     pins = []
     if event.latitude is not None and event.longitude is not None:
         pins.append({"lat": event.latitude, "lng": event.longitude, "label": event.title})
@@ -300,31 +322,107 @@ def _detail_context(request, event, **kw):
         "timeline": event.timeline.select_related("actor").order_by("at", "id"),
         "attachments": list(event.attachments.all()),
         "forms": forms, "units": _units(user) if needs_units else [], "feedbacks": Feedback.choices,
+        "places": _places(user) if needs_places else [],
         "map_data": {"type": "FeatureCollection", "features": features, "pins": pins},
         "triage": _triage_of(event, user, [f["name"] for f in forms]),
-        "all_categories": Category.objects.filter(is_active=True).order_by("path"),
-        "duplicates": list(Event.objects.restrict(user, "view").filter(merged_into=event).only("id", "number", "title")),
+        "all_categories": _indented(Category.objects.filter(is_active=True).order_by("path")),
+        "duplicates": duplicates,
+        "has_personal": any(getattr(event, f) for f in PERSONAL) or any(d["name"] or d["phone"] for d in duplicates),
     }
 
 
+def _indented(categories):
+    """Categories in tree order, each with ``indent``: a full-width space per level below the top."""
+    out = list(categories)
+    for c in out:
+        c.indent = "　" * c.depth
+    return out
+
+
+def _merged_in(event, user, unmask: bool) -> list[dict]:
+    """The matters merged into this one (合并的重复件), each with its reporter, channel and time:
+    a merged matter keeps every reporter, so the handler and the verifier can reach them all.
+    Masked unless the page is unmasked (then the view is audited for each)."""
+    meta = Event._meta
+    rows = []
+    merged = (Event.objects.restrict(user, "view").filter(merged_into=event).order_by("received_at", "pk")
+              .only("id", "number", "title", "channel", "received_at", "anonymous", "reporter_name", "reporter_phone"))
+    for d in merged:
+        if unmask:
+            audit.record("view_personal", d, after={"fields": ["reporter_name", "reporter_phone"]})
+
+        def show(field, d=d):
+            value = getattr(d, field)
+            return value if unmask else meta.get_field(field).mask(value)
+
+        rows.append({"pk": d.pk, "number": d.number, "title": d.title, "channel": d.get_channel_display(),
+                     "received_at": d.received_at, "anonymous": d.anonymous,
+                     "name": show("reporter_name"), "phone": show("reporter_phone")})
+    return rows
+
+
+def _place_choices(event, user, result) -> list:
+    """The places triage read that the matter is not at yet, for a one-click 更正地点: the text's
+    and the coordinates' place when they disagree, else the place triage settled on; only those
+    inside the user's jurisdiction."""
+    from fengqiao.events.actions.intake import home_root
+
+    root = home_root(user)
+    candidates = [result.text_area, result.coordinate_area] if result.place_conflict else [result.area]
+    out = []
+    for a in candidates:
+        if a is None or a.pk == event.area_id or a in out:
+            continue
+        if root is not None and not a.path.startswith(root.path):
+            continue
+        out.append(a)
+    return out
+
+
 def _triage_of(event, user, allowed: list[str]):
-    """The stored triage result shaped for the page, duplicates limited to what the user sees."""
+    """The stored triage result shaped for the page, duplicates limited to what the user sees.
+
+    For an operator the candidates are also looked up again now, so the first report lists the
+    repeats that came in after it; each candidate shows its title, date and state, and a merge
+    button only where a merge into it can succeed (an open matter)."""
+    from fengqiao.events.actions.workflow import MERGE_CLOSED
+    from fengqiao.triage import service
     from fengqiao.triage.models import TriageResult
 
-    result = TriageResult.objects.select_related("area", "route_area", "route_department").filter(event=event).first()
+    result = TriageResult.objects.select_related("area", "route_area", "route_department", "text_area",
+                                                 "coordinate_area").filter(event=event).first()
     if result is None:
         return None
-    dup_ids = [int(d[0]) for d in result.duplicates or [] if d and str(d[0]).isdigit()]
-    visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=dup_ids).only("id", "number", "title")}
+    scores: dict[int, float] = {}
+    for d in result.duplicates or []:
+        if d and small_id(d[0]):
+            scores[int(d[0])] = float(d[1])
+    if user.role in roles.OPERATORS and event.state not in MERGE_CLOSED:
+        try:
+            for pk, score in service.event_duplicates(event):
+                scores[pk] = max(score, scores.get(pk, 0.0))
+        except Exception:  # the stored candidates still show
+            log.exception("looking up the duplicates of matter %s failed", event.pk)
+    scores.pop(event.pk, None)
+    visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=list(scores))
+               .only("id", "number", "title", "state", "received_at")}
+    duplicates = [{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "state": visible[pk].state,
+                   "state_label": visible[pk].get_state_display(), "received_at": visible[pk].received_at,
+                   "score": score, "open": visible[pk].state not in MERGE_CLOSED}
+                  for pk, score in sorted(scores.items(), key=lambda kv: -kv[1]) if pk in visible]
     return {
-        "categories": result.categories or [], "area": result.area, "area_evidence": (result.area_evidence or {}).get("text", ""),
+        "categories": [c for c in result.categories or [] if c.get("confidence", 0) >= SHOWN_CONFIDENCE],
+        "classifier": result.classifier, "model_version": result.model_version,
+        "area": result.area, "area_evidence": (result.area_evidence or {}).get("text", ""),
+        "text_area": result.text_area, "coordinate_area": result.coordinate_area,
         "conflict": result.place_conflict, "route": result.route_explanation, "route_unit": result.route_unit(),
         "route_label": str(result.route_department or result.route_area or ""),
-        "duplicates": [{"id": d[0], "number": visible[int(d[0])].number, "score": d[1]} for d in result.duplicates or []
-                       if str(d[0]).isdigit() and int(d[0]) in visible],
-        "needs_person": result.needs_person, "error": result.error,
+        "duplicates": duplicates[:8],
+        # the queue's condition: a matter dispatched, merged or closed waits for nobody
+        "needs_person": result.needs_person and event.state in (State.RECEIVED, State.ACCEPTED), "error": result.error,
         "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
-        "can_merge": "merge" in allowed,
+        "can_merge": "merge" in allowed, "can_relocate": "relocate" in allowed,
+        "place_choices": _place_choices(event, user, result) if "relocate" in allowed else [],
     }
 
 
@@ -356,6 +454,18 @@ def matter_detail(request, pk):
     return render(request, "web/matters/detail.html", _detail_context(request, event))
 
 
+def _done_detail(event, name: str) -> str:
+    """What an action did, named in its confirmation: the unit dispatched to, the matter merged
+    into, the new place."""
+    if name == "dispatch":
+        return event.handling_unit_label()
+    if name == "merge" and event.merged_into_id:
+        return event.merged_into.number
+    if name == "relocate" and event.area_id:
+        return event.area.full_name()
+    return ""
+
+
 @login_required
 @require_POST
 def matter_act(request, pk, name):
@@ -380,8 +490,8 @@ def matter_act(request, pk, name):
                         raise
                 elif key in body:
                     body.pop(key)
-            actions.perform(event, name, by=request.user, version=version,
-                            **action_kwargs(name, body, request, event))
+            event = actions.perform(event, name, by=request.user, version=version,
+                                    **action_kwargs(name, body, request, event))
     except (UserError, PersonalDataError) as exc:
         message = exc.message() if isinstance(exc, UserError) else str(exc)
         field = getattr(exc, "field", None)
@@ -390,5 +500,10 @@ def matter_act(request, pk, name):
                               posted=body)
         status = getattr(exc, "status", 400)
         return render(request, "web/matters/detail.html", ctx, status=status)
-    messages.success(request, _("%(action)s: done.") % {"action": transitions.TABLE[name].label})
+    done = _done_detail(event, name)
+    if done:
+        messages.success(request, _("%(action)s: done (%(detail)s).") % {"action": transitions.TABLE[name].label,
+                                                                         "detail": done})
+    else:
+        messages.success(request, _("%(action)s: done.") % {"action": transitions.TABLE[name].label})
     return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))

@@ -16,6 +16,8 @@ from fengqiao.core.tests.ui_strings import (
 )
 
 APPS = ("core", "web", "events", "triage", "areas", "accounts", "workcal", "demo")
+#: apps read here and by their own table: older strings in zh_extra.py, newer ones in theirs
+SHARED = {"triage"}
 TABLE = FENGQIAO / "locale" / "zh_extra.py"
 
 
@@ -44,7 +46,8 @@ class TestTable(TableChecks):
 
 
 def test_the_apps_read_here_are_those_without_a_table_of_their_own():
-    """Every app of the project is read by its own table's test or by this one, never both."""
+    """Every app of the project is read by its own table's test or by this one; both only for an
+    app whose older strings are here and newer ones in its own table (:data:`SHARED`)."""
     own = {p.parent.name for p in FENGQIAO.glob("*/i18n_zh.py")}
     apps = {p.parent.name for p in FENGQIAO.glob("*/apps.py")}
-    assert not own & set(APPS) and apps == own | set(APPS)
+    assert not (own & set(APPS)) - SHARED and apps == own | set(APPS)

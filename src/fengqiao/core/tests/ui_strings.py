@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 GETTEXT_NAMES = ("_", "gettext", "gettext_lazy", "gettext_noop")
+#: calls whose msgid is their second argument, after a context
+PGETTEXT_NAMES = ("pgettext", "pgettext_lazy")
 
 
 def template_strings(text: str) -> set[str]:
@@ -29,9 +31,12 @@ def code_strings(app: Path) -> set[str]:
         if "tests" in f.parts or "migrations" in f.parts or f.name == "i18n_zh.py":
             continue
         for node in ast.walk(ast.parse(f.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in GETTEXT_NAMES
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.add(node.args[0].value)
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            at = 0 if node.func.id in GETTEXT_NAMES else 1 if node.func.id in PGETTEXT_NAMES else None
+            if (at is not None and len(node.args) > at and isinstance(node.args[at], ast.Constant)
+                    and isinstance(node.args[at].value, str)):
+                found.add(node.args[at].value)
     return found
 
 
@@ -149,14 +154,18 @@ class TableChecks:
         filled = {e.msgid.replace("%%", "%") for e in entries if e.msgstr} | set(plurals)
         assert sorted(set(self.ZH) - filled) == [], f"run make messages: {self.TABLE} is not in the catalogue yet"
 
+        # a msgid marked only with a context (pgettext) is read with it
+        plain = {e.msgid for e in entries if not e.msgctxt}
+        contexts = {e.msgid: e.msgctxt for e in entries if e.msgctxt and e.msgid not in plain}
+
         def shown(en: str) -> str:
-            if en not in plurals:
+            if en not in plurals and en not in contexts:
                 return shown_in_chinese(en)
             from django.utils import translation
-            from django.utils.translation import ngettext
+            from django.utils.translation import ngettext, pgettext
 
             with translation.override("zh-hans"):
-                return ngettext(*plurals[en], 1)
+                return ngettext(*plurals[en], 1) if en in plurals else pgettext(contexts[en], en)
 
         assert {en: shown(en) for en in self.ZH if shown(en) != self.ZH[en]} == {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -58,6 +59,22 @@ def _datetime(value, field: str):
     if parsed > sla_now() + FUTURE_SKEW:
         raise _bad(field, f"时间晚于当前时间: {shown}", f"in the future: {shown}")
     return parsed
+
+
+#: a title taken from the content is at most this long
+AUTO_TITLE_CHARS = 30
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+def title_from(content: str) -> str:
+    """A missing title, from the content: its first sentence when that says something and is short
+    enough, else its first characters with an ellipsis, so a cut title is not read as whole."""
+    if len(content) <= AUTO_TITLE_CHARS:
+        return content
+    first = _SENTENCE_END.split(content, maxsplit=1)[0].strip()
+    if 6 <= len(first) <= AUTO_TITLE_CHARS:
+        return first
+    return content[:AUTO_TITLE_CHARS - 1].rstrip() + "…"
 
 
 def event_number(received_at, pk: int) -> str:
@@ -138,7 +155,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     if not content:  # the one required text; a missing title is taken from it
         raise _bad("content", "诉求内容不能为空", "the content is required")
     if not title:
-        title = content[:30]
+        title = title_from(content)
     if len(title) > 200:
         raise _bad("title", "标题不能超过200字", "the title is longer than 200 characters")
     if urgency not in _URGENCIES:
@@ -192,7 +209,13 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
                 and not area_checked):
             raise _bad("area", "区域不在您的管辖范围内", "the area is outside your jurisdiction")
     else:
-        area = resolve_area(address, longitude=longitude, latitude=latitude, within=root) or root
+        # The address and the coordinates say where; when neither names a place, the title and
+        # the content may (a caller's "海游街道心湖社区广场路口…" with no address): a matter left at
+        # the county would be seen by no town.
+        area = resolve_area(address, longitude=longitude, latitude=latitude, within=root)
+        if area is None and (title or content):
+            area = resolve_area(f"{title} {content}", within=root)
+        area = area or root
 
     # The centre's 待受理 queue shows every new matter; the inbox is for the ones that cannot
     # wait for the queue (紧急/特急). A notice per ordinary matter would bury the inbox on a busy

@@ -24,6 +24,31 @@ from ._base import (
 MAX_EXTENSION_DAYS = 60
 
 
+def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
+    """更正地点: the centre in charge moves a matter it has not dispatched yet to another place of
+    its own jurisdiction (the place triage read from the text or the coordinates, or one it
+    chose). The matter's area, and so who sees it, follows."""
+    from .intake import home_root
+
+    transitions.check(event, "relocate", by)
+    if not isinstance(place, Area):
+        raise UserError("required", "请选择地点", "choose a place", field="place")
+    root = home_root(by)
+    if root is not None and not place.path.startswith(root.path):
+        raise UserError("place_outside", "该地点不在您的管辖范围内", "the place is outside your jurisdiction", field="place")
+    if place.pk == event.area_id:
+        raise UserError("same_place", "事件已在该地点", "the matter is already at this place", field="place")
+    from fengqiao.triage.service import reroute
+
+    before = event.area
+    with transaction.atomic():
+        apply(event, "relocate", by, changes={"area": place, "area_path": place.path}, reason=reason,
+              data={"from": before.code if before else "", "from_name": before.name if before else "",
+                    "to": place.code, "to_name": place.name}, checked=True)
+        reroute(event)  # the suggested route follows the place the person chose
+    return event
+
+
 def escalate_event(event: Event, *, by, reason: str) -> Event:
     """上报 to the supervising level's centre (village/grid → town → county)."""
     transitions.check(event, "escalate", by)

@@ -45,11 +45,15 @@ def cancel_event(event: Event, *, by, reason: str) -> Event:
     return apply(event, "cancel", by, changes={"closed_at": sla.now()}, reason=reason)
 
 
+#: states a matter cannot be merged into (it has ended)
+MERGE_CLOSED = (State.REJECTED, State.MERGED, State.CANCELLED, State.CLOSED)
+
+
 def merge_event(event: Event, *, by, into: Event, reason: str = "") -> Event:
     """合并: a duplicate joins the matter ``into`` (which must be open and another matter)."""
     if into is None or into.pk == event.pk:
         raise UserError("bad_merge_target", "不能合并到自身", "a matter cannot be merged into itself", field="into")
-    closed = (State.REJECTED, State.MERGED, State.CANCELLED, State.CLOSED)
+    closed = MERGE_CLOSED
     if into.state in closed:
         raise Conflict("merge_target_closed", "目标事件已结束,不能合并", "the target matter is no longer open")
     with transaction.atomic():

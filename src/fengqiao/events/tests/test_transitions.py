@@ -10,7 +10,7 @@ from fengqiao.events import actions, transitions
 from fengqiao.events.choices import State
 from fengqiao.events.models import Event
 
-from .conftest import HAIYOU, XINHU, area, dept, new_event, photo
+from .conftest import HAIYOU, JIANTIAO, XINHU, area, dept, new_event, photo
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,8 @@ def actor_and_kwargs(action: str, ev: Event, users) -> tuple:
         return county, {"reason": "测试理由"}
     if action == "merge":
         return county, {"into": new_event(county, title="主件")}
+    if action == "relocate":
+        return county, {"place": area(JIANTIAO)}
     if action == "dispatch":
         if state == State.SIGNED:
             return town, {"to_unit": area(XINHU)}

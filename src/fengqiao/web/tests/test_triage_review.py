@@ -1,0 +1,183 @@
+"""The triage panel of a matter as an operator uses it (from a review of the workflow in a
+browser): duplicates each with their own merge button, every reporter of a merged matter on
+the one it joined, the place read from the text put to use, a place conflict settled in one
+click (更正地点), the route following a corrected category, and the queue saying what it is."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fengqiao.areas.models import Area, Level
+from fengqiao.core.models import AuditRecord
+from fengqiao.events.actions import create_event, perform
+from fengqiao.events.choices import State
+from fengqiao.events.models import Event
+from fengqiao.triage import service
+from fengqiao.triage.models import TriageResult
+
+pytestmark = pytest.mark.django_db
+
+HAIYOU, XINHU = "331022001", "331022001001"
+JIANTIAO, JIANZHONG = "331022105", "331022105001"
+STONE = "健跳镇健中居委会石料厂每天夜里开机，噪声和粉尘很大，附近居民睡不着觉。"
+
+
+def _matter(by, content=STONE, title="", address="", **kw):
+    event, _ = create_event(by=by, channel=kw.pop("channel", "hotline_12345"), title=title, content=content,
+                            address=address, reporter_name=kw.pop("name", "林美华"),
+                            reporter_phone=kw.pop("phone", "13912341234"), **kw)
+    return event
+
+
+def _candidate_items(html: str) -> dict[str, str]:
+    """Each listed candidate's ``<li>``, by the id it names."""
+    return dict(re.findall(r'<li data-candidate="(\d+)">(.*?)</li>', html, flags=re.S))
+
+
+def test_each_duplicate_carries_its_own_merge_button_and_the_confirmation_names_it(client, users):
+    first = _matter(users.county_op, name="王强", phone="13912340001")
+    second = _matter(users.county_op, content="健中居委会石料厂晚上噪声大，粉尘也大，居民无法休息，请查处。")
+    client.force_login(users.county_op)
+    items = _candidate_items(client.get(f"/matters/{second.pk}/").content.decode())
+    assert str(first.pk) in items
+    own = items[str(first.pk)]
+    # the button inside the candidate's own row merges into that candidate, and says so
+    assert re.search(rf'name="into" value="{first.pk}"', own)
+    assert first.number in own and "%" in own
+    assert re.search(rf"(Merge into|合并到) {first.number}", own)
+    # the first report lists the repeat that came in after it (looked up again when shown)
+    assert str(second.pk) in _candidate_items(client.get(f"/matters/{first.pk}/").content.decode())
+
+
+def test_a_candidate_that_has_ended_is_listed_without_a_merge_button(client, users):
+    first = _matter(users.county_op)
+    perform(first, "reject", by=users.county_op, reason="重复来电")
+    second = _matter(users.county_op, content="健中居委会石料厂晚上噪声大，粉尘也大，居民无法休息，请查处。")
+    client.force_login(users.county_op)
+    items = _candidate_items(client.get(f"/matters/{second.pk}/").content.decode())
+    assert str(first.pk) in items
+    assert 'name="into"' not in items[str(first.pk)]
+
+
+def test_every_reporter_of_a_merged_matter_shows_on_the_matter_it_joined(client, users):
+    first = _matter(users.county_op, name="王强", phone="13912340001")
+    second = _matter(users.county_op, content="健中居委会石料厂晚上噪声大，请查处。", name="林美华",
+                     phone="13912341234")
+    perform(second, "merge", by=users.county_op, into=first)
+    client.force_login(users.county_op)
+    html = client.get(f"/matters/{first.pk}/").content.decode()
+    block = html[html.index('id="merged-reporters"'):]
+    block = block[:block.index("</ul>")]
+    assert second.number in block and "林" in block and "13912341234" not in block  # masked
+    assert "林美华" not in block and "1234" in block
+    timeline = html[html.index('id="timeline"'):]
+    assert f'href="/matters/{second.pk}/"' in timeline  # "another matter merged in" names which
+    # shown in full on request, and the view of each reporter is audited
+    before = AuditRecord.objects.filter(action="view_personal").count()
+    html = client.get(f"/matters/{first.pk}/", {"unmask": "1"}).content.decode()
+    assert "林美华" in html and "13912341234" in html and "王强" in html
+    assert AuditRecord.objects.filter(action="view_personal").count() == before + 2
+
+
+def test_a_place_named_only_in_the_content_is_the_matters_place(client, users):
+    """A caller's matter with no address used to stay at the county: no town saw it."""
+    e = _matter(users.county_op)
+    assert e.area.code == JIANZHONG
+    client.force_login(users.town_jiantiao)
+    assert client.get(f"/matters/{e.pk}/").status_code == 200
+    # an address still decides when it names a place
+    other = _matter(users.county_op, address="海游街道心湖社区")
+    assert other.area.code == XINHU
+
+
+def test_a_place_conflict_shows_both_places_and_is_settled_in_one_click(client, users):
+    grid = Area.objects.filter(level=Level.GRID, parent__code=XINHU).order_by("path").first()
+    e = _matter(users.grid_xinhu1, channel="grid_report", longitude=grid.center_lng, latitude=grid.center_lat)
+    result = TriageResult.objects.get(event=e)
+    assert result.place_conflict and result.needs_person
+    assert e.area.path.startswith(grid.path)  # the coordinates placed it
+    client.force_login(users.county_op)
+    html = client.get(f"/matters/{e.pk}/").content.decode()
+    place = html[html.index('id="triage-place"'):]
+    place = place[:place.index("</div>")]
+    assert "健中居委会" in place and "心湖社区" in place
+    assert f'name="place" value="{JIANZHONG}"' in place
+    version = Event.objects.get(pk=e.pk).version
+    resp = client.post(f"/matters/{e.pk}/act/relocate/", {"place": JIANZHONG, "version": version})
+    assert resp.status_code == 302
+    e.refresh_from_db()
+    assert e.area.code == JIANZHONG and e.area_path == e.area.path
+    assert e.timeline.filter(action="relocate", data__to=JIANZHONG).exists()
+    result.refresh_from_db()
+    assert result.route_explanation and "健中居委会" in result.route_explanation
+    client.force_login(users.town_jiantiao)  # the town of the place now sees it
+    assert client.get(f"/matters/{e.pk}/").status_code == 200
+
+
+def test_relocate_is_refused_outside_the_jurisdiction_and_to_the_same_place(api, users):
+    e = _matter(users.county_op, address="海游街道心湖社区", content="心湖社区广场夜间广场舞音响太大，影响休息。")
+    perform(e, "accept", by=users.county_op)
+    perform(Event.objects.get(pk=e.pk), "dispatch", by=users.county_op, to_unit=Area.objects.get(code=HAIYOU))
+    url = f"/api/v1/events/{e.pk}/actions/"
+    # dispatched: the place is no longer the centre's to change
+    resp = api(users.county_op).post(url, {"action": "relocate", "place": JIANZHONG}, format="json")
+    assert resp.status_code == 409
+    e2 = _matter(users.town_haiyou, address="海游街道心湖社区", content="心湖社区路灯不亮，晚上很黑。")
+    resp = api(users.town_haiyou).post(f"/api/v1/events/{e2.pk}/actions/", {"action": "relocate", "place": JIANZHONG},
+                                       format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == "place_outside"
+    resp = api(users.town_haiyou).post(f"/api/v1/events/{e2.pk}/actions/", {"action": "relocate", "place": XINHU},
+                                       format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == "same_place"
+    resp = api(users.town_haiyou).post(f"/api/v1/events/{e2.pk}/actions/", {"action": "relocate", "place": "nowhere"},
+                                       format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == "unknown_area"
+    assert Event.objects.get(pk=e2.pk).area.code == XINHU
+
+
+def test_the_route_follows_a_corrected_category(client, users):
+    e = _matter(users.county_op, address="海游街道心湖社区", content="心湖社区门口有人摆摊，请处理。")
+    client.force_login(users.county_op)
+    resp = client.post(f"/matters/{e.pk}/category/", {"category": "street_vending.shop"})
+    assert resp.status_code == 302
+    result = TriageResult.objects.get(event=e)
+    assert not result.needs_person
+    assert "店外" in result.route_explanation or "street_vending" in result.route_explanation or \
+        "占道" in result.route_explanation
+    # an empty correction is refused, never taken as the first category of the tree
+    html = client.get(f"/matters/{e.pk}/").content.decode()
+    assert re.search(r'<select name="category"[^>]*required><option value="">', html)
+    client.post(f"/matters/{e.pk}/category/", {"category": ""})
+    e.refresh_from_db()
+    assert e.category.code == "street_vending.shop"
+
+
+def test_one_keyword_is_not_a_decision():
+    cls = service.KeywordClassifier([("noise.industrial", ["粉尘"], 1.0), ("noise.business", ["扰民", "噪音扰民"], 1.0)])
+    (code, p), = cls.predict_top("厂里粉尘大")
+    assert p < 0.5
+    top = cls.predict_top("晚上噪音扰民，楼下扰民")
+    assert top[0][0] == "noise.business" and top[0][1] >= 0.5
+
+
+def test_the_needs_a_person_mark_goes_once_the_matter_is_routed_and_the_queue_says_its_name(client, users):
+    vague = _matter(users.county_op, content="想问一下有关情况，谢谢。", address="海游街道")
+    assert TriageResult.objects.get(event=vague).needs_person
+    client.force_login(users.county_op)
+    assert "需人工研判" in client.get(f"/matters/{vague.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    listing = client.get("/matters/", {"queue": "needs_person"}).content.decode()
+    assert 'id="queue-label"' in listing
+    perform(vague, "accept", by=users.county_op)
+    perform(Event.objects.get(pk=vague.pk), "dispatch", by=users.county_op, to_unit=Area.objects.get(code=HAIYOU))
+    assert Event.objects.get(pk=vague.pk).state == State.DISPATCHED
+    html = client.get(f"/matters/{vague.pk}/").content.decode()
+    triage = html[html.index('id="triage"'):]
+    assert "needs a person" not in triage[:400] and "需人工研判" not in triage[:400]
+
+
+def test_the_category_filter_offers_every_level(client, users):
+    client.force_login(users.county_op)
+    html = client.get("/matters/").content.decode()
+    assert 'value="hazard.fire.ebike"' in html
