@@ -234,6 +234,19 @@ def audit(rows, groups) -> dict | None:
     return out
 
 
+def score_bands(index, pairs) -> list[tuple[float, int, int]]:
+    """``(band start, same, pairs)`` per 0.1 of the index's pair score: how often a pair shown
+    at that score is the same matter (the console marks the likely ones, docs/triage.md)."""
+    bands: dict[float, list[int]] = {}
+    for a, b, y in pairs:
+        s = index.score(index.items[a], index.items[b])
+        k = min(int(s * 10), 9) / 10
+        bands.setdefault(k, [0, 0])
+        bands[k][0] += y
+        bands[k][1] += 1
+    return [(k, *bands[k]) for k in sorted(bands)]
+
+
 def _dedupe_at(rev: str):
     """``dedupe.py`` as it was at git revision ``rev``, loaded as a module of the package (it
     imports ``.text``, whose interface has not changed)."""
@@ -332,6 +345,7 @@ def main() -> None:
     pc, rc, fc = pair_metrics(groups, drawn["candidates"])
     aud = audit(rows, groups)
     sizes = sorted((len(g) for g in groups), reverse=True)
+    bands = score_bands(index, drawn["candidates"])
 
     sweep = []
     for th in (0.45, 0.5, 0.55, 0.6, 0.65):
@@ -404,6 +418,12 @@ measured on pairs someone could find, not on every repeat in the file. The defau
 {mh_rows}
 
 {audit_text}
+
+Pair score and how often such a pair is the same matter (the *candidates* pairs):
+
+| score | pairs | same matter | share |
+|---|---|---|---|
+{chr(10).join(f"| {k:.1f}–{k + 0.1:.1f} | {n} | {y} | {y / n:.2f} |" for k, y, n in bands)}
 
 Threshold sweep (linkage 0.2):
 

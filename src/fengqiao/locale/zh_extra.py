@@ -369,6 +369,8 @@ ZH = {
     'keyword rules, confidence': '关键词规则,置信度',
     'confidence': '置信度',
     'similarity': '相似度',
+    'likely the same matter': '很可能是同一事项',
+    'perhaps related': '或许相关',
     'Set this category': '设为此分类',
     'Choose a category': '选择分类',
     'The text names': '文字所述地点',

@@ -113,6 +113,8 @@ class _Repeat(serializers.Serializer):
 class _SuggestedRepeat(_Repeat):
     number = serializers.CharField()
     title = serializers.CharField()
+    likely = serializers.BooleanField(help_text="score ≥ LIKELY_SAME_SCORE (0.4): likely the same matter; "
+                                                "under it, perhaps related")
 
 
 class TriageSuggestionSerializer(serializers.Serializer):

@@ -52,6 +52,10 @@ MODEL_CHECK_SECONDS = 10  # how often a process asks which model version is acti
 DEFAULT_CONFIDENCE = 0.5  # below it a matter needs a person (FENGQIAO_TRIAGE_CONFIDENCE)
 DEDUPE_WINDOW_DAYS = 30  # FENGQIAO_TRIAGE_DEDUPE_DAYS
 DEDUPE_MIN_SCORE = 0.3  # FENGQIAO_TRIAGE_DEDUPE_MIN_SCORE
+#: a candidate scored this or more is shown as likely the same matter, one under it as perhaps
+#: related: on the labelled TipDM pairs a pair under 0.4 is the same matter about one time in
+#: three, one above it about four in five (benchmarks/triage_duplicates.py, score bands)
+LIKELY_SAME_SCORE = 0.4
 DEDUPE_WARM_LIMIT = 20000  # matters loaded per town when its index is first built
 DEDUPE_CATCHUP_SECONDS = 5.0
 #: What operators read on a matter whose triage failed (stored, so in both languages; the
@@ -563,6 +567,7 @@ class RuleRow:
     department_id: int | None
     cohandlers: list[str]
     priority: int
+    name: str = ""
 
 
 def _rules() -> list[RuleRow]:
@@ -574,7 +579,7 @@ def _rules() -> list[RuleRow]:
                 r.pk, r.category.path if r.category_id else None, r.include_subcategories,
                 LEVEL_DEPTH.get(r.area_level, 0) if r.area_level else 0, r.area.path if r.area_id else None,
                 LEVEL_DEPTH[r.target_level] if r.target_level else None, r.department_id,
-                sorted(d.code for d in r.cohandlers.all()), r.priority))
+                sorted(d.code for d in r.cohandlers.all()), r.priority, r.name))
         rows.sort(key=lambda r: (-r.priority, -(r.category_path or "").count("/"),
                                  -(r.area_path or "").count("/"), r.pk))
         return rows
@@ -637,7 +642,8 @@ def route(category: Category | None, area: Area | None) -> Route:
         unit = dept or unit_area
         return Route(unit_area, dept, r.cohandlers, r.pk, "rule",
                      _("category %(category)s at %(area)s → %(unit)s by rule #%(rule)s")
-                     % {"category": category.name, "area": area_name, "unit": unit.name, "rule": r.pk})
+                     % {"category": category.name, "area": area_name, "unit": unit.name,
+                        "rule": f"{r.pk} «{r.name}»" if r.name else r.pk})
     hist = _history(category, area)
     if hist is not None:
         return hist
@@ -1012,8 +1018,8 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
         area=place.area,
         area_label=place.label(),
         area_evidence=place.evidence.get("text", ""),
-        duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score}
-                    for pk, score in dups if pk in visible],
+        duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score,
+                     "likely": score >= LIKELY_SAME_SCORE} for pk, score in dups if pk in visible],
         route=rte.explanation,
     )
     s.place = place  # the API shows the conflict flag and the coordinate area too

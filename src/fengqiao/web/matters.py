@@ -408,7 +408,8 @@ def _triage_of(event, user, allowed: list[str]):
                .only("id", "number", "title", "state", "received_at")}
     duplicates = [{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "state": visible[pk].state,
                    "state_label": visible[pk].get_state_display(), "received_at": visible[pk].received_at,
-                   "score": score, "open": visible[pk].state not in MERGE_CLOSED}
+                   "score": score, "open": visible[pk].state not in MERGE_CLOSED,
+                   "likely": score >= service.LIKELY_SAME_SCORE}
                   for pk, score in sorted(scores.items(), key=lambda kv: -kv[1]) if pk in visible]
     return {
         "categories": [c for c in result.categories or [] if c.get("confidence", 0) >= SHOWN_CONFIDENCE],

@@ -95,7 +95,7 @@ def test_rule_routes_to_department_with_explanation():
     r = service.route(cat, area(HAIYOU))
     rule = RoutingRule.objects.get(name="占道经营 → 综合行政执法局")
     assert r.department.code == "ZF" and r.source == "rule" and r.rule_id == rule.pk
-    assert r.explanation == f"category 流动摊贩 at 海游街道 → 三门县综合行政执法局 by rule #{rule.pk}"
+    assert r.explanation == f"category 流动摊贩 at 海游街道 → 三门县综合行政执法局 by rule #{rule.pk} «{rule.name}»"
 
 
 def test_rule_routes_to_the_village_when_placed_precisely():
@@ -106,7 +106,8 @@ def test_rule_routes_to_the_village_when_placed_precisely():
     # placed only to the town: the village rule does not apply, the town-level dispute rule does
     r = service.route(cat, area(HAIYOU))
     assert r.area.code == HAIYOU
-    assert "矛盾纠纷 → 所在乡镇" not in r.explanation and f"#{r.rule_id}" in r.explanation
+    town_rule = RoutingRule.objects.get(name="矛盾纠纷 → 所在乡镇(街道)")
+    assert r.rule_id == town_rule.pk and f"#{town_rule.pk} «{town_rule.name}»" in r.explanation
 
 
 def test_cohandlers_and_priority():

@@ -181,3 +181,13 @@ def test_the_category_filter_offers_every_level(client, users):
     client.force_login(users.county_op)
     html = client.get("/matters/").content.decode()
     assert 'value="hazard.fire.ebike"' in html
+
+
+def test_candidates_say_whether_they_are_likely_the_same_matter(client, users):
+    _matter(users.county_op, name="王强", phone="13912340001")
+    second = _matter(users.county_op, content="健中居委会石料厂晚上噪声大，粉尘也大，居民无法休息，请查处。")
+    s = service.suggest(users.county_op, "健中居委会石料厂晚上噪声大，粉尘也大，居民无法休息，请查处。")
+    assert s.duplicates and all(d["likely"] == (d["score"] >= service.LIKELY_SAME_SCORE) for d in s.duplicates)
+    client.force_login(users.county_op)
+    items = _candidate_items(client.get(f"/matters/{second.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert all(("likely the same matter" in li) != ("perhaps related" in li) for li in items.values())

@@ -138,6 +138,11 @@ class Command(BaseCommand):
             f"{report['training']['heldout_rows']} held out; macro-F1 {ev.get('macro_f1')} "
             f"(before: {base.get('macro_f1')}); {'activated' if report['activated'] else 'not activated'}")
         self.stdout.write(f"  params: {_describe_params(report['training'].get('params'))}")
+        if report["better"] and not report["enough_heldout"] and not report["activated"]:
+            self.stderr.write(
+                f"留出评估的事件不足 {training.MIN_HELDOUT_TO_ACTIVATE} 件,新模型已登记但未启用(可用 --activate 或 "
+                f"triage activate 启用)/ fewer than {training.MIN_HELDOUT_TO_ACTIVATE} held-out matters: the "
+                f"model is registered, not activated (use --activate or triage activate)")
 
     def do_register(self, options):
         from fengqiao.core import context
