@@ -151,7 +151,7 @@ def _bulk_actions(user) -> list[str]:
 
 def _places(user):
     """Where this user can move a matter to (更正地点): its jurisdiction's towns and villages (a
-    town centre: its villages and grids), each with its town."""
+    town centre: its villages and grids), in tree order, the lower level indented."""
     levels = [Level.VILLAGE, Level.GRID] if user.role == roles.TOWN_OPERATOR else [Level.TOWN, Level.VILLAGE]
     areas = Area.objects.restrict(user, "view").filter(level__in=levels, is_active=True).order_by("path")
     return [(a.code, f"{'　' if a.level != levels[0] else ''}{a.name}") for a in areas[:2000]]
@@ -458,6 +458,10 @@ def matter_detail(request, pk):
 def _done_detail(event, name: str) -> str:
     """What an action did, named in its confirmation: the unit dispatched to, the matter merged
     into, the new place."""
+    if name not in ("dispatch", "merge", "relocate"):
+        return ""
+    event = Event.objects.select_related("handling_area", "handling_department", "assignee", "merged_into",
+                                         "area").get(pk=event.pk)
     if name == "dispatch":
         return event.handling_unit_label()
     if name == "merge" and event.merged_into_id:
@@ -491,8 +495,8 @@ def matter_act(request, pk, name):
                         raise
                 elif key in body:
                     body.pop(key)
-            event = actions.perform(event, name, by=request.user, version=version,
-                                    **action_kwargs(name, body, request, event))
+            actions.perform(event, name, by=request.user, version=version,
+                            **action_kwargs(name, body, request, event))
     except (UserError, PersonalDataError) as exc:
         message = exc.message() if isinstance(exc, UserError) else str(exc)
         field = getattr(exc, "field", None)
