@@ -191,3 +191,11 @@ def test_candidates_say_whether_they_are_likely_the_same_matter(client, users):
     client.force_login(users.county_op)
     items = _candidate_items(client.get(f"/matters/{second.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
     assert all(("likely the same matter" in li) != ("perhaps related" in li) for li in items.values())
+
+
+def test_the_language_menu_names_each_language_in_its_own_words(client, users):
+    client.force_login(users.county_op)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    menu = html[html.index('name="language"'):]
+    menu = menu[:menu.index("</select>")]
+    assert ">English<" in menu and "英语" not in menu and "简体中文" in menu
