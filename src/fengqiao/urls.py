@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.defaults import page_not_found
 from django.views.i18n import set_language
@@ -28,6 +29,8 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # browsers ask for /favicon.ico on pages that name no icon (Django's admin): the console's
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("fengqiao/favicon.svg"))),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/v1/triage/", include("fengqiao.triage.api_urls")),
     path("api/v1/mediation/", include("fengqiao.mediation.api_urls")),

@@ -199,3 +199,8 @@ def test_the_language_menu_names_each_language_in_its_own_words(client, users):
     menu = html[html.index('name="language"'):]
     menu = menu[:menu.index("</select>")]
     assert ">English<" in menu and "英语" not in menu and "简体中文" in menu
+
+
+def test_favicon_ico_leads_to_the_consoles_icon(client):
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 301 and resp["Location"].endswith("fengqiao/favicon.svg")
