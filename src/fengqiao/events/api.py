@@ -396,6 +396,21 @@ def resolve_unit(value, user, *, field: str):
     raise UserError("unknown_unit", f"找不到{what}: {value}", f"no such unit: {value}", field=field)
 
 
+#: the longest code or matter number an action input takes (area codes have 12 digits, numbers 17)
+CODE_MAX = 64
+
+
+def _plain_code(text: str) -> bool:
+    """A code or number that can be looked up: not too long, no NUL (PostgreSQL refuses it)."""
+    return 0 < len(text.strip()) <= CODE_MAX and "\x00" not in text
+
+
+def _shown(value) -> str:
+    """A value named in a refusal: cut, and NUL shown as a sign (never echoed in bulk)."""
+    text = str(value).replace("\x00", "␀")
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
     """The keyword arguments of the action ``name`` read from ``body`` (the API's JSON, a
     console form), each parameter as its :data:`ACTION_INPUTS` kind says."""
@@ -418,16 +433,21 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
             target = None
             if small_id(value):
                 target = Event.objects.restrict(request.user, "view").filter(pk=int(value)).first()
-            if target is None and isinstance(value, str):
-                target = Event.objects.restrict(request.user, "view").filter(number=value).first()
+            # a number (FQ…) is short, and a NUL would be a database error on PostgreSQL
+            if target is None and isinstance(value, str) and _plain_code(value):
+                target = Event.objects.restrict(request.user, "view").filter(number=value.strip()).first()
             if target is None:
-                raise UserError("unknown_target", f"找不到目标事件: {value}", f"no such matter: {value}", field=p.name)
+                shown = _shown(value)
+                raise UserError("unknown_target", f"找不到目标事件: {shown}", f"no such matter: {shown}", field=p.name)
             value = target
         elif kind == "area":
-            code = value.strip() if isinstance(value, str) else value
-            place = Area.objects.filter(code=code, is_active=True).first() if isinstance(code, str) and code else None
+            if value in (None, ""):
+                raise UserError("required", "请选择地点", "choose a place", field=p.name)
+            code = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+            place = Area.objects.filter(code=code, is_active=True).first() if code and _plain_code(code) else None
             if place is None:
-                raise UserError("unknown_area", f"找不到地点: {value}", f"no such place: {value}", field=p.name)
+                shown = _shown(value)
+                raise UserError("unknown_area", f"找不到地点: {shown}", f"no such place: {shown}", field=p.name)
             value = place
         elif kind == "ids":
             if not isinstance(value, list) or not all(small_id(i) for i in value):

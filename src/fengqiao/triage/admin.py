@@ -27,6 +27,7 @@ from .models import (
     RoutingRule,
     TriageResult,
 )
+from .training import MIN_HELDOUT_TO_ACTIVATE
 
 # ---------------------------------------------------------------- rule forms
 
@@ -463,6 +464,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         self.message_user(request, _("Model version v%(version)s is now active.") % {"version": mv.version},
                           messages.SUCCESS)
+        n = heldout_n(mv)
+        if isinstance(n, int) and n < MIN_HELDOUT_TO_ACTIVATE:
+            self.message_user(request, _("Its figures rest on %(n)s held-out matters only (train --from-db activates "
+                                         "a model by itself from %(min)s): watch its confidences, and roll back if "
+                                         "they read as certain.") % {"n": n, "min": MIN_HELDOUT_TO_ACTIVATE},
+                              messages.WARNING)
         unmatched = unmatched_labels(mv.labels)
         if unmatched:
             self.message_user(request, _("These labels of the model match no active category and will never be "

@@ -59,4 +59,5 @@ ZH = {
     'before, on the same held-out rows': '原分类方式(同一留出数据)',
     'model v%(version)s': '模型 v%(version)s',
     '%(what)s: macro-F1 %(macro_f1)s, accuracy %(accuracy)s': '%(what)s:宏平均 F1 %(macro_f1)s,准确率 %(accuracy)s',
+    'Its figures rest on %(n)s held-out matters only (train --from-db activates a model by itself from %(min)s): watch its confidences, and roll back if they read as certain.': '其评估只基于 %(n)s 件留出事件(train --from-db 需 %(min)s 件以上才会自动启用):请留意其置信度,若都接近 100% 请回退。',
 }

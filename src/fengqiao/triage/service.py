@@ -56,6 +56,12 @@ DEDUPE_MIN_SCORE = 0.3  # FENGQIAO_TRIAGE_DEDUPE_MIN_SCORE
 #: related: on the labelled TipDM pairs a pair under 0.4 is the same matter about one time in
 #: three, one above it about four in five (benchmarks/triage_duplicates.py, score bands)
 LIKELY_SAME_SCORE = 0.4
+
+
+def likely_same(score: float) -> bool:
+    """Whether a candidate reads as likely the same matter, judged on the score as shown (two
+    places, per cent), so 0.398 shown as 40 % is not called "perhaps" beside another 40 %."""
+    return round(float(score), 2) >= LIKELY_SAME_SCORE
 DEDUPE_WARM_LIMIT = 20000  # matters loaded per town when its index is first built
 DEDUPE_CATCHUP_SECONDS = 5.0
 #: What operators read on a matter whose triage failed (stored, so in both languages; the
@@ -1019,7 +1025,7 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
         area_label=place.label(),
         area_evidence=place.evidence.get("text", ""),
         duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score,
-                     "likely": score >= LIKELY_SAME_SCORE} for pk, score in dups if pk in visible],
+                     "likely": likely_same(score)} for pk, score in dups if pk in visible],
         route=rte.explanation,
     )
     s.place = place  # the API shows the conflict flag and the coordinate area too

@@ -150,11 +150,12 @@ def _bulk_actions(user) -> list[str]:
 
 
 def _places(user):
-    """Where this user can move a matter to (更正地点): its jurisdiction's towns and villages (a
-    town centre: its villages and grids), in tree order, the lower level indented."""
-    levels = [Level.VILLAGE, Level.GRID] if user.role == roles.TOWN_OPERATOR else [Level.TOWN, Level.VILLAGE]
+    """Where this user can move a matter to (更正地点) in the console: its jurisdiction's towns and
+    villages (a town centre: its town, villages and grids), in tree order, indented by level.
+    The API takes any town, village, grid or micro-grid of the jurisdiction."""
+    levels = [Level.TOWN, Level.VILLAGE, Level.GRID] if user.role == roles.TOWN_OPERATOR else [Level.TOWN, Level.VILLAGE]
     areas = Area.objects.restrict(user, "view").filter(level__in=levels, is_active=True).order_by("path")
-    return [(a.code, f"{'　' if a.level != levels[0] else ''}{a.name}") for a in areas[:2000]]
+    return [(a.code, "　" * levels.index(a.level) + a.name) for a in areas[:2000]]
 
 
 def _units(user):
@@ -284,7 +285,7 @@ def _field_label(name: str) -> str:
         "reason": _("Reason"), "result": _("Result"), "text": _("Text"), "note": _("Note"),
         "to_unit": _("Handling unit"), "unit": _("Co-handling unit"), "feedback": _("Citizen feedback"),
         "into": _("Merge into (number)"), "days": _("Extra working days"), "approve": _("Decision"),
-        "evidence": _("Evidence (files)"), "attachments": _("Attachments"),
+        "evidence": _("Evidence (files)"), "attachments": _("Attachments"), "place": _("Place"),
     }.get(name, name)
 
 
@@ -319,7 +320,7 @@ def _detail_context(request, event, **kw):
     return {
         "event": event, "unmask": unmask, "can_unmask": user.can_unmask,
         "reporter": {"name": show("reporter_name"), "phone": show("reporter_phone"), "id_number": show("reporter_id_number")},
-        "timeline": event.timeline.select_related("actor").order_by("at", "id"),
+        "timeline": _timeline(event),
         "attachments": list(event.attachments.all()),
         "forms": forms, "units": _units(user) if needs_units else [], "feedbacks": Feedback.choices,
         "places": _places(user) if needs_places else [],
@@ -329,6 +330,17 @@ def _detail_context(request, event, **kw):
         "duplicates": duplicates,
         "has_personal": any(getattr(event, f) for f in PERSONAL) or any(d["name"] or d["phone"] for d in duplicates),
     }
+
+
+def _timeline(event) -> list:
+    """The matter's timeline; a category entry (categorize) carries the names it went from and to."""
+    entries = list(event.timeline.select_related("actor").order_by("at", "id"))
+    codes = {c for t in entries if t.action == "categorize" for c in (t.data.get("from"), t.data.get("to")) if c}
+    names = dict(Category.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    for t in entries:
+        if t.action == "categorize":
+            t.category_from, t.category_to = names.get(t.data.get("from"), ""), names.get(t.data.get("to"), "")
+    return entries
 
 
 def _indented(categories):
@@ -361,22 +373,32 @@ def _merged_in(event, user, unmask: bool) -> list[dict]:
     return rows
 
 
-def _place_choices(event, user, result) -> list:
+def _place_choices(event, user, result) -> tuple[list, list]:
     """The places triage read that the matter is not at yet, for a one-click 更正地点: the text's
-    and the coordinates' place when they disagree, else the place triage settled on; only those
-    inside the user's jurisdiction."""
+    and the coordinates' place when they disagree, else the place triage settled on. ``(inside
+    the user's jurisdiction, outside it)``: the second are named, with the way to get them
+    corrected (上报), not offered."""
     from fengqiao.events.actions.intake import home_root
 
     root = home_root(user)
     candidates = [result.text_area, result.coordinate_area] if result.place_conflict else [result.area]
-    out = []
+    inside, outside = [], []
     for a in candidates:
-        if a is None or a.pk == event.area_id or a in out:
+        if a is None or a.pk == event.area_id or a in inside or a in outside:
             continue
-        if root is not None and not a.path.startswith(root.path):
-            continue
-        out.append(a)
-    return out
+        (inside if root is None or a.path.startswith(root.path) else outside).append(a)
+    return inside, outside
+
+
+def _settled(event, result):
+    """The 更正地点 that settled a place conflict (the matter now at one of the two places), or
+    ``None``: the page says who settled it instead of showing the conflict as open."""
+    if not result.place_conflict:
+        return None
+    entry = event.timeline.filter(action="relocate").order_by("-at", "-id").first()
+    if entry is None or event.area_id not in (result.text_area_id, result.coordinate_area_id):
+        return None
+    return entry
 
 
 def _triage_of(event, user, allowed: list[str]):
@@ -408,9 +430,11 @@ def _triage_of(event, user, allowed: list[str]):
                .only("id", "number", "title", "state", "received_at")}
     duplicates = [{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "state": visible[pk].state,
                    "state_label": visible[pk].get_state_display(), "received_at": visible[pk].received_at,
-                   "score": score, "open": visible[pk].state not in MERGE_CLOSED,
-                   "likely": score >= service.LIKELY_SAME_SCORE}
+                   # received to in progress: one that is resolved is about to be verified and closed
+                   "score": score, "open": visible[pk].state in transitions.OPEN,
+                   "likely": service.likely_same(score)}
                   for pk, score in sorted(scores.items(), key=lambda kv: -kv[1]) if pk in visible]
+    choices, elsewhere = _place_choices(event, user, result) if "relocate" in allowed else ([], [])
     return {
         "categories": [c for c in result.categories or [] if c.get("confidence", 0) >= SHOWN_CONFIDENCE],
         "classifier": result.classifier, "model_version": result.model_version,
@@ -423,7 +447,8 @@ def _triage_of(event, user, allowed: list[str]):
         "needs_person": result.needs_person and event.state in (State.RECEIVED, State.ACCEPTED), "error": result.error,
         "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
         "can_merge": "merge" in allowed, "can_relocate": "relocate" in allowed,
-        "place_choices": _place_choices(event, user, result) if "relocate" in allowed else [],
+        "place_choices": choices, "place_elsewhere": elsewhere, "settled": _settled(event, result),
+        "cohandlers": list(Department.objects.filter(code__in=result.route_cohandlers or []).values_list("name", flat=True)),
     }
 
 

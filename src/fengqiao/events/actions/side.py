@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from fengqiao.areas.models import Area, Department
+from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core.errors import UserError
 
 from .. import sla, transitions
@@ -22,6 +22,8 @@ from ._base import (
 )
 
 MAX_EXTENSION_DAYS = 60
+#: the levels a matter may be moved to (更正地点)
+PLACE_LEVELS = frozenset({Level.TOWN, Level.VILLAGE, Level.GRID, Level.MICROGRID})
 
 
 def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
@@ -33,6 +35,9 @@ def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
     transitions.check(event, "relocate", by)
     if not isinstance(place, Area):
         raise UserError("required", "请选择地点", "choose a place", field="place")
+    if place.level not in PLACE_LEVELS:  # the county (or a city) would leave it where no town sees it
+        raise UserError("place_too_coarse", "请选择乡镇(街道)、村(社区)或网格", "choose a town, village or grid",
+                        field="place")
     root = home_root(by)
     if root is not None and not place.path.startswith(root.path):
         raise UserError("place_outside", "该地点不在您的管辖范围内", "the place is outside your jurisdiction", field="place")
@@ -42,9 +47,12 @@ def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
 
     before = event.area
     with transaction.atomic():
+        # the one who took it in (a grid worker's report) may no longer see it there: told where it went
         apply(event, "relocate", by, changes={"area": place, "area_path": place.path}, reason=reason,
               data={"from": before.code if before else "", "from_name": before.name if before else "",
-                    "to": place.code, "to_name": place.name}, checked=True)
+                    "to": place.code, "to_name": place.name}, checked=True,
+              notify_ids=[event.created_by_id] if event.created_by_id else [],
+              notify_title=f"事件更正地点: {event.title} → {place.full_name()}")
         reroute(event)  # the suggested route follows the place the person chose
     return event
 

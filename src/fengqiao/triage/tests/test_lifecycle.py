@@ -350,3 +350,17 @@ def test_accepting_or_correcting_a_category_clears_needs_person(users, settings)
     assert TriageResult.objects.get(event=ev).needs_person
     actions.label_event(ev, Category.objects.get(code="street_vending.shop"), by=op)
     assert not TriageResult.objects.get(event=ev).needs_person
+
+
+def test_admin_activation_of_a_model_judged_on_few_matters_warns(admin_client, files):
+    """train --from-db leaves such a model registered; the admin may still turn it on, and is
+    told what the command said (the demo's 13 held-out matters gave a model sure of everything)."""
+    from fengqiao.triage.training import MIN_HELDOUT_TO_ACTIVATE
+
+    few = _version(files["codes"])
+    ModelVersion.objects.filter(pk=few.pk).update(evaluation={"n": 13, "macro_f1": 1.0})
+    res = admin_client.post(URL, {"action": "activate", "index": 0, "_selected_action": [few.pk]}, follow=True,
+                            HTTP_ACCEPT_LANGUAGE="en")
+    levels = dict(_admin_messages(res))
+    assert _active() == few.version and "success" in levels
+    assert "13 held-out matters only" in levels["warning"] and str(MIN_HELDOUT_TO_ACTIVATE) in levels["warning"]

@@ -19,6 +19,15 @@ from fengqiao.triage.models import TriageResult
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fresh_triage_caches():
+    """Ids come round again once a test's transaction is rolled back; the process's same-matter
+    index must not answer for another test's text."""
+    service.reset()
+    yield
+    service.reset()
+
 HAIYOU, XINHU = "331022001", "331022001001"
 JIANTIAO, JIANZHONG = "331022105", "331022105001"
 STONE = "健跳镇健中居委会石料厂每天夜里开机，噪声和粉尘很大，附近居民睡不着觉。"
@@ -204,3 +213,77 @@ def test_the_language_menu_names_each_language_in_its_own_words(client, users):
 def test_favicon_ico_leads_to_the_consoles_icon(client):
     resp = client.get("/favicon.ico")
     assert resp.status_code == 301 and resp["Location"].endswith("fengqiao/favicon.svg")
+
+
+def _conflict_report(users):
+    grid = Area.objects.filter(level=Level.GRID, parent__code=XINHU).order_by("path").first()
+    return _matter(users.grid_xinhu1, channel="grid_report", longitude=grid.center_lng, latitude=grid.center_lat)
+
+
+def test_a_settled_conflict_says_who_settled_it_and_the_reporter_is_told(client, users, django_capture_on_commit_callbacks):
+    from fengqiao.events.models import Notification
+
+    e = _conflict_report(users)
+    client.force_login(users.county_op)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/matters/{e.pk}/act/relocate/", {"place": JIANZHONG, "version": Event.objects.get(pk=e.pk).version})
+    html = client.get(f"/matters/{e.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    place = html[html.index('id="triage-place"'):]
+    place = place[:place.index("</div>")]
+    assert "place corrected by" in place and "text and coordinates disagree" not in place
+    # the grid worker who reported it no longer sees it in the village of its grid: told where it went
+    note = Notification.objects.get(user=users.grid_xinhu1, event_id=e.pk, kind="event_relocate")
+    assert "健中居委会" in note.title
+
+
+def test_a_town_centre_is_told_how_to_get_a_place_outside_it_corrected(client, users):
+    e = _conflict_report(users)  # placed by the point in 海游街道, the text names 健跳镇
+    client.force_login(users.town_haiyou)
+    html = client.get(f"/matters/{e.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    place = html[html.index('id="triage-place"'):]
+    place = place[:place.index("</div>")]
+    assert f'value="{JIANZHONG}"' not in place and "is outside your jurisdiction" in place
+
+
+@pytest.mark.parametrize(("place", "code"), [
+    ("33102200\x001001", "unknown_area"), ("3" * 100_000, "unknown_area"), ("331022", "place_too_coarse"),
+    (None, "required"), (True, "unknown_area"),
+])
+def test_relocate_refuses_odd_places_in_words_never_a_500(api, users, place, code):
+    e = _matter(users.county_op, address="海游街道心湖社区", content="心湖社区路灯不亮，晚上很黑。")
+    resp = api(users.county_op).post(f"/api/v1/events/{e.pk}/actions/", {"action": "relocate", "place": place},
+                                     format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == code
+    assert len(resp.content) < 2000  # a long value is not echoed back in bulk
+    assert Event.objects.get(pk=e.pk).area.code == XINHU
+
+
+def test_relocate_takes_a_code_sent_as_a_number_and_merge_refuses_a_nul(api, users):
+    e = _matter(users.county_op, address="海游街道心湖社区", content="心湖社区路灯不亮，晚上很黑。")
+    resp = api(users.county_op).post(f"/api/v1/events/{e.pk}/actions/", {"action": "relocate", "place": int(JIANZHONG)},
+                                     format="json")
+    assert resp.status_code == 200 and Event.objects.get(pk=e.pk).area.code == JIANZHONG
+    resp = api(users.county_op).post(f"/api/v1/events/{e.pk}/actions/", {"action": "merge", "into": "FQ\x001"},
+                                     format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == "unknown_target"
+
+
+def test_no_merge_button_into_a_matter_already_resolved(client, users):
+    first = _matter(users.county_op)
+    perform(first, "accept", by=users.county_op)
+    perform(Event.objects.get(pk=first.pk), "dispatch", by=users.county_op, to_unit=Area.objects.get(code=JIANTIAO))
+    perform(Event.objects.get(pk=first.pk), "sign", by=users.town_jiantiao)
+    perform(Event.objects.get(pk=first.pk), "resolve", by=users.town_jiantiao, result="已责令石料厂夜间停产")
+    second = _matter(users.county_op, content="健中居委会石料厂晚上噪声大，粉尘也大，居民无法休息，请查处。")
+    client.force_login(users.county_op)
+    items = _candidate_items(client.get(f"/matters/{second.pk}/").content.decode())
+    assert str(first.pk) in items and 'name="into"' not in items[str(first.pk)]
+
+
+def test_the_timeline_names_the_categories_of_a_correction(client, users):
+    e = _matter(users.county_op, address="海游街道心湖社区", content="心湖社区门口有人摆摊，请处理。")
+    client.force_login(users.county_op)
+    client.post(f"/matters/{e.pk}/category/", {"category": "street_vending.shop"})
+    html = client.get(f"/matters/{e.pk}/").content.decode()
+    timeline = html[html.index('id="timeline"'):]
+    assert "店外经营" in timeline or "出店经营" in timeline or "占道" in timeline
