@@ -373,7 +373,7 @@ ZH = {
     'perhaps related': '或许相关',
     'place corrected by %(who)s (%(when)s)': '地点已由 %(who)s 更正(%(when)s)',
     '%(name)s is outside your jurisdiction: to have the place corrected, escalate the matter (上报) to the centre above.': '%(name)s 不在您的管辖范围内:如需更正地点,请将事件上报上级中心。',
-    'add them after dispatching': '派发后增加',
+    'Co-handler %(unit)s not added: %(why)s': '未能增加协办单位 %(unit)s:%(why)s',
     'Set this category': '设为此分类',
     'Choose a category': '选择分类',
     'The text names': '文字所述地点',

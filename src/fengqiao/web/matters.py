@@ -480,6 +480,23 @@ def matter_detail(request, pk):
     return render(request, "web/matters/detail.html", _detail_context(request, event))
 
 
+def _add_suggested_cohandlers(event, user) -> list[str]:
+    """After the triage panel's one-click dispatch: the co-handlers its route named (协办), each
+    added as 增加协办单位 is, in a savepoint of its own: one that cannot be added is said, and the
+    dispatch stands. Returns the refusals in words."""
+    from fengqiao.triage.models import TriageResult
+
+    codes = (TriageResult.objects.filter(event=event).values_list("route_cohandlers", flat=True).first()) or []
+    refused = []
+    for dept in Department.objects.filter(code__in=codes, is_active=True).order_by("code"):
+        try:
+            with transaction.atomic():
+                actions.perform(Event.objects.get(pk=event.pk), "add_cohandler", by=user, unit=dept)
+        except UserError as exc:
+            refused.append(_("Co-handler %(unit)s not added: %(why)s") % {"unit": dept.name, "why": exc.message()})
+    return refused
+
+
 def _done_detail(event, name: str) -> str:
     """What an action did, named in its confirmation: the unit dispatched to, the matter merged
     into, the new place."""
@@ -508,6 +525,8 @@ def matter_act(request, pk, name):
     # state, so the state check alone would let them through)
     seen = body.pop("version", "").strip()
     version = int(seen) if seen.isascii() and seen.isdigit() else (seen or None)  # "²" is a digit too
+    with_cohandlers = name == "dispatch" and body.pop("with_cohandlers", "") == "1"
+    skipped: list[str] = []
     try:
         with transaction.atomic():
             for key in ("evidence", "attachments"):
@@ -522,6 +541,8 @@ def matter_act(request, pk, name):
                     body.pop(key)
             actions.perform(event, name, by=request.user, version=version,
                             **action_kwargs(name, body, request, event))
+            if with_cohandlers:
+                skipped = _add_suggested_cohandlers(event, request.user)
     except (UserError, PersonalDataError) as exc:
         message = exc.message() if isinstance(exc, UserError) else str(exc)
         field = getattr(exc, "field", None)
@@ -530,6 +551,8 @@ def matter_act(request, pk, name):
                               posted=body)
         status = getattr(exc, "status", 400)
         return render(request, "web/matters/detail.html", ctx, status=status)
+    for why in skipped:
+        messages.warning(request, why)
     done = _done_detail(event, name)
     if done:
         messages.success(request, _("%(action)s: done (%(detail)s).") % {"action": transitions.TABLE[name].label,

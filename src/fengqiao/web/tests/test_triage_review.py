@@ -287,3 +287,29 @@ def test_the_timeline_names_the_categories_of_a_correction(client, users):
     html = client.get(f"/matters/{e.pk}/").content.decode()
     timeline = html[html.index('id="timeline"'):]
     assert "店外经营" in timeline or "出店经营" in timeline or "占道" in timeline
+
+
+def test_one_click_dispatch_adds_the_co_handlers_the_route_names(client, users):
+    from fengqiao.events.models import Cohandler
+
+    e = _matter(users.county_op, address="健跳镇沿港居委会",
+                content="沿港居委会某小区住户把电瓶车推进楼道充电，飞线充电，存在火灾隐患。")
+    perform(e, "accept", by=users.county_op)
+    result = TriageResult.objects.get(event=e)
+    if result.route_department is None or not result.route_cohandlers:  # the top suggestion decides the rule
+        client.force_login(users.county_op)
+        client.post(f"/matters/{e.pk}/category/", {"category": "hazard.fire.ebike"})
+        result.refresh_from_db()
+    assert result.route_cohandlers == ["ZF"]
+    client.force_login(users.county_op)
+    html = client.get(f"/matters/{e.pk}/").content.decode()
+    route = html[html.index('id="triage-route"'):]
+    route = route[:route.index("</div>")]
+    assert 'name="with_cohandlers" value="1"' in route
+    ev = Event.objects.get(pk=e.pk)
+    resp = client.post(f"/matters/{e.pk}/act/dispatch/", {"to_unit": result.route_unit(), "with_cohandlers": "1",
+                                                          "version": ev.version})
+    assert resp.status_code == 302
+    ev.refresh_from_db()
+    assert ev.state == State.DISPATCHED and ev.handling_department.code == result.route_department.code
+    assert list(Cohandler.objects.filter(event=ev).values_list("department__code", flat=True)) == ["ZF"]
