@@ -103,6 +103,25 @@ def set_category(event: Event, category: Category, *, by, reason: str) -> Event:
     return event
 
 
+def add_route_cohandlers(event: Event, codes, *, by) -> list[str]:
+    """The co-handlers a route names (协办, department codes), each added as 增加协办单位 adds it,
+    in a savepoint of its own, after a dispatch (automatic, or the triage panel's one click).
+    Returns the refusals in words; what was added stays."""
+    from django.utils.translation import gettext as _
+
+    from fengqiao.areas.models import Department
+    from fengqiao.events import actions as event_actions
+
+    refused = []
+    for dept in Department.objects.filter(code__in=list(codes or []), is_active=True).order_by("code"):
+        try:
+            with transaction.atomic():
+                event_actions.perform(Event.objects.get(pk=event.pk), "add_cohandler", by=by, unit=dept)
+        except UserError as exc:
+            refused.append(_("Co-handler %(unit)s not added: %(why)s") % {"unit": dept.name, "why": exc.message()})
+    return refused
+
+
 def unmatched_labels(labels) -> list[str]:
     """The labels of a model that match no active category, neither by code nor by name (the
     way :func:`.service._label_info` maps them): triage can never suggest those."""

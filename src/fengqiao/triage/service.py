@@ -825,11 +825,28 @@ def _county_of(area: Area | None) -> Area | None:
     return Area.objects.filter(code=code).first()
 
 
+def _unsure(categories, top: float | None, *, decided: bool) -> bool:
+    """No category, or the first too unsure, unless a person ``decided`` the category."""
+    return not decided and (not categories or (top or 0.0) < _threshold())
+
+
 def needs_person(cls, place: Place, rte: Route, *, decided: bool = False) -> bool:
     """The matter waits for a person: no category or too unsure (unless a person ``decided`` the
     category at intake), a place conflict, nowhere to route."""
-    unsure = not decided and (not cls.categories or cls.top < _threshold())
-    return unsure or place.conflict or rte.unit is None
+    return _unsure(cls.categories, cls.top, decided=decided) or place.conflict or rte.unit is None
+
+
+def _top_category(categories) -> Category | None:
+    """The category of the first suggestion (with its usual department, for routing)."""
+    if not categories:
+        return None
+    return Category.objects.filter(code=categories[0]["code"]).select_related("default_department").first()
+
+
+def _route_values(rte: Route) -> dict:
+    """The stored result's route fields."""
+    return {"route_area": rte.area, "route_department": rte.department, "route_cohandlers": rte.cohandlers,
+            "route_rule_id": rte.rule_id, "route_source": rte.source, "route_explanation": rte.explanation}
 
 
 def triage_event(event: Event) -> TriageResult | None:
@@ -852,11 +869,7 @@ def triage_event(event: Event) -> TriageResult | None:
             place = resolve_place(f"{event.address} {event.title} {event.content}", event.longitude, event.latitude)
             timings["place"] = _ms(t0)
             t0 = time.perf_counter()
-            category = event.category
-            if category is None and cls.categories:
-                category = Category.objects.filter(code=cls.categories[0]["code"]).select_related(
-                    "default_department").first()
-            rte = route(category, place.area or event.area)
+            rte = route(event.category or _top_category(cls.categories), place.area or event.area)
             timings["route"] = _ms(t0)
             t0 = time.perf_counter()
             dups = event_duplicates(event)
@@ -865,9 +878,7 @@ def triage_event(event: Event) -> TriageResult | None:
             categories=cls.categories, classifier=cls.classifier, model_version=cls.model_version,
             top_confidence=cls.top if cls.categories else None, area=place.area, area_evidence=place.evidence,
             text_area=place.text_area, coordinate_area=place.coordinate_area, place_conflict=place.conflict,
-            route_area=rte.area, route_department=rte.department, route_cohandlers=rte.cohandlers,
-            route_rule_id=rte.rule_id, route_source=rte.source, route_explanation=rte.explanation,
-            duplicates=[[pk, s] for pk, s in dups],
+            **_route_values(rte), duplicates=[[pk, s] for pk, s in dups],
             needs_person=needs_person(cls, place, rte, decided=event.category_id is not None),
         )
     except Exception:  # triage must never lose a matter
@@ -900,15 +911,9 @@ def reroute(event: Event) -> TriageResult | None:
             result = TriageResult.objects.select_related("area").filter(event=event).first()
             if result is None:
                 return None
-            category = event.category
-            if category is None and result.categories:
-                category = Category.objects.filter(code=result.categories[0]["code"]).select_related(
-                    "default_department").first()
-            rte = route(category, _route_area(event, result))
-            unsure = event.category_id is None and (not result.categories or (result.top_confidence or 0) < _threshold())
-            values = {"route_area": rte.area, "route_department": rte.department, "route_cohandlers": rte.cohandlers,
-                      "route_rule_id": rte.rule_id, "route_source": rte.source, "route_explanation": rte.explanation,
-                      "needs_person": unsure or rte.unit is None}
+            rte = route(event.category or _top_category(result.categories), _route_area(event, result))
+            unsure = _unsure(result.categories, result.top_confidence, decided=event.category_id is not None)
+            values = {**_route_values(rte), "needs_person": unsure or rte.unit is None}
             TriageResult.objects.filter(pk=result.pk).update(**values)
             for k, v in values.items():
                 setattr(result, k, v)
@@ -978,7 +983,7 @@ def _maybe_auto_dispatch(event: Event, result: TriageResult, cls, rte) -> None:
         return
     from fengqiao.events import actions as event_actions
 
-    from .actions import set_category
+    from .actions import add_route_cohandlers, set_category
 
     try:
         with transaction.atomic():
@@ -986,15 +991,14 @@ def _maybe_auto_dispatch(event: Event, result: TriageResult, cls, rte) -> None:
             by = system_user(_county_of(ev.area))
             reason = _("automatic dispatch (confidence %(c).2f): %(why)s") % {"c": cls.top, "why": rte.explanation}
             if ev.category_id is None:
-                cat = Category.objects.filter(code=cls.categories[0]["code"]).first()
+                cat = _top_category(cls.categories)
                 if cat is not None:
                     set_category(ev, cat, by=by, reason=reason)
             event_actions.perform(ev, "accept", by=by, note=reason)
             event_actions.perform(ev, "dispatch", by=by, to_unit=rte.unit, note=reason)
-            for code in rte.cohandlers:
-                dept = Department.objects.filter(code=code).first()
-                if dept is not None:
-                    event_actions.perform(ev, "add_cohandler", by=by, unit=dept)
+            refused = add_route_cohandlers(ev, rte.cohandlers, by=by)
+            if refused:  # all of it or none: the matter then waits for a person
+                raise UserError("cohandler_refused", "; ".join(refused), "; ".join(refused))
             TriageResult.objects.filter(pk=result.pk).update(auto_dispatched=True, needs_person=False)
             result.auto_dispatched = True
             result.needs_person = False
@@ -1011,10 +1015,7 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
     cls = classify(full)
     within = user.area if getattr(user, "area_id", None) else None
     place = resolve_place(" ".join(p for p in (address, full) if p), longitude, latitude, within=within)
-    category = None
-    if cls.categories:
-        category = Category.objects.filter(code=cls.categories[0]["code"]).select_related("default_department").first()
-    rte = route(category, place.area)
+    rte = route(_top_category(cls.categories), place.area)
     area_path = place.area.path if place.area is not None else (within.path if within is not None else "")
     dups = find_duplicates(text=f"{full} {address}", title=title, area_path=area_path, received_at=timezone.now())
     visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=[pk for pk, _s in dups])

@@ -32,7 +32,7 @@ HELDOUT_FRACTION = 0.2
 SEED = 42
 #: a model is activated on its own only when it beat the one in use on at least this many
 #: held-out matters: on a dozen, a perfect score is luck (a demo county's few labelled matters
-#: gave 1.0 on 13 and a model sure of everything); ``--activate`` still activates it
+#: gave one, and a model sure of everything); ``--activate`` still activates it
 MIN_HELDOUT_TO_ACTIVATE = 50
 
 

@@ -306,6 +306,8 @@ def _detail_context(request, event, **kw):
 
     forms = action_forms(event, user, **kw)
     duplicates = _merged_in(event, user, unmask)
+    reporter = {"name": show("reporter_name"), "phone": show("reporter_phone"), "id_number": show("reporter_id_number")}
+    timeline = _timeline(event)
     needs_units = any(f["widget"] == "unit" for form in forms for f in form["fields"])
     needs_places = any(f["widget"] == "place" for form in forms for f in form["fields"])
     pins = []
@@ -319,16 +321,16 @@ def _detail_context(request, event, **kw):
                          "properties": {"name": event.area.name, "open": 0}})
     return {
         "event": event, "unmask": unmask, "can_unmask": user.can_unmask,
-        "reporter": {"name": show("reporter_name"), "phone": show("reporter_phone"), "id_number": show("reporter_id_number")},
-        "timeline": _timeline(event),
+        "reporter": reporter, "timeline": timeline,
         "attachments": list(event.attachments.all()),
         "forms": forms, "units": _units(user) if needs_units else [], "feedbacks": Feedback.choices,
         "places": _places(user) if needs_places else [],
         "map_data": {"type": "FeatureCollection", "features": features, "pins": pins},
-        "triage": _triage_of(event, user, [f["name"] for f in forms]),
+        "triage": _triage_of(event, user, [f["name"] for f in forms], timeline),
         "all_categories": _indented(Category.objects.filter(is_active=True).order_by("path")),
         "duplicates": duplicates,
-        "has_personal": any(getattr(event, f) for f in PERSONAL) or any(d["name"] or d["phone"] for d in duplicates),
+        # masking keeps an empty value empty: the shown values say whether there is anything to unmask
+        "has_personal": any(reporter.values()) or any(d["name"] or d["phone"] for d in duplicates),
     }
 
 
@@ -355,21 +357,16 @@ def _merged_in(event, user, unmask: bool) -> list[dict]:
     """The matters merged into this one (合并的重复件), each with its reporter, channel and time:
     a merged matter keeps every reporter, so the handler and the verifier can reach them all.
     Masked unless the page is unmasked (then the view is audited for each)."""
-    meta = Event._meta
     rows = []
     merged = (Event.objects.restrict(user, "view").filter(merged_into=event).order_by("received_at", "pk")
               .only("id", "number", "title", "channel", "received_at", "anonymous", "reporter_name", "reporter_phone"))
     for d in merged:
         if unmask:
             audit.record("view_personal", d, after={"fields": ["reporter_name", "reporter_phone"]})
-
-        def show(field, d=d):
-            value = getattr(d, field)
-            return value if unmask else meta.get_field(field).mask(value)
-
+        name, phone = (getattr(d, f) if unmask else Event._meta.get_field(f).mask(getattr(d, f))
+                       for f in ("reporter_name", "reporter_phone"))
         rows.append({"pk": d.pk, "number": d.number, "title": d.title, "channel": d.get_channel_display(),
-                     "received_at": d.received_at, "anonymous": d.anonymous,
-                     "name": show("reporter_name"), "phone": show("reporter_phone")})
+                     "received_at": d.received_at, "anonymous": d.anonymous, "name": name, "phone": phone})
     return rows
 
 
@@ -378,30 +375,33 @@ def _place_choices(event, user, result) -> tuple[list, list]:
     and the coordinates' place when they disagree, else the place triage settled on. ``(inside
     the user's jurisdiction, outside it)``: the second are named, with the way to get them
     corrected (上报), not offered."""
-    from fengqiao.events.actions.intake import home_root
+    from fengqiao.events.actions.side import place_refusal
 
-    root = home_root(user)
     candidates = [result.text_area, result.coordinate_area] if result.place_conflict else [result.area]
     inside, outside = [], []
     for a in candidates:
-        if a is None or a.pk == event.area_id or a in inside or a in outside:
+        if a is None or a in inside or a in outside:
             continue
-        (inside if root is None or a.path.startswith(root.path) else outside).append(a)
+        refused = place_refusal(event, a, user)
+        if refused is None:
+            inside.append(a)
+        elif refused.code == "place_outside":
+            outside.append(a)
     return inside, outside
 
 
-def _settled(event, result):
+def _settled(event, result, timeline):
     """The 更正地点 that settled a place conflict (the matter now at one of the two places), or
     ``None``: the page says who settled it instead of showing the conflict as open."""
     if not result.place_conflict:
         return None
-    entry = event.timeline.filter(action="relocate").order_by("-at", "-id").first()
+    entry = next((t for t in reversed(timeline) if t.action == "relocate"), None)
     if entry is None or event.area_id not in (result.text_area_id, result.coordinate_area_id):
         return None
     return entry
 
 
-def _triage_of(event, user, allowed: list[str]):
+def _triage_of(event, user, allowed: list[str], timeline):
     """The stored triage result shaped for the page, duplicates limited to what the user sees.
 
     For an operator the candidates are also looked up again now, so the first report lists the
@@ -447,7 +447,7 @@ def _triage_of(event, user, allowed: list[str]):
         "needs_person": result.needs_person and event.state in (State.RECEIVED, State.ACCEPTED), "error": result.error,
         "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
         "can_merge": "merge" in allowed, "can_relocate": "relocate" in allowed,
-        "place_choices": choices, "place_elsewhere": elsewhere, "settled": _settled(event, result),
+        "place_choices": choices, "place_elsewhere": elsewhere, "settled": _settled(event, result, timeline),
         "cohandlers": list(Department.objects.filter(code__in=result.route_cohandlers or []).values_list("name", flat=True)),
     }
 
@@ -478,23 +478,6 @@ def matter_category(request, pk):
 def matter_detail(request, pk):
     event = get_event(request.user, pk)
     return render(request, "web/matters/detail.html", _detail_context(request, event))
-
-
-def _add_suggested_cohandlers(event, user) -> list[str]:
-    """After the triage panel's one-click dispatch: the co-handlers its route named (协办), each
-    added as 增加协办单位 is, in a savepoint of its own: one that cannot be added is said, and the
-    dispatch stands. Returns the refusals in words."""
-    from fengqiao.triage.models import TriageResult
-
-    codes = (TriageResult.objects.filter(event=event).values_list("route_cohandlers", flat=True).first()) or []
-    refused = []
-    for dept in Department.objects.filter(code__in=codes, is_active=True).order_by("code"):
-        try:
-            with transaction.atomic():
-                actions.perform(Event.objects.get(pk=event.pk), "add_cohandler", by=user, unit=dept)
-        except UserError as exc:
-            refused.append(_("Co-handler %(unit)s not added: %(why)s") % {"unit": dept.name, "why": exc.message()})
-    return refused
 
 
 def _done_detail(event, name: str) -> str:
@@ -541,8 +524,12 @@ def matter_act(request, pk, name):
                     body.pop(key)
             actions.perform(event, name, by=request.user, version=version,
                             **action_kwargs(name, body, request, event))
-            if with_cohandlers:
-                skipped = _add_suggested_cohandlers(event, request.user)
+            if with_cohandlers:  # the triage panel's one click: the co-handlers its route names too
+                from fengqiao.triage.actions import add_route_cohandlers
+                from fengqiao.triage.models import TriageResult
+
+                codes = TriageResult.objects.filter(event=event).values_list("route_cohandlers", flat=True).first()
+                skipped = add_route_cohandlers(event, codes, by=request.user)
     except (UserError, PersonalDataError) as exc:
         message = exc.message() if isinstance(exc, UserError) else str(exc)
         field = getattr(exc, "field", None)

@@ -26,23 +26,34 @@ MAX_EXTENSION_DAYS = 60
 PLACE_LEVELS = frozenset({Level.TOWN, Level.VILLAGE, Level.GRID, Level.MICROGRID})
 
 
+def place_refusal(event: Event, place: Area, by) -> UserError | None:
+    """Why ``by`` may not move ``event`` to ``place`` (更正地点), or ``None``: the place must be a
+    town, village, grid or micro-grid of ``by``'s jurisdiction, and not the matter's own. The
+    console offers only the places this lets through."""
+    from .intake import home_root
+
+    if place.level not in PLACE_LEVELS:  # the county (or a city) would leave it where no town sees it
+        return UserError("place_too_coarse", "请选择乡镇(街道)、村(社区)或网格", "choose a town, village or grid",
+                         field="place")
+    root = home_root(by)
+    if root is not None and not place.path.startswith(root.path):
+        return UserError("place_outside", "该地点不在您的管辖范围内", "the place is outside your jurisdiction",
+                         field="place")
+    if place.pk == event.area_id:
+        return UserError("same_place", "事件已在该地点", "the matter is already at this place", field="place")
+    return None
+
+
 def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
     """更正地点: the centre in charge moves a matter it has not dispatched yet to another place of
     its own jurisdiction (the place triage read from the text or the coordinates, or one it
     chose). The matter's area, and so who sees it, follows."""
-    from .intake import home_root
-
     transitions.check(event, "relocate", by)
     if not isinstance(place, Area):
         raise UserError("required", "请选择地点", "choose a place", field="place")
-    if place.level not in PLACE_LEVELS:  # the county (or a city) would leave it where no town sees it
-        raise UserError("place_too_coarse", "请选择乡镇(街道)、村(社区)或网格", "choose a town, village or grid",
-                        field="place")
-    root = home_root(by)
-    if root is not None and not place.path.startswith(root.path):
-        raise UserError("place_outside", "该地点不在您的管辖范围内", "the place is outside your jurisdiction", field="place")
-    if place.pk == event.area_id:
-        raise UserError("same_place", "事件已在该地点", "the matter is already at this place", field="place")
+    refused = place_refusal(event, place, by)
+    if refused is not None:
+        raise refused
     from fengqiao.triage.service import reroute
 
     before = event.area
