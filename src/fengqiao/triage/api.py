@@ -48,7 +48,7 @@ def result_data(r: TriageResult, user) -> dict:
                   "evidence": r.area_evidence, "text_area": _area(r.text_area),
                   "coordinate_area": _area(r.coordinate_area), "conflict": r.place_conflict},
         "route": {"unit": _unit(r.route_area, r.route_department), "cohandlers": r.route_cohandlers,
-                  "rule": r.route_rule_id, "source": r.route_source, "explanation": r.route_explanation},
+                  "rule": r.route_rule_id, "source": r.route_source, "explanation": r.route_text()},
         # Repeats were searched across the town; show only those the caller may see.
         "duplicates": [{"id": pk, "score": s} for pk, s in r.duplicates if pk in visible],
         "auto_dispatched": r.auto_dispatched,

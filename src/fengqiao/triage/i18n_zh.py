@@ -16,6 +16,7 @@ ZH = {
     'place of the coordinates': '坐标所在地点',
     'suggested handling area': '建议承办区域',
     'suggested handling department': '建议承办部门',
+    'route facts': '流转依据',
     'Routing rule': '流转规则',
     'Matters like this handled before': '同类事件以往承办单位',
     "The category's usual department": '该分类的常用承办部门',

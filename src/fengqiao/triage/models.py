@@ -322,7 +322,9 @@ class TriageResult(_ByEvent, models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     route_source = models.CharField(_("route source"), max_length=20, choices=RouteSource.choices,
                                     blank=True)  # "" when there is no route
-    route_explanation = models.TextField(_("route explanation"), blank=True)
+    route_explanation = models.TextField(_("route explanation"), blank=True)  # in the site's language
+    #: The explanation's facts (``service.explain`` words them in the reader's language).
+    route_facts = models.JSONField(_("route facts"), default=dict, blank=True)
     duplicates = models.JSONField(_("possible repeats"), default=list, blank=True)  # [[event_id, score]]
     needs_person = models.BooleanField(_("needs a person"), default=True, db_index=True)
     auto_dispatched = models.BooleanField(_("dispatched automatically"), default=False)
@@ -340,6 +342,12 @@ class TriageResult(_ByEvent, models.Model):
     def __str__(self) -> str:
         top = self.categories[0]["name"] if self.categories else "-"
         return f"{self.event_id}: {top}"
+
+    def route_text(self) -> str:
+        """The route's explanation in the reader's language (stored text for an older result)."""
+        from .service import explain
+
+        return explain(self.route_facts) or self.route_explanation
 
     def route_unit(self) -> str:
         """The suggested handling unit as the dispatch action takes it (``department:ZF``, ``area:…``)."""

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
@@ -555,11 +555,43 @@ class Route:
     cohandlers: list[str] = field(default_factory=list)  # department codes
     rule_id: int | None = None  # the RoutingRule that decided, when one did
     source: str = ""  # rule / history / category / ""
-    explanation: str = ""
+    #: What the explanation says, without its words (names, rule, counts); :func:`explain`
+    #: words it in the reader's language, so a stored route reads in Chinese and in English.
+    facts: dict = field(default_factory=dict)
 
     @property
     def unit(self):
         return self.department or self.area
+
+    @property
+    def explanation(self) -> str:
+        return explain(self.facts)
+
+
+def explain(facts: dict | None) -> str:
+    """A route's explanation in the active language, from its stored facts ("" for none)."""
+    if not facts:
+        return ""
+    kind, f = facts.get("kind"), {k: v for k, v in facts.items() if k != "kind"}
+    f.setdefault("area", "")
+    if not f["area"]:
+        f["area"] = _("unknown place")
+    try:
+        if kind == "rule":
+            f["rule"] = f"{f['rule']} «{f['rule_name']}»" if f.get("rule_name") else f["rule"]
+            return _("category %(category)s at %(area)s → %(unit)s by rule #%(rule)s") % f
+        if kind == "history":
+            return _("matters like this (%(category)s in %(town)s) were handled by %(unit)s: "
+                     "%(n)s of %(total)s closed") % f
+        if kind == "category":
+            return _("category %(category)s at %(area)s → %(unit)s (the category's usual department)") % f
+        if kind == "none":
+            return _("no rule or history for category %(category)s at %(area)s: a person decides") % f
+        if kind == "no_category":
+            return _("no category: a person decides")
+    except (KeyError, TypeError, ValueError):  # facts written by another version: say what there is
+        pass
+    return " · ".join(f"{k}={v}" for k, v in facts.items())
 
 
 @dataclass
@@ -620,8 +652,8 @@ def route(category: Category | None, area: Area | None) -> Route:
     3. the category's usual department.
     """
     if category is None:
-        return Route(explanation=_("no category: a person decides"))
-    area_name = area.name if area is not None else _("unknown place")
+        return Route(facts={"kind": "no_category"})
+    area_name = area.name if area is not None else ""
     for r in _rules():
         if r.category_path is not None:
             if r.subtree:
@@ -647,19 +679,16 @@ def route(category: Category | None, area: Area | None) -> Route:
             dept = None
         unit = dept or unit_area
         return Route(unit_area, dept, r.cohandlers, r.pk, "rule",
-                     _("category %(category)s at %(area)s → %(unit)s by rule #%(rule)s")
-                     % {"category": category.name, "area": area_name, "unit": unit.name,
-                        "rule": f"{r.pk} «{r.name}»" if r.name else r.pk})
+                     {"kind": "rule", "category": category.name, "area": area_name, "unit": unit.name,
+                      "rule": r.pk, "rule_name": r.name})
     hist = _history(category, area)
     if hist is not None:
         return hist
     if category.default_department_id:
         dept = category.default_department
         return Route(None, dept, [], None, "category",
-                     _("category %(category)s at %(area)s → %(unit)s (the category's usual department)")
-                     % {"category": category.name, "area": area_name, "unit": dept.name})
-    return Route(explanation=_("no rule or history for category %(category)s at %(area)s: a person decides")
-                 % {"category": category.name, "area": area_name})
+                     {"kind": "category", "category": category.name, "area": area_name, "unit": dept.name})
+    return Route(facts={"kind": "none", "category": category.name, "area": area_name})
 
 
 def _history(category: Category, area: Area | None) -> Route | None:
@@ -688,9 +717,8 @@ def _history(category: Category, area: Area | None) -> Route | None:
     if unit is None:
         return None
     return Route(unit_area, dept, [], None, "history",
-                 _("matters like this (%(category)s in %(town)s) were handled by %(unit)s: %(n)s of %(total)s closed")
-                 % {"category": category.name, "town": town.name, "unit": unit.name, "n": top["n"],
-                    "total": total})
+                 {"kind": "history", "category": category.name, "town": town.name, "unit": unit.name,
+                  "n": top["n"], "total": total})
 
 
 # ====================================================================== same-matter index
@@ -846,7 +874,14 @@ def _top_category(categories) -> Category | None:
 def _route_values(rte: Route) -> dict:
     """The stored result's route fields."""
     return {"route_area": rte.area, "route_department": rte.department, "route_cohandlers": rte.cohandlers,
-            "route_rule_id": rte.rule_id, "route_source": rte.source, "route_explanation": rte.explanation}
+            "route_rule_id": rte.rule_id, "route_source": rte.source, "route_facts": rte.facts,
+            # in the site's language whoever's request triaged; pages word the facts for their reader
+            "route_explanation": _in_site_language(explain, rte.facts)}
+
+
+def _in_site_language(fn, *args):
+    with translation.override(settings.LANGUAGE_CODE):
+        return fn(*args)
 
 
 def triage_event(event: Event) -> TriageResult | None:

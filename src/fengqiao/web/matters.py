@@ -440,7 +440,7 @@ def _triage_of(event, user, allowed: list[str], timeline):
         "classifier": result.classifier, "model_version": result.model_version,
         "area": result.area, "area_evidence": (result.area_evidence or {}).get("text", ""),
         "text_area": result.text_area, "coordinate_area": result.coordinate_area,
-        "conflict": result.place_conflict, "route": result.route_explanation, "route_unit": result.route_unit(),
+        "conflict": result.place_conflict, "route": result.route_text(), "route_unit": result.route_unit(),
         "route_label": str(result.route_department or result.route_area or ""),
         "duplicates": duplicates[:8],
         # the queue's condition: a matter dispatched, merged or closed waits for nobody

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from fengqiao.triage import service
 from fengqiao.triage.models import CategoryLabel, TriageResult
@@ -59,6 +60,44 @@ def test_stored_result_permissions(api, users):
     assert res.status_code == 200
     assert res.json()["route"]["unit"]["code"] == "ZF"
     assert api(users.town_haiyou).get("/api/v1/triage/events/999999999/").status_code == 404
+
+
+def test_a_stored_route_reads_in_the_readers_language(api, users):
+    """The route is stored as facts, so the one result reads in Chinese and in English; a result
+    stored before the facts were (text only) shows its text."""
+    ev = new_event(users.county_op, title="流动摊贩占道", content="海游街道心湖社区流动摊贩占道摆摊", address="海游街道心湖社区")
+    with translation.override("en"):  # triaged in an English request
+        r = service.triage_event(ev)
+    r.refresh_from_db()
+    assert "依据规则 #" in r.route_explanation  # stored in the site's language all the same
+    url = f"/api/v1/triage/events/{ev.pk}/"
+    en = api(users.town_haiyou).get(url, HTTP_ACCEPT_LANGUAGE="en").json()["route"]["explanation"]
+    zh = api(users.town_haiyou).get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["route"]["explanation"]
+    rule = f"#{r.route_rule_id}"
+    assert en.startswith("category ") and "by rule " + rule in en and "三门县综合行政执法局" in en
+    assert zh.startswith("分类 ") and "依据规则 " + rule in zh
+    TriageResult.objects.filter(pk=r.pk).update(route_facts={}, route_explanation="旧的说明")
+    assert api(users.town_haiyou).get(url, HTTP_ACCEPT_LANGUAGE="en").json()["route"]["explanation"] == "旧的说明"
+
+
+@pytest.mark.parametrize(("facts", "en"), [
+    ({"kind": "no_category"}, "no category: a person decides"),
+    ({"kind": "none", "category": "噪声", "area": ""}, "no rule or history for category 噪声 at unknown place: a person decides"),
+    ({"kind": "history", "category": "噪声", "town": "海游街道", "unit": "生态环境分局", "n": 3, "total": 4},
+     "matters like this (噪声 in 海游街道) were handled by 生态环境分局: 3 of 4 closed"),
+    ({"kind": "category", "category": "噪声", "area": "心湖社区", "unit": "生态环境分局"},
+     "category 噪声 at 心湖社区 → 生态环境分局 (the category's usual department)"),
+    ({"kind": "rule", "category": "噪声", "area": "心湖社区", "unit": "生态环境分局", "rule": 7, "rule_name": ""},
+     "category 噪声 at 心湖社区 → 生态环境分局 by rule #7"),
+    ({"kind": "rule", "category": "噪声"}, "kind=rule · category=噪声"),  # facts of another version
+    ({}, ""),
+])
+def test_explain_words_every_kind_of_route(facts, en):
+    with translation.override("en"):
+        assert service.explain(facts) == en
+    with translation.override("zh-hans"):
+        zh = service.explain(facts)
+    assert (zh == "") == (en == "") and (not en or en.startswith("kind=") or zh != en)
 
 
 def test_label_endpoint(api, users):

@@ -46,7 +46,8 @@ def test_triage_result_stored_for_a_new_matter(users):
     assert r.error == ""
     assert r.categories[0]["code"] == "street_vending.stall"
     assert r.area.code == XINHU and r.area_evidence["text"] == "心湖社区"
-    assert r.route_department.code == "ZF" and "by rule #" in r.route_explanation
+    assert r.route_department.code == "ZF" and "依据规则 #" in r.route_explanation  # stored in the site's language
+    assert r.route_facts["kind"] == "rule" and r.route_facts["unit"] == r.route_department.name
     assert set(r.timings) >= {"classify", "place", "route", "duplicates", "total"}
     assert Event.objects.get(pk=ev.pk).state == "received"  # no auto-dispatch by default
     assert not r.auto_dispatched
