@@ -115,6 +115,8 @@ class _SuggestedRepeat(_Repeat):
     title = serializers.CharField()
     likely = serializers.BooleanField(help_text="score ≥ LIKELY_SAME_SCORE (0.4): likely the same matter; "
                                                 "under it, perhaps related")
+    open = serializers.BooleanField(help_text="still being worked on (received to in progress): a repeat can be "
+                                              "merged into it")
 
 
 class TriageSuggestionSerializer(serializers.Serializer):

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from fengqiao.areas.models import Area, Department, Level, subtree_q
 from fengqiao.core.errors import UserError
 from fengqiao.core.memo import Memo
+from fengqiao.events import transitions
 from fengqiao.events.choices import OPEN_STATES, State
 from fengqiao.events.models import Category, Event
 
@@ -1054,14 +1055,16 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
     area_path = place.area.path if place.area is not None else (within.path if within is not None else "")
     dups = find_duplicates(text=f"{full} {address}", title=title, area_path=area_path, received_at=timezone.now())
     visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=[pk for pk, _s in dups])
-               .only("pk", "number", "title")}
+               .only("pk", "number", "title", "state")}
     s = Suggestion(
         categories=cls.categories,
         area=place.area,
         area_label=place.label(),
         area_evidence=place.evidence.get("text", ""),
+        # "open": still being worked on, so a repeat call can be filed into it (the panel's rule)
         duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score,
-                     "likely": likely_same(score)} for pk, score in dups if pk in visible],
+                     "likely": likely_same(score), "open": visible[pk].state in transitions.OPEN}
+                    for pk, score in dups if pk in visible],
         route=rte.explanation,
     )
     s.place = place  # the API shows the conflict flag and the coordinate area too

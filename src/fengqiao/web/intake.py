@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from fengqiao.core.errors import UserError
 from fengqiao.core.personal import PersonalDataError
+from fengqiao.events import actions, transitions
 from fengqiao.events.actions import create_event
+from fengqiao.events.api import action_kwargs
 from fengqiao.events.choices import Channel, Urgency
 from fengqiao.events.models import INTAKE_ROLES, Category
 
@@ -54,12 +57,36 @@ def intake(request):
                 messages.warning(request, _("Channel reference %(ref)s was already taken in as %(number)s; "
                                             "this is that matter, nothing new was filed.")
                                  % {"ref": values["channel_ref"] or "—", "number": event.number})
+            elif request.POST.get("merge_into"):
+                event = _merge_repeat(request, event, request.POST["merge_into"])
             return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
     return render(request, "web/matters/intake.html", {
         "values": values, "error": error, "channels": Channel.choices, "urgencies": Urgency.choices,
         "categories": Category.objects.filter(is_active=True).order_by("path"),
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
     }, status=400 if error else 200)
+
+
+def _merge_repeat(request, event, into: str):
+    """A repeat call the operator recognised in the suggestions: the matter just filed is merged
+    into the one it repeats, so the caller is listed among that matter's reporters, and the
+    operator is taken there. The filed matter is kept whatever happens: when the merge is refused
+    (the target has moved on, or the role may not merge) the operator is told why and is shown
+    the new matter, to merge or handle as usual."""
+    event.refresh_from_db()  # triage ran after the intake committed (and may have dispatched it)
+    try:
+        with transaction.atomic():
+            kwargs = action_kwargs("merge", {"into": into, "reason": _("a repeat call, merged at intake")},
+                                   request, event)
+            actions.perform(event, "merge", by=request.user, **kwargs)
+    except UserError as exc:
+        messages.warning(request, _("Saved as %(number)s, but not merged: %(why)s")
+                         % {"number": event.number, "why": exc.message()})
+        return event
+    target = kwargs["into"]
+    messages.success(request, _("Saved as %(number)s and merged into %(into)s: the caller is listed among its "
+                                "reporters.") % {"number": event.number, "into": target.number})
+    return target
 
 
 def _personal_field(code: str) -> str:
@@ -71,4 +98,5 @@ def suggestions(request):
     """htmx partial: category, place and possible duplicates for the text typed so far."""
     text = " ".join(request.POST.get(k, "") or request.GET.get(k, "") for k in ("title", "content", "address")).strip()
     result = suggest.for_text(request.user, text) if len(text) >= 4 else None
-    return render(request, "web/matters/_suggestions.html", {"s": result})
+    return render(request, "web/matters/_suggestions.html", {
+        "s": result, "can_merge": request.user.role in transitions.TABLE["merge"].roles})

@@ -66,3 +66,30 @@ def test_intake_suggestions_are_in_sight_on_a_phone(browser, live_server, demo_c
     field = page.locator("#id_content").bounding_box()
     dock = page.locator("#suggestions").bounding_box()
     assert field["y"] + field["height"] <= dock["y"] + 1
+
+
+def test_a_repeat_call_is_saved_into_the_matter_it_repeats_from_the_suggestions(browser, live_server, demo_county,
+                                                                                screenshot_dir):
+    """The merge button sits in the suggestions, outside the form, and submits the form."""
+    from fengqiao.accounts.models import User
+    from fengqiao.events.models import Event
+    from fengqiao.triage import service
+
+    service.reset()
+    first = _matter(User.objects.get(username="county_op"), STONE)
+    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    login(page, live_server.url, "county_op")
+    page.goto(f"{live_server.url}/matters/new/")
+    page.fill("#id_content", "健中居委会石料厂晚上噪声大，粉尘也大，居民无法休息，请查处。")
+    page.fill("input[name=reporter_name]", "张伟")
+    page.fill("#id_reporter_phone", "13800001111")
+    button = page.locator(f"button[data-merge-into][value='{first.pk}']")
+    button.wait_for(timeout=10000)
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_navigation():
+        button.click()
+    page.screenshot(path=str(screenshot_dir / "intake-merged.png"), full_page=True)
+    assert page.url.endswith(f"/matters/{first.pk}/")
+    repeat = Event.objects.exclude(pk=first.pk).latest("id")
+    assert repeat.merged_into_id == first.pk and repeat.reporter_name == "张伟"
+    assert repeat.number in page.locator("#merged-reporters").inner_text()
