@@ -44,6 +44,7 @@ def result_data(r: TriageResult, user) -> dict:
         "model_version": r.model_version.version if r.model_version_id else None,
         "top_confidence": r.top_confidence,
         "needs_person": r.needs_person,
+        "person_reasons": r.person_reasons,
         "place": {"area": _area(r.area), "label": r.area.full_name() if r.area_id else "",
                   "evidence": r.area_evidence, "text_area": _area(r.text_area),
                   "coordinate_area": _area(r.coordinate_area), "conflict": r.place_conflict},
@@ -135,6 +136,9 @@ class TriageResultSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(allow_null=True, help_text="null: the keyword rules")
     top_confidence = serializers.FloatField(allow_null=True)
     needs_person = serializers.BooleanField()
+    person_reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=service.PERSON_REASONS),
+        help_text="why the matter needs a person; empty when it does not")
     place = _PlaceGuess()
     route = _RouteGuess()
     duplicates = _Repeat(many=True)

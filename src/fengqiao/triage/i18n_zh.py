@@ -17,6 +17,7 @@ ZH = {
     'suggested handling area': '建议承办区域',
     'suggested handling department': '建议承办部门',
     'route facts': '流转依据',
+    'why a person is needed': '需人工研判的原因',
     'Routing rule': '流转规则',
     'Matters like this handled before': '同类事件以往承办单位',
     "The category's usual department": '该分类的常用承办部门',

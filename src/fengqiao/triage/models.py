@@ -327,6 +327,8 @@ class TriageResult(_ByEvent, models.Model):
     route_facts = models.JSONField(_("route facts"), default=dict, blank=True)
     duplicates = models.JSONField(_("possible repeats"), default=list, blank=True)  # [[event_id, score]]
     needs_person = models.BooleanField(_("needs a person"), default=True, db_index=True)
+    #: why it does (``service.PERSON_REASONS`` codes); empty when it does not
+    person_reasons = models.JSONField(_("why a person is needed"), default=list, blank=True)
     auto_dispatched = models.BooleanField(_("dispatched automatically"), default=False)
     error = models.TextField(_("error"), blank=True)
     timings = models.JSONField(_("timings (ms)"), default=dict, blank=True)

@@ -859,10 +859,35 @@ def _unsure(categories, top: float | None, *, decided: bool) -> bool:
     return not decided and (not categories or (top or 0.0) < _threshold())
 
 
+#: Why a matter waits for a person (``TriageResult.person_reasons``), worded by :func:`reason_label`.
+PERSON_REASONS = ("triage_failed", "no_category", "unsure", "place_conflict", "no_route")
+
+
+def person_reasons(categories, top: float | None, *, conflict: bool, unit, decided: bool = False) -> list[str]:
+    """Why the matter waits for a person, if it does: no category or too unsure (unless a person
+    ``decided`` the category at intake), a place conflict, nowhere to route."""
+    reasons = []
+    if _unsure(categories, top, decided=decided):
+        reasons.append("unsure" if categories else "no_category")
+    if conflict:
+        reasons.append("place_conflict")
+    if unit is None:
+        reasons.append("no_route")
+    return reasons
+
+
 def needs_person(cls, place: Place, rte: Route, *, decided: bool = False) -> bool:
-    """The matter waits for a person: no category or too unsure (unless a person ``decided`` the
-    category at intake), a place conflict, nowhere to route."""
-    return _unsure(cls.categories, cls.top, decided=decided) or place.conflict or rte.unit is None
+    return bool(person_reasons(cls.categories, cls.top, conflict=place.conflict, unit=rte.unit, decided=decided))
+
+
+def reason_label(code: str) -> str:
+    return {
+        "triage_failed": _("triage failed"),
+        "no_category": _("no category recognised"),
+        "unsure": _("category unsure"),
+        "place_conflict": _("text and coordinates name different places"),
+        "no_route": _("no handling unit found"),
+    }.get(code, code)
 
 
 def _top_category(categories) -> Category | None:
@@ -893,7 +918,8 @@ def triage_event(event: Event) -> TriageResult | None:
     failure the result is stored with ``error`` set and ``needs_person``.
     """
     started = time.perf_counter()
-    values: dict = {"needs_person": True, "error": "", "categories": [], "duplicates": []}
+    values: dict = {"needs_person": True, "person_reasons": ["triage_failed"], "error": "", "categories": [],
+                    "duplicates": []}
     timings: dict = {}
     cls = place = rte = None
     try:
@@ -915,11 +941,13 @@ def triage_event(event: Event) -> TriageResult | None:
             top_confidence=cls.top if cls.categories else None, area=place.area, area_evidence=place.evidence,
             text_area=place.text_area, coordinate_area=place.coordinate_area, place_conflict=place.conflict,
             **_route_values(rte), duplicates=[[pk, s] for pk, s in dups],
-            needs_person=needs_person(cls, place, rte, decided=event.category_id is not None),
         )
+        reasons = person_reasons(cls.categories, cls.top, conflict=place.conflict, unit=rte.unit,
+                                 decided=event.category_id is not None)
+        values.update(needs_person=bool(reasons), person_reasons=reasons)
     except Exception:  # triage must never lose a matter
         log.exception("triage failed for matter %s", event.pk)
-        values.update(error=TRIAGE_FAILED, needs_person=True)
+        values.update(error=TRIAGE_FAILED, needs_person=True, person_reasons=["triage_failed"])
     timings["total"] = _ms(started)
     values["timings"] = timings
     result = _store(event, values)
@@ -948,8 +976,9 @@ def reroute(event: Event) -> TriageResult | None:
             if result is None:
                 return None
             rte = route(event.category or _top_category(result.categories), _route_area(event, result))
-            unsure = _unsure(result.categories, result.top_confidence, decided=event.category_id is not None)
-            values = {**_route_values(rte), "needs_person": unsure or rte.unit is None}
+            reasons = person_reasons(result.categories, result.top_confidence, conflict=False, unit=rte.unit,
+                                     decided=event.category_id is not None)
+            values = {**_route_values(rte), "needs_person": bool(reasons), "person_reasons": reasons}
             TriageResult.objects.filter(pk=result.pk).update(**values)
             for k, v in values.items():
                 setattr(result, k, v)
@@ -982,7 +1011,7 @@ def _store(event: Event, values: dict) -> TriageResult | None:
         try:
             with transaction.atomic():
                 result, _created = TriageResult.objects.update_or_create(event=event, defaults={
-                    "error": STORE_FAILED, "needs_person": True,
+                    "error": STORE_FAILED, "needs_person": True, "person_reasons": ["triage_failed"],
                     "timings": defaults.get("timings", {}), "created_at": timezone.now()})
             return result
         except Exception:
@@ -1035,9 +1064,10 @@ def _maybe_auto_dispatch(event: Event, result: TriageResult, cls, rte) -> None:
             refused = add_route_cohandlers(ev, rte.cohandlers, by=by)
             if refused:  # all of it or none: the matter then waits for a person
                 raise UserError("cohandler_refused", "; ".join(refused), "; ".join(refused))
-            TriageResult.objects.filter(pk=result.pk).update(auto_dispatched=True, needs_person=False)
+            TriageResult.objects.filter(pk=result.pk).update(auto_dispatched=True, needs_person=False,
+                                                             person_reasons=[])
             result.auto_dispatched = True
-            result.needs_person = False
+            result.needs_person, result.person_reasons = False, []
     except Exception:  # the matter waits for a person instead
         log.exception("automatic dispatch of matter %s failed", event.pk)
 

@@ -110,6 +110,17 @@ def home(request):
     return render(request, "web/home.html", {"counts": counts, "recent": recent})
 
 
+def _attach_person_reasons(rows) -> None:
+    """Each row's ``person_reasons``: why triage left it to a person, in the reader's words."""
+    from fengqiao.triage import service
+    from fengqiao.triage.models import TriageResult
+
+    rows = list(rows)  # the page's rows, now cached: the table shows these same objects
+    stored = dict(TriageResult.objects.filter(event__in=[e.pk for e in rows]).values_list("event_id", "person_reasons"))
+    for e in rows:
+        e.person_reasons = [service.reason_label(code) for code in stored.get(e.pk) or []]
+
+
 @login_required
 def matter_list(request):
     qs, errors = filtered(request)
@@ -121,7 +132,11 @@ def matter_list(request):
     query = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
     bulk = _bulk_actions(request.user)
     queue = dict((key, label) for key, label, _c, _css in queues(request.user)).get(query.get("queue", ""))
+    is_needs_person = query.get("queue") == "needs_person"
+    if is_needs_person:  # the queue says why each matter waits
+        _attach_person_reasons(page.object_list)
     ctx = {
+        "is_needs_person": is_needs_person,
         "page": page, "errors": errors, "sort": sort, "query": query, "querystring": urlencode(query),
         "queue_label": queue, "without_queue": urlencode({k: v for k, v in query.items() if k != "queue"}),
         "sorts": SORTS, "saved": SavedFilter.objects.restrict(request.user, "view"), "bulk_actions": bulk,
@@ -445,6 +460,7 @@ def _triage_of(event, user, allowed: list[str], timeline):
         "duplicates": duplicates[:8],
         # the queue's condition: a matter dispatched, merged or closed waits for nobody
         "needs_person": result.needs_person and event.state in (State.RECEIVED, State.ACCEPTED), "error": result.error,
+        "person_reasons": [service.reason_label(code) for code in result.person_reasons or []],
         "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
         "can_merge": "merge" in allowed, "can_relocate": "relocate" in allowed,
         "place_choices": choices, "place_elsewhere": elsewhere, "settled": _settled(event, result, timeline),
