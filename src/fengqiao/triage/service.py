@@ -813,7 +813,8 @@ def find_duplicates(*, text: str, title: str = "", area_path: str = "", received
     hits = ti.index.query_features(f, limit=limit * 3, min_score=min_score, exclude=exclude)
     out: list[tuple[int, float]] = []
     if hits:
-        alive = set(Event.objects.filter(pk__in=[h[0] for h in hits]).filter(
+        # still in the town: a matter relocated elsewhere stays in this index until restart
+        alive = set(Event.objects.filter(_town_q(ti.key), pk__in=[h[0] for h in hits]).filter(
             Q(state__in=OPEN_STATES) | Q(received_at__gte=_window_start())).exclude(
             state__in=[State.MERGED, State.CANCELLED]).values_list("pk", flat=True))
         out = [(pk, round(float(s), 3)) for pk, s in hits if pk in alive][:limit]
@@ -824,6 +825,22 @@ def find_duplicates(*, text: str, title: str = "", area_path: str = "", received
                 # ids must still be fetched by it.
                 ti.index.add_features(add_id, f)
     return out
+
+
+def remember(event: Event) -> None:
+    """Put a matter into its town's index now (a relocated matter: the catch-up only fetches
+    matters newer than the last seen). Never raises: the index is a help, the matter stands."""
+    try:
+        ti = _town_index(_town_key(event.area_path))
+        if event.pk in ti.index.items:
+            return
+        f = features(f"{event.title} {event.content} {event.address}", title=event.title, time=event.received_at,
+                     area_path=event.area_path)
+        with _lock:
+            if event.pk not in ti.index.items:
+                ti.index.add_features(event.pk, f)
+    except Exception:
+        log.exception("indexing matter %s for repeats failed", event.pk)
 
 
 def event_duplicates(event: Event, limit: int = 5) -> list[tuple[int, float]]:

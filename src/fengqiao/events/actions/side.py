@@ -54,7 +54,7 @@ def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
     refused = place_refusal(event, place, by)
     if refused is not None:
         raise refused
-    from fengqiao.triage.service import reroute
+    from fengqiao.triage.service import remember, reroute
 
     before = event.area
     with transaction.atomic():
@@ -65,6 +65,8 @@ def relocate_event(event: Event, *, by, place: Area, reason: str = "") -> Event:
               notify_ids=[event.created_by_id] if event.created_by_id else [],
               notify_title=f"事件更正地点: {event.title} → {place.full_name()}")
         reroute(event)  # the suggested route follows the place the person chose
+        # repeats of it in its new town find it from now on (the old town's index no longer offers it)
+        transaction.on_commit(lambda: remember(event))
     return event
 
 
