@@ -843,10 +843,29 @@ def remember(event: Event) -> None:
         log.exception("indexing matter %s for repeats failed", event.pk)
 
 
-def event_duplicates(event: Event, limit: int = 5) -> list[tuple[int, float]]:
-    return find_duplicates(text=f"{event.title} {event.content} {event.address}", title=event.title,
-                           area_path=event.area_path, received_at=event.received_at, exclude=event.pk, limit=limit,
-                           add_id=event.pk)
+def event_duplicates(event: Event, limit: int = 5, *, also: Area | None = None) -> list[tuple[int, float]]:
+    """Repeats of ``event`` in its town; with ``also`` (the other place of a text/coordinates
+    conflict) in that place's town too, the best of both."""
+    text = f"{event.title} {event.content} {event.address}"
+    found = find_duplicates(text=text, title=event.title, area_path=event.area_path, received_at=event.received_at,
+                            exclude=event.pk, limit=limit, add_id=event.pk)
+    if also is None or _town_key(also.path) == _town_key(event.area_path):
+        return found
+    scores = dict(found)
+    for pk, score in find_duplicates(text=text, title=event.title, area_path=also.path,
+                                     received_at=event.received_at, exclude=event.pk, limit=limit):
+        scores[pk] = max(score, scores.get(pk, 0.0))
+    return sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+
+
+def other_place(event: Event, result) -> Area | None:
+    """The place of a text/coordinates conflict that is not the matter's own (``None`` without one)."""
+    if result is None or not result.place_conflict:
+        return None
+    for area in (result.text_area, result.coordinate_area):
+        if area is not None and area.pk != event.area_id:
+            return area
+    return None
 
 
 # ====================================================================== triage on intake
@@ -951,7 +970,8 @@ def triage_event(event: Event) -> TriageResult | None:
             rte = route(event.category or _top_category(cls.categories), place.area or event.area)
             timings["route"] = _ms(t0)
             t0 = time.perf_counter()
-            dups = event_duplicates(event)
+            # a conflict keeps the coordinates' place: the town the text names is searched too
+            dups = event_duplicates(event, also=place.text_area if place.conflict else None)
             timings["duplicates"] = _ms(t0)
         values.update(
             categories=cls.categories, classifier=cls.classifier, model_version=cls.model_version,

@@ -436,7 +436,7 @@ def _triage_of(event, user, allowed: list[str], timeline):
             scores[int(d[0])] = float(d[1])
     if user.role in roles.OPERATORS and event.state not in MERGE_CLOSED:
         try:
-            for pk, score in service.event_duplicates(event):
+            for pk, score in service.event_duplicates(event, also=service.other_place(event, result)):
                 scores[pk] = max(score, scores.get(pk, 0.0))
         except Exception:  # the stored candidates still show
             log.exception("looking up the duplicates of matter %s failed", event.pk)

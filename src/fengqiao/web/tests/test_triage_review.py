@@ -315,3 +315,12 @@ def test_one_click_dispatch_adds_the_co_handlers_the_route_names(client, users):
     ev.refresh_from_db()
     assert ev.state == State.DISPATCHED and ev.handling_department.code == result.route_department.code
     assert list(Cohandler.objects.filter(event=ev).values_list("department__code", flat=True)) == ["ZF"]
+
+
+def test_on_a_place_conflict_the_town_the_text_names_is_searched_for_repeats_too(client, users):
+    first = _matter(users.county_op, address="健跳镇健中居委会")  # the same plant, reported in its own town
+    e = _conflict_report(users)  # a grid worker in 海游街道 whose text names 健跳镇
+    result = TriageResult.objects.get(event=e)
+    assert result.place_conflict and first.pk in [pk for pk, _s in result.duplicates]
+    client.force_login(users.county_op)
+    assert str(first.pk) in _candidate_items(client.get(f"/matters/{e.pk}/").content.decode())
