@@ -102,7 +102,13 @@ class Area(models.Model):
         return Area.objects.filter(code__in=codes).order_by("depth")
 
     def full_name(self) -> str:
-        return "".join(a.name for a in self.ancestors()) + self.name
+        """The names from the root down, run together as Chinese addresses are; a name that
+        repeats its parent's (心湖社区第1网格 under 心湖社区) adds only what follows it."""
+        out, last = "", ""
+        for name in [a.name for a in self.ancestors()] + [self.name]:
+            out += name[len(last):] if last and name.startswith(last) and name != last else name
+            last = name
+        return out
 
 
 class Department(models.Model):
