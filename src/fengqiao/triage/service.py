@@ -827,6 +827,10 @@ def find_duplicates(*, text: str, title: str = "", area_path: str = "", received
     return out
 
 
+def _repeat_text(event: Event) -> str:
+    return f"{event.title} {event.content} {event.address}"
+
+
 def remember(event: Event) -> None:
     """Put a matter into its town's index now (a relocated matter: the catch-up only fetches
     matters newer than the last seen). Never raises: the index is a help, the matter stands."""
@@ -834,8 +838,7 @@ def remember(event: Event) -> None:
         ti = _town_index(_town_key(event.area_path))
         if event.pk in ti.index.items:
             return
-        f = features(f"{event.title} {event.content} {event.address}", title=event.title, time=event.received_at,
-                     area_path=event.area_path)
+        f = features(_repeat_text(event), title=event.title, time=event.received_at, area_path=event.area_path)
         with _lock:
             if event.pk not in ti.index.items:
                 ti.index.add_features(event.pk, f)
@@ -846,7 +849,7 @@ def remember(event: Event) -> None:
 def event_duplicates(event: Event, limit: int = 5, *, also: Area | None = None) -> list[tuple[int, float]]:
     """Repeats of ``event`` in its town; with ``also`` (the other place of a text/coordinates
     conflict) in that place's town too, the best of both."""
-    text = f"{event.title} {event.content} {event.address}"
+    text = _repeat_text(event)
     found = find_duplicates(text=text, title=event.title, area_path=event.area_path, received_at=event.received_at,
                             exclude=event.pk, limit=limit, add_id=event.pk)
     if also is None or _town_key(also.path) == _town_key(event.area_path):
@@ -938,12 +941,12 @@ def _route_values(rte: Route) -> dict:
     return {"route_area": rte.area, "route_department": rte.department, "route_cohandlers": rte.cohandlers,
             "route_rule_id": rte.rule_id, "route_source": rte.source, "route_facts": rte.facts,
             # in the site's language whoever's request triaged; pages word the facts for their reader
-            "route_explanation": _in_site_language(explain, rte.facts)}
+            "route_explanation": _site_language_explanation(rte.facts)}
 
 
-def _in_site_language(fn, *args):
+def _site_language_explanation(facts: dict) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return fn(*args)
+        return explain(facts)
 
 
 def triage_event(event: Event) -> TriageResult | None:
