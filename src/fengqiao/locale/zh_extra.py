@@ -371,6 +371,7 @@ ZH = {
     'similarity': '相似度',
     'likely the same matter': '很可能是同一事项',
     'Why a person': '需人工原因',
+    ', ': '、',  # pgettext('list separator'): a list of short phrases
     'triage failed': '研判出错',
     'no category recognised': '未识别出分类',
     'category unsure': '分类把握不足',
@@ -379,6 +380,8 @@ ZH = {
     'Same matter: save and merge into %(number)s': '同一事项:登记并并入 %(number)s',
     'Save this call and merge it into %(number)s? The caller is then listed among its reporters.': '登记本次来电并并入 %(number)s?来电人将列为该事件的反映人之一。',
     'a repeat call, merged at intake': '重复来电,登记时并入',
+    'This form was already sent and saved as %(number)s; nothing new was filed.': '本表单已提交过,已登记为 %(number)s,未重复登记。',
+    'Saved as %(number)s. It goes to the centre in charge of its place, which you cannot open here.': '已登记为 %(number)s,将由所在地的指挥中心处理,您在此无法查看该事件。',
     'Saved as %(number)s, but not merged: %(why)s': '已登记为 %(number)s,但未能合并:%(why)s',
     'Saved as %(number)s and merged into %(into)s: the caller is listed among its reporters.': '已登记为 %(number)s 并并入 %(into)s:来电人已列为该事件的反映人。',
     'perhaps related': '或许相关',

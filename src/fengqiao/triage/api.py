@@ -43,8 +43,9 @@ def result_data(r: TriageResult, user) -> dict:
         "classifier": r.classifier,
         "model_version": r.model_version.version if r.model_version_id else None,
         "top_confidence": r.top_confidence,
-        "needs_person": r.needs_person,
-        "person_reasons": r.person_reasons,
+        # as the queue says: one dispatched, merged or ended waits for nobody
+        "needs_person": r.waits_for_person(r.event.state),
+        "person_reasons": r.person_reasons if r.waits_for_person(r.event.state) else [],
         "place": {"area": _area(r.area), "label": r.area.full_name() if r.area_id else "",
                   "evidence": r.area_evidence, "text_area": _area(r.text_area),
                   "coordinate_area": _area(r.coordinate_area), "conflict": r.place_conflict},
@@ -138,7 +139,8 @@ class TriageResultSerializer(serializers.Serializer):
     needs_person = serializers.BooleanField()
     person_reasons = serializers.ListField(
         child=serializers.ChoiceField(choices=service.PERSON_REASONS),
-        help_text="why the matter needs a person; empty when it does not")
+        help_text="why the matter needs a person; empty when it does not (needs_person is false once the matter "
+                  "is dispatched, merged or ended)")
     place = _PlaceGuess()
     route = _RouteGuess()
     duplicates = _Repeat(many=True)
@@ -216,7 +218,7 @@ class TriageEventViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[_MATTER_ID], responses=TriageResultSerializer)
     def retrieve(self, request, pk=None):
         event = self._event(pk, "view")
-        r = (TriageResult.objects.select_related("area", "text_area", "coordinate_area", "route_area",
+        r = (TriageResult.objects.select_related("event", "area", "text_area", "coordinate_area", "route_area",
                                                  "route_department", "model_version")
              .filter(event=event).first())
         if r is None:

@@ -26,6 +26,7 @@ from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core import roles
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.validators import Between, json_without_nul
+from fengqiao.events.choices import State
 from fengqiao.events.models import MATTER_ROLES, Category, Event
 
 CONFIG_VIEW = roles.WORKING_ROLES
@@ -344,6 +345,11 @@ class TriageResult(_ByEvent, models.Model):
     def __str__(self) -> str:
         top = self.categories[0]["name"] if self.categories else "-"
         return f"{self.event_id}: {top}"
+
+    def waits_for_person(self, state: str) -> bool:
+        """Whether the matter, in ``state``, waits for a person now: the queue's condition (one
+        dispatched, merged or ended waits for nobody, whatever triage said when it came in)."""
+        return self.needs_person and state in (State.RECEIVED, State.ACCEPTED)
 
     def route_text(self) -> str:
         """The route's explanation in the reader's language (stored text for an older result)."""

@@ -34,13 +34,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fengqiao.areas.models import Area, Department, Level, subtree_q
 from fengqiao.core.errors import UserError
 from fengqiao.core.memo import Memo
 from fengqiao.events import transitions
 from fengqiao.events.choices import OPEN_STATES, State
-from fengqiao.events.models import Category, Event
+from fengqiao.events.models import Category, Event, TimelineEntry
 
 from . import dedupe
 from .models import KeywordRule, ModelKind, ModelVersion, PlaceName, RoutingRule, TriageResult
@@ -731,6 +732,7 @@ class TownIndex:
         self.index = dedupe.Index()
         self.last_id = 0
         self.checked = 0.0
+        self.moved_since = timezone.now()  # relocations from then on are looked for at each catch-up
 
 
 def _town_key(path: str) -> str:
@@ -778,6 +780,25 @@ def _add(ti: TownIndex, rows) -> None:
 _ROW = ("pk", "title", "content", "address", "received_at", "area_path")
 
 
+#: A relocation's timeline time is taken before its commit: look back this far for the ones
+#: that committed after the previous catch-up had looked.
+MOVED_MARGIN = dt.timedelta(minutes=5)
+
+
+def _moved_in(key: str, ti: TownIndex) -> list:
+    """Older matters relocated into the town since the last catch-up (another process's
+    更正地点): the catch-up by id does not fetch them. One look-up on the timeline's
+    (action, at) index."""
+    now = timezone.now()
+    moved = list(TimelineEntry.objects.filter(action="relocate", at__gte=ti.moved_since - MOVED_MARGIN)
+                 .values_list("event_id", flat=True)[:1000])
+    ti.moved_since = now
+    if not moved:
+        return []
+    return [r for r in Event.objects.filter(_town_q(key), pk__in=moved, received_at__gte=_window_start())
+            .values_list(*_ROW) if r[0] not in ti.index.items]
+
+
 def _town_index(key: str) -> TownIndex:
     """The town's index, built on first use from its recent matters and caught up since."""
     indexes = _cache.setdefault("dedupe", {})
@@ -799,6 +820,7 @@ def _town_index(key: str) -> TownIndex:
             if time.monotonic() - ti.checked > DEDUPE_CATCHUP_SECONDS:  # not done by a thread we waited for
                 rows = Event.objects.filter(_town_q(key), pk__gt=ti.last_id).order_by("pk").values_list(*_ROW)[:5000]
                 _add(ti, list(rows))
+                _add(ti, _moved_in(key, ti))
                 ti.checked = time.monotonic()
     return ti
 
@@ -848,7 +870,8 @@ def remember(event: Event) -> None:
 
 def event_duplicates(event: Event, limit: int = 5, *, also: Area | None = None) -> list[tuple[int, float]]:
     """Repeats of ``event`` in its town; with ``also`` (the other place of a text/coordinates
-    conflict) in that place's town too, the best of both."""
+    conflict) in that place's town too: up to ``limit`` of each, so neither town's crowd out the
+    other's (a town centre sees only its own)."""
     text = _repeat_text(event)
     found = find_duplicates(text=text, title=event.title, area_path=event.area_path, received_at=event.received_at,
                             exclude=event.pk, limit=limit, add_id=event.pk)
@@ -858,7 +881,7 @@ def event_duplicates(event: Event, limit: int = 5, *, also: Area | None = None) 
     for pk, score in find_duplicates(text=text, title=event.title, area_path=also.path,
                                      received_at=event.received_at, exclude=event.pk, limit=limit):
         scores[pk] = max(score, scores.get(pk, 0.0))
-    return sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+    return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
 def other_place(event: Event, result) -> Area | None:
@@ -947,6 +970,11 @@ def _route_values(rte: Route) -> dict:
 def _site_language_explanation(facts: dict) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return explain(facts)
+
+
+def reasons_text(codes) -> str:
+    """Why a matter waits for a person, in the reader's words and list punctuation."""
+    return pgettext("list separator", ", ").join(reason_label(code) for code in codes or [])
 
 
 def triage_event(event: Event) -> TriageResult | None:
@@ -1094,7 +1122,9 @@ def _maybe_auto_dispatch(event: Event, result: TriageResult, cls, rte) -> None:
         with transaction.atomic():
             ev = Event.objects.get(pk=event.pk)
             by = system_user(_county_of(ev.area))
-            reason = _("automatic dispatch (confidence %(c).2f): %(why)s") % {"c": cls.top, "why": rte.explanation}
+            with translation.override(settings.LANGUAGE_CODE):  # the timeline reads the same to everyone
+                reason = _("automatic dispatch (confidence %(c).2f): %(why)s") % {"c": cls.top,
+                                                                                  "why": rte.explanation}
             if ev.category_id is None:
                 cat = _top_category(cls.categories)
                 if cat is not None:

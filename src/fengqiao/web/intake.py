@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fengqiao.core.errors import UserError
@@ -19,7 +21,7 @@ from fengqiao.events import actions, transitions
 from fengqiao.events.actions import create_event
 from fengqiao.events.api import action_kwargs
 from fengqiao.events.choices import Channel, Urgency
-from fengqiao.events.models import INTAKE_ROLES, Category
+from fengqiao.events.models import INTAKE_ROLES, Category, Event
 
 from . import suggest
 
@@ -38,6 +40,7 @@ def intake(request):
         anonymous = request.POST.get("anonymous") == "on"
         values["anonymous"] = anonymous  # a form sent back with an error keeps the box as it was
         category = Category.objects.filter(code=values["category"]).first() if values["category"] else None
+        merge_into = request.POST.get("merge_into", "").strip()
         try:
             event, _created = create_event(
                 by=request.user, channel=values["channel"], title=values["title"], content=values["content"],
@@ -47,24 +50,41 @@ def intake(request):
                 reporter_id_number="" if anonymous else values["reporter_id_number"],
                 anonymous=anonymous, channel_ref=values["channel_ref"],
                 idempotency_key=request.POST.get("idempotency_key", "") or "",
+                triage=not merge_into,  # a repeat is merged first: no automatic dispatch before it
             )
         except UserError as exc:
             error = {"field": exc.field, "message": exc.message()}
         except PersonalDataError as exc:
             error = {"field": _personal_field(exc.code), "message": str(exc)}
         else:
-            if not _created:  # the channel's order number was taken in before: say so, do not file it twice
-                messages.warning(request, _("Channel reference %(ref)s was already taken in as %(number)s; "
-                                            "this is that matter, nothing new was filed.")
-                                 % {"ref": values["channel_ref"] or "—", "number": event.number})
-            elif request.POST.get("merge_into"):
-                event = _merge_repeat(request, event, request.POST["merge_into"])
-            return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
+            if not _created:
+                if values["channel_ref"] and event.channel_ref == values["channel_ref"]:
+                    messages.warning(request, _("Channel reference %(ref)s was already taken in as %(number)s; "
+                                                "this is that matter, nothing new was filed.")
+                                     % {"ref": values["channel_ref"], "number": event.number})
+                else:  # the same form sent again (a second click, a reload)
+                    messages.info(request, _("This form was already sent and saved as %(number)s; nothing new "
+                                             "was filed.") % {"number": event.number})
+                if event.merged_into_id:  # sent again after it was merged: where the caller now is
+                    event = event.merged_into
+            elif merge_into:
+                event = _merge_repeat(request, event, merge_into)
+            return _after_intake(request, event)
     return render(request, "web/matters/intake.html", {
         "values": values, "error": error, "channels": Channel.choices, "urgencies": Urgency.choices,
         "categories": Category.objects.filter(is_active=True).order_by("path"),
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
     }, status=400 if error else 200)
+
+
+def _after_intake(request, event):
+    """The matter's page, or a fresh form when the one who filed it may not see it there (a
+    department handler's matter goes to the centre in charge)."""
+    if Event.objects.restrict(request.user, "view").filter(pk=event.pk).exists():
+        return HttpResponseRedirect(reverse("web:matter", args=[event.pk]))
+    messages.success(request, _("Saved as %(number)s. It goes to the centre in charge of its place, "
+                                "which you cannot open here.") % {"number": event.number})
+    return HttpResponseRedirect(reverse("web:intake"))
 
 
 def _merge_repeat(request, event, into: str):
@@ -73,16 +93,23 @@ def _merge_repeat(request, event, into: str):
     operator is taken there. The filed matter is kept whatever happens: when the merge is refused
     (the target has moved on, or the role may not merge) the operator is told why and is shown
     the new matter, to merge or handle as usual."""
-    event.refresh_from_db()  # triage ran after the intake committed (and may have dispatched it)
+    from fengqiao.triage.service import on_intake
+
+    event.refresh_from_db()
     try:
         with transaction.atomic():
-            kwargs = action_kwargs("merge", {"into": into, "reason": _("a repeat call, merged at intake")},
-                                   request, event)
+            transitions.check(event, "merge", request.user)  # the role's refusal before any look-up
+            # stored in the site's language, as the timeline's other entries read to everyone
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("a repeat call, merged at intake")
+            kwargs = action_kwargs("merge", {"into": into, "reason": reason}, request, event)
             actions.perform(event, "merge", by=request.user, **kwargs)
     except UserError as exc:
         messages.warning(request, _("Saved as %(number)s, but not merged: %(why)s")
                          % {"number": event.number, "why": exc.message()})
+        on_intake(event)  # triaged as any new matter (its automatic dispatch included)
         return event
+    on_intake(Event.objects.get(pk=event.pk))  # read all the same: the index and the labels learn from it
     target = kwargs["into"]
     messages.success(request, _("Saved as %(number)s and merged into %(into)s: the caller is listed among its "
                                 "reporters.") % {"number": event.number, "into": target.number})

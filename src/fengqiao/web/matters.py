@@ -118,7 +118,7 @@ def _attach_person_reasons(rows) -> None:
     rows = list(rows)  # the page's rows, now cached: the table shows these same objects
     stored = dict(TriageResult.objects.filter(event__in=[e.pk for e in rows]).values_list("event_id", "person_reasons"))
     for e in rows:
-        e.person_reasons = [service.reason_label(code) for code in stored.get(e.pk) or []]
+        e.person_reasons = service.reasons_text(stored.get(e.pk))
 
 
 @login_required
@@ -132,7 +132,7 @@ def matter_list(request):
     query = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
     bulk = _bulk_actions(request.user)
     queue = dict((key, label) for key, label, _c, _css in queues(request.user)).get(query.get("queue", ""))
-    is_needs_person = query.get("queue") == "needs_person"
+    is_needs_person = query.get("queue") == "needs_person" and queue is not None  # a queue of the role
     if is_needs_person:  # the queue says why each matter waits
         _attach_person_reasons(page.object_list)
     ctx = {
@@ -459,8 +459,8 @@ def _triage_of(event, user, allowed: list[str], timeline):
         "route_label": str(result.route_department or result.route_area or ""),
         "duplicates": duplicates[:8],
         # the queue's condition: a matter dispatched, merged or closed waits for nobody
-        "needs_person": result.needs_person and event.state in (State.RECEIVED, State.ACCEPTED), "error": result.error,
-        "person_reasons": [service.reason_label(code) for code in result.person_reasons or []],
+        "needs_person": result.waits_for_person(event.state), "error": result.error,
+        "person_reasons": service.reasons_text(result.person_reasons),
         "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
         "can_merge": "merge" in allowed, "can_relocate": "relocate" in allowed,
         "place_choices": choices, "place_elsewhere": elsewhere, "settled": _settled(event, result, timeline),

@@ -137,7 +137,8 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
                  reporter_name: str = "", reporter_phone: str = "", reporter_id_number: str = "",
                  anonymous: bool = False, channel_ref: str = "", occurred_at=None, received_at=None,
                  idempotency_key: str = "", state: str = State.RECEIVED, note: str = "",
-                 notify_centre: bool = True, area_checked: bool = False) -> tuple[Event, bool]:
+                 notify_centre: bool = True, area_checked: bool = False,
+                 triage: bool = True) -> tuple[Event, bool]:
     """Take in one matter; return ``(event, created)``.
 
     A repeated ``idempotency_key`` (scoped to the caller) or an already seen ``channel_ref`` of
@@ -146,6 +147,9 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
 
     ``area_checked``: the caller has already found ``area`` within reach of ``by`` by its own
     rule (a check-point in a grid worker's care lies in their town, not always in their grid).
+
+    ``triage=False``: the caller triages the matter itself afterwards (``triage.service.on_intake``),
+    e.g. after merging it into the matter it repeats, so no automatic dispatch comes first.
     """
     channel = (channel or "").strip()
     if channel not in _CHANNELS:
@@ -268,7 +272,8 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
                             "this Idempotency-Key was already used for a different matter; use a new key",
                             status=422, field="Idempotency-Key") from None
         return existing, False
-    from fengqiao.triage.service import on_intake
+    if triage:
+        from fengqiao.triage.service import on_intake
 
-    on_intake(event, True)  # never raises; runs after the intake transaction
+        on_intake(event, True)  # never raises; runs after the intake transaction
     return event, True

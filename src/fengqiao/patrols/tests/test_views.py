@@ -120,8 +120,16 @@ def three(patrol):
         old = patrol("grid_xinhu1", minutes_ago=60, points=30, every=60, finish=True)
     with frozen_now(_noon(1)):
         other = patrol("grid_jianzhong1", minutes_ago=120, points=20, every=60, finish=True)
-    running = patrol("cadre_xinhu", minutes_ago=30, points=10, every=60)
+    # started today by the local clock, as the date filters count it (half an hour in, unless the
+    # day is younger: a run just after midnight had put it on yesterday)
+    running_for = max(0.5, min(30.0, _minutes_into_today() - 0.5))
+    running = patrol("cadre_xinhu", minutes_ago=running_for, points=10, every=running_for * 6)
     return old, running, other
+
+
+def _minutes_into_today() -> float:
+    now = timezone.localtime()
+    return (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 60
 
 
 def _noon(days_ago: int) -> dt.datetime:

@@ -38,3 +38,17 @@ def test_a_relocated_matter_is_a_candidate_in_its_new_town_only(users):
     assert placed_wrong.pk in dict(service.event_duplicates(in_new_town))
     in_old_town = _matter(op, REPEAT, "海游街道心湖社区")
     assert placed_wrong.pk not in dict(service.event_duplicates(in_old_town))
+
+
+def test_a_matter_another_process_relocated_is_found_at_its_next_catch_up(users, monkeypatch):
+    op = users.county_op
+    _matter(op, "健中居委会路灯坏了好几天，晚上走路很黑。", "健跳镇健中居委会")  # the new town's index is in use
+    placed_wrong = _matter(op, STONE, "海游街道心湖社区")
+    # moved by another process: in the database, but this process's index is not told
+    monkeypatch.setattr(service, "remember", lambda event: None)
+    perform(placed_wrong, "relocate", by=op, place=Area.objects.get(code=JIANZHONG))
+    monkeypatch.undo()
+    for ti in service._cache["dedupe"].values():
+        ti.checked = 0.0  # its catch-up is due
+    in_new_town = _matter(op, REPEAT, "健跳镇健中居委会")
+    assert placed_wrong.pk in dict(service.event_duplicates(in_new_town))

@@ -136,7 +136,8 @@ def test_a_grid_worker_posting_a_merge_files_the_report_and_is_told_it_was_not_m
     resp = _call(client, merge_into=str(first.pk), channel="grid_report")
     repeat = Event.objects.latest("id")
     assert resp.status_code == 302 and repeat.state == State.RECEIVED and repeat.merged_into_id is None
-    assert "but not merged" in client.get(resp["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(resp["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "but not merged" in html and "no such matter" not in html  # the role's refusal, not a look-up's
 
 
 def test_sending_the_form_twice_files_and_merges_once(client, users):
@@ -148,3 +149,52 @@ def test_sending_the_form_twice_files_and_merges_once(client, users):
         _call(client, merge_into=str(first.pk), idempotency_key=key)
     assert Event.objects.count() == before + 1
     assert first.timeline.filter(action="merged_in").count() == 1
+
+
+LIFT = "海游街道心湖社区金鳌花园3号楼电梯频繁故障，老人被困在电梯里，物业不管。"
+LIFT_AGAIN = "心湖社区金鳌花园3号楼电梯又坏了，经常困人，物业一直不修。"
+
+
+def test_with_automatic_dispatch_on_the_repeat_is_merged_before_anything_dispatches_it(client, users, settings):
+    settings.FENGQIAO_AUTO_DISPATCH_CONFIDENCE = 0.1
+    first, _ = create_event(by=users.county_op, channel="hotline_12345", title="", content=LIFT,
+                            address="海游街道心湖社区", reporter_name="王强", reporter_phone="13912340001")
+    first.refresh_from_db()
+    assert first.state == State.DISPATCHED  # the control: such a call is dispatched by itself
+    client.force_login(users.county_op)
+    resp = _call(client, content=LIFT_AGAIN, address="海游街道心湖社区", merge_into=str(first.pk))
+    repeat = Event.objects.latest("id")
+    assert repeat.state == State.MERGED and repeat.merged_into_id == first.pk
+    assert resp["Location"] == f"/matters/{first.pk}/"
+    assert not repeat.timeline.filter(action="dispatch").exists()
+
+
+def test_the_form_sent_again_after_the_merge_lands_on_the_matter_it_joined(client, users):
+    first = _first(users)
+    client.force_login(users.county_op)
+    key = uuid.uuid4().hex
+    _call(client, merge_into=str(first.pk), idempotency_key=key)
+    again = _call(client, merge_into=str(first.pk), idempotency_key=key)
+    assert again["Location"] == f"/matters/{first.pk}/"
+    html = client.get(again["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This form was already sent and saved as" in html and "Channel reference" not in html
+
+
+def test_the_intake_form_is_sent_once_and_reloads_its_suggestions_after_an_error(client, users):
+    client.force_login(users.county_op)
+    page = client.get("/matters/new/").content.decode()
+    assert 'id="intake-form" data-submit-once' in page
+    assert 'hx-trigger="load, ' not in page  # nothing typed yet
+    refused = _call(client, reporter_phone="12")  # a bad phone number: the form comes back
+    assert refused.status_code == 400
+    assert 'hx-trigger="load, ' in refused.content.decode()  # its suggestions (and merge buttons) come back too
+
+
+def test_a_department_handler_who_files_a_matter_is_not_sent_to_a_page_they_cannot_open(client, users):
+    client.force_login(users.dept_zhifa)
+    before = Event.objects.count()
+    resp = _call(client, content="心湖社区菜场门口流动摊贩占道摆摊，影响通行", address="海游街道心湖社区")
+    assert Event.objects.count() == before + 1
+    assert resp.status_code == 302 and resp["Location"] == "/matters/new/"
+    page = client.get(resp["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Saved as {Event.objects.latest('id').number}. It goes to the centre in charge" in page

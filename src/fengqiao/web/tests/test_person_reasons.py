@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 
 from fengqiao.areas.models import Area
-from fengqiao.events.actions import create_event
+from fengqiao.events.actions import create_event, perform
 from fengqiao.events.models import Category
 from fengqiao.triage import service
 from fengqiao.triage.actions import label_event
@@ -53,7 +53,7 @@ def test_a_vague_matter_says_why_in_the_queue_and_on_its_page_until_a_person_dec
     listing = client.get("/matters/", {"queue": "needs_person"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<th>Why a person</th>" in listing
     row = re.search(rf'<tr class="sla-[a-z]*">(?:(?!</tr>).)*?/matters/{vague.pk}/(?:(?!</tr>).)*</tr>', listing, re.S)
-    assert row and "no category recognised、no handling unit found" in row.group(0)
+    assert row and "no category recognised, no handling unit found" in row.group(0)  # English punctuation
     # the other lists keep their columns
     assert "Why a person" not in client.get("/matters/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     page = client.get(f"/matters/{vague.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
@@ -69,6 +69,17 @@ def test_an_api_client_reads_the_reasons(api, users):
     vague = _matter(users.county_op, "想问一下有关情况，谢谢。", address="海游街道")
     data = api(users.county_op).get(f"/api/v1/triage/events/{vague.pk}/").json()
     assert data["needs_person"] is True and data["person_reasons"] == ["no_category", "no_route"]
+    # once merged it waits for nobody, as the queue and the page say
+    other = _matter(users.county_op, "心湖社区菜场门口流动摊贩占道摆摊，影响通行", address="海游街道心湖社区")
+    perform(vague, "merge", by=users.county_op, into=other)
+    data = api(users.county_op).get(f"/api/v1/triage/events/{vague.pk}/").json()
+    assert data["needs_person"] is False and data["person_reasons"] == []
+
+
+def test_a_role_without_the_queue_gets_no_reasons_column(client, users):
+    client.force_login(users.grid_xinhu1)
+    listing = client.get("/matters/", {"queue": "needs_person"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Why a person" not in listing
 
 
 def test_results_stored_before_the_reasons_get_them_from_what_they_hold(users):

@@ -324,3 +324,15 @@ def test_on_a_place_conflict_the_town_the_text_names_is_searched_for_repeats_too
     assert result.place_conflict and first.pk in [pk for pk, _s in result.duplicates]
     client.force_login(users.county_op)
     assert str(first.pk) in _candidate_items(client.get(f"/matters/{e.pk}/").content.decode())
+
+
+def test_on_a_place_conflict_the_matters_own_town_keeps_its_candidates(users):
+    """Five better repeats in the town the text names do not push out the own town's."""
+    for i in range(6):
+        _matter(users.county_op, address="健跳镇健中居委会", phone=f"1391234{i:04d}",
+                content=f"健跳镇健中居委会石料厂每天夜里开机，噪声和粉尘很大，附近居民睡不着觉。第{i + 1}次反映。")
+    own = _matter(users.grid_xinhu1, channel="grid_report", content="心湖社区这边也能听到石料厂夜里的噪声，粉尘大。",
+                  address="海游街道心湖社区")
+    e = _conflict_report(users)
+    found = dict(TriageResult.objects.get(event=e).duplicates)
+    assert own.pk in found and len(found) > 5

@@ -28,6 +28,25 @@
     var target = document.getElementById("id_" + el.getAttribute("data-fill"));
     if (target) { target.value = el.getAttribute("data-value"); target.dispatchEvent(new Event("change")); }
   });
+  // A form sent once: <form data-submit-once>. Its buttons (those outside it with form="id"
+  // too) are disabled once it is on its way, after the browser has read the clicked one's value.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (evt.defaultPrevented || !form.matches || !form.matches("form[data-submit-once]")) return;
+    window.setTimeout(function () {
+      var buttons = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
+      if (form.id) buttons = buttons.concat(Array.prototype.slice.call(
+        document.querySelectorAll("button[form='" + form.id + "']")));
+      buttons.forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+  // …and enabled again when the browser's Back shows that page from its cache
+  window.addEventListener("pageshow", function (evt) {
+    if (!evt.persisted) return;
+    document.querySelectorAll("form[data-submit-once] button[type=submit], button[form]").forEach(function (b) {
+      b.disabled = false;
+    });
+  });
   // "Select all" checkbox for bulk actions: <input type=checkbox data-check-all="name">
   document.addEventListener("change", function (evt) {
     var el = evt.target;
