@@ -37,6 +37,7 @@ def _unit(area, department) -> dict | None:
 def result_data(r: TriageResult, user) -> dict:
     ids = [pk for pk, _s in r.duplicates or [] if isinstance(pk, int)]
     visible = set(Event.objects.restrict(user, "view").filter(pk__in=ids).values_list("pk", flat=True))
+    waiting = r.waits_for_person(r.event.state)
     return {
         "event": r.event_id,
         "categories": r.categories,
@@ -44,8 +45,8 @@ def result_data(r: TriageResult, user) -> dict:
         "model_version": r.model_version.version if r.model_version_id else None,
         "top_confidence": r.top_confidence,
         # as the queue says: one dispatched, merged or ended waits for nobody
-        "needs_person": r.waits_for_person(r.event.state),
-        "person_reasons": r.person_reasons if r.waits_for_person(r.event.state) else [],
+        "needs_person": waiting,
+        "person_reasons": r.person_reasons if waiting else [],
         "place": {"area": _area(r.area), "label": r.area.full_name() if r.area_id else "",
                   "evidence": r.area_evidence, "text_area": _area(r.text_area),
                   "coordinate_area": _area(r.coordinate_area), "conflict": r.place_conflict},

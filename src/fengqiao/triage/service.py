@@ -59,11 +59,6 @@ DEDUPE_MIN_SCORE = 0.3  # FENGQIAO_TRIAGE_DEDUPE_MIN_SCORE
 #: three, one above it about four in five (benchmarks/triage_duplicates.py, score bands)
 LIKELY_SAME_SCORE = 0.4
 
-
-def likely_same(score: float) -> bool:
-    """Whether a candidate reads as likely the same matter, judged on the score as shown (two
-    places, per cent), so 0.398 shown as 40 % is not called "perhaps" beside another 40 %."""
-    return round(float(score), 2) >= LIKELY_SAME_SCORE
 DEDUPE_WARM_LIMIT = 20000  # matters loaded per town when its index is first built
 DEDUPE_CATCHUP_SECONDS = 5.0
 #: What operators read on a matter whose triage failed (stored, so in both languages; the
@@ -73,6 +68,18 @@ TRIAGE_FAILED = ("自动研判出错，请人工研判（详情见服务器日�
 STORE_FAILED = ("自动研判结果未能保存，请人工研判（详情见服务器日志） / "
                 "the triage result could not be stored: a person decides (details in the server log)")
 LEVEL_DEPTH = {Level.COUNTY: 0, Level.TOWN: 1, Level.VILLAGE: 2, Level.GRID: 3, Level.MICROGRID: 4}
+
+
+def likely_same(score: float) -> bool:
+    """Whether a candidate reads as likely the same matter, judged on the score as shown (two
+    places, per cent), so 0.398 shown as 40 % is not called "perhaps" beside another 40 %."""
+    return round(float(score), 2) >= LIKELY_SAME_SCORE
+
+
+def takes_repeats(state: str) -> bool:
+    """Whether a candidate in ``state`` is still being worked on (received to in progress), so a
+    repeat is offered to be merged into it; one resolved is about to be verified and closed."""
+    return state in transitions.OPEN
 
 _lock = threading.RLock()
 _cache: dict = {}
@@ -1161,9 +1168,8 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
         area=place.area,
         area_label=place.label(),
         area_evidence=place.evidence.get("text", ""),
-        # "open": still being worked on, so a repeat call can be filed into it (the panel's rule)
         duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score,
-                     "likely": likely_same(score), "open": visible[pk].state in transitions.OPEN}
+                     "likely": likely_same(score), "open": takes_repeats(visible[pk].state)}
                     for pk, score in dups if pk in visible],
         route=rte.explanation,
     )

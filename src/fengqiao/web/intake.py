@@ -109,7 +109,7 @@ def _merge_repeat(request, event, into: str):
                          % {"number": event.number, "why": exc.message()})
         on_intake(event)  # triaged as any new matter (its automatic dispatch included)
         return event
-    on_intake(Event.objects.get(pk=event.pk))  # read all the same: the index and the labels learn from it
+    on_intake(event)  # read all the same (merged now, so never dispatched): the index learns from it
     target = kwargs["into"]
     messages.success(request, _("Saved as %(number)s and merged into %(into)s: the caller is listed among its "
                                 "reporters.") % {"number": event.number, "into": target.number})

@@ -110,13 +110,14 @@ def home(request):
     return render(request, "web/home.html", {"counts": counts, "recent": recent})
 
 
-def _attach_person_reasons(rows) -> None:
+def _attach_person_reasons(rows, user) -> None:
     """Each row's ``person_reasons``: why triage left it to a person, in the reader's words."""
     from fengqiao.triage import service
     from fengqiao.triage.models import TriageResult
 
     rows = list(rows)  # the page's rows, now cached: the table shows these same objects
-    stored = dict(TriageResult.objects.filter(event__in=[e.pk for e in rows]).values_list("event_id", "person_reasons"))
+    stored = dict(TriageResult.objects.restrict(user, "view").filter(event__in=[e.pk for e in rows])
+                  .values_list("event_id", "person_reasons"))
     for e in rows:
         e.person_reasons = service.reasons_text(stored.get(e.pk))
 
@@ -134,7 +135,7 @@ def matter_list(request):
     queue = dict((key, label) for key, label, _c, _css in queues(request.user)).get(query.get("queue", ""))
     is_needs_person = query.get("queue") == "needs_person" and queue is not None  # a queue of the role
     if is_needs_person:  # the queue says why each matter waits
-        _attach_person_reasons(page.object_list)
+        _attach_person_reasons(page.object_list, request.user)
     ctx = {
         "is_needs_person": is_needs_person,
         "page": page, "errors": errors, "sort": sort, "query": query, "querystring": urlencode(query),
@@ -445,8 +446,7 @@ def _triage_of(event, user, allowed: list[str], timeline):
                .only("id", "number", "title", "state", "received_at")}
     duplicates = [{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "state": visible[pk].state,
                    "state_label": visible[pk].get_state_display(), "received_at": visible[pk].received_at,
-                   # received to in progress: one that is resolved is about to be verified and closed
-                   "score": score, "open": visible[pk].state in transitions.OPEN,
+                   "score": score, "open": service.takes_repeats(visible[pk].state),
                    "likely": service.likely_same(score)}
                   for pk, score in sorted(scores.items(), key=lambda kv: -kv[1]) if pk in visible]
     choices, elsewhere = _place_choices(event, user, result) if "relocate" in allowed else ([], [])
@@ -464,7 +464,8 @@ def _triage_of(event, user, allowed: list[str], timeline):
         "can_label": user.role in roles.OPERATORS, "can_dispatch": "dispatch" in allowed,
         "can_merge": "merge" in allowed, "can_relocate": "relocate" in allowed,
         "place_choices": choices, "place_elsewhere": elsewhere, "settled": _settled(event, result, timeline),
-        "cohandlers": list(Department.objects.filter(code__in=result.route_cohandlers or []).values_list("name", flat=True)),
+        "cohandlers": list(Department.objects.restrict(user, "view").filter(code__in=result.route_cohandlers or [])
+                           .values_list("name", flat=True)),
     }
 
 
@@ -544,7 +545,8 @@ def matter_act(request, pk, name):
                 from fengqiao.triage.actions import add_route_cohandlers
                 from fengqiao.triage.models import TriageResult
 
-                codes = TriageResult.objects.filter(event=event).values_list("route_cohandlers", flat=True).first()
+                codes = (TriageResult.objects.restrict(request.user, "view").filter(event=event)
+                         .values_list("route_cohandlers", flat=True).first())
                 skipped = add_route_cohandlers(event, codes, by=request.user)
     except (UserError, PersonalDataError) as exc:
         message = exc.message() if isinstance(exc, UserError) else str(exc)
