@@ -219,8 +219,9 @@ class TriageEventViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[_MATTER_ID], responses=TriageResultSerializer)
     def retrieve(self, request, pk=None):
         event = self._event(pk, "view")
-        r = (TriageResult.objects.select_related("event", "area", "text_area", "coordinate_area", "route_area",
-                                                 "route_department", "model_version")
+        r = (TriageResult.objects.restrict(request.user, "view")
+             .select_related("event", "area", "text_area", "coordinate_area", "route_area", "route_department",
+                             "model_version")
              .filter(event=event).first())
         if r is None:
             raise NotFound("研判结果", "triage result")

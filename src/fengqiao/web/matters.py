@@ -427,8 +427,9 @@ def _triage_of(event, user, allowed: list[str], timeline):
     from fengqiao.triage import service
     from fengqiao.triage.models import TriageResult
 
-    result = TriageResult.objects.select_related("area", "route_area", "route_department", "text_area",
-                                                 "coordinate_area").filter(event=event).first()
+    result = (TriageResult.objects.restrict(user, "view")
+              .select_related("area", "route_area", "route_department", "text_area", "coordinate_area")
+              .filter(event=event).first())
     if result is None:
         return None
     scores: dict[int, float] = {}
