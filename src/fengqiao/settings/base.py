@@ -328,6 +328,16 @@ FENGQIAO_TILE_URL = os.environ.get("FENGQIAO_TILE_URL", "")
 # auto-dispatch stays off unless a centre sets a confidence (e.g. 0.9).
 FENGQIAO_PLACE_RESOLVER = "fengqiao.triage.service.resolve_area"
 FENGQIAO_TRIAGE_ON_INTAKE = env_bool("FENGQIAO_TRIAGE_ON_INTAKE", True)
+# The worker retrains the category model at 02:43 once this many matters gained a label or were
+# closed with a category since the last model trained from the database; the new model is put to
+# use only when it beats the one in use on at least 50 held-out matters (docs/triage.md).
+FENGQIAO_TRIAGE_RETRAIN = env_bool("FENGQIAO_TRIAGE_RETRAIN", True)
+try:
+    FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = int(os.environ.get("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", "200"))
+except ValueError:
+    raise ImproperlyConfigured("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW must be a whole number") from None
+if FENGQIAO_TRIAGE_RETRAIN_MIN_NEW < 1:
+    raise ImproperlyConfigured("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW must be at least 1")
 # Audit records join the hash chain after commit: "background" (a sealer thread per process,
 # in batches) or "commit" (the committing thread, at once). See docs/adr/0010.
 FENGQIAO_AUDIT_SEAL = os.environ.get("FENGQIAO_AUDIT_SEAL", "background")

@@ -420,6 +420,26 @@ def _cohandlers_now(rule_ids: list[int]) -> dict[str, list[str]]:
     return given
 
 
+def remove_superseded_file(mv: ModelVersion, *, superseded_by: ModelVersion, by=None) -> bool:
+    """Delete the file of ``mv``, a version never put to use, now that a later retraining
+    (``superseded_by``) has taken its place: unattended retraining would otherwise keep a model
+    file per try. The record stays, with its figures; its note says the file is gone, and
+    activating it is refused as for any missing file. A version that was ever active keeps its
+    file (a rollback may return to it). Returns whether the file was removed."""
+    with transaction.atomic(), context.explicit_audit():
+        locked = ModelVersion.objects.select_for_update().filter(pk=mv.pk).first()
+        if locked is None or locked.is_active or locked.activated_at is not None:
+            return False
+        path = locked.path()
+        note = (f"{locked.note}; 文件已删除,由 v{superseded_by.version} 取代 / file removed, superseded by "
+                f"v{superseded_by.version}")
+        ModelVersion.objects.filter(pk=locked.pk).update(note=note[:200])
+        audit.record("triage_model_file_remove", locked, actor=by, before={"file": locked.file, "sha256": locked.sha256},
+                     after={"superseded_by": superseded_by.version})
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))  # a rollback keeps the file
+    return True
+
+
 def _models_changed() -> None:
     from . import service
 

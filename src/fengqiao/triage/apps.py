@@ -13,7 +13,7 @@ class TriageConfig(AppConfig):
         from fengqiao.areas.models import Area
         from fengqiao.events.models import Category
 
-        from . import models
+        from . import jobs, models  # noqa: F401  (jobs: registers the nightly retraining with huey)
 
         def drop_caches(sender, **kwargs):  # cache invalidation is a cross-cutting concern
             from . import service

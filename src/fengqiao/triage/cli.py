@@ -95,6 +95,10 @@ def add_arguments(parser):
     p.add_argument("--from-db", action="store_true",
                    help="train on operator labels and closed matters; register a model version")
     p.add_argument("--activate", action="store_true", help="with --from-db: activate even if not better")
+    p.add_argument("--if-due", action="store_true",
+                   help="with --from-db: train only when enough matters were labelled or closed since the last "
+                        "model trained from the database (FENGQIAO_TRIAGE_RETRAIN_MIN_NEW); what the worker runs "
+                        "every night")
     p.add_argument("--json", action="store_true", help="with --from-db: print one JSON object")
     p = sub.add_parser("evaluate", help="evaluate a model on a labelled file")
     p.add_argument("--model", required=True)

@@ -9,6 +9,11 @@ one (or the keyword rules when none is active), or when asked to.
 Which matters are held out depends on each matter's id alone (a hash of it), never on the
 other rows: a matter held out once is held out in every later retraining, so the active model
 (trained the same way) never saw the rows it is compared on, however many labels were added.
+
+:func:`retrain_if_due` is the nightly retraining (``jobs.nightly_retrain``, or ``triage train
+--from-db --if-due`` from a scheduler): it trains only once enough matters gained a label or
+were closed with a category since the last model trained from the database, and activates under
+the same rule as the command.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from django.db.models import Q
+from django.utils import timezone
 
 from fengqiao.core.errors import UserError
 from fengqiao.events.choices import State
@@ -26,7 +33,7 @@ from fengqiao.events.models import Event
 
 from . import actions, classifier, service
 from .cli import evaluate
-from .models import CategoryLabel
+from .models import CategoryLabel, ModelKind, ModelVersion
 
 HELDOUT_FRACTION = 0.2
 SEED = 42
@@ -34,6 +41,13 @@ SEED = 42
 #: held-out matters: on a dozen, a perfect score is luck (a demo county's few labelled matters
 #: gave one, and a model sure of everything); ``--activate`` still activates it
 MIN_HELDOUT_TO_ACTIVATE = 50
+#: the nightly retraining trains again once at least this many matters gained a label or were
+#: closed with a category since the last model trained from the database
+#: (``FENGQIAO_TRIAGE_RETRAIN_MIN_NEW``)
+RETRAIN_MIN_NEW = 200
+#: the notes of the versions :func:`retrain_if_due` registers: an earlier one never put to use
+#: loses its file when a later one is registered
+RETRAIN_NOTES = ("nightly retraining", "train --from-db --if-due")
 
 
 class NotEnoughData(ValueError):
@@ -91,8 +105,14 @@ class _KeywordModel:
 
 
 def train_from_db(
-    *, activate: bool = False, by=None, out_dir: Path | None = None, calibration_folds: int = 3
+    *,
+    activate: bool = False,
+    by=None,
+    out_dir: Path | None = None,
+    calibration_folds: int = 3,
+    note: str = "train --from-db",
 ) -> dict:
+    read_at = timezone.now()  # rows labelled or closed after this count towards the next retraining
     rows = labelled_rows()
     labels = Counter(r[2] for r in rows)
     if len(labels) < 2:
@@ -131,6 +151,7 @@ def train_from_db(
     rel = actions.relative_to_var(path)
     training = {
         "rows": len(rows),
+        "read_at": read_at.isoformat(),
         "train_rows": len(train_rows),
         "heldout_rows": len(test_rows),
         "from_labels": sum(1 for r in rows if r[3] == "label"),
@@ -147,7 +168,7 @@ def train_from_db(
         training=training,
         evaluation={**evaluation, "baseline": baseline},
         by=by,
-        note="train --from-db",
+        note=note,
     )
     new_f1 = evaluation.get("macro_f1")
     old_f1 = baseline.get("macro_f1")
@@ -171,3 +192,84 @@ def train_from_db(
         "enough_heldout": enough,
         "activated": activated,
     }
+
+
+def last_from_db() -> ModelVersion | None:
+    """The newest category model version trained from the database (its summary counts the
+    rows from labels), or ``None``."""
+    return (
+        ModelVersion.objects.filter(kind=ModelKind.CATEGORY, training__has_key="from_labels")
+        .order_by("-version")
+        .first()
+    )
+
+
+def rows_read_at(mv: ModelVersion) -> datetime:
+    """When ``mv``'s training rows were read: recorded since the nightly retraining exists;
+    for an older version, when it was registered (a little later: rows labelled during its
+    training are not counted as new then)."""
+    value = (mv.training or {}).get("read_at")
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return when
+    return mv.created_at
+
+
+def new_rows_since(when: datetime | None) -> int:
+    """Matters that gained a label, or were closed with a category, after ``when`` (all such
+    matters when ``None``): the rows a retraining would add or change. One count query."""
+    labelled = CategoryLabel.objects.all()
+    closed = Q(state=State.CLOSED, category__isnull=False)
+    if when is not None:
+        labelled = labelled.filter(at__gt=when)
+        closed &= Q(closed_at__gt=when)
+    return Event.objects.filter(Q(pk__in=labelled.values("event_id")) | closed).count()
+
+
+def retrain_if_due(
+    *,
+    min_new: int | None = None,
+    by=None,
+    calibration_folds: int = 3,
+    note: str = "train --from-db --if-due",
+) -> dict:
+    """Retrain from the database when at least ``min_new`` matters
+    (``FENGQIAO_TRIAGE_RETRAIN_MIN_NEW``, else :data:`RETRAIN_MIN_NEW`) gained a label or were
+    closed with a category since the last model trained from the database (since the beginning
+    when there is none). The new version is activated as by ``triage train --from-db``: only
+    when it beats the model in use on at least :data:`MIN_HELDOUT_TO_ACTIVATE` held-out matters.
+    Earlier versions of this function never put to use lose their files
+    (:func:`actions.remove_superseded_file`), so unattended retraining keeps one candidate file.
+
+    Returns ``{"due", "new_rows", "min_new", "since", …}``, with :func:`train_from_db`'s report
+    when it trained. :class:`NotEnoughData` propagates (fewer than two categories labelled).
+    """
+    if min_new is None:
+        min_new = int(service.setting("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", RETRAIN_MIN_NEW))
+    last = last_from_db()
+    since = rows_read_at(last) if last is not None else None
+    new = new_rows_since(since)
+    status = {
+        "due": new >= min_new,
+        "new_rows": new,
+        "min_new": min_new,
+        "since": since.isoformat() if since else None,
+        "last_version": last.version if last else None,
+    }
+    if not status["due"]:
+        return status
+    report = train_from_db(by=by, calibration_folds=calibration_folds, note=note)
+    new_version = ModelVersion.objects.get(kind=ModelKind.CATEGORY, version=report["version"])
+    earlier = ModelVersion.objects.filter(
+        kind=ModelKind.CATEGORY, note__in=RETRAIN_NOTES, activated_at__isnull=True, version__lt=new_version.version
+    )
+    removed = [
+        mv.version
+        for mv in earlier
+        if actions.remove_superseded_file(mv, superseded_by=new_version, by=by)
+    ]
+    return {**status, **report, "files_removed": sorted(removed)}

@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "triage_model_register": gettext_lazy("Classifier model registered"),
     "triage_model_activate": gettext_lazy("Classifier model activated"),
     "triage_model_rollback": gettext_lazy("Classifier model rolled back"),
+    "triage_model_file_remove": gettext_lazy("Superseded classifier model file removed"),
     "triage_rules_seed": gettext_lazy("Default triage rules loaded"),
     "dispute_register": gettext_lazy("Dispute registered"),
     "dispute_sla_yellow": gettext_lazy("Dispute time limit near"),

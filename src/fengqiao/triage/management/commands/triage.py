@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if action in {"register", "models", "history", "activate", "rollback", "rules"}:
             return getattr(self, f"do_{action}")(options)
         if action == "train":
-            given = [f"--{key}" for key in ("activate", "json") if options.get(key)]
+            given = [f"--{key.replace('_', '-')}" for key in ("activate", "if_due", "json") if options.get(key)]
             if given:
                 raise command_error(
                     f"参数有误: {', '.join(given)} 只用于 --from-db;从文件训练的模型用 `triage register` 登记",
@@ -119,18 +119,32 @@ class Command(BaseCommand):
                 f"参数有误: --from-db 从数据库训练，不能与 {', '.join(given)} 同用",
                 f"invalid arguments: --from-db trains on the database and cannot be combined with "
                 f"{', '.join(given)} (those train from files)", returncode=2)
+        if options.get("if_due") and options.get("activate"):
+            raise command_error(
+                "参数有误: --if-due 按常规规则启用新模型,不能与 --activate 同用",
+                "invalid arguments: --if-due activates by the usual rule and cannot be combined with --activate",
+                returncode=2)
         with context.acting(None, channel="cli"):
             try:
-                report = training.train_from_db(activate=options.get("activate", False),
-                                                calibration_folds=options.get("calibration_folds", 3))
+                if options.get("if_due"):
+                    report = training.retrain_if_due(calibration_folds=options.get("calibration_folds", 3))
+                else:
+                    report = training.train_from_db(activate=options.get("activate", False),
+                                                    calibration_folds=options.get("calibration_folds", 3))
             except training.NotEnoughData as exc:
                 raise CommandError(str(exc)) from exc
             except UserError as exc:  # actions.NotActivated names the version left registered
                 raise from_user_error(exc) from exc
-        if report["activated"]:
+        if report.get("activated"):
             self.warn_unmatched(report["unmatched_labels"])
         if options.get("json"):
             self.stdout.write(json.dumps(report, ensure_ascii=False, default=str))
+            return
+        if not report.get("due", True):
+            self.stdout.write(
+                f"not due: {report['new_rows']} matters labelled or closed since "
+                f"{'model v' + str(report['last_version']) if report['last_version'] else 'the start'} "
+                f"(retrains from {report['min_new']}); no model trained")
             return
         ev, base = report["evaluation"], report["baseline"]
         self.stdout.write(

@@ -1,0 +1,178 @@
+"""The nightly retraining: ``training.retrain_if_due``, ``triage train --from-db --if-due`` and the
+worker's job. It trains only once enough matters were labelled or closed since the last model
+trained from the database, activates by the command's rule, and tells the administrators."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from fengqiao.events.choices import State
+from fengqiao.events.models import Category, Event, Notification
+from fengqiao.triage import actions, classifier, training
+from fengqiao.triage.jobs import nightly_retrain
+from fengqiao.triage.models import ModelVersion
+
+from .conftest import new_event, synthetic_corpus
+from .test_service import TOPICS
+
+pytestmark = pytest.mark.usefixtures("triage_db")
+
+
+def _label(op, rounds: int, start: int = 0) -> list[Event]:
+    """``rounds`` labelled matters of each of the three topics."""
+    out = []
+    for code, phrases in TOPICS.items():
+        cat = Category.objects.get(code=code)
+        for i in range(start, start + rounds):
+            p = phrases[i % len(phrases)]
+            ev = new_event(op, title=p[:10], content=f"心湖社区{i}号楼住户反映:{p},第{i}次了")
+            actions.record_label(ev, cat, by=op, source="import")
+            out.append(ev)
+    return out
+
+
+def test_nothing_is_trained_until_enough_matters_are_labelled(users):
+    _label(users.county_op, 3)
+    report = training.retrain_if_due(min_new=10, calibration_folds=2)
+    assert report == {"due": False, "new_rows": 9, "min_new": 10, "since": None, "last_version": None}
+    assert not ModelVersion.objects.exists()
+    out = StringIO()
+    call_command("triage", "train", "--from-db", "--if-due", stdout=out)  # the setting's 200
+    assert "not due: 9 matters labelled or closed since the start (retrains from 200)" in out.getvalue()
+    assert not ModelVersion.objects.exists()
+
+
+def test_it_trains_when_due_and_counts_only_what_came_after(users, tmp_path):
+    op = users.county_op
+    labelled = _label(op, 12)
+    out = StringIO()
+    call_command("triage", "train", "--from-db", "--if-due", "--json", "--calibration-folds", "2", stdout=out)
+    # the setting is 200: not due yet
+    assert json.loads(out.getvalue())["due"] is False
+
+    report = training.retrain_if_due(min_new=30, calibration_folds=2)
+    assert report["due"] and report["new_rows"] == 36 and report["version"] == 1
+    mv = ModelVersion.objects.get(version=1)
+    assert mv.note == "train --from-db --if-due" and mv.training["rows"] == 36
+    # under 50 held-out matters: registered, not put to use (the command's rule)
+    assert not report["enough_heldout"] and not report["activated"] and not mv.is_active
+    assert training.rows_read_at(mv) <= mv.created_at
+
+    # nothing new since: not due, whatever the threshold
+    again = training.retrain_if_due(min_new=1, calibration_folds=2)
+    assert again["due"] is False and again["new_rows"] == 0 and again["last_version"] == 1
+
+    # a correction of an old label counts, and so does a matter closed with its category
+    actions.record_label(labelled[0], Category.objects.get(code="environment.smell"), by=op, source="import")
+    closed = new_event(op, title="烧烤店排烟", content="心湖社区烧烤店的烟熏得没法开窗")
+    Event.objects.filter(pk=closed.pk).update(state=State.CLOSED, closed_at=timezone.now(),
+                                              category=Category.objects.get(code="environment.smell"))
+    # a matter closed before the last training was already in it
+    old = new_event(op, title="老板跑路", content="心湖社区老板跑路了钱没发")
+    Event.objects.filter(pk=old.pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=1),
+                                           category=Category.objects.get(code="labour.unpaid_wages"))
+    assert training.retrain_if_due(min_new=3)["new_rows"] == 2
+
+    # a version registered from a file does not reset the count: only one trained from the database
+    path = tmp_path / "file.skops"
+    texts, labels = synthetic_corpus(5)
+    classifier.train(texts, labels, calibration_folds=0, neighbours=0).save(path)
+    registered = actions.register_file(path)
+    assert registered.version == 2 and training.last_from_db().pk == mv.pk
+    assert training.retrain_if_due(min_new=3)["new_rows"] == 2
+
+
+def test_the_job_puts_a_better_model_to_use_and_tells_the_administrators(users, settings, monkeypatch):
+    settings.FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = 30
+    monkeypatch.setattr(training, "MIN_HELDOUT_TO_ACTIVATE", 1)  # the synthetic history is small
+    _label(users.county_op, 12)
+    admin = users.admin
+    before = Notification.objects.filter(user=admin).count()
+    report = nightly_retrain.call_local()
+    assert report["activated"] and report["version"] == 1
+    mv = ModelVersion.objects.get(version=1)
+    assert mv.is_active and mv.note == "nightly retraining"
+    notes = list(Notification.objects.filter(user=admin).order_by("-pk")[: Notification.objects.filter(
+        user=admin).count() - before])
+    assert len(notes) == 1 and notes[0].kind == "triage_model_activated"
+    assert notes[0].title == "分类模型已自动更新为 v1"
+    assert "关键词规则" in notes[0].body and "fengqiao triage rollback" in notes[0].body
+    # operators are not told: models are the administrators' business
+    assert not Notification.objects.filter(user=users.county_op, kind="triage_model_activated").exists()
+    # the next night: nothing new, nothing trained
+    assert nightly_retrain.call_local()["due"] is False
+    assert ModelVersion.objects.count() == 1
+
+
+def test_the_job_can_be_switched_off(users, settings):
+    settings.FENGQIAO_TRIAGE_RETRAIN = False
+    settings.FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = 1
+    _label(users.county_op, 4)
+    assert nightly_retrain.call_local() is None
+    assert not ModelVersion.objects.exists()
+
+
+def test_the_job_skips_a_history_of_one_category(users, settings, caplog):
+    settings.FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = 1
+    op = users.county_op
+    cat = Category.objects.get(code="property.elevator")
+    for i in range(3):
+        actions.record_label(new_event(op, title="升降梯", content=f"心湖社区{i}号楼升降梯门关不上"), cat, by=op,
+                             source="import")
+    with caplog.at_level("INFO", logger="fengqiao.triage.jobs"):
+        assert nightly_retrain.call_local() is None
+    assert "nightly retraining skipped" in caplog.text and "at least two categories" in caplog.text
+    assert not ModelVersion.objects.exists()
+
+
+def test_if_due_cannot_force_an_activation():
+    with pytest.raises(CommandError) as exc:
+        call_command("triage", "train", "--from-db", "--if-due", "--activate", stdout=StringIO())
+    assert exc.value.returncode == 2 and "--if-due" in str(exc.value) and "参数有误" in str(exc.value)
+
+
+def test_if_due_belongs_to_training_from_the_database(tmp_path):
+    with pytest.raises(CommandError) as exc:
+        call_command("triage", "train", "--data", str(tmp_path / "x.csv"), "--out", str(tmp_path / "m.skops"),
+                     "--if-due", stdout=StringIO())
+    assert exc.value.returncode == 2 and "--if-due" in str(exc.value)
+
+
+def test_a_candidate_never_put_to_use_loses_its_file_to_the_next(users, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    """Unattended retraining keeps one candidate file, not one per night; a version that was ever
+    active keeps its file, since a rollback may return to it."""
+    from fengqiao.core.models import AuditRecord
+
+    op = users.county_op
+    _label(op, 12)
+    first = training.retrain_if_due(min_new=30, calibration_folds=2)
+    assert not first["activated"] and first["files_removed"] == []
+    v1 = ModelVersion.objects.get(version=1)
+    assert v1.path().is_file()
+
+    monkeypatch.setattr(training, "MIN_HELDOUT_TO_ACTIVATE", 1)
+    _label(op, 12, start=12)
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the record is committed
+        second = training.retrain_if_due(min_new=30, calibration_folds=2)
+    assert second["version"] == 2 and second["activated"] and second["files_removed"] == [1]
+    v1.refresh_from_db()
+    assert not v1.path().exists() and "file removed, superseded by v2" in v1.note
+    record = AuditRecord.objects.get(action="triage_model_file_remove", object_id=str(v1.pk))
+    assert record.before["file"] == v1.file and record.after == {"superseded_by": 2}
+    with pytest.raises(CommandError) as exc:
+        call_command("triage", "activate", "1", stdout=StringIO())
+    assert "模型文件不存在" in str(exc.value) and "the model file is missing" in str(exc.value)
+
+    _label(op, 12, start=24)
+    with django_capture_on_commit_callbacks(execute=True):
+        third = training.retrain_if_due(min_new=30, calibration_folds=2)
+    assert third["version"] == 3 and third["files_removed"] == []
+    assert ModelVersion.objects.get(version=2).path().is_file()
