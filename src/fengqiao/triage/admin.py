@@ -148,6 +148,26 @@ def keywords_in_use() -> tuple[int, str]:
         "active or the active model's file cannot be used.") % {"version": mv.version}
 
 
+def retraining_in_use() -> str:
+    """The model list's notice on the nightly retraining: off, or how many matters were
+    labelled or closed since the last model trained from the database, of how many it waits for."""
+    from . import service, training
+
+    if not service.setting("FENGQIAO_TRIAGE_RETRAIN", True):
+        return str(_("Nightly retraining is off (FENGQIAO_TRIAGE_RETRAIN). Retrain with: fengqiao triage train "
+                     "--from-db"))
+    status = training.retrain_status()
+    values = {"new": status["new_rows"], "min": status["min_new"], "version": status["last_version"]}
+    if status["last_version"] is None:
+        text = _("Nightly retraining: %(new)s matters labelled or closed so far, no model trained from the "
+                 "database yet; it trains at 02:43 once there are %(min)s.") % values
+    else:
+        text = _("Nightly retraining: %(new)s matters labelled or closed since model v%(version)s was trained; "
+                 "it retrains at 02:43 once there are %(min)s.") % values
+    return f"{text} " + str(_("A new model is put to use only if it does better on at least %(n)s held-out "
+                              "matters.") % {"n": MIN_HELDOUT_TO_ACTIVATE})
+
+
 @admin.register(KeywordRule)
 class KeywordRuleAdmin(admin.ModelAdmin):
     form = KeywordRuleForm
@@ -393,6 +413,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
     readonly_fields = [f for f in fields if f != "note"]
     inlines = [ModelActivationInline]
     actions = ["activate", "roll_back"]
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not request.GET.get("_popup"):
+            self.message_user(request, retraining_in_use(), messages.INFO)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("rows trained on"), ordering=_number_of("training__train_rows", "training__rows"))
     def rows_trained(self, obj):

@@ -33,6 +33,17 @@ ZH = {
     "Model v%(version)s is active but its file cannot be used: the keyword rules classify new matters now. "
     "See the model version's page.":
         '模型 v%(version)s 已启用,但其文件无法使用:当前由关键词规则对新事件分类。详见该模型版本页面。',
+    # the model list's notice on the nightly retraining
+    "Nightly retraining is off (FENGQIAO_TRIAGE_RETRAIN). Retrain with: fengqiao triage train --from-db":
+        '每晚自动重训已关闭(FENGQIAO_TRIAGE_RETRAIN)。可手动重训:fengqiao triage train --from-db',
+    "Nightly retraining: %(new)s matters labelled or closed so far, no model trained from the database yet; it "
+    "trains at 02:43 once there are %(min)s.":
+        '每晚自动重训:目前已有 %(new)s 件已标注或已归档的事件,尚未从数据库训练过模型;满 %(min)s 件后于 02:43 训练。',
+    "Nightly retraining: %(new)s matters labelled or closed since model v%(version)s was trained; it retrains at "
+    "02:43 once there are %(min)s.":
+        '每晚自动重训:模型 v%(version)s 训练以来新增 %(new)s 件已标注或已归档的事件;满 %(min)s 件后于 02:43 重训。',
+    "A new model is put to use only if it does better on at least %(n)s held-out matters.":
+        '新模型须在至少 %(n)s 件留出评估事件上优于当前模型,才会启用。',
     # model versions: list columns and the change page's tables
     'rows trained on': '训练条数',
     'held-out rows': '留出评估条数',

@@ -230,6 +230,23 @@ def new_rows_since(when: datetime | None) -> int:
     return Event.objects.filter(Q(pk__in=labelled.values("event_id")) | closed).count()
 
 
+def retrain_status(min_new: int | None = None) -> dict:
+    """Whether a retraining is due: ``{"due", "new_rows", "min_new", "since", "last_version"}``
+    (see :func:`retrain_if_due`); ``min_new`` defaults to ``FENGQIAO_TRIAGE_RETRAIN_MIN_NEW``."""
+    if min_new is None:
+        min_new = int(service.setting("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", RETRAIN_MIN_NEW))
+    last = last_from_db()
+    since = rows_read_at(last) if last is not None else None
+    new = new_rows_since(since)
+    return {
+        "due": new >= min_new,
+        "new_rows": new,
+        "min_new": min_new,
+        "since": since.isoformat() if since else None,
+        "last_version": last.version if last else None,
+    }
+
+
 def retrain_if_due(
     *,
     min_new: int | None = None,
@@ -248,18 +265,7 @@ def retrain_if_due(
     Returns ``{"due", "new_rows", "min_new", "since", …}``, with :func:`train_from_db`'s report
     when it trained. :class:`NotEnoughData` propagates (fewer than two categories labelled).
     """
-    if min_new is None:
-        min_new = int(service.setting("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", RETRAIN_MIN_NEW))
-    last = last_from_db()
-    since = rows_read_at(last) if last is not None else None
-    new = new_rows_since(since)
-    status = {
-        "due": new >= min_new,
-        "new_rows": new,
-        "min_new": min_new,
-        "since": since.isoformat() if since else None,
-        "last_version": last.version if last else None,
-    }
+    status = retrain_status(min_new)
     if not status["due"]:
         return status
     report = train_from_db(by=by, calibration_folds=calibration_folds, note=note)

@@ -176,3 +176,30 @@ def test_a_candidate_never_put_to_use_loses_its_file_to_the_next(users, monkeypa
         third = training.retrain_if_due(min_new=30, calibration_folds=2)
     assert third["version"] == 3 and third["files_removed"] == []
     assert ModelVersion.objects.get(version=2).path().is_file()
+
+
+MODELS = "/admin/triage/modelversion/"
+
+
+def _notices(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_the_model_list_says_when_the_next_retraining_comes(admin_client, users, settings):
+    settings.FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = 30
+    _label(users.county_op, 3)
+    res = admin_client.get(MODELS, HTTP_ACCEPT_LANGUAGE="en")
+    assert res.status_code == 200
+    assert _notices(res) == [
+        "Nightly retraining: 9 matters labelled or closed so far, no model trained from the database yet; it "
+        "trains at 02:43 once there are 30. A new model is put to use only if it does better on at least 50 "
+        "held-out matters."]
+    _label(users.county_op, 12, start=3)
+    training.retrain_if_due(calibration_folds=2)
+    _label(users.county_op, 1, start=20)
+    res = admin_client.get(MODELS, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert _notices(res)[0].startswith("每晚自动重训:模型 v1 训练以来新增 3 件已标注或已归档的事件;满 30 件后于 02:43 重训。")
+    settings.FENGQIAO_TRIAGE_RETRAIN = False
+    res = admin_client.get(MODELS, HTTP_ACCEPT_LANGUAGE="en")
+    assert _notices(res) == ["Nightly retraining is off (FENGQIAO_TRIAGE_RETRAIN). Retrain with: fengqiao triage "
+                             "train --from-db"]
