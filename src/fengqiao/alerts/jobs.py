@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
-from fengqiao.core import context
+from fengqiao.core import context, leases
 
 log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*/2"))
-@lock_task("alerts-scan")
+@leases.held("alerts-scan", ttl=30 * 60)
 def risk_scan():
     from .scan import run
 

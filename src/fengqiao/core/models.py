@@ -95,3 +95,18 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at seq {self.last_seq}"
+
+
+class JobLease(models.Model):
+    """A background job's lease (``core.leases``): who runs the job now, and until when the
+    lease holds if they never give it back (a worker killed mid-job)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("job lease")
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
-from fengqiao.core import context
+from fengqiao.core import context, leases
 
 log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("events-sla-sweep")
+@leases.held("events-sla-sweep", ttl=15 * 60)
 def sla_sweep():
     from .sweep import sweep
 
@@ -25,7 +25,7 @@ def sla_sweep():
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("events-outbox")
+@leases.held("events-outbox", ttl=15 * 60)
 def deliver_outbox():
     from .outbox import deliver_due
 

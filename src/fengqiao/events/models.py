@@ -264,6 +264,9 @@ class Event(models.Model):
             # (evaluation.query._window); partial, so intake (both empty) writes neither
             models.Index(fields=["signed_at"], name="event_signed_at_idx", condition=Q(signed_at__isnull=False)),
             models.Index(fields=["resolved_at"], name="event_resolved_at_idx", condition=Q(resolved_at__isnull=False)),
+            # the nightly retraining counts the matters closed since the last training
+            # (triage.training.new_rows_since); partial, so only the close writes it
+            models.Index(fields=["closed_at"], name="event_closed_at_idx", condition=Q(closed_at__isnull=False)),
             # the risk scan gathers the matters merged into one (alerts.scan, hot topics); partial,
             # so intake writes nothing to it and only a merge does
             models.Index(fields=["merged_into"], name="event_merged_into_idx", condition=Q(merged_into__isnull=False)),

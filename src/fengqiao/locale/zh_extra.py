@@ -458,6 +458,7 @@ ZH = {
     'Category label stored': '记录分类标注',
     'Classifier model registered': '登记分类模型',
     'Superseded classifier model file removed': '删除被取代的分类模型文件',
+    'job lease': '后台任务租约',
     'Classifier model activated': '启用分类模型',
     'Classifier model rolled back': '回退分类模型',
     'Default triage rules loaded': '载入默认分拨规则',

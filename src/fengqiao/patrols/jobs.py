@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
-from fengqiao.core import context
+from fengqiao.core import context, leases
 
 log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*/10"))
-@lock_task("patrols-close-idle")
+@leases.held("patrols-close-idle", ttl=30 * 60)
 def close_idle():
     from .actions import close_idle_patrols
 

@@ -210,6 +210,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = False
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# "utc": False: periodic tasks' crontabs (the nightly analyse at 03:17, the retraining at 02:43)
+# are read in TIME_ZONE, the process's local time (Django sets TZ), not in UTC. Nothing is
+# scheduled with an ETA, so the setting changes nothing else.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     HUEY = {
@@ -217,6 +220,7 @@ if REDIS_URL:
         "name": "fengqiao",
         "url": REDIS_URL,
         "immediate": False,
+        "utc": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
@@ -226,6 +230,7 @@ else:
         "name": "fengqiao",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
+        "utc": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
-from fengqiao.core import context
+from fengqiao.core import context, leases
 
 log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*/15"))
-@lock_task("tasks-remind-due")
+@leases.held("tasks-remind-due", ttl=30 * 60)
 def remind_due():
     from .actions import remind_due as run
 

@@ -295,9 +295,27 @@ def history_mismatch(active: ModelVersion | None, top: ModelActivation | None) -
         f"that activation is recorded and rollback works again")
 
 
-def activate_version(mv: ModelVersion, *, by=None) -> ModelVersion:
+#: ``activate_version(replacing=ANY_ACTIVE)``: whatever version is active now
+ANY_ACTIVE = object()
+
+
+class ActiveChanged(Conflict):
+    """Raised by :func:`activate_version` when the active version is not the one the caller
+    judged the new one against (``replacing``)."""
+
+    def __init__(self):
+        super().__init__("model_changed", "比较期间启用的模型已变更，新模型已登记但未启用",
+                         "another model was put to use while this one was being judged: it is registered, "
+                         "not activated")
+
+
+def activate_version(mv: ModelVersion, *, by=None, replacing=ANY_ACTIVE) -> ModelVersion:
     """Make ``mv`` the one active model of its kind and record the activation
     (:class:`ModelActivation`, on top of the one in effect, which a rollback returns to).
+
+    ``replacing``: the pk of the version the caller expects to be active (``None``: none), for
+    a caller that judged ``mv`` against it; :class:`ActiveChanged` when another is active by the
+    time the lock is held.
 
     Refused (:class:`UserError`) when the file is missing, is not the one registered (sha256),
     is damaged or unsafe, or when none of its labels is an active category; nothing is written
@@ -308,6 +326,13 @@ def activate_version(mv: ModelVersion, *, by=None) -> ModelVersion:
     unmatched = check_version(mv)
     with transaction.atomic(), context.explicit_audit():
         previous = _lock_kind(mv.kind)
+        if replacing is not ANY_ACTIVE and (previous.pk if previous is not None else None) != replacing:
+            raise ActiveChanged()
+        if ModelVersion.objects.filter(pk=mv.pk, file_removed_at__isnull=False).exists():
+            # its file was removed while it was being checked (a retraining replaced it)
+            from .service import removed_error
+
+            raise removed_error(mv)
         top = in_effect(mv.kind)
         if previous is not None and previous.pk == mv.pk and top is not None and top.version_id == mv.pk:
             return mv
@@ -423,17 +448,18 @@ def _cohandlers_now(rule_ids: list[int]) -> dict[str, list[str]]:
 def remove_superseded_file(mv: ModelVersion, *, superseded_by: ModelVersion, by=None) -> bool:
     """Delete the file of ``mv``, a version never put to use, now that a later retraining
     (``superseded_by``) has taken its place: unattended retraining would otherwise keep a model
-    file per try. The record stays, with its figures; its note says the file is gone, and
-    activating it is refused as for any missing file. A version that was ever active keeps its
-    file (a rollback may return to it). Returns whether the file was removed."""
+    file per try. The record stays, with its figures, marked ``file_removed_at``; activating it
+    is refused (also by an activation that checked the file just before: it looks at the mark
+    under the same lock). A version that was ever active keeps its file (a rollback may return
+    to it). Returns whether the file was removed."""
     with transaction.atomic(), context.explicit_audit():
-        locked = ModelVersion.objects.select_for_update().filter(pk=mv.pk).first()
-        if locked is None or locked.is_active or locked.activated_at is not None:
+        _lock_kind(mv.kind)  # the lock activations take: one that checked the file waits, then sees the mark
+        locked = ModelVersion.objects.filter(pk=mv.pk).first()
+        if (locked is None or locked.is_active or locked.activated_at is not None
+                or locked.file_removed_at is not None):
             return False
         path = locked.path()
-        note = (f"{locked.note}; 文件已删除,由 v{superseded_by.version} 取代 / file removed, superseded by "
-                f"v{superseded_by.version}")
-        ModelVersion.objects.filter(pk=locked.pk).update(note=note[:200])
+        ModelVersion.objects.filter(pk=locked.pk).update(file_removed_at=timezone.now())
         audit.record("triage_model_file_remove", locked, actor=by, before={"file": locked.file, "sha256": locked.sha256},
                      after={"superseded_by": superseded_by.version})
         transaction.on_commit(lambda: path.unlink(missing_ok=True))  # a rollback keeps the file

@@ -408,15 +408,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["kind", "version", "is_active", "rows_trained", "heldout_n", "heldout_macro_f1", "cv_macro_f1",
                     "created_at", "activated_at", "replaced", "note"]
     list_filter = ["kind", "is_active"]
-    fields = ["kind", "version", "is_active", "note", "file", "file_status", "sha256", "labels", "parameters",
-              "training_summary", "evaluation_summary", "created_at", "created_by", "activated_at", "replaced"]
+    fields = ["kind", "version", "is_active", "note", "file", "file_status", "file_removed_at", "sha256", "labels",
+              "parameters", "training_summary", "evaluation_summary", "created_at", "created_by", "activated_at",
+              "replaced"]
     readonly_fields = [f for f in fields if f != "note"]
     inlines = [ModelActivationInline]
     actions = ["activate", "roll_back"]
 
     def changelist_view(self, request, extra_context=None):
-        if request.method == "GET" and not request.GET.get("_popup"):
-            self.message_user(request, retraining_in_use(), messages.INFO)
+        # a line under the title, not a message: messages are the answers to the list's actions
+        extra_context = {**(extra_context or {}), "subtitle": retraining_in_use()}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("rows trained on"), ordering=_number_of("training__train_rows", "training__rows"))

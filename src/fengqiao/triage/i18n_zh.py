@@ -34,6 +34,7 @@ ZH = {
     "See the model version's page.":
         '模型 v%(version)s 已启用,但其文件无法使用:当前由关键词规则对新事件分类。详见该模型版本页面。',
     # the model list's notice on the nightly retraining
+    'file removed at': '文件删除时间',
     "Nightly retraining is off (FENGQIAO_TRIAGE_RETRAIN). Retrain with: fengqiao triage train --from-db":
         '每晚自动重训已关闭(FENGQIAO_TRIAGE_RETRAIN)。可手动重训:fengqiao triage train --from-db',
     "Nightly retraining: %(new)s matters labelled or closed so far, no model trained from the database yet; it "

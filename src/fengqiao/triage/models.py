@@ -80,6 +80,9 @@ class ModelVersion(_Config, models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     is_active = models.BooleanField(_("active"), default=False)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    #: set when a later retraining took the place of this version, never put to use, and its file
+    #: was deleted (``actions.remove_superseded_file``); such a version can no longer be activated
+    file_removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 

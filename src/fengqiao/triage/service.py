@@ -223,6 +223,8 @@ def _checked(mv: ModelVersion, read):
     checking that the file is there and that the sha256 is the one recorded when it was
     registered. Raises :class:`UserError` (``model_missing``, ``model_no_checksum``,
     ``model_unreadable``, ``model_checksum``) otherwise."""
+    if mv.file_removed_at is not None:
+        raise removed_error(mv)
     path = mv.path()
     if not path.is_file():
         raise UserError("model_missing", f"模型文件不存在: {mv.file}", f"the model file is missing: {mv.file}")
@@ -239,6 +241,14 @@ def _checked(mv: ModelVersion, read):
                         f"the model file's sha256 differs from the one recorded at registration "
                         f"(replaced or damaged): {mv.file}")
     return result
+
+
+def removed_error(mv: ModelVersion) -> UserError:
+    """The refusal of a version whose file was removed when a later retraining replaced it."""
+    return UserError("model_removed",
+                     f"模型 v{mv.version} 的文件已删除：它从未启用，已被之后的重训取代",
+                     f"the file of model v{mv.version} was removed: it was never put to use and a later "
+                     f"retraining took its place")
 
 
 def verify_file(mv: ModelVersion):

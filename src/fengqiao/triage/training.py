@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from fengqiao.core.errors import UserError
@@ -112,7 +112,10 @@ def train_from_db(
     calibration_folds: int = 3,
     note: str = "train --from-db",
 ) -> dict:
-    read_at = timezone.now()  # rows labelled or closed after this count towards the next retraining
+    # what comes after these counts towards the next retraining: labels and closes after read_at,
+    # and matters with a higher id (imported history is closed at its own, earlier time)
+    read_at = timezone.now()
+    max_event_id = Event.objects.aggregate(m=Max("pk"))["m"] or 0
     rows = labelled_rows()
     labels = Counter(r[2] for r in rows)
     if len(labels) < 2:
@@ -136,9 +139,15 @@ def train_from_db(
     seconds = round(time.perf_counter() - started, 1)
     evaluation: dict = {"heldout_rows": len(test_rows)}
     baseline: dict = {}
+    in_use = actions.ANY_ACTIVE
     if test_rows:
         texts, gold = [r[1] for r in test_rows], [r[2] for r in test_rows]
         evaluation.update(evaluate(model, texts, gold))
+        in_use = (
+            ModelVersion.objects.filter(kind=ModelKind.CATEGORY, is_active=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
         mv_active, active_model = service.active_model()
         if active_model is not None:
             baseline = {"active_version": mv_active.version, **evaluate(active_model, texts, gold)}
@@ -152,6 +161,7 @@ def train_from_db(
     training = {
         "rows": len(rows),
         "read_at": read_at.isoformat(),
+        "max_event_id": max_event_id,
         "train_rows": len(train_rows),
         "heldout_rows": len(test_rows),
         "from_labels": sum(1 for r in rows if r[3] == "label"),
@@ -162,25 +172,35 @@ def train_from_db(
         "created": model.metadata.get("created"),
         "params": model.metadata.get("params") or {},
     }
-    mv = actions.register_version(
-        file=rel,
-        labels=model.labels,
-        training=training,
-        evaluation={**evaluation, "baseline": baseline},
-        by=by,
-        note=note,
-    )
+    try:
+        mv = actions.register_version(
+            file=rel,
+            labels=model.labels,
+            training=training,
+            evaluation={**evaluation, "baseline": baseline},
+            by=by,
+            note=note,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)  # no file without its version
+        raise
     new_f1 = evaluation.get("macro_f1")
     old_f1 = baseline.get("macro_f1")
     better = new_f1 is not None and (old_f1 is None or new_f1 > old_f1)
     enough = len(test_rows) >= MIN_HELDOUT_TO_ACTIVATE
     activated = False
+    changed_meanwhile = False
     if activate or (better and enough):
         try:
-            actions.activate_version(mv, by=by)
+            # judged against the model in use when it was evaluated: if another was put to use
+            # meanwhile, the verdict no longer holds and the new version stays registered
+            actions.activate_version(mv, by=by, replacing=actions.ANY_ACTIVE if activate else in_use)
+        except actions.ActiveChanged:
+            changed_meanwhile = True
         except UserError as exc:
             raise actions.NotActivated(mv.version, exc) from exc
-        activated = True
+        else:
+            activated = True
     return {
         "unmatched_labels": actions.unmatched_labels(model.labels),
         "version": mv.version,
@@ -191,6 +211,7 @@ def train_from_db(
         "better": better,
         "enough_heldout": enough,
         "activated": activated,
+        "changed_meanwhile": changed_meanwhile,
     }
 
 
@@ -219,14 +240,20 @@ def rows_read_at(mv: ModelVersion) -> datetime:
     return mv.created_at
 
 
-def new_rows_since(when: datetime | None) -> int:
-    """Matters that gained a label, or were closed with a category, after ``when`` (all such
-    matters when ``None``): the rows a retraining would add or change. One count query."""
+def new_rows_since(when: datetime | None, after_id: int | None = None) -> int:
+    """Matters that gained a label, or were closed with a category, after ``when``, or closed
+    with a category and numbered above ``after_id`` (history imported since, whose close time
+    is its own, earlier one); all such matters when ``when`` is ``None``. The rows a retraining
+    would add or change, give or take: a label that repeats the one before counts, a category
+    changed on a closed matter does not. One count query."""
     labelled = CategoryLabel.objects.all()
     closed = Q(state=State.CLOSED, category__isnull=False)
     if when is not None:
         labelled = labelled.filter(at__gt=when)
-        closed &= Q(closed_at__gt=when)
+        since = Q(closed_at__gt=when)
+        if after_id is not None:
+            since |= Q(pk__gt=after_id)
+        closed &= since
     return Event.objects.filter(Q(pk__in=labelled.values("event_id")) | closed).count()
 
 
@@ -237,7 +264,8 @@ def retrain_status(min_new: int | None = None) -> dict:
         min_new = int(service.setting("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", RETRAIN_MIN_NEW))
     last = last_from_db()
     since = rows_read_at(last) if last is not None else None
-    new = new_rows_since(since)
+    after_id = (last.training or {}).get("max_event_id") if last is not None else None
+    new = new_rows_since(since, after_id if isinstance(after_id, int) else None)
     return {
         "due": new >= min_new,
         "new_rows": new,
@@ -271,7 +299,11 @@ def retrain_if_due(
     report = train_from_db(by=by, calibration_folds=calibration_folds, note=note)
     new_version = ModelVersion.objects.get(kind=ModelKind.CATEGORY, version=report["version"])
     earlier = ModelVersion.objects.filter(
-        kind=ModelKind.CATEGORY, note__in=RETRAIN_NOTES, activated_at__isnull=True, version__lt=new_version.version
+        kind=ModelKind.CATEGORY,
+        note__in=RETRAIN_NOTES,
+        activated_at__isnull=True,
+        file_removed_at__isnull=True,
+        version__lt=new_version.version,
     )
     removed = [
         mv.version

@@ -74,11 +74,15 @@ def test_it_trains_when_due_and_counts_only_what_came_after(users, tmp_path):
     closed = new_event(op, title="烧烤店排烟", content="心湖社区烧烤店的烟熏得没法开窗")
     Event.objects.filter(pk=closed.pk).update(state=State.CLOSED, closed_at=timezone.now(),
                                               category=Category.objects.get(code="environment.smell"))
-    # a matter closed before the last training was already in it
+    # history imported since (closed at its own, earlier time) counts too: it is a new row
     old = new_event(op, title="老板跑路", content="心湖社区老板跑路了钱没发")
-    Event.objects.filter(pk=old.pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=1),
+    Event.objects.filter(pk=old.pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=300),
                                            category=Category.objects.get(code="labour.unpaid_wages"))
-    assert training.retrain_if_due(min_new=3)["new_rows"] == 2
+    assert mv.training["max_event_id"] < old.pk
+    assert training.retrain_if_due(min_new=4)["new_rows"] == 3
+    # a matter closed before the last training, of an id it had read, was in it
+    Event.objects.filter(pk=labelled[1].pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=1))
+    assert training.retrain_if_due(min_new=4)["new_rows"] == 3
 
     # a version registered from a file does not reset the count: only one trained from the database
     path = tmp_path / "file.skops"
@@ -86,7 +90,7 @@ def test_it_trains_when_due_and_counts_only_what_came_after(users, tmp_path):
     classifier.train(texts, labels, calibration_folds=0, neighbours=0).save(path)
     registered = actions.register_file(path)
     assert registered.version == 2 and training.last_from_db().pk == mv.pk
-    assert training.retrain_if_due(min_new=3)["new_rows"] == 2
+    assert training.retrain_if_due(min_new=4)["new_rows"] == 3
 
 
 def test_the_job_puts_a_better_model_to_use_and_tells_the_administrators(users, settings, monkeypatch):
@@ -164,12 +168,15 @@ def test_a_candidate_never_put_to_use_loses_its_file_to_the_next(users, monkeypa
         second = training.retrain_if_due(min_new=30, calibration_folds=2)
     assert second["version"] == 2 and second["activated"] and second["files_removed"] == [1]
     v1.refresh_from_db()
-    assert not v1.path().exists() and "file removed, superseded by v2" in v1.note
+    assert not v1.path().exists() and v1.file_removed_at is not None and v1.note == "train --from-db --if-due"
     record = AuditRecord.objects.get(action="triage_model_file_remove", object_id=str(v1.pk))
     assert record.before["file"] == v1.file and record.after == {"superseded_by": 2}
     with pytest.raises(CommandError) as exc:
         call_command("triage", "activate", "1", stdout=StringIO())
-    assert "模型文件不存在" in str(exc.value) and "the model file is missing" in str(exc.value)
+    assert "模型 v1 的文件已删除" in str(exc.value) and "a later retraining took its place" in str(exc.value)
+    out = StringIO()
+    call_command("triage", "models", stdout=out)
+    assert "the file of model v1 was removed" in out.getvalue()
 
     _label(op, 12, start=24)
     with django_capture_on_commit_callbacks(execute=True):
@@ -182,14 +189,16 @@ MODELS = "/admin/triage/modelversion/"
 
 
 def _notices(response):
-    return [str(m) for m in response.context["messages"]]
+    """The line under the list's title, and the messages (none: they answer the list's actions)."""
+    assert [str(m) for m in response.context["messages"]] == []
+    return [str(response.context["subtitle"])]
 
 
 def test_the_model_list_says_when_the_next_retraining_comes(admin_client, users, settings):
     settings.FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = 30
     _label(users.county_op, 3)
     res = admin_client.get(MODELS, HTTP_ACCEPT_LANGUAGE="en")
-    assert res.status_code == 200
+    assert res.status_code == 200 and "<h2>Nightly retraining: 9 matters" in res.content.decode()
     assert _notices(res) == [
         "Nightly retraining: 9 matters labelled or closed so far, no model trained from the database yet; it "
         "trains at 02:43 once there are 30. A new model is put to use only if it does better on at least 50 "
@@ -203,3 +212,117 @@ def test_the_model_list_says_when_the_next_retraining_comes(admin_client, users,
     res = admin_client.get(MODELS, HTTP_ACCEPT_LANGUAGE="en")
     assert _notices(res) == ["Nightly retraining is off (FENGQIAO_TRIAGE_RETRAIN). Retrain with: fengqiao triage "
                              "train --from-db"]
+
+
+
+def test_the_job_runs_at_night_in_the_local_time_zone():
+    """huey reads crontabs in UTC unless told otherwise: 02:43 would have been 10:43 in 三门."""
+    from datetime import datetime
+
+    from huey.contrib.djhuey import HUEY
+
+    assert HUEY.utc is False
+    task = nightly_retrain.task_class()
+    assert task.validate_datetime(datetime(2026, 12, 8, 2, 43))
+    assert not task.validate_datetime(datetime(2026, 12, 8, 10, 43))
+
+
+def test_an_activation_checked_just_before_the_file_went_is_refused(users, monkeypatch):
+    """The file of a candidate is removed between an admin's check of it and the activation's
+    lock: the activation sees the mark under the lock and refuses, instead of putting a
+    version without a file to use."""
+    from fengqiao.core.errors import UserError
+
+    op = users.county_op
+    _label(op, 12)
+    training.retrain_if_due(min_new=30, calibration_folds=2)
+    _label(op, 12, start=12)
+    training.retrain_if_due(min_new=30, calibration_folds=2)  # v2 registered, not activated
+    v2 = ModelVersion.objects.get(version=2)
+    checked = actions.check_version
+
+    def check_then_lose_the_file(mv):
+        unmatched = checked(mv)
+        # what a retraining registering v3 does meanwhile
+        assert actions.remove_superseded_file(mv, superseded_by=ModelVersion(version=3))
+        return unmatched
+
+    monkeypatch.setattr(actions, "check_version", check_then_lose_the_file)
+    with pytest.raises(UserError) as exc:
+        actions.activate_version(v2)
+    assert exc.value.code == "model_removed"
+    assert not ModelVersion.objects.filter(is_active=True).exists()
+
+
+def test_a_verdict_against_a_model_no_longer_in_use_is_not_acted_on(users, monkeypatch, tmp_path):
+    """Another version is put to use while the new one is being judged against the keyword rules:
+    the new one stays registered."""
+    monkeypatch.setattr(training, "MIN_HELDOUT_TO_ACTIVATE", 1)
+    _label(users.county_op, 12)
+    path = tmp_path / "other.skops"
+    texts, labels = synthetic_corpus(5)
+    codes = {"交通运输": "labour.unpaid_wages", "教育文体": "property.elevator", "环境保护": "environment.smell"}
+    classifier.train(texts, [codes[x] for x in labels], calibration_folds=0, neighbours=0).save(path)
+    register = actions.register_version
+
+    def register_while_an_admin_activates(**kw):
+        mv = register(**kw)
+        monkeypatch.setattr(actions, "register_version", register)  # the admin's own registration
+        actions.activate_version(actions.register_file(path))
+        return mv
+
+    monkeypatch.setattr(actions, "register_version", register_while_an_admin_activates)
+    report = training.retrain_if_due(min_new=30, calibration_folds=2)
+    assert report["better"] and report["changed_meanwhile"] and not report["activated"]
+    assert ModelVersion.objects.get(is_active=True).version == 2  # the admin's choice stands
+
+
+def test_a_failed_registration_leaves_no_model_file(users, monkeypatch):
+    from django.db import IntegrityError
+
+    _label(users.county_op, 12)
+    before = set(actions.models_dir().glob("*.skops")) if actions.models_dir().exists() else set()
+
+    def refuse(**kw):
+        raise IntegrityError("another process took the number")
+
+    monkeypatch.setattr(actions, "register_version", refuse)
+    with pytest.raises(IntegrityError):
+        training.retrain_if_due(min_new=30, calibration_folds=2)
+    assert set(actions.models_dir().glob("*.skops")) == before
+    assert not ModelVersion.objects.exists()
+
+
+def test_the_note_names_the_model_it_replaced_and_reaches_active_administrators_only(users,
+                                                                                   django_capture_on_commit_callbacks):
+    from fengqiao.accounts.models import User
+    from fengqiao.core import roles
+    from fengqiao.triage.jobs import tell_admins
+
+    retired = User.objects.create(username="old_admin", role=roles.ADMIN, area=users.admin.area, is_active=False)
+    report = {"version": 7, "evaluation": {"heldout_rows": 64, "macro_f1": 0.91},
+              "baseline": {"active_version": 6, "macro_f1": 0.875}, "training": {"train_rows": 250}}
+    with django_capture_on_commit_callbacks(execute=True):
+        tell_admins(report)
+    note = Notification.objects.get(user=users.admin, kind="triage_model_activated")
+    assert note.title == "分类模型已自动更新为 v7"
+    assert note.body == ("新模型在 64 件留出事件上的宏平均F1为 0.9100，原用v6为 0.8750；训练 250 件。"
+                         "如需回退: fengqiao triage rollback")
+    assert not Notification.objects.filter(user=retired).exists()
+    assert not Notification.objects.filter(kind="triage_model_activated").exclude(user__role=roles.ADMIN).exists()
+
+
+def test_if_due_waits_for_no_one_while_the_nightly_job_trains(users):
+    from fengqiao.core import leases
+    from fengqiao.triage.jobs import RETRAIN_LEASE
+
+    _label(users.county_op, 3)
+    token = leases.acquire(RETRAIN_LEASE, 60)
+    try:
+        with pytest.raises(CommandError) as exc:
+            call_command("triage", "train", "--from-db", "--if-due", stdout=StringIO())
+        assert "another retraining is running" in str(exc.value) and "另一次重训正在进行" in str(exc.value)
+        assert nightly_retrain.call_local() is None  # and the job skips while a command trains
+    finally:
+        leases.release(RETRAIN_LEASE, token)
+    assert not ModelVersion.objects.exists()

@@ -68,7 +68,8 @@ class Command(BaseCommand):
             if given:
                 raise command_error(
                     f"参数有误: {', '.join(given)} 只用于 --from-db;从文件训练的模型用 `triage register` 登记",
-                    f"invalid arguments: {', '.join(given)} only go with --from-db; register a model "
+                    f"invalid arguments: {', '.join(given)} {'goes' if len(given) == 1 else 'go'} only with "
+                    f"--from-db; register a model "
                     "trained from files with `triage register`", returncode=2)
             for key, default in FILE_TRAIN_DEFAULTS.items():
                 if options.get(key) is None:
@@ -121,13 +122,13 @@ class Command(BaseCommand):
                 f"{', '.join(given)} (those train from files)", returncode=2)
         if options.get("if_due") and options.get("activate"):
             raise command_error(
-                "参数有误: --if-due 按常规规则启用新模型,不能与 --activate 同用",
+                "参数有误: --if-due 按常规规则启用新模型，不能与 --activate 同用",
                 "invalid arguments: --if-due activates by the usual rule and cannot be combined with --activate",
                 returncode=2)
         with context.acting(None, channel="cli"):
             try:
                 if options.get("if_due"):
-                    report = training.retrain_if_due(calibration_folds=options.get("calibration_folds", 3))
+                    report = self.retrain_if_due(options)
                 else:
                     report = training.train_from_db(activate=options.get("activate", False),
                                                     calibration_folds=options.get("calibration_folds", 3))
@@ -152,11 +153,36 @@ class Command(BaseCommand):
             f"{report['training']['heldout_rows']} held out; macro-F1 {ev.get('macro_f1')} "
             f"(before: {base.get('macro_f1')}); {'activated' if report['activated'] else 'not activated'}")
         self.stdout.write(f"  params: {_describe_params(report['training'].get('params'))}")
-        if report["better"] and not report["enough_heldout"] and not report["activated"]:
+        if report.get("files_removed"):
+            self.stdout.write("  files removed (earlier candidates never put to use): "
+                              + ", ".join(f"v{n}" for n in report["files_removed"]))
+        how_zh, how_en = (("triage activate", "triage activate") if options.get("if_due")
+                          else ("--activate 或 triage activate", "--activate or triage activate"))
+        if report.get("changed_meanwhile"):
             self.stderr.write(
-                f"留出评估的事件不足 {training.MIN_HELDOUT_TO_ACTIVATE} 件,新模型已登记但未启用(可用 --activate 或 "
-                f"triage activate 启用)/ fewer than {training.MIN_HELDOUT_TO_ACTIVATE} held-out matters: the "
-                f"model is registered, not activated (use --activate or triage activate)")
+                f"评估期间另一个模型被启用，新模型已登记但未启用(可用 {how_zh} 启用)/ another model was put to "
+                f"use while this one was judged: it is registered, not activated (use {how_en})")
+        elif report["better"] and not report["enough_heldout"] and not report["activated"]:
+            self.stderr.write(
+                f"留出评估的事件不足 {training.MIN_HELDOUT_TO_ACTIVATE} 件，新模型已登记但未启用(可用 {how_zh} "
+                f"启用)/ fewer than {training.MIN_HELDOUT_TO_ACTIVATE} held-out matters: the "
+                f"model is registered, not activated (use {how_en})")
+
+    def retrain_if_due(self, options) -> dict:
+        """``--if-due``: under the nightly job's lease, so the two never train at once."""
+        from fengqiao.core import leases
+        from fengqiao.triage import training
+        from fengqiao.triage.jobs import RETRAIN_LEASE, RETRAIN_LEASE_TTL
+
+        token = leases.acquire(RETRAIN_LEASE, RETRAIN_LEASE_TTL)
+        if token is None:
+            raise command_error("另一次重训正在进行(工作进程的每晚重训或另一个 --if-due)，本次未训练",
+                                "another retraining is running (the worker's nightly one or another --if-due): "
+                                "nothing was trained")
+        try:
+            return training.retrain_if_due(calibration_folds=options.get("calibration_folds", 3))
+        finally:
+            leases.release(RETRAIN_LEASE, token)
 
     def do_register(self, options):
         from fengqiao.core import context
@@ -216,6 +242,9 @@ class Command(BaseCommand):
                     params = params or (model.metadata or {}).get("params") or {}
                 except UserError as exc:
                     problem = bilingual(exc.zh, exc.en)
+            elif mv.file_removed_at is not None:
+                removed = service.removed_error(mv)
+                problem = bilingual(removed.zh, removed.en)
             elif not mv.path().is_file():
                 problem = f"模型文件不存在 / the model file is missing: {mv.file}"
             ev = mv.evaluation or {}

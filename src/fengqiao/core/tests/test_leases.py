@@ -1,0 +1,78 @@
+"""Job leases (core.leases): one run of a job at a time, and a lease a dead worker never gave back
+lapses instead of stopping the job for good (ADR 0118)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from fengqiao.core import leases
+from fengqiao.core.models import JobLease
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_lease_is_held_by_one_run_until_given_back():
+    token = leases.acquire("job", 60)
+    assert token and leases.acquire("job", 60) is None
+    assert leases.acquire("other job", 60)  # leases of different jobs are independent
+    leases.release("job", token)
+    again = leases.acquire("job", 60)
+    assert again and again != token
+
+
+def test_a_lease_never_given_back_lapses():
+    """A worker killed mid-run (SIGTERM from `fengqiao serve`, the OOM killer) never releases."""
+    dead = leases.acquire("job", 60)
+    assert leases.acquire("job", 60) is None
+    JobLease.objects.filter(name="job").update(expires_at=timezone.now() - timedelta(seconds=1))
+    alive = leases.acquire("job", 60)
+    assert alive and alive != dead
+    leases.release("job", dead)  # the dead run's late release does not free the new holder's lease
+    assert JobLease.objects.get(name="job").holder == alive
+    assert leases.acquire("job", 60) is None
+
+
+def test_held_skips_the_run_while_another_holds_the_lease(caplog):
+    calls = []
+
+    @leases.held("job", ttl=60)
+    def job(x):
+        calls.append(x)
+        return x * 2
+
+    token = leases.acquire("job", 60)
+    with caplog.at_level("INFO", logger="fengqiao.core.leases"):
+        assert job(1) is None
+    assert calls == [] and "job job skipped" in caplog.text
+    leases.release("job", token)
+    assert job(2) == 4 and calls == [2]
+    assert not JobLease.objects.filter(name="job").exists()  # given back after the run
+
+
+def test_held_gives_the_lease_back_when_the_run_fails():
+    @leases.held("job", ttl=60)
+    def job():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        job()
+    assert not JobLease.objects.filter(name="job").exists()
+
+
+def test_the_worker_jobs_skip_while_their_lease_is_held():
+    from fengqiao.alerts.jobs import risk_scan
+    from fengqiao.events.jobs import deliver_outbox, sla_sweep
+    from fengqiao.patrols.jobs import close_idle
+    from fengqiao.tasks.jobs import remind_due
+
+    for name, job in (("events-sla-sweep", sla_sweep), ("events-outbox", deliver_outbox),
+                      ("alerts-scan", risk_scan), ("patrols-close-idle", close_idle),
+                      ("tasks-remind-due", remind_due)):
+        token = leases.acquire(name, 60)
+        assert job.call_local() is None, name
+        leases.release(name, token)
+    # and run when it is free: the sweep answers with its counts
+    assert isinstance(sla_sweep.call_local(), dict)
