@@ -18,9 +18,12 @@ import uuid
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import DateTimeField, ExpressionWrapper, Value
+from django.db.models.functions import Now
 
 log = logging.getLogger(__name__)
+
+HOST = socket.gethostname()[:40]
 
 
 def acquire(name: str, ttl: float) -> str | None:
@@ -28,9 +31,10 @@ def acquire(name: str, ttl: float) -> str | None:
     when someone else holds it and it has not expired."""
     from .models import JobLease
 
-    now = timezone.now()
-    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
-    until = now + timedelta(seconds=ttl)
+    token = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+    # the database's clock, not this machine's: workers on several machines compare one clock
+    now = Now()
+    until = ExpressionWrapper(Now() + Value(timedelta(seconds=ttl)), output_field=DateTimeField())
     with transaction.atomic():
         if JobLease.objects.filter(name=name, expires_at__lte=now).update(holder=token, expires_at=until):
             return token
@@ -40,6 +44,37 @@ def acquire(name: str, ttl: float) -> str | None:
         except IntegrityError:  # held, and not expired
             return None
     return token
+
+
+def clear_dead_here() -> list[str]:
+    """Give back the leases held by processes of this machine that no longer run (a worker
+    stopped mid-job, then started again): the jobs run at once instead of after their TTL.
+    Returns the jobs' names. Leases of other machines are left to expire."""
+    from .models import JobLease
+
+    cleared = []
+    for name, holder in JobLease.objects.filter(holder__startswith=f"{HOST}:").values_list("name", "holder"):
+        try:
+            pid = int(holder.split(":")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        if JobLease.objects.filter(name=name, holder=holder).delete()[0]:
+            cleared.append(name)
+    if cleared:
+        log.info("job leases of stopped processes given back: %s", ", ".join(sorted(cleared)))
+    return cleared
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def release(name: str, token: str) -> None:

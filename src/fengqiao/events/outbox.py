@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import logging
 import os
+import time
 import urllib.error
 import urllib.request
 
@@ -36,6 +37,9 @@ BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
 LEASE_SECONDS = 120.0
 TIMEOUT_SECONDS = 10.0
+#: a run claims no new row after this long, so it ends well inside its job lease (15 minutes,
+#: ``events.jobs``) even when every receiver times out; what is left waits for the next minute
+RUN_BUDGET_SECONDS = 300.0
 
 
 def webhooks() -> dict[str, str]:
@@ -83,16 +87,25 @@ def _post(url: str, payload: dict, key: str, topic: str) -> tuple[bool, str]:
         return False, f"{type(exc).__name__}: {exc}"[:500]
 
 
-def deliver_due(limit: int = 100, *, at: dt.datetime | None = None, base: float = BACKOFF_BASE_SECONDS) -> dict:
-    """Send the deliveries that are due; return counts ``{sent, failed, dead}``."""
+def deliver_due(limit: int = 100, *, at: dt.datetime | None = None, base: float = BACKOFF_BASE_SECONDS,
+                budget: float = RUN_BUDGET_SECONDS) -> dict:
+    """Send the deliveries that are due; return counts ``{sent, failed, dead}``.
+
+    Each row's claim, delivery time and retry time are taken when that row is handled (``at``
+    fixes them all, for tests): a claim stamped with the run's start would look due again to
+    another run once the first had spent ``LEASE_SECONDS`` on slow receivers. No new row is
+    claimed after ``budget`` seconds."""
     from .models import Outbox
 
-    now = at or _now()
+    clock = (lambda: at) if at is not None else _now
+    started = time.monotonic()
     counts = {"sent": 0, "failed": 0, "dead": 0}
-    due = list(Outbox.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+    due = list(Outbox.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=clock())
                .order_by("next_attempt_at", "id").values_list("id", "attempts", "next_attempt_at")[:limit])
     for pk, attempts, next_at in due:
-        lease = now + dt.timedelta(seconds=LEASE_SECONDS)
+        if time.monotonic() - started > budget:
+            break  # the rest stay due for the next run
+        lease = clock() + dt.timedelta(seconds=LEASE_SECONDS)
         claimed = Outbox.objects.filter(pk=pk, status=OutboxStatus.PENDING, attempts=attempts,
                                         next_attempt_at=next_at).update(next_attempt_at=lease)
         if claimed != 1:
@@ -100,7 +113,7 @@ def deliver_due(limit: int = 100, *, at: dt.datetime | None = None, base: float 
         row = Outbox.objects.get(pk=pk)
         ok, info = _post(row.url, row.payload, row.idempotency_key, row.topic)
         if ok:
-            Outbox.objects.filter(pk=pk).update(status=OutboxStatus.DELIVERED, delivered_at=now,
+            Outbox.objects.filter(pk=pk).update(status=OutboxStatus.DELIVERED, delivered_at=clock(),
                                                 attempts=F("attempts") + 1, last_error="")
             counts["sent"] += 1
             continue
@@ -110,7 +123,7 @@ def deliver_due(limit: int = 100, *, at: dt.datetime | None = None, base: float 
             counts["dead"] += 1
             log.warning("outbox %s to %s given up after %s attempts: %s", pk, row.target, tried, info)
         else:
-            retry = now + dt.timedelta(seconds=backoff(tried, base))
+            retry = clock() + dt.timedelta(seconds=backoff(tried, base))
             Outbox.objects.filter(pk=pk).update(attempts=tried, next_attempt_at=retry, last_error=info)
             counts["failed"] += 1
     return counts

@@ -416,8 +416,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     actions = ["activate", "roll_back"]
 
     def changelist_view(self, request, extra_context=None):
-        # a line under the title, not a message: messages are the answers to the list's actions
-        extra_context = {**(extra_context or {}), "subtitle": retraining_in_use()}
+        # a line under the title (admin/triage/modelversion/change_list.html), not a message:
+        # messages are the answers to the list's actions
+        if request.method == "GET" and not request.GET.get("_popup"):
+            extra_context = {**(extra_context or {}), "retraining_notice": retraining_in_use()}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("rows trained on"), ordering=_number_of("training__train_rows", "training__rows"))

@@ -143,12 +143,18 @@ def train_from_db(
     if test_rows:
         texts, gold = [r[1] for r in test_rows], [r[2] for r in test_rows]
         evaluation.update(evaluate(model, texts, gold))
-        in_use = (
-            ModelVersion.objects.filter(kind=ModelKind.CATEGORY, is_active=True)
-            .values_list("pk", flat=True)
-            .first()
-        )
+        # the model in use now, not this process's copy of up to MODEL_CHECK_SECONDS ago: the
+        # verdict is acted on only if this is still the one in use (activate_version(replacing=))
+        service.invalidate_model()
         mv_active, active_model = service.active_model()
+        if mv_active is not None:
+            in_use = mv_active.pk
+        else:  # none active, or its file unusable (the keyword rules classify): the row, if any
+            in_use = (
+                ModelVersion.objects.filter(kind=ModelKind.CATEGORY, is_active=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
         if active_model is not None:
             baseline = {"active_version": mv_active.version, **evaluate(active_model, texts, gold)}
         else:

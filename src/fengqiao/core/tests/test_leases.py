@@ -65,14 +65,39 @@ def test_held_gives_the_lease_back_when_the_run_fails():
 def test_the_worker_jobs_skip_while_their_lease_is_held():
     from fengqiao.alerts.jobs import risk_scan
     from fengqiao.events.jobs import deliver_outbox, sla_sweep
+    from fengqiao.mediation.tasks import mediation_sweep
     from fengqiao.patrols.jobs import close_idle
     from fengqiao.tasks.jobs import remind_due
 
     for name, job in (("events-sla-sweep", sla_sweep), ("events-outbox", deliver_outbox),
                       ("alerts-scan", risk_scan), ("patrols-close-idle", close_idle),
-                      ("tasks-remind-due", remind_due)):
+                      ("tasks-remind-due", remind_due), ("mediation-sweep", mediation_sweep)):
         token = leases.acquire(name, 60)
         assert job.call_local() is None, name
         leases.release(name, token)
     # and run when it is free: the sweep answers with its counts
     assert isinstance(sla_sweep.call_local(), dict)
+
+
+def test_the_lease_expires_by_the_database_clock():
+    leases.acquire("job", 600)
+    row = JobLease.objects.get(name="job")
+    now = timezone.now()
+    assert now + timedelta(seconds=590) < row.expires_at < now + timedelta(seconds=610)
+
+
+def test_a_restarted_worker_gives_back_the_leases_of_stopped_processes_here():
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead_pid = int(gone.stdout)
+    JobLease.objects.create(name="events-sla-sweep", holder=f"{leases.HOST}:{dead_pid}:abc",
+                            expires_at=timezone.now() + timedelta(minutes=10))
+    live = leases.acquire("alerts-scan", 600)  # this process: alive
+    JobLease.objects.create(name="tasks-remind-due", holder=f"another-host:{dead_pid}:abc",
+                            expires_at=timezone.now() + timedelta(minutes=10))
+    assert leases.clear_dead_here() == ["events-sla-sweep"]
+    assert set(JobLease.objects.values_list("name", flat=True)) == {"alerts-scan", "tasks-remind-due"}
+    assert JobLease.objects.get(name="alerts-scan").holder == live

@@ -130,3 +130,52 @@ def test_notification_adapters(users, settings, tmp_path, django_capture_on_comm
     line = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
     assert line["title"] == "标题" and line["user_ids"] == [users.town_haiyou.pk]
     assert Outbox.objects.filter(topic="notification", target="notifications").count() == 1
+
+
+def _two_due(users, settings, url):
+    settings.FENGQIAO_WEBHOOKS = {"hotline_12345": url}
+    for ref in ("12345-S1", "12345-S2"):
+        ev = new_event(users.county_op, channel_ref=ref)
+        actions.accept_event(ev, by=users.county_op)
+    rows = list(Outbox.objects.order_by("next_attempt_at", "id"))
+    assert len(rows) == 2
+    return rows
+
+
+def test_a_row_in_flight_is_not_due_for_another_run_however_long_this_one_took(users, settings, monkeypatch):
+    """The claim is stamped when the row is handled, not when the run began: a run that spent
+    minutes on slow receivers no longer hands the row it is sending to the next run."""
+    clock = {"now": None}
+    posted, nested = [], []
+
+    with Receiver([]) as rx:
+        first, second = _two_due(users, settings, rx.url)
+        clock["now"] = max(first.next_attempt_at, second.next_attempt_at)
+        monkeypatch.setattr(outbox, "_now", lambda: clock["now"])
+        real_post = outbox._post
+
+        def slow_post(url, payload, key, topic):
+            posted.append(key)
+            if len(posted) == 1:  # the rows before took the run past the claim's two minutes
+                clock["now"] += dt.timedelta(seconds=outbox.LEASE_SECONDS + 30)
+            else:  # while the second row is in flight (a few seconds), the next run starts
+                clock["now"] += dt.timedelta(seconds=5)
+                nested.append(outbox.deliver_due())
+            return real_post(url, payload, key, topic)
+
+        monkeypatch.setattr(outbox, "_post", slow_post)
+        assert outbox.deliver_due() == {"sent": 2, "failed": 0, "dead": 0}
+    assert nested == [{"sent": 0, "failed": 0, "dead": 0}]
+    assert posted == [first.idempotency_key, second.idempotency_key]  # each sent once
+    assert rx.calls == posted
+
+
+def test_a_run_claims_nothing_more_once_its_time_is_spent(users, settings, monkeypatch):
+    ticks = iter([0.0, 1.0, outbox.RUN_BUDGET_SECONDS + 1.0])  # start, first row, second row
+    with Receiver([]) as rx:
+        first, second = _two_due(users, settings, rx.url)
+        monkeypatch.setattr(outbox.time, "monotonic", lambda: next(ticks))
+        at = max(first.next_attempt_at, second.next_attempt_at)
+        assert outbox.deliver_due(at=at) == {"sent": 1, "failed": 0, "dead": 0}
+    second.refresh_from_db()
+    assert second.status == "pending" and second.attempts == 0 and second.next_attempt_at <= at  # still due

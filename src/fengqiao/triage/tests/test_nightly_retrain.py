@@ -191,14 +191,16 @@ MODELS = "/admin/triage/modelversion/"
 def _notices(response):
     """The line under the list's title, and the messages (none: they answer the list's actions)."""
     assert [str(m) for m in response.context["messages"]] == []
-    return [str(response.context["subtitle"])]
+    return [str(response.context["retraining_notice"])]
 
 
 def test_the_model_list_says_when_the_next_retraining_comes(admin_client, users, settings):
     settings.FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = 30
     _label(users.county_op, 3)
     res = admin_client.get(MODELS, HTTP_ACCEPT_LANGUAGE="en")
-    assert res.status_code == 200 and "<h2>Nightly retraining: 9 matters" in res.content.decode()
+    page = res.content.decode()
+    assert res.status_code == 200 and '<p class="help retraining-notice">Nightly retraining: 9 matters' in page
+    assert "<title>Nightly" not in page  # under the title, not in the browser's tab
     assert _notices(res) == [
         "Nightly retraining: 9 matters labelled or closed so far, no model trained from the database yet; it "
         "trains at 02:43 once there are 30. A new model is put to use only if it does better on at least 50 "
