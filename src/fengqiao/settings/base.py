@@ -343,6 +343,14 @@ except ValueError:
     raise ImproperlyConfigured("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW must be a whole number") from None
 if FENGQIAO_TRIAGE_RETRAIN_MIN_NEW < 1:
     raise ImproperlyConfigured("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW must be at least 1")
+# A retraining from the database reads at most this many matters: the operators' labels first,
+# then the newest closed matters (its time and memory grow faster than its rows).
+try:
+    FENGQIAO_TRIAGE_MAX_TRAIN_ROWS = int(os.environ.get("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS", "30000"))
+except ValueError:
+    raise ImproperlyConfigured("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS must be a whole number") from None
+if FENGQIAO_TRIAGE_MAX_TRAIN_ROWS < 100:
+    raise ImproperlyConfigured("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS must be at least 100")
 # Audit records join the hash chain after commit: "background" (a sealer thread per process,
 # in batches) or "commit" (the committing thread, at once). See docs/adr/0010.
 FENGQIAO_AUDIT_SEAL = os.environ.get("FENGQIAO_AUDIT_SEAL", "background")

@@ -48,6 +48,10 @@ RETRAIN_MIN_NEW = 200
 #: the notes of the versions :func:`retrain_if_due` registers: an earlier one never put to use
 #: loses its file when a later one is registered
 RETRAIN_NOTES = ("nightly retraining", "train --from-db --if-due")
+#: a retraining from the database reads at most this many matters (operators' labels first, then
+#: the newest closed matters; ``FENGQIAO_TRIAGE_MAX_TRAIN_ROWS``): its time and memory grow faster
+#: than its rows (benchmarks.md, *nightly retraining*), and it runs unattended in the worker
+MAX_TRAIN_ROWS = 30_000
 
 
 class NotEnoughData(ValueError):
@@ -55,20 +59,27 @@ class NotEnoughData(ValueError):
 
 
 def labelled_rows(limit: int | None = None) -> list[tuple[int, str, str, str]]:
-    """``(event id, text, category code, source)`` for every labelled or closed matter."""
+    """``(event id, text, category code, source)`` for every labelled or closed matter, in id
+    order; with ``limit``, at most that many: the operators' labels first, the newest first,
+    then the newest closed matters."""
     labels: dict[int, str] = {}
     for event_id, code in CategoryLabel.objects.order_by("at", "pk").values_list(
         "event_id", "category__code"
     ):
         labels[event_id] = code  # the latest label wins
-    qs = Event.objects.filter(
-        Q(pk__in=CategoryLabel.objects.values("event_id"))
-        | Q(state=State.CLOSED, category__isnull=False)
+    fields = ("pk", "title", "content", "category__code")
+    labelled = Event.objects.filter(pk__in=CategoryLabel.objects.values("event_id"))
+    closed = Event.objects.filter(state=State.CLOSED, category__isnull=False).exclude(
+        pk__in=CategoryLabel.objects.values("event_id")
     )
+    if limit is None:
+        found = list(labelled.values_list(*fields)) + list(closed.values_list(*fields))
+    else:
+        found = list(labelled.order_by("-pk").values_list(*fields)[:limit])
+        if len(found) < limit:
+            found += list(closed.order_by("-pk").values_list(*fields)[: limit - len(found)])
     rows = []
-    for pk, title, content, cat_code in qs.order_by("pk").values_list(
-        "pk", "title", "content", "category__code"
-    )[:limit]:
+    for pk, title, content, cat_code in sorted(found):
         code = labels.get(pk) or cat_code
         if code:
             rows.append((pk, f"{title} {content}", code, "label" if pk in labels else "closed"))
@@ -116,7 +127,8 @@ def train_from_db(
     # and matters with a higher id (imported history is closed at its own, earlier time)
     read_at = timezone.now()
     max_event_id = Event.objects.aggregate(m=Max("pk"))["m"] or 0
-    rows = labelled_rows()
+    max_rows = int(service.setting("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS", MAX_TRAIN_ROWS))
+    rows = labelled_rows(limit=max_rows)
     labels = Counter(r[2] for r in rows)
     if len(labels) < 2:
         raise NotEnoughData(
@@ -166,6 +178,7 @@ def train_from_db(
     rel = actions.relative_to_var(path)
     training = {
         "rows": len(rows),
+        "max_rows": max_rows,
         "read_at": read_at.isoformat(),
         "max_event_id": max_event_id,
         "train_rows": len(train_rows),

@@ -328,3 +328,24 @@ def test_if_due_waits_for_no_one_while_the_nightly_job_trains(users):
     finally:
         leases.release(RETRAIN_LEASE, token)
     assert not ModelVersion.objects.exists()
+
+
+def test_a_retraining_reads_at_most_its_cap_labels_first_then_the_newest_closed(users, settings):
+    op = users.county_op
+    labelled = _label(op, 4)  # 12 labelled matters
+    closed = []
+    for i in range(5):
+        ev = new_event(op, title="升降梯", content=f"心湖社区{i}号楼升降梯门关不上")
+        Event.objects.filter(pk=ev.pk).update(state=State.CLOSED, closed_at=timezone.now(),
+                                              category=Category.objects.get(code="property.elevator"))
+        closed.append(ev.pk)
+    everything = training.labelled_rows()
+    assert [r[0] for r in everything] == sorted([e.pk for e in labelled] + closed)
+    capped = training.labelled_rows(limit=14)
+    assert [r[0] for r in capped] == sorted([e.pk for e in labelled] + closed[-2:])
+    assert {r[3] for r in capped if r[0] in closed} == {"closed"}
+    assert [r[0] for r in training.labelled_rows(limit=5)] == sorted(e.pk for e in labelled)[-5:]
+
+    settings.FENGQIAO_TRIAGE_MAX_TRAIN_ROWS = 14
+    report = training.retrain_if_due(min_new=1, calibration_folds=2)
+    assert report["training"]["rows"] == 14 and report["training"]["max_rows"] == 14
