@@ -31,7 +31,8 @@ def acquire(name: str, ttl: float) -> str | None:
     when someone else holds it and it has not expired."""
     from .models import JobLease
 
-    token = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+    pid = os.getpid()
+    token = f"{HOST}:{pid}:{_started(pid)}:{uuid.uuid4().hex[:16]}"
     # the database's clock, not this machine's: workers on several machines compare one clock
     now = Now()
     until = ExpressionWrapper(Now() + Value(timedelta(seconds=ttl)), output_field=DateTimeField())
@@ -48,23 +49,39 @@ def acquire(name: str, ttl: float) -> str | None:
 
 def clear_dead_here() -> list[str]:
     """Give back the leases held by processes of this machine that no longer run (a worker
-    stopped mid-job, then started again): the jobs run at once instead of after their TTL.
-    Returns the jobs' names. Leases of other machines are left to expire."""
+    stopped mid-job, then started again): the jobs run at once instead of after their TTL. A
+    holder names its host, pid and the process's start time, so a new process that got the
+    old one's pid (as a restarted container's worker does) is told apart. Returns the jobs'
+    names. Leases of other machines are left to expire."""
     from .models import JobLease
 
     cleared = []
     for name, holder in JobLease.objects.filter(holder__startswith=f"{HOST}:").values_list("name", "holder"):
+        parts = holder.split(":")
         try:
-            pid = int(holder.split(":")[1])
+            pid = int(parts[1])
         except (IndexError, ValueError):
             continue
-        if pid == os.getpid() or _alive(pid):
+        started = parts[2] if len(parts) == 4 else ""
+        # the same pid started at another moment is another process: a container restarted gives
+        # its worker the pid the stopped one had
+        if _alive(pid) and (not started or started == _started(pid)):
             continue
         if JobLease.objects.filter(name=name, holder=holder).delete()[0]:
             cleared.append(name)
     if cleared:
         log.info("job leases of stopped processes given back: %s", ", ".join(sorted(cleared)))
     return cleared
+
+
+def _started(pid: int) -> str:
+    """When process ``pid`` started, in clock ticks since boot (Linux ``/proc``), or ``""``."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return fields[19]  # field 22 of stat; the split starts at field 3
+    except (OSError, IndexError):
+        return ""
 
 
 def _alive(pid: int) -> bool:

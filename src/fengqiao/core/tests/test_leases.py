@@ -101,3 +101,33 @@ def test_a_restarted_worker_gives_back_the_leases_of_stopped_processes_here():
     assert leases.clear_dead_here() == ["events-sla-sweep"]
     assert set(JobLease.objects.values_list("name", flat=True)) == {"alerts-scan", "tasks-remind-due"}
     assert JobLease.objects.get(name="alerts-scan").holder == live
+
+
+
+def test_a_new_process_with_the_old_ones_pid_is_not_taken_for_it():
+    """A restarted container's worker gets the pid its stopped predecessor had (PID 4, say): the
+    start time in the holder tells them apart, so the predecessor's leases are given back."""
+    import os
+
+    me = os.getpid()
+    JobLease.objects.create(name="events-sla-sweep", holder=f"{leases.HOST}:{me}:1:abc",  # started at tick 1
+                            expires_at=timezone.now() + timedelta(minutes=10))
+    mine = leases.acquire("alerts-scan", 600)  # this very process
+    assert mine.split(":")[2] == leases._started(me) != "1"
+    assert leases.clear_dead_here() == ["events-sla-sweep"]
+    assert JobLease.objects.get(name="alerts-scan").holder == mine
+
+
+def test_the_worker_command_clears_dead_leases_and_can_leave_scheduling_to_another(monkeypatch):
+    from django.core.management import call_command as real_call
+
+    from fengqiao.core.management.commands import worker
+
+    calls = []
+    monkeypatch.setattr(worker, "call_command", lambda name, **kw: calls.append((name, kw)))
+    JobLease.objects.create(name="events-sla-sweep", holder=f"{leases.HOST}:1:1:abc",  # pid 1 started at tick 1
+                            expires_at=timezone.now() + timedelta(minutes=10))
+    real_call("worker", "--workers", "3")
+    real_call("worker", "--no-periodic")
+    assert calls == [("run_huey", {"workers": 3}), ("run_huey", {"workers": 2, "periodic": False})]
+    assert not JobLease.objects.filter(name="events-sla-sweep").exists()

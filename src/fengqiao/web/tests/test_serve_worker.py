@@ -43,3 +43,39 @@ def test_the_worker_command_is_the_products():
     argv = gunicorn_conf.worker_argv()
     assert argv[:4] == [sys.executable, "-m", "fengqiao.cli", "worker"]
 
+
+
+def test_a_worker_that_dies_is_started_again_and_then_given_up_on(monkeypatch, caplog):
+    """A killed worker (kill -9, the OOM killer) used to stay dead while the web kept serving."""
+    import time
+
+    monkeypatch.setattr(gunicorn_conf, "worker_argv", lambda: [sys.executable, "-c", "pass"])  # exits at once
+    monkeypatch.setattr(gunicorn_conf, "WATCH_SECONDS", 0.05)
+    monkeypatch.setattr(gunicorn_conf, "MAX_RESTARTS", 3)
+    monkeypatch.setenv("FENGQIAO_SERVE_WORKER", "1")
+    with caplog.at_level(logging.INFO, logger="test.gunicorn"):
+        gunicorn_conf.when_ready(_Server())
+        try:
+            deadline = time.monotonic() + 20
+            while "not restarted after 3 restarts" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            gunicorn_conf.on_exit(_Server())
+    started = [r.args[0] for r in caplog.records if r.getMessage().startswith("background worker started")]
+    assert caplog.text.count("starting it again") == 3
+    assert len(started) == 4 and len(set(started)) == 4  # four processes, one after another
+    assert "not restarted after 3 restarts in 10 minutes" in caplog.text
+
+
+def test_a_worker_stopped_with_the_server_is_not_started_again(monkeypatch, caplog):
+    import time
+
+    monkeypatch.setattr(gunicorn_conf, "worker_argv", lambda: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(gunicorn_conf, "WATCH_SECONDS", 0.05)
+    monkeypatch.setenv("FENGQIAO_SERVE_WORKER", "1")
+    with caplog.at_level(logging.INFO, logger="test.gunicorn"):
+        gunicorn_conf.when_ready(_Server())
+        gunicorn_conf.on_exit(_Server())
+        time.sleep(0.3)
+    assert caplog.text.count("background worker started") == 1 and "starting it again" not in caplog.text
+    assert gunicorn_conf._worker is None
