@@ -139,3 +139,18 @@ class Pages:
             resp = self.clients[username].post(url, data)
             assert resp.status_code == 200, (url, resp.status_code)
         return fn
+
+
+def fresh_postgres(url: str, name: str) -> str:
+    """A new, empty PostgreSQL database ``name`` on the server of ``url`` (dropped first if it
+    exists); its URL."""
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+
+    parts = urlparse(url)
+    admin = urlunparse(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunparse(parts._replace(path=f"/{name}"))

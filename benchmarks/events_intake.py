@@ -24,10 +24,9 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._report import write_section
+from benchmarks._report import fresh_postgres, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 FENGQIAO = [sys.executable, "-c", "from fengqiao.cli import main; main()"]
@@ -39,15 +38,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_postgres(url: str, name: str) -> str:
-    import psycopg
-
-    parts = urlparse(url)
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parts._replace(path=f"/{name}"))
 
 
 def run(cmd: list[str], env: dict) -> str:

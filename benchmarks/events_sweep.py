@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._report import write_section
-from benchmarks.events_intake import FENGQIAO, ROOT, fresh_postgres, run
+from benchmarks._report import fresh_postgres, write_section
+from benchmarks.events_intake import FENGQIAO, ROOT, run
 
 
 def insert_sql(table: str, fields, rows: int, now_sql: str) -> str:

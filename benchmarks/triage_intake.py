@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._report import SHARED_DATA, write_section
+from benchmarks._report import SHARED_DATA, fresh_postgres, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HOT = SHARED_DATA / "tipdm2020_hot_messages.csv"
@@ -94,17 +94,6 @@ def worker(count: int) -> dict:
     }
 
 
-def fresh_postgres(url: str, name: str) -> str:
-    from urllib.parse import urlparse, urlunparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parts._replace(path=f"/{name}"))
 
 
 def run_backend(count: int, database_url: str | None) -> dict:

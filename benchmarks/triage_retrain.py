@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._report import SHARED_DATA, write_section
+from benchmarks._report import SHARED_DATA, fresh_postgres, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,17 +100,6 @@ def worker(sizes: list[int]) -> dict:
     return {"backend": "PostgreSQL" if connection.vendor == "postgresql" else "SQLite (WAL)", "rows": results}
 
 
-def fresh_postgres(url: str, name: str) -> str:
-    from urllib.parse import urlparse, urlunparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    admin = urlunparse(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunparse(parts._replace(path=f"/{name}"))
 
 
 def run_backend(sizes: list[int], database_url: str | None) -> dict:
