@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 COMMANDS = [
     ("serve", "serve the console and API with gunicorn (--host, --port; PORT from the environment)"),
@@ -44,12 +45,39 @@ def print_help() -> None:
     print("Configuration comes from the environment: DATABASE_URL, REDIS_URL, FENGQIAO_VAR_DIR, SECRET_KEY …")
 
 
+def var_dir_problem() -> str | None:
+    """Why the var folder (``FENGQIAO_VAR_DIR``) cannot be used, in Chinese and English, or
+    ``None``. Every command opens the background queue's file there while Django loads, so a
+    folder mounted read-only would otherwise end each command in a traceback naming no file."""
+    try:
+        from django.conf import settings
+
+        var = Path(settings.VAR_DIR)
+    except Exception:  # a configuration error: the command itself reports it
+        return None
+    if not var.is_dir():
+        return None
+    if not os.access(var, os.W_OK):
+        return (f"数据目录不可写: {var}(FENGQIAO_VAR_DIR);请检查其权限或挂载方式 / the data folder is not "
+                f"writable: {var} (FENGQIAO_VAR_DIR); check its permissions or how it is mounted")
+    for name in ("fengqiao.sqlite3", "huey.sqlite3"):
+        path = var / name
+        if path.exists() and not os.access(path, os.W_OK):
+            return (f"文件不可写: {path};请检查其权限或挂载方式 / the file is not writable: {path}; check its "
+                    f"permissions or how it is mounted")
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings.dev")
     if not argv or argv[0] in {"-h", "--help"}:
         print_help()
         return
+    problem = var_dir_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(1)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["fengqiao", *argv])

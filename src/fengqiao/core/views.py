@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
@@ -16,14 +18,18 @@ _migrated: dict[str, bool] = {}
 
 @never_cache
 def healthz(request):
-    """200 when the database answers and every migration is applied; 503 otherwise."""
+    """200 when the database answers, takes writes and every migration is applied; 503
+    otherwise. A database that answers but cannot be written (an SQLite file or folder mounted
+    read-only, a PostgreSQL standby) refuses every intake and every background job."""
     checks: dict[str, str] = {}
     ok = True
     try:
         conn = connections[DEFAULT_DB_ALIAS]
         with conn.cursor() as cur:
             cur.execute("SELECT 1")
-        checks["database"] = "ok"
+            writable = _writable(conn, cur)
+        checks["database"] = "ok" if writable else "read-only"
+        ok = writable
         if not _migrated.get(conn.alias):
             # reading every migration file is slow: once all are applied, this process
             # (whose code cannot change under it) does not look again
@@ -31,13 +37,27 @@ def healthz(request):
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
             _migrated[conn.alias] = not pending
             checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
-            ok = not pending
+            ok = ok and not pending
         else:
             checks["migrations"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
         ok = False
     return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+
+
+def _writable(conn, cur) -> bool:
+    """Whether the database takes writes: the SQLite file and its folder (the journal lives
+    there) are writable, or the PostgreSQL session is not read-only."""
+    if conn.vendor == "sqlite":
+        name = str(conn.settings_dict["NAME"])
+        if name == ":memory:" or name.startswith("file:"):
+            return True
+        return os.access(name, os.W_OK) and os.access(os.path.dirname(os.path.abspath(name)), os.W_OK)
+    if conn.vendor == "postgresql":
+        cur.execute("SHOW transaction_read_only")
+        return cur.fetchone()[0] != "on"
+    return True
 
 
 #: What ``GET /api/v1/`` lists: (key, URL name) of every collection and entry point.

@@ -206,3 +206,47 @@ def test_the_test_database_connection_has_jit_off():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+def test_healthz_fails_when_the_sqlite_file_cannot_be_written(client, monkeypatch):
+    """A database file mounted read-only answered SELECT 1, so the health check said ok while
+    every intake and every background job failed."""
+    from django.db import connection
+
+    from fengqiao.core import views
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's file; PostgreSQL is asked SHOW transaction_read_only")
+    name = os.path.abspath(str(connection.settings_dict["NAME"]))
+    if name.startswith(("file:", ":memory:")) or not os.path.exists(name):
+        pytest.skip("an in-memory test database has no file")
+    real = os.access
+    monkeypatch.setattr(views.os, "access", lambda path, mode: False if str(path) == name else real(path, mode))
+    resp = client.get("/healthz")
+    assert resp.status_code == 503 and resp.json()["checks"]["database"] == "read-only"
+
+
+def test_healthz_asks_postgresql_whether_it_takes_writes(client):
+    from django.db import connection
+
+    from fengqiao.core import views
+
+    with connection.cursor() as cur:
+        assert views._writable(connection, cur) is True
+    assert client.get("/healthz").json()["checks"]["database"] == "ok"
+
+
+def test_a_read_only_var_folder_is_one_clear_line_not_a_traceback(monkeypatch, capsys):
+    from django.conf import settings
+
+    from fengqiao import cli
+
+    var = str(settings.VAR_DIR)
+    real = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: False if str(path) == var else real(path, mode))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["check"])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"数据目录不可写: {var}(FENGQIAO_VAR_DIR);请检查其权限或挂载方式 / the data folder is not "
+                           f"writable: {var} (FENGQIAO_VAR_DIR); check its permissions or how it is mounted")
