@@ -79,3 +79,27 @@ def test_a_worker_stopped_with_the_server_is_not_started_again(monkeypatch, capl
         time.sleep(0.3)
     assert caplog.text.count("background worker started") == 1 and "starting it again" not in caplog.text
     assert gunicorn_conf._worker is None
+
+
+def test_serve_says_in_one_line_when_it_cannot_listen():
+    """It used to print 'serving on …' and then gunicorn's English retries for five seconds."""
+    import socket
+
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        with pytest.raises(CommandError) as exc:
+            call_command("serve", "--port", str(port))
+    assert f"端口 {port} 已被其他程序占用" in str(exc.value) and f"port {port} is already in use" in str(exc.value)
+    with pytest.raises(CommandError) as exc:
+        call_command("serve", "--port", "http")
+    assert "端口无效: http" in str(exc.value) and "invalid port: http (1-65535)" in str(exc.value)
+
+
+def test_gunicorn_keeps_no_control_socket_in_the_home_folder():
+    assert "--no-control-socket" in gunicorn_argv("127.0.0.1", 8000, 2, 2, access_log=False)

@@ -1,8 +1,12 @@
 import argparse
+import errno
 import os
+import socket
 import sys
 
 from django.core.management.base import BaseCommand
+
+from fengqiao.core.cli import command_error
 
 
 def gunicorn_argv(host: str, port, workers: int, threads: int, *, access_log: bool) -> list[str]:
@@ -10,10 +14,38 @@ def gunicorn_argv(host: str, port, workers: int, threads: int, *, access_log: bo
         sys.executable, "-m", "gunicorn", "fengqiao.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
         "--worker-class", "gthread", "--timeout", "60", "--config", "python:fengqiao.web.gunicorn_conf",
+        # gunicorn's control socket is not used, and its default ($HOME/.gunicorn) is shared by
+        # every server of the machine
+        "--no-control-socket",
     ]
     if access_log:
         argv += ["--access-logfile", "-"]
     return argv
+
+
+def address_problem(host: str, port) -> tuple[str, str] | None:
+    """``(zh, en)`` when the server could not listen at ``host:port`` (a port that is no number,
+    one another program holds, an address this machine does not have), else ``None``: said in
+    one line before anything starts, instead of gunicorn's five English retries."""
+    try:
+        number = int(port)
+        if not 0 < number < 65536:
+            raise ValueError
+    except (TypeError, ValueError):
+        return f"端口无效: {port}(应为 1–65535)", f"invalid port: {port} (1-65535)"
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, number))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (f"端口 {number} 已被其他程序占用({host}:{number});请换一个端口(--port)或先停止该程序",
+                    f"port {number} is already in use ({host}:{number}): choose another (--port) or stop "
+                    f"the program that holds it")
+        return (f"无法在 {host}:{number} 上监听: {exc.strerror}",
+                f"cannot listen on {host}:{number}: {exc.strerror}")
+    return None
 
 
 class Command(BaseCommand):
@@ -35,6 +67,9 @@ class Command(BaseCommand):
                                  "'fengqiao worker' runs as a service of its own)")
 
     def handle(self, *args, host, port, workers, threads, access_log, worker, **o):
+        problem = address_problem(host, port)
+        if problem:
+            raise command_error(*problem)
         argv = gunicorn_argv(host, port, workers, threads, access_log=access_log)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings.dev")
         os.environ["FENGQIAO_SERVE_WORKER"] = "1" if worker else "0"  # read by fengqiao.web.gunicorn_conf
