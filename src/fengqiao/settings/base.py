@@ -34,6 +34,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, minimum: int) -> int:
+    """A whole number from the environment, refused at start-up when it is none or too small."""
+    try:
+        value = int(os.environ.get(name, str(default)))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}")
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
@@ -337,20 +348,10 @@ FENGQIAO_TRIAGE_ON_INTAKE = env_bool("FENGQIAO_TRIAGE_ON_INTAKE", True)
 # closed with a category since the last model trained from the database; the new model is put to
 # use only when it beats the one in use on at least 50 held-out matters (docs/triage.md).
 FENGQIAO_TRIAGE_RETRAIN = env_bool("FENGQIAO_TRIAGE_RETRAIN", True)
-try:
-    FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = int(os.environ.get("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", "200"))
-except ValueError:
-    raise ImproperlyConfigured("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW must be a whole number") from None
-if FENGQIAO_TRIAGE_RETRAIN_MIN_NEW < 1:
-    raise ImproperlyConfigured("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW must be at least 1")
+FENGQIAO_TRIAGE_RETRAIN_MIN_NEW = env_int("FENGQIAO_TRIAGE_RETRAIN_MIN_NEW", 200, minimum=1)
 # A retraining from the database reads at most this many matters: the operators' labels first,
 # then the newest closed matters (its time and memory grow faster than its rows).
-try:
-    FENGQIAO_TRIAGE_MAX_TRAIN_ROWS = int(os.environ.get("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS", "30000"))
-except ValueError:
-    raise ImproperlyConfigured("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS must be a whole number") from None
-if FENGQIAO_TRIAGE_MAX_TRAIN_ROWS < 100:
-    raise ImproperlyConfigured("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS must be at least 100")
+FENGQIAO_TRIAGE_MAX_TRAIN_ROWS = env_int("FENGQIAO_TRIAGE_MAX_TRAIN_ROWS", 30000, minimum=100)
 # Audit records join the hash chain after commit: "background" (a sealer thread per process,
 # in batches) or "commit" (the committing thread, at once). See docs/adr/0010.
 FENGQIAO_AUDIT_SEAL = os.environ.get("FENGQIAO_AUDIT_SEAL", "background")

@@ -72,12 +72,10 @@ def labelled_rows(limit: int | None = None) -> list[tuple[int, str, str, str]]:
     closed = Event.objects.filter(state=State.CLOSED, category__isnull=False).exclude(
         pk__in=CategoryLabel.objects.values("event_id")
     )
-    if limit is None:
-        found = list(labelled.values_list(*fields)) + list(closed.values_list(*fields))
-    else:
-        found = list(labelled.order_by("-pk").values_list(*fields)[:limit])
-        if len(found) < limit:
-            found += list(closed.order_by("-pk").values_list(*fields)[: limit - len(found)])
+    found = list(labelled.order_by("-pk").values_list(*fields)[:limit])
+    room = None if limit is None else limit - len(found)
+    if room is None or room > 0:
+        found += list(closed.order_by("-pk").values_list(*fields)[:room])
     rows = []
     for pk, title, content, cat_code in sorted(found):
         code = labels.get(pk) or cat_code

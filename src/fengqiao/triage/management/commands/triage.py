@@ -174,15 +174,13 @@ class Command(BaseCommand):
         from fengqiao.triage import training
         from fengqiao.triage.jobs import RETRAIN_LEASE, RETRAIN_LEASE_TTL
 
-        token = leases.acquire(RETRAIN_LEASE, RETRAIN_LEASE_TTL)
-        if token is None:
+        report = leases.held(RETRAIN_LEASE, ttl=RETRAIN_LEASE_TTL)(training.retrain_if_due)(
+            calibration_folds=options.get("calibration_folds", 3))
+        if report is None:  # retrain_if_due always reports: None is the lease held elsewhere
             raise command_error("另一次重训正在进行(工作进程的每晚重训或另一个 --if-due)，本次未训练",
                                 "another retraining is running (the worker's nightly one or another --if-due): "
                                 "nothing was trained")
-        try:
-            return training.retrain_if_due(calibration_folds=options.get("calibration_folds", 3))
-        finally:
-            leases.release(RETRAIN_LEASE, token)
+        return report
 
     def do_register(self, options):
         from fengqiao.core import context
