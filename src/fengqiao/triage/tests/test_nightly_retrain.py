@@ -52,6 +52,7 @@ def test_nothing_is_trained_until_enough_matters_are_labelled(users):
 def test_it_trains_when_due_and_counts_only_what_came_after(users, tmp_path):
     op = users.county_op
     labelled = _label(op, 12)
+    earlier = new_event(op, title="升降梯", content="心湖社区3号楼升降梯门关不上")  # open, so no row yet
     out = StringIO()
     call_command("triage", "train", "--from-db", "--if-due", "--json", "--calibration-folds", "2", stdout=out)
     # the setting is 200: not due yet
@@ -81,7 +82,9 @@ def test_it_trains_when_due_and_counts_only_what_came_after(users, tmp_path):
     assert mv.training["max_event_id"] < old.pk
     assert training.retrain_if_due(min_new=4)["new_rows"] == 3
     # a matter closed before the last training, of an id it had read, was in it
-    Event.objects.filter(pk=labelled[1].pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=1))
+    assert earlier.pk <= mv.training["max_event_id"]
+    Event.objects.filter(pk=earlier.pk).update(state=State.CLOSED, closed_at=timezone.now() - timedelta(days=1),
+                                               category=Category.objects.get(code="property.elevator"))
     assert training.retrain_if_due(min_new=4)["new_rows"] == 3
 
     # a version registered from a file does not reset the count: only one trained from the database
