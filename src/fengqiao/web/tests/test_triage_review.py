@@ -336,3 +336,19 @@ def test_on_a_place_conflict_the_matters_own_town_keeps_its_candidates(users):
     e = _conflict_report(users)
     found = dict(TriageResult.objects.get(event=e).duplicates)
     assert own.pk in found and len(found) > 5
+
+
+@pytest.mark.parametrize("language, separator", [("zh-hans", "、"), ("en", ", ")])
+def test_the_route_lists_its_co_handlers_with_the_readers_list_separator(client, users, language, separator):
+    e = _matter(users.county_op, address="健跳镇沿港居委会",
+                content="沿港居委会某小区住户把电瓶车推进楼道充电，飞线充电，存在火灾隐患。")
+    perform(e, "accept", by=users.county_op)
+    TriageResult.objects.filter(event=e).update(route_cohandlers=["STHJ", "ZF"])
+    client.force_login(users.county_op)
+    html = client.get(f"/matters/{e.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    route = html[html.index('id="triage-route"'):]
+    route = route[:route.index("</div>")]
+    a, b = "三门县综合行政执法局", "台州市生态环境局三门分局"
+    listed = {route.count(a + sep + b) + route.count(b + sep + a) for sep in ("、", ", ")}
+    assert route.count(a + separator + b) + route.count(b + separator + a) == 2  # the hint and the button
+    assert listed == {0, 2}
