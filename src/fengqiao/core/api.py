@@ -18,6 +18,7 @@ from django.core.exceptions import (
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,7 +39,31 @@ _MESSAGES = {
     "throttled": ("请求过于频繁,请稍后再试", "too many requests, try again later"),
     "parse_error": ("请求内容无法解析", "the request body could not be parsed"),
     "invalid": ("提交的数据有误", "the submitted data is invalid"),
+    "csrf_failed": ("会话请求缺少有效的 CSRF 令牌(请在 X-CSRFToken 头中发送 csrftoken Cookie 的值,或改用 API 令牌)",
+                    "a signed-in session's write needs a valid CSRF token (send the csrftoken cookie's value "
+                    "in X-CSRFToken, or use an API token)"),
 }
+
+
+#: messages of DRF and Django that reach a client untranslated or mistranslated, in the
+#: caller's language: DRF writes "No data provided" without gettext, and Django's Chinese for
+#: the NUL refusal reads "empty strings are not allowed" (naming it here puts it in this
+#: project's catalogue, which Django reads before its own)
+_REWORDED = {
+    "No data provided": gettext_lazy("No data provided"),
+    "Null characters are not allowed.": gettext_lazy("Null characters are not allowed."),
+}
+
+
+def _readable(data):
+    """``data`` (DRF's error structure) with the messages of :data:`_REWORDED` put right."""
+    if isinstance(data, dict):
+        return {k: _readable(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_readable(v) for v in data]
+    if isinstance(data, str) and str(data) in _REWORDED:
+        return exceptions.ErrorDetail(str(_REWORDED[str(data)]), code=getattr(data, "code", "invalid"))
+    return data
 
 
 def _bilingual(code: str) -> dict:
@@ -72,12 +97,19 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # a signed-in browser session's write without the CSRF token: not the role's fault
+        return Response(_bilingual("csrf_failed"), status=403)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = _bilingual("invalid")
-        body["fields"] = response.data
+        fields = _readable(response.data)
+        names = ", ".join(str(k) for k in fields)[:200] if isinstance(fields, dict) else ""
+        zh, en = _MESSAGES["invalid"]
+        # the reasons per field are in the caller's language; both messages name the fields
+        body = UserError("invalid", f"{zh}: {names}" if names else zh, f"{en}: {names}" if names else en).as_dict()
+        body["fields"] = fields
         response.data = body
         return response
     code = getattr(exc, "default_code", "error")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .errors import UserError
+from .serializers import refuse_unknown
 
 TEXT, TEXT_OR_NULL = "text", "text_or_null"
 
@@ -19,10 +20,7 @@ def body_values(request, spec: Mapping[str, str], readers: Mapping[str, Callable
     data = request.data
     if not isinstance(data, dict):
         raise UserError("invalid", "请求体应为对象", "the body must be an object")
-    unknown = sorted(str(k) for k in data if k not in spec)
-    if unknown:
-        names = ", ".join(unknown)[:200]
-        raise UserError("unknown_field", f"不能提交: {names}", f"unknown field(s): {names}", field=unknown[0][:100])
+    refuse_unknown(data, spec)
     readers = readers or {}
     out = {}
     for key, kind in spec.items():

@@ -43,3 +43,10 @@ class NotFound(UserError):
 
 class Forbidden(UserError):
     status = 403
+
+
+def shown(value, limit: int = 40) -> str:
+    """A client's value as a refusal repeats it: at most ``limit`` characters, NUL shown as a sign
+    (an answer never echoes a 100,000-character input in bulk, in three copies)."""
+    text = str(value).replace("\x00", "␀")
+    return text if len(text) <= limit else text[:limit] + "…"

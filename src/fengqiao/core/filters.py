@@ -17,6 +17,9 @@ from django.db import models
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as drf_filters
+from rest_framework import filters as rest_filters
+
+from .errors import UserError, shown
 
 #: Filter instants are held to these years: the database cannot take year 1 at +08:00 (it is
 #: year 0 in UTC) nor the day after 9999-12-31, and nothing is recorded outside them.
@@ -215,3 +218,21 @@ class ListFilters:
                                      describe=lambda refusals: self.refusals(refusals, query), **kwargs)
         errors += refused
         return (qs.none() if errors else qs), shown, errors
+
+
+class OrderingFilter(rest_filters.OrderingFilter):
+    """DRF's ``?ordering=`` with a 400 naming the allowed fields when a term is not one of them
+    (DRF drops such a term and answers in the default order, as if it had been understood)."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            terms = [t.strip() for t in params.split(",") if t.strip()]
+            valid = self.remove_invalid_fields(queryset, terms, view, request)
+            if len(valid) != len(terms):
+                allowed = sorted(name for name, _label in self.get_valid_fields(queryset, view, {"request": request}))
+                listed = ", ".join(allowed)[:300]
+                raise UserError("bad_ordering", f"不能按此排序: {shown(params)};可用: {listed}(前加 - 为倒序)",
+                                f"cannot order by {shown(params)}; use one of: {listed} (prefix - to reverse)",
+                                field=self.ordering_param)
+        return super().get_ordering(request, queryset, view)

@@ -29,6 +29,16 @@ class Pagination(pagination.PageNumberPagination):
             return int(raw)
         return self.page_size
 
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param, "").strip()
+        if raw and raw != "last" and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) < 10**9):
+            raise UserError("bad_page", "页码须为正整数", "page must be a whole number from 1", field=self.page_query_param)
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:  # DRF's "Invalid page": past the last page
+            raise UserError("no_such_page", f"没有第 {raw} 页", f"there is no page {raw}", status=404,
+                            field=self.page_query_param) from None
+
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
         for param in params:
@@ -49,6 +59,9 @@ class RolePermission(permissions.BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             raise exceptions.NotAuthenticated()
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            return True  # the view does not take this method: DRF answers 405, for every role alike
         model = getattr(view, "access_model", None)
         if model is None:
             qs = getattr(view, "queryset", None)

@@ -68,7 +68,15 @@ def normalize_phone(value: str) -> str:
     )
 
 
+#: control characters (C0 but for the white space a name's spaces collapse from, DEL, C1): never
+#: part of a name, and invisible where it is shown or printed
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def normalize_name(value: str) -> str:
+    """Runs of white space become one space; a control character is refused."""
+    if _CONTROL_RE.search(value or ""):
+        raise PersonalDataError("name_control", "姓名含有不可见的控制字符", "a name holds an invisible control character")
     return re.sub(r"\s+", " ", (value or "").strip())
 
 

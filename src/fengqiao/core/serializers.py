@@ -7,6 +7,8 @@ import threading
 
 from rest_framework import serializers
 
+from .errors import UserError
+
 _built: dict[type, dict] = {}
 _lock = threading.Lock()
 
@@ -31,6 +33,26 @@ class ModelSerializer(serializers.ModelSerializer):
 
 
 _per_thread = threading.local()
+
+
+def refuse_unknown(data, known) -> None:
+    """400 ``unknown_field`` (bilingual, naming the first) when the object ``data`` holds a key
+    not in ``known``: a misspelt field (``adress``) or a wrong one (a party's ``role`` for its
+    ``side``) would otherwise be dropped without a word, or replaced by a default."""
+    if not hasattr(data, "keys"):
+        return
+    unknown = sorted(str(k) for k in data.keys() if k not in known)
+    if unknown:
+        names = ", ".join(unknown)[:200]
+        raise UserError("unknown_field", f"不能提交: {names}", f"unknown field(s): {names}", field=unknown[0][:100])
+
+
+class NoUnknownFieldsMixin:
+    """A write serializer that refuses keys it does not declare (:func:`refuse_unknown`)."""
+
+    def to_internal_value(self, data):
+        refuse_unknown(data, self.fields)
+        return super().to_internal_value(data)
 
 
 class ReusedFieldsMixin:
@@ -63,3 +85,13 @@ def version_field(help_text: str = VERSION_HELP) -> serializers.IntegerField:
     """The ``version`` of a write body (ADR 0101): optional, a whole number the column holds."""
     return serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_VERSION,
                                     help_text=help_text)
+
+
+class NumberField(serializers.FloatField):
+    """A float field that refuses ``true``/``false`` (DRF's takes them for 1.0 and 0.0, so a
+    boolean latitude would place a matter at 1° north)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)

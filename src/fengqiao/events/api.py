@@ -31,10 +31,17 @@ from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.api import small_id
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
 from fengqiao.core.filters import INSTANT_RANGE, FilterSet, StrictBooleanFilter, clamp_instant
+from fengqiao.core.inputs import clean_text
 from fengqiao.core.parsers import JSONParser
-from fengqiao.core.serializers import ModelSerializer, ReusedFieldsMixin
+from fengqiao.core.serializers import (
+    ModelSerializer,
+    NoUnknownFieldsMixin,
+    NumberField,
+    ReusedFieldsMixin,
+    refuse_unknown,
+)
 from fengqiao.core.uploads import ALLOWED as ALLOWED_UPLOADS
 from fengqiao.core.uploads import file_response
 from fengqiao.core.viewsets import (
@@ -148,15 +155,15 @@ class EventSerializer(ModelSerializer):
         return data
 
 
-class EventCreateSerializer(ReusedFieldsMixin, serializers.Serializer):
+class EventCreateSerializer(NoUnknownFieldsMixin, ReusedFieldsMixin, serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     content = serializers.CharField(max_length=20000)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True, default=None)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.NORMAL)
-    longitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
-    latitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    longitude = NumberField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    latitude = NumberField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
     area = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True, default=None)
     reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     reporter_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
@@ -381,6 +388,8 @@ def resolve_unit(value, user, *, field: str):
         raise UserError("bad_unit", f"{what}格式不正确", "a unit is 'area:CODE', 'department:CODE' or 'user:NAME'",
                         field=field)
     code = str(code).strip()
+    if not _plain_code(code):  # too long for any code, or a NUL the database refuses
+        code = ""
     if kind in ("", "area"):
         area = Area.objects.filter(code=code, is_active=True).first()
         if area is not None:
@@ -393,7 +402,14 @@ def resolve_unit(value, user, *, field: str):
         person = User.objects.select_related("area").filter(username=code, is_active=True).first()
         if person is not None:
             return person
-    raise UserError("unknown_unit", f"找不到{what}: {value}", f"no such unit: {value}", field=field)
+    raise UserError("unknown_unit", f"找不到{what}: {shown(value)}", f"no such unit: {shown(value)}", field=field)
+
+
+#: the longest free text an action takes (a reason, a note, a result report)
+MAX_ACTION_TEXT = 5000
+#: what a text input is called in messages, by input name
+TEXT_WORDS = {"note": ("说明", "the note"), "reason": ("理由", "the reason"), "result": ("办理结果", "the result"),
+              "feedback": ("回访意见", "the feedback"), "text": ("内容", "the text")}
 
 
 #: the longest code or matter number an action input takes (area codes have 12 digits, numbers 17)
@@ -403,12 +419,6 @@ CODE_MAX = 64
 def _plain_code(text: str) -> bool:
     """A code or number that can be looked up: not too long, no NUL (PostgreSQL refuses it)."""
     return 0 < len(text.strip()) <= CODE_MAX and "\x00" not in text
-
-
-def _shown(value) -> str:
-    """A value named in a refusal: cut, and NUL shown as a sign (never echoed in bulk)."""
-    text = str(value).replace("\x00", "␀")
-    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
@@ -427,6 +437,9 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
                 value = ""
             if not isinstance(value, str):
                 raise UserError("invalid", f"{p.name} 应为文本", f"{p.name} must be text", field=p.name)
+            zh, en = TEXT_WORDS.get(p.name, (p.name, p.name))
+            # refused, never cut: a report or a reason is kept whole or not at all
+            value = clean_text(value, field=p.name, zh=zh, en=en, max_len=MAX_ACTION_TEXT)
         elif kind == "unit":
             value = resolve_unit(value, request.user, field=p.name)
         elif kind == "matter":
@@ -437,8 +450,8 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
             if target is None and isinstance(value, str) and _plain_code(value):
                 target = Event.objects.restrict(request.user, "view").filter(number=value.strip()).first()
             if target is None:
-                shown = _shown(value)
-                raise UserError("unknown_target", f"找不到目标事件: {shown}", f"no such matter: {shown}", field=p.name)
+                said = shown(value)
+                raise UserError("unknown_target", f"找不到目标事件: {said}", f"no such matter: {said}", field=p.name)
             value = target
         elif kind == "area":
             if value in (None, ""):
@@ -446,8 +459,8 @@ def action_kwargs(name: str, body: dict, request, event: Event) -> dict:
             code = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
             place = Area.objects.filter(code=code, is_active=True).first() if code and _plain_code(code) else None
             if place is None:
-                shown = _shown(value)
-                raise UserError("unknown_area", f"找不到地点: {shown}", f"no such place: {shown}", field=p.name)
+                said = shown(value)
+                raise UserError("unknown_area", f"找不到地点: {said}", f"no such place: {said}", field=p.name)
             value = place
         elif kind == "ids":
             if not isinstance(value, list) or not all(small_id(i) for i in value):
@@ -575,6 +588,7 @@ class EventViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelM
         ser = ActionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         name = ser.validated_data["action"]
+        refuse_unknown(request.data, {"action", "version", *(p.name for p in action_parameters(name))})
         kwargs = action_kwargs(name, request.data, request, event)
         actions.perform(event, name, by=request.user, version=ser.validated_data.get("version"), **kwargs)
         visible = self.get_queryset().filter(pk=event.pk).first()
@@ -597,6 +611,10 @@ class EventViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelM
     def attachments(self, request, pk=None):
         event = self.get_object()
         if request.method == "POST":
+            if len(request.FILES.getlist("file")) > 1 or set(request.FILES) - {"file"}:
+                # one file a request: a second would otherwise be dropped unsaid
+                raise UserError("one_file", "每次只能上传一个文件(字段 file)", "send one file per request, as 'file'",
+                                field="file")
             att = add_attachment(event, by=request.user, upload=request.FILES.get("file"))
             return Response(AttachmentSerializer(att, context={"request": request}).data,
                             status=status.HTTP_201_CREATED)

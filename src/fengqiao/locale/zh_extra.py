@@ -615,4 +615,6 @@ ZH = {
     'weekday': '星期',
     'working calendar': '工作日历',
     'year': '年份',
+    'No data provided': '未提交任何数据',
+    'Null characters are not allowed.': '不能含有空字符(NUL)。',
 }

@@ -260,7 +260,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "fengqiao.core.filters.FilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "fengqiao.core.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fengqiao.core.api.exception_handler",

@@ -11,7 +11,8 @@ from django.utils.dateparse import parse_datetime
 
 from fengqiao.areas.models import Area, Department
 from fengqiao.core import audit, context, roles, rows
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
+from fengqiao.core.inputs import scoped_key
 from fengqiao.core.memo import Memo
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 
@@ -30,6 +31,30 @@ URGENT_ON_INTAKE = frozenset({Urgency.URGENT, Urgency.CRITICAL})
 
 def _bad(field: str, zh: str, en: str) -> UserError:
     return UserError("invalid", zh, en, field=field)
+
+
+#: the longest content taken, and the longest reporter's name: every intake (the API, Open311,
+#: the console, the phone page, imports) refuses more rather than cutting it
+MAX_CONTENT = 20000
+MAX_REPORTER_NAME = 100
+
+
+def _text(value, field: str, zh: str, en: str, max_len: int, *, required: bool = False) -> str:
+    """One text field of a matter, stripped; refused (400 naming ``field``) when it is not text,
+    is empty but ``required``, is longer than ``max_len`` or holds a NUL (PostgreSQL cannot store
+    it; SQLite would keep it where no reader expects it)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise _bad(field, f"{zh}应为文字", f"{en} must be text")
+    text = value.strip()
+    if required and not text:
+        raise _bad(field, f"{zh}不能为空", f"{en} is required")
+    if len(text) > max_len:
+        raise _bad(field, f"{zh}不能超过{max_len}字", f"{en} is longer than {max_len} characters")
+    if "\x00" in text:
+        raise _bad(field, f"{zh}含有不可见的控制字符", f"{en} holds a NUL character")
+    return text
 
 
 #: bounds of a matter's times (occurred, received): nothing a county centre handles happened
@@ -113,11 +138,11 @@ def category_by_code(code, *, by_name: bool = True) -> Category | None:
     key = str(code).strip()
     by_code, names = _category_maps()
     cat = by_code.get(key) or (names.get(key) if by_name else None)
-    if cat is None:
+    if cat is None and len(key) <= 100 and "\x00" not in key:  # longer or with a NUL: no category's
         match = (Q(code=key) | Q(name=key)) if by_name else Q(code=key)
         cat = Category.objects.filter(match, is_active=True).order_by("depth").first()
     if cat is None:
-        raise _bad("category", f"未知的事件分类: {code}", f"unknown category: {code}")
+        raise _bad("category", f"未知的事件分类: {shown(code)}", f"unknown category: {shown(code)}")
     return cat
 
 
@@ -130,6 +155,29 @@ def _existing(idem: str | None, channel: str, channel_ref: str) -> Event | None:
     if not (idem or channel_ref):
         return None
     return Event.objects.filter(q).first()
+
+
+def _coordinates(longitude, latitude) -> tuple[float | None, float | None]:
+    """Both coordinates as numbers within range, or neither: half a point places nothing, and
+    ``true`` is no number (JSON booleans pass ``float()``)."""
+    given = []
+    for name, zh, value, low, high in (("longitude", "经度", longitude, -180, 180), ("latitude", "纬度", latitude, -90, 90)):
+        if value in (None, ""):
+            given.append(None)
+            continue
+        try:
+            if isinstance(value, bool):
+                raise TypeError(value)
+            v = float(value)
+        except (TypeError, ValueError) as exc:
+            raise _bad(name, f"{zh}应为数字", f"{name} must be a number") from exc
+        if not low <= v <= high:  # NaN is in no range
+            raise _bad(name, f"{zh}超出范围", f"{name} is out of range")
+        given.append(v)
+    if (given[0] is None) != (given[1] is None):
+        missing = "latitude" if given[1] is None else "longitude"
+        raise _bad(missing, "经度与纬度须同时提供", "longitude and latitude go together: send both or neither")
+    return given[0], given[1]
 
 
 def create_event(*, by, channel: str, title: str, content: str, address: str = "", category=None,
@@ -154,36 +202,22 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     channel = (channel or "").strip()
     if channel not in _CHANNELS:
         raise _bad("channel", f"未知的来源渠道: {channel}", f"unknown channel: {channel}")
-    title = (title or "").strip()
-    content = (content or "").strip()
-    if not content:  # the one required text; a missing title is taken from it
-        raise _bad("content", "诉求内容不能为空", "the content is required")
-    if not title:
-        title = title_from(content)
-    if len(title) > 200:
-        raise _bad("title", "标题不能超过200字", "the title is longer than 200 characters")
+    # the one required text is the content; a missing title is taken from it
+    content = _text(content, "content", "诉求内容", "the content", MAX_CONTENT, required=True)
+    title = _text(title, "title", "标题", "the title", 200) or title_from(content)
     if urgency not in _URGENCIES:
         raise _bad("urgency", f"未知的紧急程度: {urgency}", f"unknown urgency: {urgency}")
-    channel_ref = (channel_ref or "").strip()
-    if len(channel_ref) > 64:  # cutting would make two orders one matter, and drop the second
-        raise _bad("channel_ref", "渠道工单编号不能超过64个字符", "the channel reference is longer than 64 characters")
-    address = (address or "").strip()
-    if len(address) > 300:  # refused like the API refuses it, not cut: the rest would be lost unsaid
-        raise _bad("address", "地址不能超过300字", "the address is longer than 300 characters")
-    for name, value, low, high in (("longitude", longitude, -180, 180), ("latitude", latitude, -90, 90)):
-        if value not in (None, ""):
-            try:
-                v = float(value)
-            except (TypeError, ValueError) as exc:
-                raise _bad(name, f"{name} 应为数字", f"{name} must be a number") from exc
-            if not low <= v <= high:
-                raise _bad(name, f"{name} 超出范围", f"{name} is out of range")
-    longitude = float(longitude) if longitude not in (None, "") else None
-    latitude = float(latitude) if latitude not in (None, "") else None
+    # cutting a channel reference would make two orders one matter, and drop the second
+    channel_ref = _text(channel_ref, "channel_ref", "渠道工单编号", "the channel reference", 64)
+    # refused like the API refuses it, not cut: the rest would be lost unsaid
+    address = _text(address, "address", "地址", "the address", 300)
+    longitude, latitude = _coordinates(longitude, latitude)
     personal = {}
-    for field_name, kind, value in (("reporter_name", "name", reporter_name), ("reporter_phone", "phone", reporter_phone),
-                                    ("reporter_id_number", "id_number", reporter_id_number)):
-        value = (value or "").strip()
+    for field_name, kind, value, zh, en in (
+            ("reporter_name", "name", reporter_name, "报告人姓名", "the reporter's name"),
+            ("reporter_phone", "phone", reporter_phone, "报告人电话", "the reporter's phone"),
+            ("reporter_id_number", "id_number", reporter_id_number, "报告人身份证号", "the reporter's ID number")):
+        value = _text(value, field_name, zh, en, MAX_REPORTER_NAME)
         if value and not anonymous:
             try:
                 personal[field_name] = NORMALIZERS[kind](value)
@@ -197,7 +231,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     if state not in _STATES:
         raise _bad("state", f"未知状态: {state}", f"unknown state: {state}")
     cat = category_by_code(category)
-    idem = f"{by.pk}:{idempotency_key.strip()}"[:160] if idempotency_key and idempotency_key.strip() else None
+    idem = scoped_key(by, idempotency_key)  # refused when too long: a cut key would answer for another matter
 
     # A repeat (same key, or a channel reference already seen) is caught by the unique
     # constraints at the insert below rather than by a look-up first: retries are rare, and
@@ -206,9 +240,9 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
     if area not in (None, ""):
         if not isinstance(area, Area):
             code = str(area).strip()
-            area = Area.objects.filter(code=code).first()
+            area = Area.objects.filter(code=code).first() if 0 < len(code) <= 32 and "\x00" not in code else None
             if area is None:
-                raise _bad("area", f"未知的区域代码: {code}", f"unknown area code: {code}")
+                raise _bad("area", f"未知的区域代码: {shown(code)}", f"unknown area code: {shown(code)}")
         if (root is not None and not area.path.startswith(root.path) and by.role not in roles.GLOBAL_ROLES
                 and not area_checked):
             raise _bad("area", "区域不在您的管辖范围内", "the area is outside your jurisdiction")

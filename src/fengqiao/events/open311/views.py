@@ -16,18 +16,18 @@ Open311's error array ``[{"code": HTTP status, "description": …}]``. JSON only
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from fengqiao.accounts.models import ApiToken
 from fengqiao.core import context
 from fengqiao.core.api import small_id, too_large
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
 from fengqiao.core.restrict import role_allowed
 
 from ..actions import create_event
@@ -57,6 +57,28 @@ def error(status: int, en: str, zh: str) -> JsonResponse:
     """Open311's error array; the description in English, then Chinese."""
     return JsonResponse([{"code": status, "description": f"{en} / {zh}"}], status=status, safe=False,
                         json_dumps_params={"ensure_ascii": False})
+
+
+def methods(*allowed: str):
+    """Only ``allowed`` methods (HEAD with GET); any other gets 405 in Open311's error shape with
+    an ``Allow`` header. The endpoints take no cookie (``api_key`` is the credential), so they
+    are exempt from the CSRF check, which would answer a stray DELETE with an HTML page."""
+    allowed_set = set(allowed) | ({"HEAD"} if "GET" in allowed else set())
+
+    def wrap(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def inner(request, *args, **kwargs):
+            if request.method not in allowed_set:
+                allow = ", ".join(sorted(allowed_set))
+                method = shown(request.method, 10)
+                response = error(405, f"method {method} is not allowed here; use {allow}",
+                                 f"不支持 {method} 请求方法,请用 {allow}")
+                response["Allow"] = allow
+                return response
+            return view(request, *args, **kwargs)
+        return inner
+    return wrap
 
 
 def ok(data, status: int = 200) -> JsonResponse:
@@ -102,10 +124,11 @@ def as_request(ev: Event) -> dict:
 
 
 def _json_only(fmt: str):
-    return None if fmt == "json" else error(400, f"format '{fmt}' is not supported; use .json", f"不支持 {fmt} 格式,请用 .json")
+    return None if fmt == "json" else error(400, f"format '{shown(fmt)}' is not supported; use .json",
+                                            f"不支持 {shown(fmt)} 格式,请用 .json")
 
 
-@require_http_methods(["GET"])
+@methods("GET")
 def services(request, fmt="json"):
     bad = _json_only(fmt)
     if bad:
@@ -123,13 +146,12 @@ def services(request, fmt="json"):
     return ok(out)
 
 
-@require_http_methods(["GET"])
+@methods("GET")
 def service_definition(request, code, fmt="json"):
-    return error(404, f"service '{code}' has no attributes (metadata is false)", f"服务 {code} 没有附加属性")
+    return error(404, f"service '{shown(code)}' has no attributes (metadata is false)", f"服务 {shown(code)} 没有附加属性")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def requests(request, fmt="json"):
     bad = _json_only(fmt)
     if bad:
@@ -194,7 +216,7 @@ def _create(request, user):
     try:
         category = category_by_code(code, by_name=False)
     except UserError:
-        return error(404, f"service_code '{code}' not found", f"服务代码 {code} 不存在")
+        return error(404, f"service_code '{shown(code)}' not found", f"服务代码 {shown(code)} 不存在")
     description = p.get("description", "").strip()
     if not description:
         return error(400, "description is required", "须提供 description(诉求内容)")
@@ -209,14 +231,14 @@ def _create(request, user):
     try:
         with context.acting(user, ip=request.META.get("REMOTE_ADDR", ""), channel="api"):
             ev, created = create_event(
-                by=user, channel=Channel.CITIZEN_APP, title=description[:30], content=description,
+                by=user, channel=Channel.CITIZEN_APP, title="", content=description,
                 category=category, address=address, latitude=lat or None, longitude=lng or None,
                 area=p.get("address_id") or None, reporter_name=name, reporter_phone=p.get("phone", ""),
                 anonymous=not (name or p.get("phone")), idempotency_key=request.headers.get("Idempotency-Key", ""),
                 channel_ref=external_id,
             )
-    except UserError as exc:
-        return error(400, f"{exc.field + ': ' if exc.field else ''}{exc.en}", exc.zh)
+    except UserError as exc:  # e.g. 400 for a field, 422 for an Idempotency-Key used on another request
+        return error(exc.status, f"{exc.field + ': ' if exc.field else ''}{exc.en}", exc.zh)
     if not created and not Event.objects.restrict(user, "view").filter(pk=ev.pk).exists():
         # The external id is taken by a matter outside this key's jurisdiction: say so, reveal nothing.
         return error(409, "external_id is already used by another request", "external_id 已被另一诉求使用")
@@ -224,7 +246,7 @@ def _create(request, user):
               status=201 if created else 200)
 
 
-@require_http_methods(["GET"])
+@methods("GET")
 def request_detail(request, pk, fmt="json"):
     bad = _json_only(fmt)
     if bad:
