@@ -200,4 +200,5 @@ ZH = {
     'Key persons visited in time': '按期走访重点人员数',
     'Check-points due an inspection': '应巡查平安点位数',
     'Check-points inspected in time': '按期巡查平安点位数',
+    ', ': '、',  # pgettext('list separator'): the areas left off the map
 }

@@ -617,4 +617,5 @@ ZH = {
     'year': '年份',
     'No data provided': '未提交任何数据',
     'Null characters are not allowed.': '不能含有空字符(NUL)。',
+    'What you typed': '您填写的内容',
 }

@@ -305,6 +305,10 @@ def _field_label(name: str) -> str:
     }.get(name, name)
 
 
+#: what an operator writes into an action form, kept on the page when the action was refused
+TYPED_FIELDS = ("reason", "result", "text", "note", "feedback")
+
+
 #: the reporter's personal fields the detail page shows masked
 PERSONAL = ("reporter_name", "reporter_phone", "reporter_id_number")
 
@@ -528,16 +532,21 @@ def matter_act(request, pk, name):
     version = int(seen) if seen.isascii() and seen.isdigit() else (seen or None)  # "²" is a digit too
     with_cohandlers = name == "dispatch" and body.pop("with_cohandlers", "") == "1"
     skipped: list[str] = []
+    stored: list = []  # files written for this action: removed again when it is refused
     try:
         with transaction.atomic():
             for key in ("evidence", "attachments"):
                 files = request.FILES.getlist(key)
                 if files:
-                    try:
-                        body[key] = [add_attachment(event, by=request.user, upload=f).pk for f in files]
-                    except UserError as exc:
-                        exc.field = key  # the form's file box, not the API's "file"
-                        raise
+                    body[key] = []
+                    for f in files:
+                        try:
+                            att = add_attachment(event, by=request.user, upload=f)
+                        except UserError as exc:
+                            exc.field = key  # the form's file box, not the API's "file"
+                            raise
+                        stored.append(att.file)
+                        body[key].append(att.pk)
                 elif key in body:
                     body.pop(key)
             actions.perform(event, name, by=request.user, version=version,
@@ -550,11 +559,19 @@ def matter_act(request, pk, name):
                          .values_list("route_cohandlers", flat=True).first())
                 skipped = add_route_cohandlers(event, codes, by=request.user)
     except (UserError, PersonalDataError) as exc:
+        for f in stored:  # the rows were rolled back; their files would stay on disk, unreferenced
+            f.storage.delete(f.name)
         message = exc.message() if isinstance(exc, UserError) else str(exc)
         field = getattr(exc, "field", None)
         event = get_event(request.user, pk)
         ctx = _detail_context(request, event, errors={"field": field, "message": message}, failed_action=name,
                               posted=body)
+        if not any(f["name"] == name for f in ctx["forms"]):
+            # the action is no longer offered (someone else acted first, in another tab or
+            # another office): say why at the top, with what was typed, which has no form now
+            ctx["action_error"] = message
+            ctx["action_typed"] = [(_field_label(k), v) for k, v in body.items()
+                                   if isinstance(v, str) and v.strip() and k in TYPED_FIELDS]
         status = getattr(exc, "status", 400)
         return render(request, "web/matters/detail.html", ctx, status=status)
     for why in skipped:

@@ -213,3 +213,25 @@ def test_refused_report_can_be_edited_retried_or_deleted(browser, live_server, d
                 " && document.getElementById('queue-status').dataset.count === '0'")
     assert Event.objects.filter(channel="grid_report").count() == before + 2
     ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_on_send_files_one_report(browser, live_server, demo_county):
+    content = "心湖社区7幢门口路灯不亮,晚上一片漆黑"
+    ctx, page = _phone(browser, live_server)
+    before = Event.objects.filter(channel="grid_report").count()
+    page.fill("#r-content", content)
+    # both submits in one task, as a double tap gives them: the first is still being kept
+    page.evaluate("""() => { const f = document.getElementById('report-form');
+                           f.requestSubmit(); f.requestSubmit(); }""")
+    deadline = time.monotonic() + 20
+    while Event.objects.filter(channel="grid_report").count() == before and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    _wait(page, "document.getElementById('queue-status').dataset.count === '0'")
+    page.wait_for_timeout(1000)  # a second report would have been sent by now
+    page.evaluate("window.fengqiaoPhone.flush()")
+    page.wait_for_timeout(500)
+    assert Event.objects.filter(channel="grid_report", content=content).count() == 1
+    assert page.locator("#report-form button[type=submit]").is_enabled()  # ready for the next report
+    ctx.close()

@@ -298,8 +298,15 @@ var fengqiaoPhoneShared = (function () {
   locate();
 
   // ------------------------------------------------------------------ writing a report
+  // One report per tap: a second submit while the first is being kept (a double tap) would
+  // queue the same text again under a new key, and the server would file it twice.
+  var keeping = false;
   form.addEventListener("submit", function (evt) {
     evt.preventDefault();
+    if (keeping) return;
+    keeping = true;
+    var sendButton = form.querySelector("[type=submit]");
+    if (sendButton) sendButton.disabled = true;
     var data = new FormData(form);
     var fields = {};
     FIELDS.forEach(function (k) {
@@ -328,6 +335,9 @@ var fengqiaoPhoneShared = (function () {
     (old ? replace(old.key, rec) : put(rec)).then(function () {
       form.reset();
       stopEditing();
+    }, function () {}).then(function () {
+      keeping = false;
+      if (sendButton) sendButton.disabled = false;
       return flush();
     });
   });
