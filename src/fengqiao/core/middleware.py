@@ -100,3 +100,50 @@ class RefuseNulMiddleware:
                     return JsonResponse(exc.as_dict(), status=exc.status)
                 return render(request, "400.html", {"detail": exc.message()}, status=exc.status)
         return self.get_response(request)
+
+
+def database_busy(exc) -> bool:
+    """The database could not take the request now, and the same request later may succeed:
+    SQLite's write lock held past the busy timeout (a long import), or PostgreSQL ending one of
+    two transactions that wait for each other (a deadlock) or that cannot be serialised."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    return "database is locked" in str(exc) or sqlstate in {"40P01", "40001", "55P03"}
+
+
+def busy() -> UserError:
+    return UserError("database_busy", "数据库正忙(例如正在批量导入),本次请求未被受理,也未写入任何内容;请稍后重试",
+                     "the database is busy (a bulk import, say): nothing of this request was written; "
+                     "send it again shortly", status=503)
+
+
+class BusyDatabaseMiddleware:
+    """A request the database could not take now (:func:`database_busy`) answers 503 with
+    ``Retry-After`` in the caller's shape (the API's error object, Open311's error list, a page
+    in both languages), not a 500: its transaction was rolled back, so sending it again is safe."""
+
+    RETRY_AFTER = "5"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        if not database_busy(exc):
+            return None
+        err = busy()
+        if request.path_info.startswith("/open311/"):
+            response = JsonResponse([{"code": 503, "description": f"{err.en} / {err.zh}"}], status=503, safe=False,
+                                    json_dumps_params={"ensure_ascii": False})
+        elif is_api(request) or _wants_json(request):
+            response = JsonResponse(err.as_dict(), status=503, json_dumps_params={"ensure_ascii": False})
+        else:
+            response = render(request, "503.html", status=503)
+        response["Retry-After"] = self.RETRY_AFTER
+        return response

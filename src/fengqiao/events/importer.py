@@ -90,8 +90,22 @@ class ImportReport:
         return f"{zh} ({mode_zh}) / {en} ({mode_en})"
 
 
-class _Rollback(Exception):
-    pass
+#: rows written per transaction (about a second of SQLite's write lock each)
+IMPORT_CHUNK = 200
+
+
+def _row_error(exc: UserError, header_of: dict, src: SheetRow) -> RowError:
+    return RowError(src.number, header_of.get(exc.field or "", exc.field or ""), exc.zh, exc.en, src.line)
+
+
+def _ragged(cells: list, width: int, src: SheetRow) -> RowError | None:
+    """A row with fewer cells than the header, or with something in a cell past it: its cells
+    would be read under the wrong columns, or lost. Empty cells past the header (a trailing
+    comma) are nothing."""
+    if len(cells) < width or any(str(c).strip() for c in cells[width:]):
+        return RowError(src.number, "", f"该行有 {len(cells)} 个单元格，表头有 {width} 列",
+                        f"the row has {len(cells)} cells but the header has {width} columns", src.line)
+    return None
 
 
 def _bad_mapping(zh: str, en: str) -> UserError:
@@ -100,10 +114,21 @@ def _bad_mapping(zh: str, en: str) -> UserError:
 
 def load_mapping(path: str | Path) -> dict:
     """The mapping as a dict, checked so that no shape of JSON can break the import later."""
+    path = Path(path)
     try:
-        mapping = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError("bad_mapping", f"映射文件无法读取: {exc}", f"cannot read the mapping file: {exc}") from exc
+        mapping = json.loads(path.read_text(encoding="utf-8-sig"))
+    except IsADirectoryError as exc:
+        raise UserError("bad_mapping", f"映射文件是一个目录: {path}", f"the mapping file is a directory: {path}") from exc
+    except FileNotFoundError as exc:
+        raise UserError("bad_mapping", f"映射文件不存在: {path}", f"the mapping file does not exist: {path}") from exc
+    except OSError as exc:
+        raise UserError("bad_mapping", f"映射文件无法读取: {path} ({exc.strerror})",
+                        f"cannot read the mapping file: {path} ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError("bad_mapping", "映射文件应为 UTF-8 编码的 JSON", "the mapping file must be JSON in UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise UserError("bad_mapping", f"映射文件不是有效的 JSON: 第 {exc.lineno} 行第 {exc.colno} 列",
+                        f"the mapping file is not valid JSON: line {exc.lineno}, column {exc.colno} ({exc.msg})") from exc
     if not isinstance(mapping, dict):
         raise _bad_mapping("应为 JSON 对象 {…}", "it must be a JSON object {…}")
     columns = mapping.get("columns")
@@ -255,45 +280,67 @@ def import_file(path: str | Path, mapping: dict, *, by, dry_run: bool = False) -
     index = {columns[h]: headers.index(h) for h in columns}
     header_of = {f: h for h, f in columns.items()}
     seen: dict[str, tuple[SheetRow, dict]] = {}  # order number → its first row in this file
-    try:
+    plan: list[tuple[SheetRow, dict]] = []
+    # 1. Every row is read and checked (create_event's own checks included) without writing.
+    for src in rows:
+        report.rows += 1
+        row = src.cells
+        ragged = _ragged(row, len(headers), src)
+        if ragged is not None:
+            report.errors.append(ragged)
+            continue
+        values = {f: row[i] for f, i in index.items()}
+        ref = values.get("channel_ref", "")
+        if ref and ref in seen:
+            first, first_values = seen[ref]
+            if first_values == values:
+                report.repeated += 1
+            else:
+                report.errors.append(RowError(
+                    src.number, header_of["channel_ref"],
+                    f"工单编号 {ref} 与第 {first.number} 行重复，但内容不同",
+                    f"order number {ref} repeats row {first.number} with different content", src.line))
+            continue
+        if ref:
+            seen[ref] = (src, values)
+        data, errors = _row_fields(values, mapping, header_of, src)
+        if errors:
+            report.errors += errors
+            continue
+        if Event.objects.filter(channel=data["channel"], channel_ref=data["channel_ref"]).exists():
+            report.existing += 1
+            continue
+        try:
+            create_event(by=by, notify_centre=False, validate_only=True, **data)
+        except UserError as exc:
+            report.errors.append(_row_error(exc, header_of, src))
+            continue
+        plan.append((src, data))
+    report.created = len(plan)
+    if dry_run or report.errors:
+        return report
+    # 2. Written in chunks, each its own short transaction: on SQLite one transaction over a
+    #    large file held the write lock for a minute, and every intake meanwhile failed. The
+    #    rows were all checked above, and a run again skips what is in (by order number).
+    from fengqiao.triage.service import on_intake
+
+    report.created = 0
+    for start in range(0, len(plan), IMPORT_CHUNK):
+        made = []
         with transaction.atomic():
-            for src in rows:
-                report.rows += 1
-                row = src.cells
-                values = {f: (row[i] if i < len(row) else "") for f, i in index.items()}
-                ref = values.get("channel_ref", "")
-                if ref and ref in seen:
-                    first, first_values = seen[ref]
-                    if first_values == values:
-                        report.repeated += 1
-                    else:
-                        report.errors.append(RowError(
-                            src.number, header_of["channel_ref"],
-                            f"工单编号 {ref} 与第 {first.number} 行重复，但内容不同",
-                            f"order number {ref} repeats row {first.number} with different content", src.line))
-                    continue
-                if ref:
-                    seen[ref] = (src, values)
-                data, errors = _row_fields(values, mapping, header_of, src)
-                if errors:
-                    report.errors += errors
-                    continue
-                if Event.objects.filter(channel=data["channel"], channel_ref=data["channel_ref"]).exists():
-                    report.existing += 1
-                    continue
+            for src, data in plan[start:start + IMPORT_CHUNK]:
                 try:  # create_event writes under its own savepoint
-                    _event, created = create_event(by=by, notify_centre=False, note="批量导入 (bulk import)", **data)
-                except UserError as exc:
-                    report.errors.append(RowError(src.number, header_of.get(exc.field or "", exc.field or ""),
-                                                  exc.zh, exc.en, src.line))
+                    event, created = create_event(by=by, notify_centre=False, note="批量导入 (bulk import)",
+                                                  triage=False, **data)
+                except UserError as exc:  # e.g. its order number was taken meanwhile
+                    report.errors.append(_row_error(exc, header_of, src))
                     continue
                 if created:
-                    report.created += 1
+                    made.append(event)
                 else:
                     report.existing += 1
-            if dry_run or report.errors:
-                raise _Rollback
-            report.committed = True
-    except _Rollback:
-        pass
+        report.created += len(made)
+        report.committed = True
+        for event in made:  # after the commit, as for any intake
+            on_intake(event, True)
     return report

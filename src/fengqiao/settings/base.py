@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "fengqiao.core.middleware.SecurityHeadersMiddleware",
     "fengqiao.core.middleware.RefuseNulMiddleware",
+    "fengqiao.core.middleware.BusyDatabaseMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

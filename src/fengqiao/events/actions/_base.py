@@ -67,12 +67,19 @@ def attachments_of(event: Event, ids) -> list[int]:
 
 
 def apply(event: Event, action: str, by, *, changes: dict | None = None, reason: str = "", data: dict | None = None,
-          attachment_ids=(), notify_ids=(), notify_title: str = "", checked: bool = False) -> Event:
+          attachment_ids=(), notify_ids=(), notify_title: str = "", checked: bool = False,
+          versioned: bool = True) -> Event:
     """Run one checked transition: a conditional UPDATE on (id, state, version), a timeline
     entry, an audit record, the outbound feedback row, and notifications after commit.
 
     Two operators acting at once: both pass the table check, only one UPDATE matches the old
     version; the other gets :class:`Conflict` ("stale") and nothing of it is written.
+
+    ``versioned=False`` (a comment, a supervision: they add to the matter and change nothing
+    another action reads) conditions the UPDATE on the state only, so twenty people commenting
+    at once all get through; ``changes`` then use expressions (``F(...) + 1``) where they count,
+    and the fields they touch are read back. A caller's own ``version`` is still checked by
+    :func:`perform` against the row as loaded (a second click is refused).
     """
     t = transitions.get(action) if checked else transitions.check(event, action, by)
     changes = dict(changes or {})
@@ -83,14 +90,18 @@ def apply(event: Event, action: str, by, *, changes: dict | None = None, reason:
         fields = {**changes, "version": F("version") + 1, "updated_at": now}
         if t.target:
             fields["state"] = t.target
-        n = Event.objects.filter(pk=event.pk, state=from_state, version=event.version).update(**fields)
-        if n != 1:
+        rows = Event.objects.filter(pk=event.pk, state=from_state)
+        if versioned:
+            rows = rows.filter(version=event.version)
+        if rows.update(**fields) != 1:
             raise stale()
         for k, v in changes.items():
             setattr(event, k, v)
         event.state = to_state
         event.version += 1
         event.updated_at = now
+        if not versioned:  # others may have written meanwhile: read back what was counted
+            event.refresh_from_db(fields=["version", *changes])
         entry = TimelineEntry.objects.create(
             event=event, at=now, actor=by, actor_name=actor_name(by), action=action, from_state=from_state,
             to_state=to_state, reason=reason or "", data=audit.canonical(data or {}),
@@ -99,7 +110,7 @@ def apply(event: Event, action: str, by, *, changes: dict | None = None, reason:
             Attachment.objects.filter(event=event, pk__in=list(attachment_ids)).update(entry=entry)
         audit.record(f"event_{action}", event, actor=by,
                      before={"state": from_state},
-                     after={"state": to_state, **{k: _plain(v) for k, v in changes.items()}, **(data or {})})
+                     after={"state": to_state, **{k: _plain(getattr(event, k)) for k in changes}, **(data or {})})
         if event.channel in FEEDBACK_CHANNELS and action in FEEDBACK_ACTIONS:
             queue_feedback(event, entry)
         if notify_ids:

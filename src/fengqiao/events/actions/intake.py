@@ -186,7 +186,7 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
                  anonymous: bool = False, channel_ref: str = "", occurred_at=None, received_at=None,
                  idempotency_key: str = "", state: str = State.RECEIVED, note: str = "",
                  notify_centre: bool = True, area_checked: bool = False,
-                 triage: bool = True) -> tuple[Event, bool]:
+                 triage: bool = True, validate_only: bool = False) -> tuple[Event | None, bool]:
     """Take in one matter; return ``(event, created)``.
 
     A repeated ``idempotency_key`` (scoped to the caller) or an already seen ``channel_ref`` of
@@ -198,6 +198,9 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
 
     ``triage=False``: the caller triages the matter itself afterwards (``triage.service.on_intake``),
     e.g. after merging it into the matter it repeats, so no automatic dispatch comes first.
+
+    ``validate_only=True``: every check, nothing written; ``(None, False)`` when the matter
+    would be taken (an import checks a whole file before it writes any of it).
     """
     channel = (channel or "").strip()
     if channel not in _CHANNELS:
@@ -254,6 +257,8 @@ def create_event(*, by, channel: str, title: str, content: str, address: str = "
         if area is None and (title or content):
             area = resolve_area(f"{title} {content}", within=root)
         area = area or root
+    if validate_only:
+        return None, False
 
     # The centre's 待受理 queue shows every new matter; the inbox is for the ones that cannot
     # wait for the queue (紧急/特急). A notice per ordinary matter would bury the inbox on a busy

@@ -4,6 +4,7 @@ co-handlers, comments."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core.errors import UserError
@@ -176,8 +177,8 @@ def approve_extension(event: Event, *, by, approve: bool, note: str = "") -> Eve
 def supervise_event(event: Event, *, by, reason: str) -> Event:
     """督办: a comment with a flag; the handling unit is told."""
     reason = require(reason, "reason", "督办意见", "a supervision note")
-    return apply(event, "supervise", by, changes={"supervised": True, "supervise_count": event.supervise_count + 1},
-                 reason=reason, notify_ids=handler_ids(event), notify_title=f"督办: {event.title}")
+    return apply(event, "supervise", by, changes={"supervised": True, "supervise_count": F("supervise_count") + 1},
+                 reason=reason, notify_ids=handler_ids(event), notify_title=f"督办: {event.title}", versioned=False)
 
 
 def list_event(event: Event, *, by, reason: str) -> Event:
@@ -236,7 +237,7 @@ def comment_event(event: Event, *, by, text: str, attachments=()) -> Event:
     """备注 (any state, anyone who can see the matter)."""
     text = require(text, "text", "备注内容", "the text")
     ids = attachments_of(event, attachments)
-    return apply(event, "comment", by, reason=text, attachment_ids=ids, data={"attachments": ids})
+    return apply(event, "comment", by, reason=text, attachment_ids=ids, data={"attachments": ids}, versioned=False)
 
 
 __all__ = [

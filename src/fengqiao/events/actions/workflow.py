@@ -57,6 +57,10 @@ def merge_event(event: Event, *, by, into: Event, reason: str = "") -> Event:
     if into.state in closed:
         raise Conflict("merge_target_closed", "目标事件已结束,不能合并", "the target matter is no longer open")
     with transaction.atomic():
+        # Both rows are locked in id order before either is written (PostgreSQL; SQLite has one
+        # writer at a time): A→B and B→A at once would otherwise each hold one row and wait for
+        # the other's, a deadlock the database ends with an error.
+        list(Event.objects.select_for_update().filter(pk__in=[event.pk, into.pk]).order_by("pk").values_list("pk"))
         # Claim the target too: two operators merging A→B and B→A at once cannot both win, and a
         # target that closed in the meantime does not receive the merge.
         claimed = Event.objects.filter(pk=into.pk, version=into.version).exclude(state__in=closed).update(
