@@ -8,10 +8,13 @@ them and asks (``?unmask=1``); each unmasked read is audited (``view_personal``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import django_filters
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,15 +30,20 @@ from rest_framework.views import APIView
 
 from fengqiao.areas.models import Area
 from fengqiao.core import audit
+from fengqiao.core.api import small_id
+from fengqiao.core.bodies import TEXT_OR_NULL, body_values
 from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
+from fengqiao.core.inputs import optional_version
 from fengqiao.core.restrict import role_allowed
-from fengqiao.core.serializers import ModelSerializer
+from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin, UnmaskAuditedMixin, wants_unmask
 
 from . import actions, exports, stats, transitions
+from .actions._common import boolean, required_error
+from .actions.disputes import unknown_parameters
 from .actions.queue import now_serving, today
-from .choices import TicketStatus
+from .choices import SlaColor, Source, State, TicketStatus
 from .models import (
     AgreementTemplate,
     Assignment,
@@ -66,6 +74,68 @@ def _get(qs, pk, what_zh: str, what_en: str):
     if obj is None:
         raise NotFound(what_zh, what_en)
     return obj
+
+
+# ---------------------------------------------------------------- bodies
+
+#: kinds of a write body's values (``core.bodies``) beside text: a record version (a whole
+#: number, 400 ``bad_version``), a yes or a no (JSON true/false, a form's "true"/"false"/"1"/"0")
+#: and a record id (a whole number)
+VERSION, BOOLEAN, ID = "version", "boolean", "id"
+
+
+def _id_value(data, key: str) -> int:
+    value = data.get(key)
+    if not small_id(value):
+        raise UserError("invalid", f"{key} 应为编号(整数)", f"{key} must be an id (a whole number)", field=key)
+    return int(value)
+
+
+READERS = {
+    VERSION: lambda data, key: optional_version(data.get(key)),
+    BOOLEAN: lambda data, key: boolean(data.get(key), key),
+    ID: _id_value,
+}
+
+
+def _body(request, spec: dict[str, str], *, required: tuple[str, ...] = ()) -> dict:
+    """The body's values named in ``spec``, each of its kind: no other key (400
+    ``unknown_field``), no value of another kind taken for one (a dict stored as its text, the
+    text "false" taken for a yes); ``required`` keys must be there. All before any action runs."""
+    body = body_values(request, spec, READERS)
+    for key in required:
+        if body.get(key) is None:
+            raise required_error(key)
+    return body
+
+
+class StrictInputMixin:
+    """An input serializer that refuses keys it does not declare (400 ``unknown_field``, before
+    anything is written): a misspelt or invented key is said, never dropped for its field's
+    default (a party's ``"role": "respondent"`` registered a second applicant). Its text fields
+    take text (or null where allowed), never a number or an object turned into its text.
+    ``where`` names a nested object (its field and its words), else the key is the field."""
+
+    where: tuple[str, str, str] | None = None  # (field, Chinese, English) of a nested object
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            if unknown:
+                names = ", ".join(unknown)[:200]
+                if self.where is not None:
+                    field, zh, en = self.where
+                    raise UserError("unknown_field", f"{zh}不能含有: {names}", f"{en} holds unknown field(s): {names}",
+                                    field=field)
+                raise UserError("unknown_field", f"不能提交: {names}", f"unknown field(s): {names}",
+                                field=unknown[0][:100])
+            for name, f in self.fields.items():
+                value = data.get(name)
+                if isinstance(f, serializers.CharField) and name in data and not (
+                        isinstance(value, str) or (value is None and f.allow_null)):
+                    field = self.where[0] if self.where is not None else name
+                    raise UserError("invalid", f"{name} 应为文本", f"{name} must be text", field=field)
+        return super().to_internal_value(data)
 
 
 # ---------------------------------------------------------------- serializers
@@ -189,7 +259,9 @@ class DisputeSerializer(DisputeListSerializer):
         return t.label if t is not None else None
 
 
-class PartyInputSerializer(serializers.Serializer):
+class PartyInputSerializer(StrictInputMixin, serializers.Serializer):
+    where = ("parties", "当事人", "a party")
+
     side = serializers.ChoiceField(choices=["applicant", "respondent"], default="applicant")
     kind = serializers.ChoiceField(choices=["person", "organisation"], default="person")
     name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
@@ -201,7 +273,7 @@ class PartyInputSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class DisputeCreateSerializer(serializers.Serializer):
+class DisputeCreateSerializer(StrictInputMixin, serializers.Serializer):
     type = serializers.SlugRelatedField(slug_field="code", queryset=DisputeType.objects.filter(is_active=True))
     title = serializers.CharField(max_length=200)
     facts = serializers.CharField(max_length=20000)
@@ -221,20 +293,38 @@ class DisputeCreateSerializer(serializers.Serializer):
 
 
 class ActionSerializer(serializers.Serializer):
-    """``POST disputes/{id}/actions/``: the action, the version the caller saw (409 ``stale``
-    when the dispute has moved on) and the action's own parameters as further keys (the
-    process table in docs/mediation.md lists them)."""
+    """``POST disputes/{id}/actions/``: the action, the version the caller saw (a whole number,
+    400 ``bad_version`` otherwise; 409 ``stale_version`` when the dispute has moved on) and the
+    action's own parameters as further keys (``actions.disputes.PARAMETERS``; any other key is
+    a 400 ``unknown_field``)."""
 
     action = serializers.ChoiceField(choices=list(transitions.ACTIONS))
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def _unknown_value(field: str, value, known) -> str:
+    """A list filter's refusal of a value it does not know, in both languages (the error's
+    ``fields``), naming the values it knows."""
+    shown = str(value).replace("\x00", "␀")[:40]
+    return (f"未知的取值: {shown}(可选: {'、'.join(known)}) / unknown value of {field}: {shown} "
+            f"(one of {', '.join(known)})")
+
+
+def _choices_refusal(field: str, choices) -> dict:
+    return {"invalid_choice": _unknown_value(field, "%(value)s", [v for v, _label in choices])}
 
 
 class DisputeFilter(FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=Dispute._meta.get_field("state").choices)
-    source = django_filters.CharFilter()
-    type = django_filters.CharFilter(method="filter_type")
+    """The dispute list's filters. A value a choice filter does not know (``?sla_color=x``,
+    ``?source=fax``, ``?type=bad``) is a 400 naming the field, never an empty list."""
+
+    state = django_filters.MultipleChoiceFilter(choices=State.choices,
+                                                error_messages=_choices_refusal("state", State.choices))
+    source = django_filters.ChoiceFilter(choices=Source.choices,
+                                         error_messages=_choices_refusal("source", Source.choices))
+    type = django_filters.CharFilter(method="filter_type", label="dispute type code (with its sub-types)")
     area = django_filters.CharFilter(method="filter_area")
-    sla_color = django_filters.CharFilter()
+    sla_color = django_filters.ChoiceFilter(choices=SlaColor.choices,
+                                            error_messages=_choices_refusal("sla_color", SlaColor.choices))
     mine = StrictBooleanFilter(method="filter_mine")
     q = django_filters.CharFilter(method="filter_q")
 
@@ -243,8 +333,12 @@ class DisputeFilter(FilterSet):
         fields = ["state", "source", "type", "area", "sla_color", "mine", "q"]
 
     def filter_type(self, qs, name, value):
-        t = DisputeType.objects.filter(code=value).first()
-        return qs.filter(type__path__startswith=t.path) if t else qs.none()
+        code = value.strip()
+        t = DisputeType.objects.filter(code=code).first() if len(code) <= 64 and "\x00" not in code else None
+        if t is None:
+            raise serializers.ValidationError(
+                {name: [_unknown_value(name, value, DisputeType.objects.filter(depth=0).values_list("code", flat=True))]})
+        return qs.filter(type__path__startswith=t.path)
 
     def filter_area(self, qs, name, value):
         a = Area.objects.filter(code=value).first()
@@ -361,21 +455,30 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
 
     @extend_schema(request=inline_serializer("DisputeAction", {
         "action": serializers.ChoiceField(choices=list(transitions.ACTIONS)),
-        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=DisputeSerializer)
+        "version": version_field("the dispute's version the caller saw; when it has changed since, 409 "
+                                 "stale_version")}), responses=DisputeSerializer)
     @action(detail=True, methods=["post"])
     def actions(self, request, pk=None):
         d = self.get_object()
-        data = request.data if isinstance(request.data, dict) else {}
-        s = ActionSerializer(data=data)
+        data = request.data
+        if not isinstance(data, dict):
+            raise UserError("invalid", "请求体应为对象", "the body must be an object")
+        s = ActionSerializer(data={k: data[k] for k in ("action",) if k in data})
         if not s.is_valid():
-            if "action" in s.errors and data.get("action"):
+            if data.get("action"):
                 transitions.get(str(data.get("action")))  # unknown action: a clear bilingual 400
             s.is_valid(raise_exception=True)
+        name = s.validated_data["action"]
+        version = optional_version(data.get("version"))  # a whole number, else 400 bad_version
         params = {k: v for k, v in data.items() if k not in {"action", "version"}}
-        for internal in [k for k in params if str(k).startswith("_")]:
-            params.pop(internal)  # internal switches of the actions are never user input
-        d = actions.act(d, s.validated_data["action"], by=request.user, params=params,
-                        expected_version=s.validated_data["version"])
+        # only the action's own parameters: a misspelt one is said, never ignored; so is an
+        # internal switch of the actions (a key starting with "_"), which is never user input
+        unknown = unknown_parameters(name, params)
+        if unknown:
+            names = ", ".join(unknown)[:200]
+            raise UserError("unknown_field", f"操作 {name} 不能含有: {names}",
+                            f"the action {name} takes no field(s): {names}", field=unknown[0][:100])
+        d = actions.act(d, name, by=request.user, params=params, expected_version=version)
         return self._detail(d, request)
 
     @extend_schema(responses=MatchSerializer)
@@ -493,7 +596,7 @@ class TicketSerializer(ModelSerializer):
         return t.visitor_phone if self.context.get("unmask") else Ticket._meta.get_field("visitor_phone").mask(t.visitor_phone)
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(StrictInputMixin, serializers.Serializer):
     centre = serializers.IntegerField()
     visitor_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     visitor_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
@@ -521,15 +624,19 @@ class TicketViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModel
             qs = qs.filter(day=today())
         return qs
 
-    def _centre(self, request, value):
-        return _get(Organisation.objects.restrict(request.user, "view").filter(kind="centre"), value, "矛调中心", "centre")
+    def _centre(self, request, value, action: str = "view"):
+        """The centre ``value`` names, among those the caller reaches for ``action``: "view" for
+        the screen, "serve" to take or call a number (``Organisation.ACCESS``: only the centres
+        whose tickets the caller may handle; a town's desk does not serve the county's queue)."""
+        return _get(Organisation.objects.restrict(request.user, action).filter(kind="centre"), value, "矛调中心",
+                    "centre")
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
         s = TicketCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         v = s.validated_data
-        centre = self._centre(request, v["centre"])
+        centre = self._centre(request, v["centre"], "serve")
         t = actions.take_ticket(centre=centre, by=request.user, visitor_name=v["visitor_name"],
                                 visitor_phone=v["visitor_phone"], topic=v["topic"], type=v["type"])
         return Response(TicketSerializer(t, context={"unmask": False}).data, status=status.HTTP_201_CREATED)
@@ -540,9 +647,9 @@ class TicketViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModel
                                                "detail": serializers.CharField(required=False)}))
     @action(detail=False, methods=["post"], url_path="call-next")
     def call_next(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
-        centre = self._centre(request, data.get("centre"))
-        t = actions.call_next(centre=centre, window=str(data.get("window") or ""), by=request.user)
+        body = _body(request, {"centre": ID, "window": TEXT_OR_NULL}, required=("centre",))
+        centre = self._centre(request, body["centre"], "serve")
+        t = actions.call_next(centre=centre, window=body.get("window") or "", by=request.user)
         if t is None:
             return Response({"ticket": None, "detail": "没有等候的号 (no one is waiting)"}, status=200)
         return Response({"ticket": TicketSerializer(t, context={"unmask": False}).data})
@@ -552,8 +659,8 @@ class TicketViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModel
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
         t = self.get_object()
-        data = request.data if isinstance(request.data, dict) else {}
-        t = actions.finish_ticket(t, by=request.user, status=str(data.get("status") or TicketStatus.DONE))
+        body = _body(request, {"status": TEXT_OR_NULL})
+        t = actions.finish_ticket(t, by=request.user, status=body.get("status") or TicketStatus.DONE)
         return Response(TicketSerializer(t, context={"unmask": False}).data)
 
     @extend_schema(parameters=[OpenApiParameter("centre", int, required=True, description="mediation centre id")],
@@ -641,7 +748,7 @@ class MediatorSerializer(ModelSerializer):
         return round(m.succeeded_cases / done, 4) if done else None
 
 
-class MediatorCreateSerializer(serializers.Serializer):
+class MediatorCreateSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(max_length=60)
     area = serializers.CharField(max_length=32)
     organisation = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -656,7 +763,7 @@ class MediatorCreateSerializer(serializers.Serializer):
     bio = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RelativeSerializer(serializers.Serializer):
+class RelativeSerializer(StrictInputMixin, serializers.Serializer):
     id_number = serializers.CharField(max_length=30)
     relation = serializers.CharField(max_length=12)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -737,8 +844,26 @@ class HearingSerializer(ModelSerializer):
                   "summary", "version"]
 
 
+class BacklogProgressReportSerializer(serializers.Serializer):
+    """One progress report of a backlog case (OpenAPI only; ``BacklogSerializer.get_progress``)."""
+
+    at = serializers.DateTimeField()
+    by = serializers.CharField()
+    text = serializers.CharField()
+
+
+def _local_instant(value):
+    """A stored instant (ISO text) as the API shows every instant: in local time (reports
+    written before were stored in UTC); text that is no instant as it is."""
+    instant = parse_datetime(value) if isinstance(value, str) else None
+    if instant is None or timezone.is_naive(instant):
+        return value
+    return serializers.DateTimeField().to_representation(instant)
+
+
 class BacklogSerializer(ModelSerializer):
     leader_name = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
     hearings = HearingSerializer(many=True, read_only=True)
     dispute_number = serializers.CharField(source="dispute.number", read_only=True, default=None, allow_null=True)
 
@@ -749,6 +874,10 @@ class BacklogSerializer(ModelSerializer):
 
     def get_leader_name(self, c) -> str | None:
         return (c.leader.get_full_name() or c.leader.username) if c.leader_id else None
+
+    @extend_schema_field(BacklogProgressReportSerializer(many=True))
+    def get_progress(self, c):
+        return [{**p, "at": _local_instant(p.get("at"))} if isinstance(p, dict) else p for p in c.progress or []]
 
 
 class BacklogViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -762,48 +891,48 @@ class BacklogViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     lookup_value_regex = r"[0-9]+"
     access_actions = {"assign_leader": "change", "progress": "change", "close": "change"}
 
-    def _body(self, request) -> dict:
-        return request.data if isinstance(request.data, dict) else {}
+    # The bodies are read by kind (``_body``): text as text, ``resolved`` a true or false, the
+    # leader an id, the version a whole number; any other key or kind is a 400 naming the field.
 
     @extend_schema(request=inline_serializer("AssignLeader", {
         "leader": serializers.IntegerField(), "plan": serializers.CharField(required=False, allow_blank=True),
-        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=BacklogSerializer)
+        "version": version_field()}), responses=BacklogSerializer)
     @action(detail=True, methods=["post"], url_path="assign-leader")
     def assign_leader(self, request, pk=None):
         from fengqiao.accounts.models import User
 
         case = self.get_object()
-        data = self._body(request)
-        leader = _get(User.objects.restrict(request.user, "view").filter(role="leader"), data.get("leader"),
+        body = _body(request, {"leader": ID, "plan": TEXT_OR_NULL, "version": VERSION}, required=("leader",))
+        leader = _get(User.objects.restrict(request.user, "view").filter(role="leader"), body["leader"],
                       "领导", "leader")
-        case = actions.assign_leader(case, leader=leader, plan=str(data.get("plan") or ""), by=request.user,
-                                     expected_version=data.get("version"))
+        case = actions.assign_leader(case, leader=leader, plan=body.get("plan") or "", by=request.user,
+                                     expected_version=body.get("version"))
         return Response(BacklogSerializer(case).data)
 
     @extend_schema(request=inline_serializer("BacklogProgress", {
-        "text": serializers.CharField(), "resolved": serializers.BooleanField(required=False),
-        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=BacklogSerializer)
+        "text": serializers.CharField(),
+        "resolved": serializers.BooleanField(required=False, help_text="true marks the case resolved (已化解)"),
+        "version": version_field()}), responses=BacklogSerializer)
     @action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
         case = self.get_object()
-        data = self._body(request)
-        case = actions.report_progress(case, text=str(data.get("text") or ""), by=request.user,
-                                       resolved=bool(data.get("resolved")), expected_version=data.get("version"))
+        body = _body(request, {"text": TEXT_OR_NULL, "resolved": BOOLEAN, "version": VERSION})
+        case = actions.report_progress(case, text=body.get("text") or "", by=request.user,
+                                       resolved=body.get("resolved", False), expected_version=body.get("version"))
         return Response(BacklogSerializer(case).data)
 
     @extend_schema(request=inline_serializer("BacklogClose", {
-        "result": serializers.CharField(), "version": serializers.IntegerField(required=False, allow_null=True)}),
-        responses=BacklogSerializer)
+        "result": serializers.CharField(), "version": version_field()}), responses=BacklogSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         case = self.get_object()
-        data = self._body(request)
-        case = actions.close_case(case, result=str(data.get("result") or ""), by=request.user,
-                                  expected_version=data.get("version"))
+        body = _body(request, {"result": TEXT_OR_NULL, "version": VERSION})
+        case = actions.close_case(case, result=body.get("result") or "", by=request.user,
+                                  expected_version=body.get("version"))
         return Response(BacklogSerializer(case).data)
 
 
-class HearingCreateSerializer(serializers.Serializer):
+class HearingCreateSerializer(StrictInputMixin, serializers.Serializer):
     backlog_case = serializers.IntegerField(required=False, allow_null=True, default=None)
     dispute = serializers.IntegerField(required=False, allow_null=True, default=None)
     scheduled_at = serializers.DateTimeField()
@@ -838,17 +967,21 @@ class HearingViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
 
     @extend_schema(request=inline_serializer("HearingRecord", {
         "outcome": serializers.CharField(), "summary": serializers.CharField(required=False, allow_blank=True),
-        "version": serializers.IntegerField(required=False, allow_null=True)}), responses=HearingSerializer)
+        "version": version_field()}), responses=HearingSerializer)
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         h = self.get_object()
-        data = request.data if isinstance(request.data, dict) else {}
-        h = actions.record_hearing(h, outcome=str(data.get("outcome") or ""), summary=str(data.get("summary") or ""),
-                                   by=request.user, expected_version=data.get("version"))
+        body = _body(request, {"outcome": TEXT_OR_NULL, "summary": TEXT_OR_NULL, "version": VERSION})
+        h = actions.record_hearing(h, outcome=body.get("outcome") or "", summary=body.get("summary") or "",
+                                   by=request.user, expected_version=body.get("version"))
         return Response(HearingSerializer(h).data)
 
 
 # ---------------------------------------------------------------- statistics
+
+
+#: the answers ``stats/?as=`` gives
+STATS_FORMATS = ("json", "xlsx")
 
 
 class StatsView(APIView):
@@ -866,15 +999,20 @@ class StatsView(APIView):
             OpenApiParameter("area", str, description="area code within the caller's jurisdiction"),
             OpenApiParameter("type", str, description="dispute type code"),
             OpenApiParameter("organisation", int, description="mediation organisation id"),
-            OpenApiParameter("as", str, enum=["xlsx"], description="xlsx: the same figures as a workbook"),
+            OpenApiParameter("as", str, enum=list(STATS_FORMATS),
+                             description="json (the default): the figures; xlsx: the same figures as a workbook"),
         ],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, XLSX): OpenApiTypes.BINARY},
     )
     def get(self, request):
         if not role_allowed(Dispute, request.user, "stats"):
             raise PermissionDenied()
+        wanted = request.query_params.get("as") or "json"
+        if wanted not in STATS_FORMATS:  # never the JSON figures for a format that was asked for
+            allowed = ", ".join(STATS_FORMATS)
+            raise UserError("bad_format", f"as 只能为 {allowed}", f"as must be one of {allowed}", field="as")
         result = stats.compute(request.user, request.query_params)
-        if request.query_params.get("as") == "xlsx":
+        if wanted == "xlsx":
             response = HttpResponse(exports.stats_workbook(result), content_type=XLSX)
             response["Content-Disposition"] = 'attachment; filename="mediation-stats.xlsx"'
             return response

@@ -362,4 +362,5 @@ ZH = {
     'Time limit near': '即将超期',
     'Time limit passed': '已超期',
     'Deadline for judicial confirmation near': '司法确认申请期限将至',
+    ', ': '、',  # pgettext('list separator') in dispute_detail.html (as in locale/zh_extra.py)
 }

@@ -156,7 +156,12 @@ class Organisation(KeepsAreaPath, models.Model):
 
     objects = RestrictedQuerySet.as_manager()
 
-    ACCESS = {"view": MEDIATION_ROLES | {roles.ADMIN}, "change": REGISTRY_EDITORS}
+    # "view"/"change": the registry (the user's subtree and the levels above it). A centre's
+    # front desk reaches only as far as the centre's tickets (``Ticket``: the user's subtree):
+    # "queue" sees its queue (Ticket "view"), "serve" takes and calls its numbers (Ticket
+    # "create"/"change"). A town sees the county centre in the registry, never serves its queue.
+    ACCESS = {"view": MEDIATION_ROLES | {roles.ADMIN}, "change": REGISTRY_EDITORS,
+              "queue": CENTRE_ROLES | {roles.LEADER}, "serve": CENTRE_ROLES}
 
     class Meta:
         ordering = ["area_path", "name"]
@@ -168,6 +173,8 @@ class Organisation(KeepsAreaPath, models.Model):
 
     @classmethod
     def jurisdiction_q(cls, user, action):
+        if action in {"queue", "serve"}:
+            return Ticket.jurisdiction_q(user, "change")  # where the centre's tickets may be reached
         return registry_q(user)
 
 

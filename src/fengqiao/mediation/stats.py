@@ -35,20 +35,27 @@ class Period:
         return lo, hi
 
 
+def _day(params, field: str) -> dt.date | None:
+    """The day ``field`` names (``YYYY-MM-DD`` within :data:`FIRST_DAY`–:data:`LAST_DAY`), none
+    when it is not given; else a 400 naming that field (``from`` or ``to``, whichever is wrong)."""
+    raw = params.get(field) or ""
+    if not raw:
+        return None
+    try:
+        day = parse_date(raw)
+    except ValueError:  # the shape of a date, but no day of the calendar (2026-02-30, year 0)
+        day = None
+    if day is None:
+        raise UserError("bad_date", "日期格式应为 YYYY-MM-DD", "dates must look like YYYY-MM-DD", field=field)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UserError("bad_date", f"日期应在 {FIRST_DAY.year}–{LAST_DAY.year} 年之间",
+                        f"dates must lie in the years {FIRST_DAY.year}–{LAST_DAY.year}", field=field)
+    return day
+
+
 def parse_period(params) -> Period:
     today = timezone.localdate()
-    raw_from, raw_to = params.get("from") or "", params.get("to") or ""
-    try:
-        start = parse_date(raw_from) if raw_from else None
-        end = parse_date(raw_to) if raw_to else None
-    except ValueError:
-        start = end = None
-        raw_from = raw_from or "x"
-    if (raw_from and start is None) or (raw_to and end is None):
-        raise UserError("bad_date", "日期格式应为 YYYY-MM-DD", "dates must look like YYYY-MM-DD", field="from")
-    if any(d is not None and not FIRST_DAY <= d <= LAST_DAY for d in (start, end)):
-        raise UserError("bad_date", f"日期应在 {FIRST_DAY.year}–{LAST_DAY.year} 年之间",
-                        f"dates must lie in the years {FIRST_DAY.year}–{LAST_DAY.year}", field="from" if raw_from else "to")
+    start, end = _day(params, "from"), _day(params, "to")
     end = end or today
     start = start or (end - dt.timedelta(days=364))
     if start > end:

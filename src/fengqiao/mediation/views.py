@@ -42,15 +42,18 @@ def _need(user, model, action: str) -> None:
         raise PermissionDenied
 
 
-def _centres(user):
-    return Organisation.objects.restrict(user, "view").filter(kind="centre", is_active=True)
+def _centres(user, action: str = "view"):
+    """The active centres ``user`` reaches for ``action``: "view" (the registry, also the levels
+    above), "queue" (a desk's queue) or "serve" (take and call numbers): ``Organisation.ACCESS``."""
+    return Organisation.objects.restrict(user, action).filter(kind="centre", is_active=True)
 
 
 @login_required
 def queue(request):
-    """取号/叫号 desk: take a number, call the next one at a window, see who is waiting."""
+    """取号/叫号 desk: take a number, call the next one at a window, see who is waiting. The desk
+    offers only the centres whose queue the user reaches (not the county centre for a town)."""
     _need(request.user, Ticket, "view")
-    centres = list(_centres(request.user))
+    centres = list(_centres(request.user, "queue"))
     if not centres:
         raise Http404
     wanted = request.GET.get("centre", request.POST.get("centre")) or ""
@@ -64,6 +67,8 @@ def queue(request):
                 return redirect(f"{request.path}?centre={centre.pk}")
     if request.method == "POST":
         _need(request.user, Ticket, "change")
+        if not _centres(request.user, "serve").filter(pk=centre.pk).exists():
+            raise Http404  # never a number taken or called at a centre the user may not serve
         op = request.POST.get("op")
         try:
             if op == "take":

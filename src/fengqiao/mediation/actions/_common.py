@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
 from fengqiao.core.errors import Conflict, NotFound, UserError
+from fengqiao.core.inputs import optional_version
 
 from ..models import Dispute, TimelineEntry
 
@@ -22,11 +23,9 @@ def now() -> dt.datetime:
 def lock(dispute_or_id, expected_version: int | None = None) -> Dispute:
     """Re-read the dispute under a row lock; a stale version is a 409 (someone acted first)."""
     pk = getattr(dispute_or_id, "pk", dispute_or_id)
-    if expected_version is not None:
-        try:
-            expected_version = int(expected_version)
-        except (TypeError, ValueError):
-            raise UserError("invalid", "版本号应为整数", "version must be an integer", field="version") from None
+    # a whole number (``core.inputs.whole_number``: 400 ``bad_version``), never -5 or 2**63 read as
+    # a version someone else made
+    expected_version = optional_version(expected_version)
     d = Dispute.objects.select_for_update(of=("self",)).select_related("area", "type", "organisation").filter(pk=pk).first()
     if d is None:
         raise NotFound("纠纷", "dispute")
@@ -106,10 +105,12 @@ FIELDS: dict[str, Field] = {
     "referral": Field("转处去向", gettext_noop("Referred to"), "referral"),
     "referral_body": Field("转处机关", "Body referred to"),
     "referral_note": Field("转处说明", "Referral note"),
+    "resolved": Field("是否已化解", "Resolved"),
     "result": Field("化解结果", "Result"),
     "scheduled_at": Field("听证时间", "Hearing date and time"),
     "session": Field("调解场次", gettext_noop("Session"), "session"),
     "signed_at": Field("签订时间", "Signed at"),
+    "source_ref": Field("来源编号", "Source reference"),
     "summary": Field("听证纪要", "Summary"),
     "terms": Field("协议内容", gettext_noop("Terms of the agreement"), "textarea"),
     "text": Field("备注内容", gettext_noop("Comment"), "textarea"),
@@ -130,7 +131,25 @@ def required_error(key: str) -> UserError:
     return UserError("required", f"请填写{zh}", f"{en} is required", field=key)
 
 
+#: the control characters free text may hold: tab, line feed, carriage return
+KEPT_CONTROLS = frozenset("\t\n\r")
+
+
+def has_control(value: str) -> bool:
+    """``value`` holds NUL or another C0 control character than tab and line breaks (PostgreSQL
+    cannot store NUL, and none of them is ever meant in what people type)."""
+    return any(ch < " " and ch not in KEPT_CONTROLS for ch in value)
+
+
+def control_error(key: str) -> UserError:
+    zh, en = label(key)
+    return UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a control character (such as NUL)",
+                     field=key)
+
+
 def text(params: dict, key: str, *, required: bool = False, max_len: int = 5000) -> str:
+    """Free text: text or nothing, stripped, at most ``max_len`` characters, no control
+    characters but tab and line breaks; else a bilingual 400 naming the field."""
     value = params.get(key, "")
     if value is None:
         value = ""
@@ -143,6 +162,8 @@ def text(params: dict, key: str, *, required: bool = False, max_len: int = 5000)
     if len(value) > max_len:
         raise UserError("too_long", f"{zh}过长:最多 {max_len} 字,现为 {len(value)} 字",
                         f"{en} is too long: at most {max_len} characters, got {len(value)}", field=key)
+    if has_control(value):
+        raise control_error(key)
     return value
 
 
@@ -198,20 +219,34 @@ def string_list(params: dict, key: str, *, max_items: int = 50) -> list[str]:
         if not isinstance(v, (str, int)):
             raise UserError("invalid", f"{zh}应为名单(用逗号或顿号分隔)", f"{en} must be a list of names", field=key)
         v = str(v).strip()
+        if has_control(v):
+            raise control_error(key)
         if v:
             out.append(v[:100])
     return out
 
 
-def flag(params: dict, key: str) -> bool:
-    value = params.get(key)
+#: how a form writes a yes or a no (a JSON body sends ``true``/``false``)
+TRUE_TEXT, FALSE_TEXT = frozenset({"true", "1"}), frozenset({"false", "0"})
+
+
+def boolean(value, key: str) -> bool:
+    """A yes or a no: JSON ``true``/``false``, or a form's ``"true"``/``"false"``/``"1"``/``"0"``.
+    Anything else (``"no"``, ``1``, ``""``, a list) is a bilingual 400 naming the field, never
+    taken for a yes because it is not empty."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on"}:
+    if isinstance(value, str) and value.strip().lower() in TRUE_TEXT:
         return True
-    if isinstance(value, str) and value.lower() in {"0", "false", "no", "off", ""}:
+    if isinstance(value, str) and value.strip().lower() in FALSE_TEXT:
         return False
+    zh, en = label(key)
+    raise UserError("invalid", f"{zh}应为 true 或 false", f"{en} must be true or false", field=key)
+
+
+def flag(params: dict, key: str) -> bool:
+    """A required yes or no (:func:`boolean`)."""
+    value = params.get(key)
     if value is None:
         raise required_error(key)
-    zh, en = label(key)
-    raise UserError("invalid", f"{zh}应为是或否", f"{en} must be yes or no", field=key)
+    return boolean(value, key)

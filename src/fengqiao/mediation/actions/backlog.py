@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.inputs import optional_version
 
 from ..choices import BacklogReason, BacklogStatus, HearingOutcome, HearingStatus
 from ..models import BacklogCase, Hearing
@@ -43,8 +45,9 @@ def open_backlog_case(*, dispute=None, event=None, reason: str, by=None, leader=
 
 
 def _lock(case: BacklogCase, expected_version: int | None) -> BacklogCase:
+    expected_version = optional_version(expected_version)  # a whole number, else 400 bad_version
     locked = BacklogCase.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and int(expected_version) != locked.version:
+    if expected_version is not None and expected_version != locked.version:
         raise Conflict("stale_version", "该积案已被他人更新,请刷新后重试", "the case was changed by someone else")
     return locked
 
@@ -81,7 +84,10 @@ def assign_leader(case: BacklogCase, *, leader, plan: str = "", by, expected_ver
 @transaction.atomic
 def report_progress(case: BacklogCase, *, text: str, by, resolved: bool = False,
                     expected_version: int | None = None) -> BacklogCase:
-    """进展报告 by the leader in charge (or the centre); ``resolved`` marks it 已化解."""
+    """进展报告 by the leader in charge (or the centre); ``resolved`` (a yes or a no, see
+    ``_common.boolean``) marks it 已化解. The report's ``at`` is local time, as every instant the
+    API shows."""
+    resolved = c.boolean(resolved, "resolved")
     with context.explicit_audit():
         case = _lock(case, expected_version)
         if case.status in {BacklogStatus.RESOLVED, BacklogStatus.CLOSED}:
@@ -91,8 +97,8 @@ def report_progress(case: BacklogCase, *, text: str, by, resolved: bool = False,
                            "only the leader in charge or the centre may report progress")
         body = c.text({"text": text}, "text", required=True, max_len=10000)
         before = audit.snapshot(case)
-        case.progress = [*case.progress, {"at": c.now().isoformat(), "by": by.get_full_name() or by.username,
-                                          "text": body}]
+        case.progress = [*case.progress, {"at": timezone.localtime(c.now()).isoformat(),
+                                          "by": by.get_full_name() or by.username, "text": body}]
         if resolved:
             case.status, case.result = BacklogStatus.RESOLVED, body
         _save(case, by, "progress", before)
@@ -149,9 +155,10 @@ def record_hearing(h: Hearing, *, outcome: str, summary: str, by, expected_versi
     if outcome not in HearingOutcome.values or not outcome:
         raise UserError("bad_outcome", "听证结果应为 settled/partly/not_settled",
                         "outcome must be settled, partly or not_settled", field="outcome")
+    expected_version = optional_version(expected_version)  # a whole number, else 400 bad_version
     with context.explicit_audit():
         locked = Hearing.objects.select_for_update().get(pk=h.pk)
-        if expected_version is not None and int(expected_version) != locked.version:
+        if expected_version is not None and expected_version != locked.version:
             raise Conflict("stale_version", "该听证已被他人更新", "the hearing was changed by someone else")
         if locked.status != HearingStatus.SCHEDULED:
             raise Conflict("hearing_recorded", "该听证已登记结果或已取消", "the hearing is already recorded or cancelled")

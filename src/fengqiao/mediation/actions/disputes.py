@@ -133,6 +133,9 @@ def register_dispute(*, by, type: DisputeType, title: str, facts: str, area: Are
         raise UserError("no_applicant", "至少需要一名申请人", "at least one applicant is required", field="parties")
     title = c.text({"title": title}, "title", required=True, max_len=200)
     facts = c.text({"facts": facts}, "facts", required=True, max_len=20000)
+    claims = c.text({"claims": claims}, "claims", max_len=20000)
+    address = c.text({"address": address}, "address", max_len=300)
+    source_ref = c.text({"source_ref": source_ref}, "source_ref", max_len=64)
     amount = c.money({"amount_in_dispute": amount_in_dispute}, "amount_in_dispute", Decimal("0"))
     if event is not None and source == Source.WALK_IN:
         source = Source.MATTER
@@ -149,8 +152,8 @@ def register_dispute(*, by, type: DisputeType, title: str, facts: str, area: Are
         if taker is not None and organisation is None:
             organisation = taker.organisation  # may be None: an expert without an organisation
         d = Dispute(number=next_number(NUMBER_PREFIX, at), type=type, title=title, facts=facts,
-                    claims=c.text({"claims": claims}, "claims", max_len=20000), amount_in_dispute=amount, area=area,
-                    address=(address or "")[:300], source=source, source_ref=(source_ref or "")[:64], event=event,
+                    claims=claims, amount_in_dispute=amount, area=area,
+                    address=address, source=source, source_ref=source_ref, event=event,
                     organisation=organisation, centre=centre, registered_by=by, registered_at=at, updated_at=at,
                     is_hard=bool(is_hard))
         d.save()
@@ -549,6 +552,40 @@ for _name, _apply, _kind in [
     HANDLERS[_name] = _fn
 
 assert set(HANDLERS) == set(transitions.ACTIONS), "every transition needs a handler"
+
+#: the parameters each action takes (its handler reads no others): the API refuses any other
+#: key of an action's body (400 ``unknown_field``), so a misspelt one is said, never ignored
+PARAMETERS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
+    "accept": ("organisation", "note"),
+    "decline": ("reason",),
+    "assign": ("mediators", "scores", "note"),
+    "start": ("note",),
+    "schedule_session": ("held_at", "place", "attendees"),
+    "record_session": ("minutes", "session", "held_at", "place", "attendees"),
+    "succeed": ("terms", "amount_recovered", "signed_at"),
+    "fail": ("reason", "referral", "referral_body", "referral_note"),
+    "refer": ("referral", "referral_body", "referral_note"),
+    "retry": ("reason",),
+    "follow_up": ("honoured", "note", "visited_at"),
+    "archive": ("note",),
+    "withdraw": ("reason",),
+    "apply_confirmation": ("court",),
+    "decide_confirmation": ("confirmed", "note"),
+    "regenerate_agreement": (),
+    "escalate": ("reason",),
+    "supervise": ("reason",),
+    "mark_backlog": ("leader", "reason", "plan"),
+    "comment": ("text",),
+}.items()}
+
+assert set(PARAMETERS) == set(transitions.ACTIONS), "every transition names its parameters"
+
+
+def unknown_parameters(action: str, params) -> list[str]:
+    """The keys of ``params`` that ``action`` does not take, sorted (none for an unknown action:
+    :func:`act` refuses that)."""
+    taken = PARAMETERS.get(action, frozenset())
+    return sorted(str(k) for k in params if k not in taken)
 
 # Named functions for callers that prefer them to ``act(…, "name")``.
 accept = HANDLERS["accept"]

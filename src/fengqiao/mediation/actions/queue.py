@@ -93,14 +93,16 @@ def finish_ticket(ticket: Ticket, *, by, status: str = TicketStatus.DONE, at: dt
 
 
 def now_serving(centre: Organisation, at: dt.datetime | None = None) -> dict:
-    """The screen's data: per window the last ticket called today; how many are waiting."""
+    """The screen's data: per window the last ticket called today (``called_at`` in local time,
+    as every instant the API shows); how many are waiting."""
     day = today(at)
     qs = Ticket.objects.filter(centre=centre, day=day)
     windows = list(centre.windows) or sorted({w for w in qs.exclude(window="").values_list("window", flat=True)})
     serving = []
     for w in windows:
         t = qs.filter(window=w).exclude(called_at=None).order_by("-called_at", "-number").first()
-        serving.append({"window": w, "ticket": t.label if t else "", "called_at": t.called_at.isoformat() if t else None})
+        serving.append({"window": w, "ticket": t.label if t else "",
+                        "called_at": timezone.localtime(t.called_at).isoformat() if t else None})
     waiting = qs.filter(status=TicketStatus.WAITING).order_by("number")
     return {"centre": centre.name, "day": day.isoformat(), "serving": serving, "waiting": waiting.count(),
             "next": [t.label for t in waiting[:5]]}

@@ -18,7 +18,7 @@ def test_form_ids_never_raise():
 def test_tampered_version_is_a_user_error():
     with pytest.raises(UserError) as exc:
         lock(10**9, expected_version="x")
-    assert exc.value.code == "invalid" and exc.value.status == 400
+    assert exc.value.code == "bad_version" and exc.value.status == 400 and exc.value.field == "version"
 
 
 @pytest.mark.parametrize("path,param,target", [
