@@ -25,6 +25,7 @@ from fengqiao.events.models import INTAKE_ROLES, Category, Event
 
 from . import suggest
 
+#: the form's fields; each shows its own error under its box (intake.html)
 FIELDS = ["channel", "title", "content", "address", "category", "urgency", "reporter_name", "reporter_phone",
           "reporter_id_number", "channel_ref"]
 
@@ -56,7 +57,9 @@ def intake(request):
             error = {"field": exc.field, "message": exc.message()}
         except PersonalDataError as exc:
             error = {"field": _personal_field(exc.code), "message": str(exc)}
-        else:
+        if error is not None and error["field"] not in FIELDS:
+            error["field"] = None  # no box of the form shows it (intake.html): said at the top
+        if error is None:
             if not _created:
                 if values["channel_ref"] and event.channel_ref == values["channel_ref"]:
                     messages.warning(request, _("Channel reference %(ref)s was already taken in as %(number)s; "

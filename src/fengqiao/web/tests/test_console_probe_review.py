@@ -94,3 +94,32 @@ def test_back_after_saving_an_intake_does_not_offer_the_same_text_again(browser,
     page.wait_for_selector("#id_content")
     assert page.input_value("#id_content") == ""
     page.context.close()
+
+
+@pytest.mark.parametrize("field, value", [("address", "海" * 301), ("urgency", "soon"), ("reporter_name", "林" * 101),
+                                          ("reporter_name", "林\x07美")])
+def test_every_refused_intake_field_says_why_on_the_form(client, users, field, value):
+    client.force_login(users.county_op)
+    before = Event.objects.count()
+    form = {"channel": "hotline_12345", "content": "海游街道心湖社区路灯不亮。", "idempotency_key": "k1", field: value}
+    resp = client.post("/matters/new/", form)
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert 'class="error' in html and Event.objects.count() == before
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_matter_page_fits_a_narrow_phone(browser, live_server, demo_county):
+    from fengqiao.accounts.models import User
+
+    from .conftest import login
+
+    worker = User.objects.get(username="grid_xinhu1")
+    matter, _ = create_event(by=worker, channel="grid_report", title="楼道堆物", content="心湖社区3幢楼道堆物。")
+    page = browser.new_context(locale="zh-CN", viewport={"width": 320, "height": 700}).new_page()
+    login(page, live_server.url, "grid_xinhu1")
+    page.goto(f"{live_server.url}/matters/{matter.pk}/")
+    page.wait_for_selector("dl.fields")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.context.close()
