@@ -16,6 +16,7 @@ from django import forms
 from django.db import models
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as drf_filters
 from rest_framework import filters as rest_filters
 
@@ -56,7 +57,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return True
         if text in FALSE:
             return False
-        raise forms.ValidationError("须为 true 或 false / must be true or false", code="invalid")
+        raise forms.ValidationError(_("must be true or false"), code="invalid")
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -119,8 +120,25 @@ def filter_listing(filterset_class, params, queryset, request, *, describe=None,
         refused = fs.errors
     except ValidationError as exc:  # a filter method's own refusal
         refused = exc.detail if isinstance(exc.detail, dict) else {"filter": exc.detail}
-    words = describe(refused) if describe else [f"{k}: {' '.join(str(m) for m in v)}" for k, v in refused.items()]
+    words = describe(refused) if describe else [refusal_words(k, v) for k, v in refused.items()]
     return queryset.none(), words
+
+
+#: what the lists' filter boxes are called where a refusal names one (the key otherwise)
+FILTER_LABELS = {
+    "state": gettext_lazy("State"), "channel": gettext_lazy("Channel"), "urgency": gettext_lazy("Urgency"),
+    "category": gettext_lazy("Category"), "area": gettext_lazy("Area"), "sla_color": gettext_lazy("Time-limit colour"),
+    "level": gettext_lazy("Level"), "kind": gettext_lazy("Kind"), "overdue": gettext_lazy("Overdue"),
+    "listed": gettext_lazy("Listed"), "supervised": gettext_lazy("Supervised"), "q": gettext_lazy("Search"),
+    "handling": gettext_lazy("Handling unit"), "escalated": gettext_lazy("Escalated"),
+    "received_from": gettext_lazy("Received from"), "received_to": gettext_lazy("Received to"),
+}
+
+
+def refusal_words(key: str, reasons) -> str:
+    """A filter box's refusal as a list says it: the box's name in the reader's language, then why."""
+    reasons = reasons if isinstance(reasons, list | tuple) else [reasons]
+    return f"{FILTER_LABELS.get(key, key)}: {' '.join(str(m) for m in reasons)}"
 
 
 def has_nul(values) -> bool:
@@ -191,7 +209,7 @@ class ListFilters:
                 known = self.kinds.values if self.kinds is not None else ()
                 value = ", ".join([v for v in value if v not in known] or value)
             said = self.said.get(key) or (area_refused() if key == "area" else None)
-            words.append(said % {"value": value} if said else f"{key}: {' '.join(map(str, refusal))}")
+            words.append(said % {"value": value} if said else refusal_words(key, refusal))
         return words
 
     def apply(self, request, **kwargs):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -257,7 +258,8 @@ def _parse_instant(value: str, end: bool, field: str):
         parsed = None
     if parsed is None:
         raise serializers.ValidationError(
-            {field: [f"不是日期或日期时间: {value} (not a date or date-time; e.g. 2026-12-06 or 2026-12-06T09:30)"]})
+            {field: [_("not a date or date-time: %(value)s (e.g. 2026-12-06 or 2026-12-06T09:30)")
+                     % {"value": shown(value)}]})
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
@@ -291,7 +293,8 @@ class EventFilter(FilterSet):
         bad = [v for v in values if v not in self.VALID[name]]
         if bad:
             raise serializers.ValidationError(
-                {name: [f"未知的取值: {', '.join(bad)} (unknown value(s); one of {', '.join(sorted(self.VALID[name]))})"]})
+                {name: [_("unknown value(s): %(values)s; one of %(known)s")
+                        % {"values": shown(", ".join(bad)), "known": ", ".join(sorted(self.VALID[name]))}]})
         return queryset.filter(**{f"{name}__in": values}) if values else queryset
 
     def filter_category(self, queryset, name, value):
@@ -383,7 +386,7 @@ def resolve_unit(value, user, *, field: str):
     if isinstance(value, dict):
         kind, code = next(iter(value.items())) if len(value) == 1 else ("", "")
     elif isinstance(value, str):
-        kind, _, code = value.partition(":") if ":" in value else ("", "", value)
+        kind, _sep, code = value.partition(":") if ":" in value else ("", "", value)
     else:
         raise UserError("bad_unit", f"{what}格式不正确", "a unit is 'area:CODE', 'department:CODE' or 'user:NAME'",
                         field=field)

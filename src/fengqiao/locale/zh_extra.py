@@ -618,4 +618,10 @@ ZH = {
     'No data provided': '未提交任何数据',
     'Null characters are not allowed.': '不能含有空字符(NUL)。',
     'What you typed': '您填写的内容',
+    'must be true or false': '须为 true 或 false',
+    'not a date or date-time: %(value)s (e.g. 2026-12-06 or 2026-12-06T09:30)': '不是日期或日期时间:%(value)s(例如 2026-12-06 或 2026-12-06T09:30)',
+    'unknown value(s): %(values)s; one of %(known)s': '未知的取值:%(values)s;可用的取值:%(known)s',
+    'Escalated': '已上报',
+    'Received from': '受理时间起',
+    'Received to': '受理时间止',
 }

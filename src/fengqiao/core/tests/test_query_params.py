@@ -22,7 +22,9 @@ def test_an_unreadable_boolean_is_a_400(api, users, path, param):
     assert resp.status_code == 400, resp.content
     body = resp.json()
     assert body["detail_zh"] and body["detail_en"]
-    assert body["fields"][param] == ["须为 true 或 false / must be true or false"]
+    assert body["fields"][param] == ["须为 true 或 false"]
+    english = api(users.county_op).get(path, {param: "abc"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["fields"][param] == ["must be true or false"]
 
 
 @pytest.mark.parametrize("path,param", [("/api/v1/categories/", "depth"), ("/api/v1/mediation/sessions/", "dispute")])

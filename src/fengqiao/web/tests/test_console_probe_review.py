@@ -123,3 +123,18 @@ def test_a_matter_page_fits_a_narrow_phone(browser, live_server, demo_county):
     page.wait_for_selector("dl.fields")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.context.close()
+
+
+@pytest.mark.parametrize("language, query, said, not_said", [
+    ("zh-hans", "state=zzz", ["状态", "未知的取值"], ["state:", "unknown value"]),
+    ("en", "state=zzz", ["State", "unknown value"], ["未知"]),
+    ("zh-hans", "received_from=2026-13-01", ["受理时间起", "不是日期"], ["received_from", "not a date"]),
+    ("en", "sla_color=zzz", ["Time-limit colour"], ["sla_color"]),
+])
+def test_a_refused_list_filter_is_said_in_the_readers_language(client, users, language, query, said, not_said):
+    client.force_login(users.county_op)
+    html = client.get(f"/matters/?{query}", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    box = html[html.index('class="error'):]
+    box = box[:box.index("</")]
+    assert all(w in box for w in said), box
+    assert not any(w in box for w in not_said), box
