@@ -147,14 +147,17 @@ def test_the_inbox_filter_is_strict(api, users):
 
 def test_filter_errors_name_the_field_in_both_languages(api, users):
     client = api(users.county_op)
-    resp = client.get("/api/v1/events/", {"state": "bogus"})
-    assert resp.status_code == 400
-    (msg,) = resp.json()["fields"]["state"]
-    assert "未知的取值" in msg and "unknown value" in msg and "received" in msg  # lists the states
-    resp = client.get("/api/v1/events/", {"received_from": "garbage", "unmask": "1"})
-    assert resp.status_code == 400
-    fields = resp.json()["fields"]
-    assert "received_from" in fields and "不是日期" in fields["received_from"][0] and "not a date" in fields["received_from"][0]
+    for language, unknown, not_date in (("zh-hans", "未知的取值", "不是日期"), ("en", "unknown value", "not a date")):
+        resp = client.get("/api/v1/events/", {"state": "bogus"}, HTTP_ACCEPT_LANGUAGE=language)
+        assert resp.status_code == 400
+        body = resp.json()
+        assert "state" in body["detail_zh"] and "state" in body["detail_en"]  # both name the field
+        (msg,) = body["fields"]["state"]  # the reason in the caller's language
+        assert unknown in msg and "received" in msg  # lists the states
+        resp = client.get("/api/v1/events/", {"received_from": "garbage", "unmask": "1"}, HTTP_ACCEPT_LANGUAGE=language)
+        assert resp.status_code == 400
+        fields = resp.json()["fields"]
+        assert "received_from" in fields and not_date in fields["received_from"][0]
     assert not AuditRecord.objects.filter(action="view_personal").exists()
 
 
