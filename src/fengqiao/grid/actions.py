@@ -39,7 +39,7 @@ def register_key_person(*, by, name, category, area, id_number="", phone="", add
         "name": inputs.personal("name", name, "name", required=True),
         "id_number": inputs.personal("id_number", id_number, "id_number"),
         "phone": inputs.personal("phone", phone, "phone"),
-        "address": inputs.text(address, "address", "住址", "the address", max_len=200),
+        "address": inputs.text(address, "address", "住址", "the address", max_len=200, lines=False),
         "note": inputs.text(note, "note", "备注", "the note"),
         "caretaker": inputs.caretaker(caretaker, place),
         "visit_every_days": DEFAULT_VISIT_EVERY_DAYS[category] if visit_every_days in (None, "")
@@ -122,7 +122,8 @@ def update_key_person(person: KeyPerson, *, by, version=None, **changes) -> KeyP
         if "area" in changes:
             p.area = inputs.place(changes["area"], by)
         if "address" in changes:
-            p.address = inputs.text(changes["address"], "address", "住址", "the address", max_len=200)
+            p.address = inputs.text(changes["address"], "address", "住址", "the address", max_len=200,
+                                    lines=False)
         if "note" in changes:
             p.note = inputs.text(changes["note"], "note", "备注", "the note")
         if "phone" in changes:
@@ -165,24 +166,38 @@ def record_visit(person: KeyPerson, *, by, method=VisitMethod.HOME, condition=Co
     condition other than stable needs a note (what was found); the risk scan raises an alert on
     an abnormal one.
 
-    ``idempotency_key`` (scoped to ``by``): a resent form or a retry with the same key answers
-    the visit recorded the first time, marked ``repeated``, and writes nothing; two identical
-    requests at once are settled by the key's unique index."""
+    ``idempotency_key`` (scoped to ``by``): a resent form or a retry with the same key and the
+    same visit answers the visit recorded the first time, marked ``repeated``, and writes
+    nothing; the same key with another visit (method, condition, note, or a time sent that
+    differs) is refused, 422 ``idempotency_key_reused`` (ADR 0105), never answered with the first.
+    Two identical requests at once are settled by the key's unique index."""
     inputs.may(by, VISITORS, "登记走访", "record visits")
     key = scoped_key(by, idempotency_key)
-    if (done := _repeat(person, key)) is not None:
+    sent = {"method": method, "condition": condition, "note": note, "visited_at": visited_at}
+    if (done := _retried(_repeat(person, key), sent)) is not None:
         return done
     method = inputs.choice(method, VisitMethod, "method", "走访方式", "visit method")
     condition = inputs.choice(condition, Condition, "condition", "走访情况", "condition")
     note = inputs.text(note, "note", "走访情况说明", "what was found", required=condition != Condition.STABLE)
     when = inputs.past_time(visited_at, "visited_at", "走访", "visit")
     return inputs.written_once(lambda: _record_visit(person, by, method, condition, note, when, key),
-                               lambda: _repeat(person, key))
+                               lambda: _retried(_repeat(person, key), sent))
 
 
 def _repeat(person: KeyPerson, key: str | None) -> Visit | None:
     """The visit recorded before with ``key`` (:func:`inputs.once`)."""
     return inputs.once(Visit, key, "person", person.pk, zh="人员的走访", en="person's visit")
+
+
+def _retried(done: Visit | None, sent: dict) -> Visit | None:
+    """``done``, the visit recorded first with the key, when ``sent`` (the request's values as
+    given) is that visit again: the same method, condition and note, and the same time when one
+    was sent; else 422 (:func:`inputs.retried`)."""
+    def same(visit: Visit) -> bool:
+        return (sent["method"] == visit.method and sent["condition"] == visit.condition
+                and inputs.same_text(sent["note"], visit.note) and inputs.sent_time(sent["visited_at"], visit.visited_at))
+
+    return inputs.retried(done, same, zh="走访", en="visit")
 
 
 def _record_visit(person, by, method, condition, note, when, key) -> Visit:

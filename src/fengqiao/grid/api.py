@@ -375,14 +375,17 @@ class KeyPersonViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Ret
 
     @extend_schema(request=VisitCreateSerializer, responses={201: VisitRecordedSerializer, 200: VisitRecordedSerializer},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                                description="a retry with the same key answers the first visit "
-                                                            "with 200 and records nothing")])
+                                                description="a retry with the same key and the same visit "
+                                                            "answers the first visit with 200 and records nothing; "
+                                                            "the same key with another visit is 422 "
+                                                            "idempotency_key_reused")])
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def visits(self, request, pk=None):
         """走访: the visit and the person after it (the next visit falls due one interval after
         the latest visit); 409 when the person was removed from the registry. With an
-        ``Idempotency-Key`` seen before (from the same caller, for this person) the first visit
-        again with 200, nothing written."""
+        ``Idempotency-Key`` seen before (from the same caller, for this person) and the same
+        visit, the first visit again with 200, nothing written; with another visit (method,
+        condition, note, or the time sent) 422 ``idempotency_key_reused``, nothing written."""
         person = self.get_object()
         visit = actions.record_visit(person, by=request.user, idempotency_key=request.headers.get("Idempotency-Key", ""),
                                      **_body(request, VISIT_BODY))

@@ -6,6 +6,7 @@ its field."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -31,25 +32,50 @@ FUTURE_SLACK = dt.timedelta(minutes=5)
 PLACE_LEVELS = frozenset({Level.VILLAGE, Level.GRID, Level.MICROGRID})
 
 
-def text(value, field: str, zh: str, en: str, *, required: bool = False, max_len: int = MAX_NOTE) -> str:
+#: what a text of several lines (a note, a reason) may hold of the control characters
+LINE_BREAKS = frozenset("\t\n\r")
+
+
+def invisible(value: str, *, lines: bool = False) -> bool:
+    """Whether ``value`` holds a control character (C0, DEL, C1): never meant, invisible where
+    it is shown or printed, and NUL cannot be stored by PostgreSQL. A one-line text (a name, a
+    number, an address) holds no line or paragraph separator either; a text of several
+    ``lines`` may hold tabs and line breaks (:data:`LINE_BREAKS`)."""
+    for c in value:
+        kind = unicodedata.category(c)
+        if (kind == "Cc" and not (lines and c in LINE_BREAKS)) or (not lines and kind in ("Zl", "Zp")):
+            return True
+    return False
+
+
+def text(value, field: str, zh: str, en: str, *, required: bool = False, max_len: int = MAX_NOTE,
+         lines: bool = True) -> str:
+    """A text typed, stripped: of several ``lines`` (a note, a reason: tabs and line breaks kept)
+    unless ``lines=False`` (an address, a name: one line); no other control character
+    (:func:`invisible`)."""
     value = value.strip() if isinstance(value, str) else ""
     if required and not value:
         raise UserError("required", f"请填写{zh}", f"{en} is required", field=field)
     if len(value) > max_len:
         raise UserError("too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters", field=field)
-    if "\x00" in value:
-        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
+    if invisible(value, lines=lines):
+        if lines:
+            raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds an invisible control character",
+                            field=field)
+        raise UserError("bad_text", f"{zh}应为一行文字,不能含有换行或不可见的控制字符",
+                        f"{en} must be one line, without line breaks or invisible control characters", field=field)
     return value
 
 
 def personal(kind: str, value, field: str, *, required: bool = False) -> str:
-    """A name, ID number or phone number (``kind``), normalised; only a name is ever required."""
+    """A name, ID number or phone number (``kind``), normalised; only a name is ever required.
+    None holds a control character, a tab or a line break (:func:`invisible`)."""
     value = value.strip() if isinstance(value, str) else ""
     if not value:
         if required:
             raise UserError("required", "请填写姓名", "the name is required", field=field)  # only the name is
         return ""
-    if "\x00" in value or len(value) > MAX_NAME:
+    if invisible(value) or len(value) > MAX_NAME:
         raise UserError("bad_value", f"{field} 格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
                         f"{field}: at most {MAX_NAME} characters, no control characters", field=field)
     try:
@@ -198,6 +224,35 @@ def once(record, key: str | None, owner: str, owner_pk, *, zh: str, en: str, rel
                         status=422, field="Idempotency-Key")
     done.repeated = True
     return done
+
+
+def retried(done, same, *, zh: str, en: str):
+    """``done`` (what :func:`once` found written first with the key, or ``None``) when the
+    request repeats it: ``same(done)`` says whether it sends what ``done`` holds. The same key
+    with other content is the client's mistake (ADR 0105 as amended): 422
+    ``idempotency_key_reused``, for answering with the first record would drop the second one
+    unseen. ``zh``/``en`` name the kind of record (走访/visit)."""
+    if done is not None and not same(done):
+        raise UserError("idempotency_key_reused", f"该幂等键已用于内容不同的另一次{zh},请为这次{zh}换一个键",
+                        f"this Idempotency-Key was already used for a different {en}; use a new key for this one",
+                        status=422, field="Idempotency-Key")
+    return done
+
+
+def sent_time(value, when: dt.datetime) -> bool:
+    """Whether a retry's time (``value``, as sent) is ``when``, the time recorded the first
+    time. None sent means "now", which a retry cannot repeat: no difference."""
+    if value in (None, ""):
+        return True
+    try:
+        return moment(value, "", "", "") == when
+    except UserError:
+        return False
+
+
+def same_text(value, stored: str) -> bool:
+    """Whether a retry's text is what was stored (read as :func:`text` reads it: stripped)."""
+    return (value.strip() if isinstance(value, str) else "") == stored
 
 
 def written_once(write, repeat):

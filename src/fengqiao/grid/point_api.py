@@ -461,15 +461,19 @@ class CheckPointViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Re
     @extend_schema(request=InspectionCreateSerializer,
                    responses={201: InspectionRecordedSerializer, 200: InspectionRecordedSerializer},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                                description="a retry with the same key answers the first "
-                                                            "inspection with 200 and records nothing")])
+                                                description="a retry with the same key and the same "
+                                                            "inspection answers the first inspection with 200 and "
+                                                            "records nothing; the same key with another inspection "
+                                                            "is 422 idempotency_key_reused")])
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def inspect(self, request, pk=None):
         """巡查: the inspection and the check-point after it (the next inspection falls due one
         interval after the latest one). Problems found are reported as one hazard matter unless
         ``report`` is false; 409 when the check-point was removed from the registry. With an
-        ``Idempotency-Key`` seen before (from the same caller, for this check-point) the first
-        inspection again with 200, nothing written."""
+        ``Idempotency-Key`` seen before (from the same caller, for this check-point) and the
+        same inspection, the first inspection again with 200, nothing written; with another
+        inspection (problems, note, report, checklist_key or the time sent) 422
+        ``idempotency_key_reused``, nothing written."""
         point = self.get_object()
         body = _body(request, INSPECT_BODY)
         if "checklist_key" in body:

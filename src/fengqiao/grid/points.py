@@ -93,8 +93,9 @@ def register_point(*, by, name, kind, area, address="", caretaker=None, inspect_
     kind = _kind(kind)
     place = inputs.place(area, by)
     values = {
-        "name": inputs.text(name, "name", "点位名称", "the name", required=True, max_len=MAX_POINT_NAME),
-        "address": inputs.text(address, "address", "地址", "the address", max_len=200),
+        "name": inputs.text(name, "name", "点位名称", "the name", required=True, max_len=MAX_POINT_NAME,
+                            lines=False),
+        "address": inputs.text(address, "address", "地址", "the address", max_len=200, lines=False),
         "note": inputs.text(note, "note", "备注", "the note"),
         "caretaker": inputs.caretaker(caretaker, place),
         "inspect_every_days": DEFAULT_INSPECT_EVERY_DAYS[kind] if inspect_every_days in (None, "")
@@ -138,13 +139,14 @@ def update_point(point: CheckPoint, *, by, version=None, **changes) -> CheckPoin
         before = {f: getattr(p, f) for f in FIELDS}
         if "name" in changes:
             p.name = inputs.text(changes["name"], "name", "点位名称", "the name", required=True,
-                                 max_len=MAX_POINT_NAME)
+                                 max_len=MAX_POINT_NAME, lines=False)
         if "kind" in changes:
             p.kind = _kind(changes["kind"])
         if "area" in changes:
             p.area = inputs.place(changes["area"], by)
         if "address" in changes:
-            p.address = inputs.text(changes["address"], "address", "地址", "the address", max_len=200)
+            p.address = inputs.text(changes["address"], "address", "地址", "the address", max_len=200,
+                                    lines=False)
         if "note" in changes:
             p.note = inputs.text(changes["note"], "note", "备注", "the note")
         if "checklist" in changes:
@@ -202,7 +204,7 @@ def _problems(value, items: list[str]) -> dict[int, str]:
                             field="problems")
         if not isinstance(note, str):
             raise UserError("bad_problems", "问题说明应为文字", "what was found must be a text", field="problems")
-        out[i] = inputs.text(note, "problems", "问题说明", "what was found", max_len=MAX_PROBLEM_NOTE)
+        out[i] = inputs.text(note, "problems", "问题说明", "what was found", max_len=MAX_PROBLEM_NOTE, lines=False)
     return out
 
 
@@ -250,17 +252,43 @@ def record_inspection(point: CheckPoint, *, by, problems=None, note="", inspecte
     checklist the inspector was shown), when given, must still be the check-point's: a registrar
     may have changed the items meanwhile (409).
 
-    ``idempotency_key`` (scoped to ``by``): a retry with the same key answers the inspection
-    recorded the first time, marked ``repeated``, and writes nothing (no second hazard matter);
-    two identical requests at once are settled by the key's unique index."""
+    ``idempotency_key`` (scoped to ``by``): a retry with the same key and the same inspection
+    answers the inspection recorded the first time, marked ``repeated``, and writes nothing (no
+    second hazard matter); the same key with another inspection (other problems, note or
+    report, or a checklist fingerprint or time sent that differs) is refused, 422
+    ``idempotency_key_reused`` (ADR 0105), never answered with the first. Two identical
+    requests at once are settled by the key's unique index."""
     inputs.may(by, VISITORS, "登记巡查", "record inspections")
     key = scoped_key(by, idempotency_key)
-    if (done := _repeat(point, key)) is not None:
+    sent = {"problems": problems, "note": note, "inspected_at": inspected_at, "report": report,
+            "shown_checklist": shown_checklist}
+    if (done := _retried(_repeat(point, key), sent)) is not None:
         return done
     note = inputs.text(note, "note", "巡查说明", "a note")
     when = inputs.past_time(inspected_at, "inspected_at", "巡查", "inspection")
     return inputs.written_once(lambda: _record(point, by, problems, note, when, report, shown_checklist, key),
-                               lambda: _repeat(point, key))
+                               lambda: _retried(_repeat(point, key), sent))
+
+
+def _retried(done: Inspection | None, sent: dict) -> Inspection | None:
+    """``done``, the inspection recorded first with the key, when ``sent`` (the request's values
+    as given) is that inspection again: the same items found wrong with what was found at each,
+    read against the checklist it was recorded with (its items may have changed since); the
+    same note; reported or not alike; the same checklist fingerprint and time when sent. Else
+    422 (:func:`inputs.retried`)."""
+    def same(inspection: Inspection) -> bool:
+        items = [r["item"] for r in inspection.results]
+        try:
+            wrong = _problems(sent["problems"], items)
+        except UserError:  # not even a valid inspection of that checklist
+            return False
+        found = {i: r["note"] for i, r in enumerate(inspection.results) if not r["ok"]}
+        return (wrong == found and inputs.same_text(sent["note"], inspection.note)
+                and (not wrong or bool(sent["report"]) == (inspection.hazard_id is not None))
+                and (not sent["shown_checklist"] or sent["shown_checklist"] == checklist_key(items))
+                and inputs.sent_time(sent["inspected_at"], inspection.inspected_at))
+
+    return inputs.retried(done, same, zh="巡查", en="inspection")
 
 
 def _record(point, by, problems, note, when, report, shown_checklist, key) -> Inspection:

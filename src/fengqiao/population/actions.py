@@ -22,6 +22,7 @@ from fengqiao.events.sla import now as clock_now
 from fengqiao.grid import inputs
 from fengqiao.grid.models import town_path, village_path
 
+from .addresses import address_key
 from .choices import HouseKind, MoveOutReason, ResidentKind, StayReason
 from .models import REGISTRARS, RentalHouse, Resident
 
@@ -46,8 +47,11 @@ RESIDENT_FIELDS = ("kind", "area", "address", "house", "phone", "origin", "reaso
 # -- checks ------------------------------------------------------------------------------------
 
 def _address(value) -> str:
-    return inputs.text(" ".join(value.split()) if isinstance(value, str) else value, "address", "地址", "the address",
-                       required=True, max_len=MAX_ADDRESS)
+    """An address, each run of white space one space (a tab or line break pasted in too); any
+    other control character is refused (:func:`grid.inputs.text`)."""
+    if isinstance(value, str) and not inputs.invisible(value, lines=True):
+        value = " ".join(value.split())
+    return inputs.text(value, "address", "地址", "the address", required=True, max_len=MAX_ADDRESS, lines=False)
 
 
 def _count(value, field: str, zh: str, en: str, *, top: int, optional: bool = False) -> int | None:
@@ -101,7 +105,8 @@ def _reason(value) -> str:
 
 
 def _origin(value) -> str:
-    return inputs.text(value, "origin", "户籍地(国籍)", "where the person comes from", max_len=MAX_ORIGIN)
+    return inputs.text(value, "origin", "户籍地(国籍)", "where the person comes from", max_len=MAX_ORIGIN,
+                       lines=False)
 
 
 def _note(value) -> str:
@@ -141,11 +146,15 @@ def _filled(entry, fields) -> list[str]:
 # -- rental houses -----------------------------------------------------------------------------
 
 def _address_taken(area, address: str, exclude=None) -> None:
-    """One house per address in a village (community): the same address typed at the village
-    and at one of its grids is one house. Another village's 1幢101室 is another house. (The
-    unique index, per place, settles two registrations of the same place at once.)"""
-    taken = RentalHouse.objects.filter(subtree_q(village_path(area.path), "area_path"), address=address,
-                                       is_active=True)
+    """One house per address in a village (community), compared on the address's key
+    (:func:`.addresses.address_key`: 测试路９９号 and 测试路 99 号 are 测试路99号): the same address
+    typed at the village and at one of its grids is one house. Another village's 1幢101室 is
+    another house. (The unique index on the key, per place, settles two registrations of the
+    same place at once.) A house registered twice before the key existed holds the key followed
+    by ``:<its id>`` (migration 0002): it is found too."""
+    key = address_key(address)
+    taken = RentalHouse.objects.filter(subtree_q(village_path(area.path), "area_path"),
+                                       Q(address_key=key) | Q(address_key__startswith=f"{key}:"), is_active=True)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
@@ -171,7 +180,8 @@ def register_house(*, by, area, address, kind, rooms, max_occupants=None, landlo
     }
     _address_taken(place, values["address"])
     with transaction.atomic(), context.explicit_audit():
-        house = RentalHouse(area=place, registered_at=clock_now(), registered_by=by, **values)
+        house = RentalHouse(area=place, registered_at=clock_now(), registered_by=by,
+                            address_key=address_key(values["address"]), **values)
         try:
             with transaction.atomic():
                 house.save()
@@ -226,6 +236,8 @@ def update_house(house: RentalHouse, *, by, version=None, **changes) -> RentalHo
         changed = sorted(f for f in HOUSE_FIELDS if getattr(h, f) != before[f])
         if not changed:
             return h
+        if "address" in changed and address_key(h.address) != address_key(before["address"]):
+            h.address_key = address_key(h.address)  # another address (not the same one typed anew)
         if {"area", "address"} & set(changed):
             _address_taken(h.area, h.address, exclude=h)
         h.version += 1

@@ -238,8 +238,8 @@ class RentalHouseCreateSerializer(serializers.Serializer):
     """The body of ``POST /api/v1/rental-houses/`` (登记出租房屋)."""
 
     address = serializers.CharField(max_length=actions.MAX_ADDRESS, help_text=(
-        "one house per address within a village or community (a village and its grids count as one place); "
-        "409 otherwise"))
+        "one house per address within a village or community (a village and its grids count as one place), "
+        "compared without spaces, full-width forms or case (测试路９９号 is 测试路 99号); 409 otherwise; kept as typed"))
     area = serializers.CharField(help_text=_AREA_HELP)
     kind = serializers.ChoiceField(choices=HouseKind.choices)
     rooms = serializers.IntegerField(min_value=1, max_value=500, help_text="rooms let")
@@ -573,7 +573,8 @@ class RentalHouseViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.R
     def create(self, request, *args, **kwargs):
         """登记: 400 for a missing or bad value (or an area outside the caller's jurisdiction),
         409 when a house at this address is already in the registry (one house per address
-        within a village or community; a village and its grids count as one place)."""
+        within a village or community; a village and its grids count as one place; spaces,
+        full-width digits and letters and case make no other address)."""
         body = {"area": "", "address": "", "kind": "", "rooms": None, **_body(request, HOUSE_BODY)}
         house = actions.register_house(by=request.user, **body)
         return Response(self._detail(house), status=status.HTTP_201_CREATED)

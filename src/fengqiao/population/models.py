@@ -27,6 +27,7 @@ from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.events.sla import now as clock_now
 from fengqiao.grid.models import REGISTRY_VIEWERS, registry_q
 
+from . import addresses
 from .choices import HouseKind, MoveOutReason, PermitDue, ResidentKind, StayReason
 
 #: who registers, changes and removes houses and residents: the centres, the village's cadres
@@ -87,7 +88,13 @@ class RentalHouseQuerySet(RestrictedQuerySet):
 class RentalHouse(MasksPersonalData, KeepsAreaPath, models.Model):
     """出租房屋: a flat, house, dormitory or shop let to tenants, and its landlord."""
 
+    #: as typed (its runs of white space one space)
     address = models.CharField(_("address"), max_length=200)
+    #: what the address is compared on (:func:`.addresses.address_key`: full-width digits,
+    #: spaces and case make no other address); set when the house is written with an address
+    #: it has not got yet. A house registered twice at one place before the key existed keeps
+    #: its second entry with the key followed by ``:<its id>`` (migration 0002)
+    address_key = models.CharField(max_length=100, default="", editable=False)
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     area_path = models.CharField(_("area path"), max_length=255, db_index=True, editable=False)
     kind = models.CharField(_("how it is let"), max_length=12, choices=HouseKind.choices)
@@ -124,13 +131,19 @@ class RentalHouse(MasksPersonalData, KeepsAreaPath, models.Model):
         verbose_name = _("rental house")
         verbose_name_plural = _("rental houses")
         constraints = [
-            # one entry per address of a place while in the registry (two registrars at once)
-            models.UniqueConstraint(fields=["area", "address"], condition=Q(is_active=True),
-                                    name="rental_house_address_active_unique"),
+            # one entry per address of a place while in the registry (two registrars at once),
+            # however it was typed
+            models.UniqueConstraint(fields=["area", "address_key"], condition=Q(is_active=True),
+                                    name="rental_house_address_key_active_unique"),
         ]
 
     def __str__(self) -> str:
         return self.address
+
+    def save(self, *args, **kwargs):
+        if not self.address_key:  # the actions set it with a new address; any other write here
+            self.address_key = addresses.address_key(self.address)
+        super().save(*args, **kwargs)
 
     @classmethod
     def jurisdiction_q(cls, user, action):
