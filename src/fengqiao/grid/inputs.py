@@ -67,6 +67,11 @@ def text(value, field: str, zh: str, en: str, *, required: bool = False, max_len
     return value
 
 
+#: what a refusal calls each kind of personal value (the form puts it under its own box)
+PERSONAL_WORDS = {"name": ("姓名", "the name"), "id_number": ("身份证号码", "the ID number"),
+                  "phone": ("电话号码", "the phone number")}
+
+
 def personal(kind: str, value, field: str, *, required: bool = False) -> str:
     """A name, ID number or phone number (``kind``), normalised; only a name is ever required.
     None holds a control character, a tab or a line break (:func:`invisible`)."""
@@ -76,8 +81,9 @@ def personal(kind: str, value, field: str, *, required: bool = False) -> str:
             raise UserError("required", "请填写姓名", "the name is required", field=field)  # only the name is
         return ""
     if invisible(value) or len(value) > MAX_NAME:
-        raise UserError("bad_value", f"{field} 格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
-                        f"{field}: at most {MAX_NAME} characters, no control characters", field=field)
+        zh, en = PERSONAL_WORDS[kind]
+        raise UserError("bad_value", f"{zh}格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
+                        f"{en}: at most {MAX_NAME} characters, no control characters", field=field)
     try:
         return NORMALIZERS[kind](value)
     except PersonalDataError as exc:
@@ -85,6 +91,8 @@ def personal(kind: str, value, field: str, *, required: bool = False) -> str:
 
 
 def choice(value, choices, field: str, zh: str, en: str) -> str:
+    if value in (None, ""):
+        raise UserError("required", f"请选择{zh}", f"choose a {en}", field=field)
     if value not in choices.values:
         shown = str(value)[:40]  # a long value is not echoed back whole
         raise UserError("bad_choice", f"{zh}无效: {shown}", f"not a valid {en}: {shown}", field=field)

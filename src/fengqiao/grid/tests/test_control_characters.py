@@ -91,3 +91,13 @@ def test_an_inspection_s_texts_hold_no_control_character(point, users):
     assert not Inspection.objects.filter(point=p).exists()
     done = points.record_inspection(p, by=users.grid_xinhu1, problems=[0], note="灭火器过期\r\n通道堆物")
     assert done.note == "灭火器过期\r\n通道堆物"
+
+
+def test_a_refused_name_is_called_a_name_not_its_field():
+    from fengqiao.grid import inputs
+
+    with pytest.raises(UserError) as exc:
+        inputs.personal("name", "林" * (inputs.MAX_NAME + 1), "landlord_name")
+    assert exc.value.field == "landlord_name"  # the form puts it under that box
+    assert exc.value.zh.startswith("姓名") and exc.value.en.startswith("the name")
+    assert "landlord_name" not in exc.value.zh + exc.value.en

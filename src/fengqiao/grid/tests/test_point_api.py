@@ -301,7 +301,7 @@ GOOD = {"name": "心湖农贸市场", "kind": "market", "area": XINHU}
 
 
 @pytest.mark.parametrize("body,code,field", [
-    ({}, "bad_choice", "kind"),
+    ({}, "required", "kind"),
     ({"kind": "market", "area": XINHU}, "required", "name"),
     ({**GOOD, "name": "  "}, "required", "name"),
     ({**GOOD, "kind": "bank"}, "bad_choice", "kind"),

@@ -713,7 +713,7 @@ def test_a_house_registered_twice_is_409_and_a_retry_too(api, users, house):
     ({**_HOUSE, "address": "路" * 201}, "too_long", "address"),
     ({**_HOUSE, "address": "心湖路\x001号"}, "bad_text", "address"),
     ({**_HOUSE, "kind": "castle"}, "bad_choice", "kind"),
-    ({**_HOUSE, "kind": ""}, "bad_choice", "kind"),
+    ({**_HOUSE, "kind": ""}, "required", "kind"),
     ({**_HOUSE, "rooms": 0}, "bad_number", "rooms"),
     ({**_HOUSE, "rooms": 501}, "bad_number", "rooms"),
     ({**_HOUSE, "rooms": None}, "bad_number", "rooms"),
@@ -941,7 +941,7 @@ def _later(days: int) -> str:
 
 
 @pytest.mark.parametrize("body,code,field", [
-    ({}, "bad_choice", "kind"),
+    ({}, "required", "kind"),
     ({**_RESIDENT, "kind": "tourist"}, "bad_choice", "kind"),
     ({**_RESIDENT, "name": ""}, "required", "name"),
     ({k: v for k, v in _RESIDENT.items() if k != "name"}, "required", "name"),
