@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils import translation
+
 from .errors import Conflict, UserError
 
 #: a transition's extra condition: ``guard(record, user)`` is ``None`` or ``(code, zh, en)``
@@ -54,10 +56,12 @@ class Rules:
         """Return the transition if ``user`` may take ``action`` on ``record`` now, else raise 409."""
         t = self.get(action)
         if record.state not in t.sources:
+            with translation.override("en"):  # the action's and the state's words, not their codes
+                label = str(t.label)
             raise Conflict(
                 "transition_not_allowed",
                 f"{self.noun_zh}当前状态为「{self.state_zh.get(record.state, record.state)}」,不能{t.zh}",
-                f"action '{action}' is not allowed while the {self.noun_en} is '{record.state}'",
+                f"cannot {label[:1].lower()}{label[1:]} while the {self.noun_en} is {record.state.replace('_', ' ')}",
             )
         self.check_role(t, user)
         if not self.relations[t.relation](record, user):

@@ -162,3 +162,13 @@ def test_a_mapping_that_cannot_be_read_says_why_in_words(tmp_path, content, word
         importer.load_mapping(path)
     assert words in exc.value.en and exc.value.zh != exc.value.en and "Errno" not in exc.value.en
 
+
+
+@pytest.mark.django_db
+def test_a_refused_transition_is_said_in_words_not_codes(users):
+    e = new_event(users.county_op)
+    actions.perform(e, "accept", by=users.county_op)
+    with pytest.raises(UserError) as exc:
+        actions.perform(Event.objects.get(pk=e.pk), "reject", by=users.county_op, reason="重复")
+    assert exc.value.code == "transition_not_allowed"
+    assert exc.value.en == "cannot reject while the matter is accepted", exc.value.en
