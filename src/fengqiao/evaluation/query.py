@@ -64,7 +64,7 @@ VISITED_STATES = (State.VERIFIED, State.CLOSED)
 #: the category whose subtree holds the safety-hazard reports (安全隐患); codes are stable
 HAZARD_CATEGORY = "hazard"
 
-#: the zone of a period's local days: the matter list's date filters use it (events.api._instant)
+#: the zone of a period's local days: the matter list's date filters use it (events.api.filter_instant)
 TZ = SHANGHAI
 
 EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard_resolved", "resolved",

@@ -233,7 +233,7 @@ class NotificationSerializer(ModelSerializer):
 # ---------------------------------------------------------------- filters
 
 
-def _instant(value: str, end: bool = False, field: str = "received"):
+def filter_instant(value: str, end: bool = False, field: str = "received"):
     """A date (local midnight; with ``end`` the next midnight) or a date-time (naive: local),
     held to :data:`~fengqiao.core.filters.INSTANT_RANGE`; ``field`` names the parameter in the
     error."""
@@ -316,16 +316,16 @@ class EventFilter(FilterSet):
         return queryset.filter(handling_department__code=value)
 
     def filter_received_from(self, queryset, name, value):
-        return queryset.filter(received_at__gte=_instant(value, field=name))
+        return queryset.filter(received_at__gte=filter_instant(value, field=name))
 
     def filter_received_to(self, queryset, name, value):
-        return queryset.filter(received_at__lt=_instant(value, end=True, field=name))
+        return queryset.filter(received_at__lt=filter_instant(value, end=True, field=name))
 
     def filter_resolved_from(self, queryset, name, value):
-        return queryset.filter(resolved_at__gte=_instant(value, field=name))
+        return queryset.filter(resolved_at__gte=filter_instant(value, field=name))
 
     def filter_resolved_to(self, queryset, name, value):
-        return queryset.filter(resolved_at__lt=_instant(value, end=True, field=name))
+        return queryset.filter(resolved_at__lt=filter_instant(value, end=True, field=name))
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -624,4 +624,5 @@ ZH = {
     'Escalated': '已上报',
     'Received from': '受理时间起',
     'Received to': '受理时间止',
+    'The range runs backwards: from %(start)s to %(end)s.': '时间范围前后颠倒:从 %(start)s 到 %(end)s。',
 }

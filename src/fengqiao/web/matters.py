@@ -26,13 +26,13 @@ from django.views.decorators.http import require_POST
 from fengqiao.areas.models import Area, Department, Level
 from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
-from fengqiao.core.errors import UserError
-from fengqiao.core.filters import filter_listing
+from fengqiao.core.errors import UserError, shown
+from fengqiao.core.filters import area_refused, filter_listing
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.sheets import safe_row
 from fengqiao.events import actions, transitions
 from fengqiao.events.actions.attachments import add_attachment
-from fengqiao.events.api import EventFilter, action_kwargs, action_parameters
+from fengqiao.events.api import EventFilter, action_kwargs, action_parameters, filter_instant
 from fengqiao.events.choices import Channel, Feedback, SlaColor, State, Urgency
 from fengqiao.events.models import Category, Event
 
@@ -84,8 +84,24 @@ def filtered(request):
             errors.append(_("Unknown queue: %(q)s") % {"q": queue})
         else:
             qs = qs.filter(cond)
+    area = params.get("area", "").strip()
+    if area and not Area.in_view(request.user, area):  # said, as on the other lists, not an empty list
+        errors.append(area_refused() % {"value": shown(area)})
     qs, refused = filter_listing(EventFilter, params, qs, request)
-    return qs, errors + refused
+    if not refused:
+        errors += _backwards(params)
+    return (qs.none() if errors else qs), errors + refused
+
+
+def _backwards(params) -> list[str]:
+    """A time range whose start is after its end: said, since no matter can lie in it."""
+    out = []
+    for start, end in (("received_from", "received_to"), ("resolved_from", "resolved_to")):
+        if params.get(start) and params.get(end) and (
+                filter_instant(params[start], field=start) >= filter_instant(params[end], end=True, field=end)):
+            out.append(_("The range runs backwards: from %(start)s to %(end)s.")
+                       % {"start": shown(params[start]), "end": shown(params[end])})
+    return out
 
 
 def _choices_context(user):

@@ -138,3 +138,16 @@ def test_a_refused_list_filter_is_said_in_the_readers_language(client, users, la
     box = box[:box.index("</")]
     assert all(w in box for w in said), box
     assert not any(w in box for w in not_said), box
+
+
+@pytest.mark.parametrize("query, said", [
+    ("received_from=2026-12-31&received_to=2020-01-01", "The range runs backwards"),
+    ("area=331022105", "Unknown area or outside your jurisdiction: 331022105"),  # another town's
+    ("area=zzz", "Unknown area or outside your jurisdiction: zzz"),
+])
+def test_a_list_filter_that_can_find_nothing_says_why(client, users, query, said):
+    _matter(users.county_op)
+    client.force_login(users.town_haiyou)
+    html = client.get(f"/matters/?{query}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert said in html
+    assert client.get("/matters/?received_from=2020-01-01&received_to=2026-12-31").status_code == 200
