@@ -328,12 +328,19 @@ def _start(d, t, params, at, by=None):
     return c.text(params, "note", max_len=2000), {}
 
 
+#: how far ahead a session may be scheduled
+SESSION_AHEAD = dt.timedelta(days=366)
+
+
 def _schedule_session(d, t, params, at, by=None):
     held_at = c.when(params, "held_at", required=True)
+    place = c.text(params, "place", required=True, max_len=200)
     if timezone.localtime(held_at).date() < timezone.localtime(at).date():
         raise UserError("session_in_past", "不能把调解安排在今天之前", "a session cannot be scheduled before today",
                         field="held_at")
-    place = c.text(params, "place", required=True, max_len=200)
+    if held_at > at + SESSION_AHEAD:  # a dispute has 30 days; a year ahead is a typing slip (9999-12-31)
+        raise UserError("session_too_far", "调解最多安排在一年之内", "a session can be scheduled at most a year ahead",
+                        field="held_at")
     seq = (d.sessions.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
     s = Session.objects.create(dispute=d, seq=seq, held_at=held_at, place=place,
                                attendees=c.string_list(params, "attendees"), status=SessionStatus.SCHEDULED)

@@ -306,3 +306,15 @@ def test_timeline_names_actions_and_states_in_words(client, users, med, new_disp
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S).group(1)
     assert "受理 → 已受理" in timeline and "开始调解 → 调解中" in timeline and "→ 已登记" in timeline
     assert "in_mediation" not in timeline and "accept →" not in timeline
+
+
+def test_session_cannot_be_scheduled_more_than_a_year_ahead(users, med, new_dispute):
+    d = _in_mediation(new_dispute, users, med)
+    for far in ("9999-12-31T23:59", (timezone.localtime() + dt.timedelta(days=400)).isoformat()):
+        with pytest.raises(UserError) as exc:
+            actions.act(d, "schedule_session", by=users.mediator, params={"held_at": far, "place": "调解室"})
+        assert exc.value.code == "session_too_far" and exc.value.field == "held_at"
+    assert not Session.objects.filter(dispute=d).exists()
+    actions.act(d, "schedule_session", by=users.mediator,
+                params={"held_at": (timezone.localtime() + dt.timedelta(days=300)).isoformat(), "place": "调解室"})
+    assert Session.objects.filter(dispute=d).count() == 1
