@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from fengqiao.core import audit, context
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
 from fengqiao.core.sheets import read_text_file
 
 from . import layout
@@ -36,6 +37,9 @@ GRID_CODE_DIGITS = 3
 MICROGRID_CODE_DIGITS = 2
 MAX_GRIDS_PER_VILLAGE = 10**GRID_CODE_DIGITS - 1  # 999
 MAX_MICROGRIDS_PER_GRID = 10**MICROGRID_CODE_DIGITS - 1  # 99
+#: the longest name an area holds (``Area.name``): a longer one in a division file is refused,
+#: not cut (PostgreSQL refused it in a traceback, SQLite kept it whole)
+MAX_NAME = Area._meta.get_field("name").max_length
 _BATCH = 1000
 
 
@@ -112,6 +116,12 @@ def check_county_code(county_code: str) -> None:
                         f"the county code has {width} digits: {county_code!r}", field="county")
 
 
+def _control_character(value: str) -> bool:
+    """Whether one cell of a division file holds a control character (NUL, which PostgreSQL
+    cannot store, a tab, a bell …) or a line break: never meant in a name or a code."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
+
+
 def _cell(row: dict, key: str) -> str:
     value = row.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -123,7 +133,9 @@ def read_division_rows(path: Path, county_code: str) -> DivisionRows:
     The file may be UTF-8 (with or without a BOM) or GB18030/GBK. Rows whose code starts with
     the county's are checked, and the whole file is refused (nothing is written) when one has a
     level not in :data:`ACCEPTED_LEVEL_NAMES`, a code that is not the right number of digits
-    for its level, an empty name, or a code listed again with another level, name or parent.
+    for its level, an empty name, a name longer than :data:`MAX_NAME`, a name or parent code
+    holding a control character or a line break, or a code listed again with another level,
+    name or parent. A line named is the one the row starts on.
     Rows whose parent is not a row of the level above in the file are left out and reported.
     """
     text = read_text_file(path)
@@ -141,8 +153,9 @@ def read_division_rows(path: Path, county_code: str) -> DivisionRows:
     seen: dict[str, dict] = {}
     errors: list[tuple[str, str]] = []
     try:
+        end = reader.line_num  # the header's last line
         for row in reader:
-            line = reader.line_num
+            line, end = end + 1, reader.line_num  # where the row starts (a quoted cell may span lines)
             code = _cell(row, "code")
             if not code.startswith(county_code):
                 continue  # another county's row (or a province/city above it)
@@ -162,6 +175,19 @@ def read_division_rows(path: Path, county_code: str) -> DivisionRows:
                 continue
             if not name:
                 errors.append((f"第 {line} 行: 代码 {code} 的名称为空", f"line {line}: code {code} has an empty name"))
+                continue
+            if len(name) > MAX_NAME:
+                errors.append((f"第 {line} 行: 代码 {code} 的名称超过 {MAX_NAME} 字({len(name)} 字): {shown(name)!r}",
+                               f"line {line}: the name of code {code} is longer than {MAX_NAME} characters "
+                               f"({len(name)}): {shown(name)!r}"))
+                continue
+            bad = next(((zh, en, value) for zh, en, value in (("名称", "name", name), ("上级代码", "parent_code", parent))
+                        if _control_character(value)), None)
+            if bad is not None:
+                zh, en, value = bad
+                errors.append((f"第 {line} 行: 代码 {code} 的{zh}含有换行或不可见的控制字符: {shown(value)!r}",
+                               f"line {line}: the {en} of code {code} holds a line break or an invisible control "
+                               f"character: {shown(value)!r}"))
                 continue
             entry = {"level": level, "code": code, "name": name, "parent": parent, "line": line}
             first = seen.get(code)

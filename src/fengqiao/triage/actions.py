@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, UserError
+from fengqiao.core.inputs import clean_text
 from fengqiao.events.actions._base import actor_name, stale
 from fengqiao.events.models import Category, Event, TimelineEntry
 
@@ -217,16 +218,23 @@ def file_training_summary(metadata: dict, source: str = "") -> dict:
     return out
 
 
+#: the longest note of a model version (``ModelVersion.note``)
+MAX_NOTE = ModelVersion._meta.get_field("note").max_length
+
+
 def register_file(source: str | Path, *, by=None, note: str = "", kind: str = ModelKind.CATEGORY) -> ModelVersion:
     """Register a model file trained from files (``triage train --out``) as the next version.
 
     The file is copied into ``VAR_DIR/models`` (as ``train --from-db`` stores its files), the
     copy is loaded (refused when damaged or asking to trust unsafe types) and recorded with its
     sha256, labels, training summary, parameters and cross-validation figure from its metadata.
-    Not activated. A file already registered (same sha256) is refused.
+    Not activated. A file already registered (same sha256) is refused, and so, before anything
+    is read or copied, is a ``note`` longer than :data:`MAX_NOTE` or holding NUL (without one the
+    note is ``register <file name>``, cut to fit).
     """
     from . import classifier
 
+    note = clean_text(note, field="note", zh="备注(--note)", en="the note (--note)", max_len=MAX_NOTE)
     source = Path(source)
     if not source.is_file():
         raise UserError("model_missing", f"模型文件不存在: {source}", f"model file not found: {source}",
@@ -257,7 +265,7 @@ def register_file(source: str | Path, *, by=None, note: str = "", kind: str = Mo
         return register_version(
             file=relative_to_var(target), labels=model.labels,
             training=file_training_summary(metadata, str(source.resolve())),
-            evaluation=metadata.get("evaluation") or {}, by=by, note=note or f"register {source.name}", kind=kind,
+            evaluation=metadata.get("evaluation") or {}, by=by, note=note or f"register {source.name}"[:MAX_NOTE], kind=kind,
             sha256=digest)
     except BaseException:
         target.unlink(missing_ok=True)

@@ -55,6 +55,14 @@ def _one_file(value, option: str = "--data") -> str:
     return files[0]
 
 
+def refuse_directory(path, what_zh: str, what_en: str) -> None:
+    """A :class:`TriageInputError` when ``path``, given as the file ``what_zh``/``what_en``, is a
+    directory (said so, as :func:`fengqiao.core.sheets.read_file_bytes` says it, rather than
+    "not found")."""
+    if Path(path).is_dir():
+        raise TriageInputError(f"{what_zh}是一个目录，不是文件: {path} / {what_en} is a directory, not a file: {path}")
+
+
 def _print_json(result: dict, out) -> None:
     """One JSON object; Chinese kept as is where the output can hold it, escaped where it cannot
     (a console in ASCII or Latin-1 would fail on the first label)."""
@@ -117,6 +125,7 @@ def add_arguments(parser):
 
 
 def _read(path, **kw):
+    refuse_directory(path, "数据文件(--data)", "the data file (--data)")
     try:
         table = read_table(path, **kw)
     except DataError as exc:
@@ -247,6 +256,7 @@ def evaluate(model: classifier.CategoryModel, texts, labels, *, pretokenized=Fal
 
 def run_evaluate(args, out: TextIO | None = None) -> dict:
     out = out or sys.stdout
+    refuse_directory(args.model, "模型文件(--model)", "the model file (--model)")
     if not Path(args.model).is_file():
         raise TriageInputError(f"模型文件不存在 / model file not found: {args.model}")
     table = _read(_one_file(args.data), text_columns=_columns(args.text), label_column=_column(args.label, "--label"))

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from django.db import transaction
 
 from fengqiao.core import audit, context
 from fengqiao.core.cli import bilingual
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
 from fengqiao.core.sheets import read_text_file
 from fengqiao.core.validators import FIRST_YEAR, LAST_YEAR
 
@@ -103,6 +104,40 @@ def parse_kind(value: str) -> str:
             field="kind",
         )
     return str(kind)
+
+
+#: the longest name of a day (``CalendarDay.name``): a longer one is refused, not cut
+MAX_NAME = CalendarDay._meta.get_field("name").max_length
+#: the control characters a note (several lines) may hold
+_NOTE_BREAKS = frozenset("\t\n\r")
+
+
+def _invisible(value: str, allowed: frozenset[str] = frozenset()) -> bool:
+    """Whether ``value`` holds a control character (NUL, which PostgreSQL cannot store, a bell
+    …) or a line or paragraph separator, other than those ``allowed``."""
+    return any(c not in allowed and unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
+
+
+def check_name(name: str) -> str:
+    """A day's name (国庆节), stripped: one line of at most :data:`MAX_NAME` characters with no
+    control character; ``UserError`` otherwise."""
+    name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        raise UserError("bad_name", f"名称超过 {MAX_NAME} 字({len(name)} 字): {shown(name)!r}",
+                        f"the name is longer than {MAX_NAME} characters ({len(name)}): {shown(name)!r}",
+                        field="name")
+    if _invisible(name):
+        raise UserError("bad_name", f"名称含有换行或不可见的控制字符: {shown(name)!r}",
+                        f"the name holds a line break or an invisible control character: {shown(name)!r}",
+                        field="name")
+    return name
+
+
+def _check_note(note: str) -> str:
+    if _invisible(note, _NOTE_BREAKS):
+        raise UserError("bad_note", f"备注含有不可见的控制字符: {shown(note)!r}",
+                        f"the note holds an invisible control character: {shown(note)!r}", field="note")
+    return note
 
 
 def _username(by) -> str:
@@ -203,11 +238,14 @@ def set_day(
     """Enter or change one special day (设置节假日/调休日) by hand.
 
     ``kind`` is ``"holiday"`` (off) or ``"workday"`` (a weekend day that is worked); Chinese
-    spellings such as 休/班 are accepted. The day's source becomes ``manual``.
+    spellings such as 休/班 are accepted. The day's source becomes ``manual``. A name longer
+    than :data:`MAX_NAME` or holding a control character, or a note holding one other than a
+    tab or a line break, is refused (:func:`check_name`).
     """
     day = parse_date(date)
     kind = parse_kind(kind)
-    name = (name or "").strip()[:64]
+    name = check_name(name)
+    note = _check_note(note or "")
     _ensure_seeded(by)
     obj = CalendarDay.objects.select_for_update().filter(date=day).first()
     before = audit.snapshot(obj) if obj is not None else None
@@ -216,7 +254,7 @@ def set_day(
             obj = CalendarDay(date=day)
         obj.kind = kind
         obj.name = name
-        obj.note = note or ""
+        obj.note = note
         obj.source = Source.MANUAL
         obj.updated_by = _username(by)
         obj.save()
@@ -304,15 +342,17 @@ def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:
     """Rows ``(date, kind, name)`` of a CSV ``date,kind,name`` (header optional; UTF-8 with or
     without a BOM, or GB18030/GBK as Excel on a Chinese Windows saves it).
 
-    Every row is checked before anything is written; errors name the line.
+    Every row is checked before anything is written; errors name the line a row starts on. A
+    missing file, a directory or an unreadable one is refused as such
+    (:func:`~fengqiao.core.sheets.read_text_file`).
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UserError("file_not_found", f"文件不存在: {path}", f"file not found: {path}")
-    lines = list(csv.reader(io.StringIO(read_text_file(path), newline="")))
+    reader = csv.reader(io.StringIO(read_text_file(path), newline=""))
     rows: list[tuple[dt.date, str, str]] = []
     seen: dict[dt.date, int] = {}
-    for lineno, cells in enumerate(lines, start=1):
+    for lineno, cells in _numbered(reader):
         cells = [c.strip() for c in cells]
         if not any(cells) or cells[0].startswith("#"):
             continue
@@ -327,6 +367,7 @@ def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:
         try:
             day = parse_date(cells[0])
             kind = parse_kind(cells[1])
+            name = check_name(cells[2] if len(cells) > 2 else "")
         except UserError as exc:
             raise UserError(
                 exc.code, f"第 {lineno} 行: {exc.zh}", f"line {lineno}: {exc.en}"
@@ -338,10 +379,23 @@ def read_days_csv(path: Path | str) -> list[tuple[dt.date, str, str]]:
                 f"line {lineno}: {day} repeats line {seen[day]}",
             )
         seen[day] = lineno
-        rows.append((day, kind, cells[2] if len(cells) > 2 else ""))
+        rows.append((day, kind, name))
     if not rows:
         raise UserError("empty_file", "文件中没有日期", "the file contains no dates")
     return rows
+
+
+def _numbered(reader):
+    """``(line, cells)`` for each record of a CSV ``reader``: the text line it starts on (a
+    quoted cell may hold a line break, so records and lines are not counted alike)."""
+    end = 0
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            yield start, cells
+    except csv.Error as exc:
+        raise UserError("bad_csv", f"第 {end + 1} 行: CSV 格式错误: {exc}",
+                        f"line {end + 1}: malformed CSV: {exc}") from exc
 
 
 @transaction.atomic

@@ -8,7 +8,13 @@ from django.core.management.base import BaseCommand
 
 from fengqiao.core import context, roles
 from fengqiao.core.cli import command_error, from_user_error
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
+
+#: the most demo matters ``events demo`` creates. Their references are DEMO-0001 … DEMO-9999
+#: (four digits, sorted as numbers are), and each is written in its own transaction with its
+#: history, at some 50 a second on SQLite: 9,999 take a few minutes and fill every list and
+#: chart of a demonstration; 99,999,999 ran for hours. A count below 1 would create nothing.
+MAX_DEMO_COUNT = 9999
 
 IMPORT_DESCRIPTION = """\
 Import a CSV (UTF-8 or GB18030, comma or tab) or .xlsx export of work orders (批量导入工单).
@@ -49,7 +55,8 @@ class Command(BaseCommand):
         demo = sub.add_parser("demo", help="load demo matters in the demo county (idempotent)",
                               description="Load generated demo matters in the demo county 三门县 (load it first with "
                                           "'fengqiao demo load'). Idempotent: running it again adds nothing.")
-        demo.add_argument("--count", type=int, default=300, metavar="N", help="how many demo matters (default 300)")
+        demo.add_argument("--count", default="300", metavar="N",
+                          help=f"how many demo matters, 1-{MAX_DEMO_COUNT} (default 300)")
 
     def handle(self, *args, what, **o):
         try:
@@ -97,6 +104,11 @@ class Command(BaseCommand):
     def do_demo(self, count, **o):
         from fengqiao.events.demo import load_demo_events
 
+        text = str(count).strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 9 and 1 <= int(text) <= MAX_DEMO_COUNT):
+            raise command_error(f"--count 应为 1–{MAX_DEMO_COUNT} 的整数: {shown(count)!r}",
+                                f"--count must be a whole number from 1 to {MAX_DEMO_COUNT}: {shown(count)!r}")
+        count = int(text)
         with context.acting(None, channel="cli"):
             n = load_demo_events(n=count)
         self.stdout.write(f"demo matters: {n} new")

@@ -19,6 +19,8 @@ from fengqiao.triage import cli
 #: ``train``'s file options and their defaults: the parser leaves them ``None`` so that
 #: ``--from-db`` can tell whether one was given.
 FILE_TRAIN_DEFAULTS = {"data": None, "out": None, "text": "title,body", "label": "label"}
+#: ``history --limit`` above this shows as much as this: every activation there is
+HISTORY_LIMIT_CAP = 10**9
 
 
 
@@ -187,6 +189,10 @@ class Command(BaseCommand):
         from fengqiao.core.errors import UserError
         from fengqiao.triage import actions
 
+        try:
+            cli.refuse_directory(options["file"], "模型文件", "the model file")
+        except cli.TriageInputError as exc:
+            raise CommandError(str(exc)) from exc
         with context.acting(None, channel="cli"):
             try:
                 mv = actions.register_file(options["file"], note=options.get("note") or "")
@@ -284,7 +290,9 @@ class Command(BaseCommand):
 
         qs = ModelActivation.objects.select_related("version", "by", "undone_by", "previous__version").order_by("-id")
         if options.get("limit", 0) > 0:
-            qs = qs[:options["limit"]]
+            # a limit past any history means all of it; beyond 2**63 the database refused the
+            # number itself (SQLite "datatype mismatch", PostgreSQL "bigint out of range")
+            qs = qs[:min(options["limit"], HISTORY_LIMIT_CAP)]
         plan = _rollback_plan()
         rows = [{
             "id": a.pk, "kind": a.kind, "version": a.version.version, "at": local_time(a.at),

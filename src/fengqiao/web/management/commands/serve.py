@@ -1,12 +1,42 @@
 import argparse
 import errno
 import os
+import re
 import socket
 import sys
 
 from django.core.management.base import BaseCommand
 
 from fengqiao.core.cli import command_error
+from fengqiao.core.errors import shown
+
+#: the most web workers and threads per worker ``serve`` starts. Each worker is a whole
+#: process with Django loaded (about 100 MB) and each thread holds a database connection:
+#: 64 is far beyond what one machine of a county needs (gunicorn suggests 2 × cores + 1
+#: workers), while a typo such as 300 would exhaust the memory or PostgreSQL's connections
+#: (100 by default). 0 or fewer never serves: gunicorn listened with no worker to answer.
+MAX_WORKERS = 64
+MAX_THREADS = 64
+#: the defaults of ``--workers``/``--threads`` when the environment sets none
+DEFAULT_WORKERS, DEFAULT_THREADS = 3, 4
+
+
+def count(value, option: str, env: str, default: int, maximum: int) -> int:
+    """The number of web workers or threads: ``value`` given as ``option``, else the environment
+    variable ``env``, else ``default``; a bilingual :class:`CommandError` naming where it came
+    from when it is not a whole number from 1 to ``maximum``. Read when the command runs, not
+    when its options are declared, so ``--help`` works whatever the environment holds."""
+    where = option
+    if value is None:
+        value, where = os.environ.get(env), env
+        if value is None or not value.strip():
+            return default
+    text = value.strip()
+    number = int(text) if re.fullmatch(r"-?[0-9]{1,9}", text) else None
+    if number is None or not 1 <= number <= maximum:
+        raise command_error(f"{where} 应为 1–{maximum} 的整数: {shown(value)!r}",
+                            f"{where} must be a whole number from 1 to {maximum}: {shown(value)!r}")
+    return number
 
 
 def gunicorn_argv(host: str, port, workers: int, threads: int, *, access_log: bool) -> list[str]:
@@ -54,8 +84,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "4")))
+        parser.add_argument("--workers", metavar="N",
+                            help=f"web worker processes, 1-{MAX_WORKERS} (default: WEB_CONCURRENCY or "
+                                 f"{DEFAULT_WORKERS})")
+        parser.add_argument("--threads", metavar="N",
+                            help=f"threads per web worker, 1-{MAX_THREADS} (default: GUNICORN_THREADS or "
+                                 f"{DEFAULT_THREADS})")
         parser.add_argument("--access-log", action=argparse.BooleanOptionalAction,
                             default=os.environ.get("FENGQIAO_ACCESS_LOG", "0").lower() in {"1", "true", "yes", "on"},
                             help="one line per request on stdout (default off, as gunicorn's; FENGQIAO_ACCESS_LOG=1). "
@@ -67,6 +101,8 @@ class Command(BaseCommand):
                                  "'fengqiao worker' runs as a service of its own)")
 
     def handle(self, *args, host, port, workers, threads, access_log, worker, **o):
+        workers = count(workers, "--workers", "WEB_CONCURRENCY", DEFAULT_WORKERS, MAX_WORKERS)
+        threads = count(threads, "--threads", "GUNICORN_THREADS", DEFAULT_THREADS, MAX_THREADS)
         problem = address_problem(host, port)
         if problem:
             raise command_error(*problem)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import warnings
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError, ProgrammingError
 
 from fengqiao.core import context
 from fengqiao.core.cli import bilingual, command_error, from_user_error
-from fengqiao.core.errors import UserError
+from fengqiao.core.errors import UserError, shown
 from fengqiao.workcal import actions, services
 from fengqiao.workcal.calendar import UnknownYearWarning
 
@@ -20,6 +20,30 @@ _SOURCES = {
     "package": ("chinese-calendar 日历包", "chinese-calendar package"),
     "manual": ("手工录入", "entered by hand"),
 }
+
+
+#: PostgreSQL's SQLSTATE for a table that is not there (``undefined_table``)
+_UNDEFINED_TABLE = "42P01"
+
+
+def _missing_table(exc: DatabaseError) -> bool:
+    """Whether ``exc`` says a table is not there (``migrate`` not run): SQLite's "no such
+    table", PostgreSQL's undefined_table (by its SQLSTATE, whatever language the server speaks)."""
+    cause = exc.__cause__
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    text = str(exc)
+    return isinstance(exc, (OperationalError, ProgrammingError)) and (
+        state == _UNDEFINED_TABLE or "no such table" in text or ("relation" in text and "does not exist" in text))
+
+
+def database_error(exc: DatabaseError):
+    """The command's error for a database error: ``migrate`` when a table is missing, else
+    what the database said (its first line). Every write of the calendar is one transaction,
+    so nothing of it was written either way."""
+    if _missing_table(exc):
+        return command_error("数据库缺少数据表，请先运行 migrate", "the database lacks tables; run 'migrate' first")
+    said = shown(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 200)
+    return command_error(f"数据库出错，未写入任何数据: {said}", f"database error, nothing was written: {said}")
 
 
 def _int(value: str, what_zh: str, what_en: str, minimum: int = 0) -> int:
@@ -75,10 +99,7 @@ class Command(BaseCommand):
         except UserError as exc:
             raise from_user_error(exc) from None
         except DatabaseError as exc:
-            raise command_error(
-                f"数据库不可用，请先运行 migrate: {exc}",
-                "database unavailable; run 'migrate' first",
-            ) from None
+            raise database_error(exc) from None
 
     # ------------------------------------------------------------------ subcommands
 
