@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from django.db import transaction
 
 from fengqiao.core import audit, context
 from fengqiao.core.errors import UserError, shown
+from fengqiao.core.inputs import has_control
 from fengqiao.core.sheets import read_text_file
 
 from . import layout
@@ -116,12 +116,6 @@ def check_county_code(county_code: str) -> None:
                         f"the county code has {width} digits: {county_code!r}", field="county")
 
 
-def _control_character(value: str) -> bool:
-    """Whether one cell of a division file holds a control character (NUL, which PostgreSQL
-    cannot store, a tab, a bell …) or a line break: never meant in a name or a code."""
-    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
-
-
 def _cell(row: dict, key: str) -> str:
     value = row.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -182,7 +176,7 @@ def read_division_rows(path: Path, county_code: str) -> DivisionRows:
                                f"({len(name)}): {shown(name)!r}"))
                 continue
             bad = next(((zh, en, value) for zh, en, value in (("名称", "name", name), ("上级代码", "parent_code", parent))
-                        if _control_character(value)), None)
+                        if has_control(value)), None)
             if bad is not None:
                 zh, en, value = bad
                 errors.append((f"第 {line} 行: 代码 {code} 的{zh}含有换行或不可见的控制字符: {shown(value)!r}",

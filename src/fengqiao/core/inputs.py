@@ -1,16 +1,34 @@
 """Free text typed into an action (a reason, a report, a note): one rule for every app.
 
 Stripped; refused with a bilingual 400 when required and empty, when longer than the limit,
-or when it holds NUL (PostgreSQL cannot store it, and it is never meant). No models, so the
+or when it holds a control character other than tabs and line breaks (PostgreSQL cannot store
+NUL, and none of them is ever meant). No models, so the
 actions of any app can share it."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from django.utils import translation
 
 from .errors import UserError
 
 MAX_TEXT = 2000
+
+#: the control characters a text of several lines (a note, a reason) may hold
+LINE_BREAKS = frozenset("\t\n\r")
+
+
+def has_control(value: str, *, lines: bool = False) -> bool:
+    """Whether ``value`` holds a control character (C0, DEL, C1: never meant, invisible where it
+    is shown or printed, and PostgreSQL cannot store NUL). A one-line text (a name, a number,
+    an address, a code) holds no line or paragraph separator either; a text of several
+    ``lines`` may hold tabs and line breaks (:data:`LINE_BREAKS`). One rule for every app."""
+    for c in value:
+        kind = unicodedata.category(c)
+        if (kind == "Cc" and not (lines and c in LINE_BREAKS)) or (not lines and kind in ("Zl", "Zp")):
+            return True
+    return False
 
 
 def clean_text(value, *, field: str = "text", zh: str = "内容", en: str = "the text", required: bool = False,
@@ -26,8 +44,9 @@ def clean_text(value, *, field: str = "text", zh: str = "内容", en: str = "the
     if len(text) > max_len:
         raise UserError("text_too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters",
                         field=field)
-    if "\x00" in text:
-        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a NUL character", field=field)
+    if has_control(text, lines=True):  # NUL, a bell, an escape …: tabs and line breaks are text
+        raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds an invisible control character",
+                        field=field)
     return text
 
 

@@ -15,6 +15,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from .inputs import has_control
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
@@ -68,16 +70,13 @@ def normalize_phone(value: str) -> str:
     )
 
 
-#: control characters (C0 but for the white space a name's spaces collapse from, DEL, C1): never
-#: part of a name, and invisible where it is shown or printed
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-
-
 def normalize_name(value: str) -> str:
-    """Runs of white space become one space; a control character is refused."""
-    if _CONTROL_RE.search(value or ""):
+    """Runs of white space become one space; a control character left then is refused
+    (``core.inputs.has_control``)."""
+    name = re.sub(r"\s+", " ", (value or "").strip())
+    if has_control(name):
         raise PersonalDataError("name_control", "姓名含有不可见的控制字符", "a name holds an invisible control character")
-    return re.sub(r"\s+", " ", (value or "").strip())
+    return name
 
 
 NORMALIZERS = {"id_number": normalize_id_number, "phone": normalize_phone, "name": normalize_name}

@@ -31,7 +31,7 @@ from pathlib import Path
 from django.db import transaction
 
 from fengqiao.core.errors import UserError
-from fengqiao.core.sheets import SheetRow, read_sheet
+from fengqiao.core.sheets import SheetRow, read_file_bytes, read_sheet
 from fengqiao.workcal.calendar import SHANGHAI
 
 from .actions import create_event
@@ -114,16 +114,12 @@ def _bad_mapping(zh: str, en: str) -> UserError:
 
 def load_mapping(path: str | Path) -> dict:
     """The mapping as a dict, checked so that no shape of JSON can break the import later."""
-    path = Path(path)
     try:
-        mapping = json.loads(path.read_text(encoding="utf-8-sig"))
-    except IsADirectoryError as exc:
-        raise UserError("bad_mapping", f"映射文件是一个目录: {path}", f"the mapping file is a directory: {path}") from exc
-    except FileNotFoundError as exc:
-        raise UserError("bad_mapping", f"映射文件不存在: {path}", f"the mapping file does not exist: {path}") from exc
-    except OSError as exc:
-        raise UserError("bad_mapping", f"映射文件无法读取: {path} ({exc.strerror})",
-                        f"cannot read the mapping file: {path} ({exc.strerror})") from exc
+        raw = read_file_bytes(path)  # missing, a directory, unreadable: said as for any file
+    except UserError as exc:
+        raise UserError("bad_mapping", f"映射文件: {exc.zh}", f"the mapping file: {exc.en}") from exc
+    try:
+        mapping = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise UserError("bad_mapping", "映射文件应为 UTF-8 编码的 JSON", "the mapping file must be JSON in UTF-8") from exc
     except json.JSONDecodeError as exc:

@@ -6,7 +6,6 @@ its field."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -16,7 +15,7 @@ from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Level
 from fengqiao.core import roles
 from fengqiao.core.errors import Conflict, Forbidden, UserError
-from fengqiao.core.inputs import optional_version, whole_number
+from fengqiao.core.inputs import has_control, optional_version, whole_number
 from fengqiao.core.personal import NORMALIZERS, PersonalDataError
 from fengqiao.events.sla import now as clock_now
 
@@ -32,33 +31,17 @@ FUTURE_SLACK = dt.timedelta(minutes=5)
 PLACE_LEVELS = frozenset({Level.VILLAGE, Level.GRID, Level.MICROGRID})
 
 
-#: what a text of several lines (a note, a reason) may hold of the control characters
-LINE_BREAKS = frozenset("\t\n\r")
-
-
-def invisible(value: str, *, lines: bool = False) -> bool:
-    """Whether ``value`` holds a control character (C0, DEL, C1): never meant, invisible where
-    it is shown or printed, and NUL cannot be stored by PostgreSQL. A one-line text (a name, a
-    number, an address) holds no line or paragraph separator either; a text of several
-    ``lines`` may hold tabs and line breaks (:data:`LINE_BREAKS`)."""
-    for c in value:
-        kind = unicodedata.category(c)
-        if (kind == "Cc" and not (lines and c in LINE_BREAKS)) or (not lines and kind in ("Zl", "Zp")):
-            return True
-    return False
-
-
 def text(value, field: str, zh: str, en: str, *, required: bool = False, max_len: int = MAX_NOTE,
          lines: bool = True) -> str:
     """A text typed, stripped: of several ``lines`` (a note, a reason: tabs and line breaks kept)
     unless ``lines=False`` (an address, a name: one line); no other control character
-    (:func:`invisible`)."""
+    (:func:`core.inputs.has_control`)."""
     value = value.strip() if isinstance(value, str) else ""
     if required and not value:
         raise UserError("required", f"请填写{zh}", f"{en} is required", field=field)
     if len(value) > max_len:
         raise UserError("too_long", f"{zh}不能超过 {max_len} 字", f"{en}: at most {max_len} characters", field=field)
-    if invisible(value, lines=lines):
+    if has_control(value, lines=lines):
         if lines:
             raise UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds an invisible control character",
                             field=field)
@@ -74,13 +57,13 @@ PERSONAL_WORDS = {"name": ("姓名", "the name"), "id_number": ("身份证号码
 
 def personal(kind: str, value, field: str, *, required: bool = False) -> str:
     """A name, ID number or phone number (``kind``), normalised; only a name is ever required.
-    None holds a control character, a tab or a line break (:func:`invisible`)."""
+    None holds a control character, a tab or a line break (:func:`core.inputs.has_control`)."""
     value = value.strip() if isinstance(value, str) else ""
     if not value:
         if required:
             raise UserError("required", "请填写姓名", "the name is required", field=field)  # only the name is
         return ""
-    if invisible(value) or len(value) > MAX_NAME:
+    if has_control(value) or len(value) > MAX_NAME:
         zh, en = PERSONAL_WORDS[kind]
         raise UserError("bad_value", f"{zh}格式不正确(不超过 {MAX_NAME} 字,不含控制字符)",
                         f"{en}: at most {MAX_NAME} characters, no control characters", field=field)

@@ -17,7 +17,7 @@ from fengqiao.areas.models import subtree_q
 from fengqiao.core import audit, context
 from fengqiao.core.errors import Conflict, NotFound, UserError
 from fengqiao.core.fields import digest_for
-from fengqiao.core.inputs import whole_number
+from fengqiao.core.inputs import has_control, whole_number
 from fengqiao.events.sla import now as clock_now
 from fengqiao.grid import inputs
 from fengqiao.grid.models import town_path, village_path
@@ -49,7 +49,7 @@ RESIDENT_FIELDS = ("kind", "area", "address", "house", "phone", "origin", "reaso
 def _address(value) -> str:
     """An address, each run of white space one space (a tab or line break pasted in too); any
     other control character is refused (:func:`grid.inputs.text`)."""
-    if isinstance(value, str) and not inputs.invisible(value, lines=True):
+    if isinstance(value, str) and not has_control(value, lines=True):
         value = " ".join(value.split())
     return inputs.text(value, "address", "地址", "the address", required=True, max_len=MAX_ADDRESS, lines=False)
 

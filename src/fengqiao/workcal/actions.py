@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from django.db import transaction
 from fengqiao.core import audit, context
 from fengqiao.core.cli import bilingual
 from fengqiao.core.errors import UserError, shown
+from fengqiao.core.inputs import has_control
 from fengqiao.core.sheets import read_text_file
 from fengqiao.core.validators import FIRST_YEAR, LAST_YEAR
 
@@ -108,16 +108,6 @@ def parse_kind(value: str) -> str:
 
 #: the longest name of a day (``CalendarDay.name``): a longer one is refused, not cut
 MAX_NAME = CalendarDay._meta.get_field("name").max_length
-#: the control characters a note (several lines) may hold
-_NOTE_BREAKS = frozenset("\t\n\r")
-
-
-def _invisible(value: str, allowed: frozenset[str] = frozenset()) -> bool:
-    """Whether ``value`` holds a control character (NUL, which PostgreSQL cannot store, a bell
-    …) or a line or paragraph separator, other than those ``allowed``."""
-    return any(c not in allowed and unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value)
-
-
 def check_name(name: str) -> str:
     """A day's name (国庆节), stripped: one line of at most :data:`MAX_NAME` characters with no
     control character; ``UserError`` otherwise."""
@@ -126,7 +116,7 @@ def check_name(name: str) -> str:
         raise UserError("bad_name", f"名称超过 {MAX_NAME} 字({len(name)} 字): {shown(name)!r}",
                         f"the name is longer than {MAX_NAME} characters ({len(name)}): {shown(name)!r}",
                         field="name")
-    if _invisible(name):
+    if has_control(name):
         raise UserError("bad_name", f"名称含有换行或不可见的控制字符: {shown(name)!r}",
                         f"the name holds a line break or an invisible control character: {shown(name)!r}",
                         field="name")
@@ -134,7 +124,7 @@ def check_name(name: str) -> str:
 
 
 def _check_note(note: str) -> str:
-    if _invisible(note, _NOTE_BREAKS):
+    if has_control(note, lines=True):
         raise UserError("bad_note", f"备注含有不可见的控制字符: {shown(note)!r}",
                         f"the note holds an invisible control character: {shown(note)!r}", field="note")
     return note

@@ -52,7 +52,7 @@ def _text(value, field: str, zh: str, en: str, max_len: int, *, required: bool =
         raise _bad(field, f"{zh}不能为空", f"{en} is required")
     if len(text) > max_len:
         raise _bad(field, f"{zh}不能超过{max_len}字", f"{en} is longer than {max_len} characters")
-    if "\x00" in text:
+    if "\x00" in text:  # other control characters of a channel's text are kept: it is the citizen's record
         raise _bad(field, f"{zh}含有不可见的控制字符", f"{en} holds a NUL character")
     return text
 

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
 from fengqiao.core.errors import Conflict, NotFound, UserError
-from fengqiao.core.inputs import optional_version
+from fengqiao.core.inputs import has_control, optional_version
 
 from ..models import Dispute, TimelineEntry
 
@@ -131,16 +131,6 @@ def required_error(key: str) -> UserError:
     return UserError("required", f"请填写{zh}", f"{en} is required", field=key)
 
 
-#: the control characters free text may hold: tab, line feed, carriage return
-KEPT_CONTROLS = frozenset("\t\n\r")
-
-
-def has_control(value: str) -> bool:
-    """``value`` holds NUL or another C0 control character than tab and line breaks (PostgreSQL
-    cannot store NUL, and none of them is ever meant in what people type)."""
-    return any(ch < " " and ch not in KEPT_CONTROLS for ch in value)
-
-
 def control_error(key: str) -> UserError:
     zh, en = label(key)
     return UserError("bad_text", f"{zh}含有不可见的控制字符", f"{en} holds a control character (such as NUL)",
@@ -162,7 +152,7 @@ def text(params: dict, key: str, *, required: bool = False, max_len: int = 5000)
     if len(value) > max_len:
         raise UserError("too_long", f"{zh}过长:最多 {max_len} 字,现为 {len(value)} 字",
                         f"{en} is too long: at most {max_len} characters, got {len(value)}", field=key)
-    if has_control(value):
+    if has_control(value, lines=True):
         raise control_error(key)
     return value
 
@@ -219,7 +209,7 @@ def string_list(params: dict, key: str, *, max_items: int = 50) -> list[str]:
         if not isinstance(v, (str, int)):
             raise UserError("invalid", f"{zh}应为名单(用逗号或顿号分隔)", f"{en} must be a list of names", field=key)
         v = str(v).strip()
-        if has_control(v):
+        if has_control(v):  # a name: one line
             raise control_error(key)
         if v:
             out.append(v[:100])

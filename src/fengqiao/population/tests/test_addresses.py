@@ -11,6 +11,7 @@ import pytest
 
 from fengqiao.core.errors import Conflict
 from fengqiao.core.tests.api_checks import assert_error
+from fengqiao.core.tests.migrating import migrate_to, migrate_to_the_end
 from fengqiao.population import actions
 from fengqiao.population.addresses import address_key
 from fengqiao.population.models import RentalHouse
@@ -101,30 +102,12 @@ BEFORE = ("population", "0001_initial")
 AFTER = ("population", "0002_rental_house_address_key")
 
 
-def _migrate(target):
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    executor.loader.build_graph()
-    return executor.loader.project_state([target]).apps
-
-
-def _migrate_to_the_end():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.fixture
 def at_0001(transactional_db, demo_county):
     try:
-        yield _migrate(BEFORE)
+        yield migrate_to(BEFORE)
     finally:
-        _migrate_to_the_end()
+        migrate_to_the_end()
 
 
 def test_the_migration_keys_the_houses_and_keeps_those_that_clash(at_0001):
@@ -141,7 +124,7 @@ def test_the_migration_keys_the_houses_and_keeps_those_that_clash(at_0001):
     gone = make(xinhu, "测试路99 号", active=False)
     at_grid = make(grid, "测试路９９号")
     other = make(xinhu, "心湖路1号")
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
     keys = dict(apps.get_model("population", "RentalHouse").objects.values_list("pk", "address_key"))
     key = address_key("测试路99号")
     assert keys[one] == keys[gone] == keys[at_grid] == key and keys[other] == address_key("心湖路1号")

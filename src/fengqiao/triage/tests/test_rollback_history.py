@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 
 from fengqiao.core.errors import Conflict, UserError
 from fengqiao.core.models import AuditRecord
+from fengqiao.core.tests.migrating import migrate_to, migrate_to_the_end
 from fengqiao.triage import actions, classifier, service
 from fengqiao.triage.models import ModelActivation, ModelVersion
 
@@ -310,33 +311,14 @@ def test_admin_shows_the_history_read_only(triage_db, files, admin_client):
 BEFORE = ("triage", "0003_modelversion_replaced")
 
 
-def _migrate(target):
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    executor.loader.build_graph()
-    return executor.loader.project_state([target]).apps
-
-
-def _migrate_to_the_end():
-    """Every later migration too: the next tests need today's schema (columns added since)."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.fixture
 def at_0003(transactional_db):
     """The database at triage 0003 (``replaced`` pointers, no history), migrated to the end
     after the test whatever happens; yields the historical models' registry."""
     try:
-        yield _migrate(BEFORE)
+        yield migrate_to(BEFORE)
     finally:
-        _migrate_to_the_end()
+        migrate_to_the_end()
 
 
 def _old_versions(apps, n):
@@ -385,7 +367,7 @@ def test_migration_replays_the_audit_trail(at_0003):
     _trail(apps, ("activate", v1, None), ("activate", v2, 1), ("activate", v3, 2), ("rollback", v3, 2),
            ("activate", v3, 2))
     _set_active(apps, v3)
-    _migrate_to_the_end()  # through 0004; the tests read today's models
+    migrate_to_the_end()  # through 0004; the tests read today's models
     assert _history() == [(1, None, False, "audit"), (2, 1, False, "audit"), (3, 2, True, "audit"),
                           (3, 2, False, "audit")]
     assert ModelActivation.objects.order_by("id")[0].at == dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
@@ -400,7 +382,7 @@ def test_migration_keeps_what_the_old_alternating_rollback_did(at_0003):
     _trail(apps, ("activate", a, None), ("activate", b, 1), ("activate", a, 2), ("activate", b, 1),
            ("rollback", b, 1), ("rollback", a, 2), ("rollback", b, 1), ("rollback", a, 2))
     _set_active(apps, b)
-    _migrate_to_the_end()  # through 0004; the tests read today's models
+    migrate_to_the_end()  # through 0004; the tests read today's models
     assert _history() == [(1, None, True, "audit"), (2, 1, True, "audit"), (1, 2, True, "audit"),
                           (2, 1, True, "audit"), (2, None, False, "inferred")]
     assert _plan_version() is None
@@ -415,11 +397,11 @@ def test_migration_without_a_trail_follows_the_replaced_pointers_and_back(at_000
     ModelVersion.objects.filter(pk=v2.pk).update(replaced=v3)
     ModelVersion.objects.filter(pk=v3.pk).update(replaced=v2)
     _set_active(apps, v4)
-    _migrate_to_the_end()  # through 0004; the tests read today's models
+    migrate_to_the_end()  # through 0004; the tests read today's models
     assert _history() == [(3, None, False, "inferred"), (2, 3, False, "inferred"), (4, 2, False, "inferred")]
     assert ModelActivation.objects.get(version__version=4).at == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
-    apps = _migrate(BEFORE)  # going back fills `replaced` from the history
+    apps = migrate_to(BEFORE)  # going back fills `replaced` from the history
     replaced = dict(apps.get_model("triage", "ModelVersion").objects.values_list("version", "replaced__version"))
     assert replaced == {1: None, 2: 3, 3: None, 4: 2}
 
@@ -428,7 +410,7 @@ def test_migration_with_nothing_active_leaves_nothing_to_undo(at_0003):
     apps = at_0003
     v1, v2 = _old_versions(apps, 2)
     _trail(apps, ("activate", v1, None), ("activate", v2, 1))  # then deactivated outside the actions
-    _migrate_to_the_end()  # through 0004; the tests read today's models
+    migrate_to_the_end()  # through 0004; the tests read today's models
     assert _history() == [(1, None, True, "audit"), (2, 1, True, "audit")]
     assert actions.in_effect() is None
 
