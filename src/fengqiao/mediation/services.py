@@ -65,6 +65,18 @@ def candidates(d: Dispute, *, expert_pool: bool = False, user=None) -> list[matc
     return [candidate(m, frozenset(rel.get(m.pk, ()))) for m in qs]
 
 
+def scores_for(d: Dispute, mediators) -> dict[str, float]:
+    """Each of ``mediators``' matching score for ``d`` (by id as text), as the proposal ranks
+    them: what an assignment keeps, computed here, never taken from the client."""
+    facts = case_facts(d)
+    ids = [m.pk for m in mediators]
+    rel: dict[int, set[str]] = {}
+    for mid, digest in Kinship.objects.filter(mediator__in=ids).values_list("mediator_id", "relative_id_digest"):
+        rel.setdefault(mid, set()).add(digest)
+    qs = Mediator.objects.filter(pk__in=ids).select_related("department").with_record()
+    return {str(m.pk): matching.score(candidate(m, frozenset(rel.get(m.pk, ()))), facts).score for m in qs}
+
+
 def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 10, user=None) -> dict:
     """The ranked proposal for a dispute (or a task force of ``size``), with reasons."""
     facts = case_facts(d)

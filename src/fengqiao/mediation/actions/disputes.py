@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -307,13 +306,10 @@ def _assign(d, t, params, at, by=None):
         m, problems = conflicted
         raise Conflict("conflict_of_interest", f"{m.name} 需回避:" + ";".join(p.zh for p in problems),
                        f"{m.name} must stand aside: " + "; ".join(p.en for p in problems))
-    scores = params.get("scores") or {}
-    if not isinstance(scores, dict):
-        scores = {}
-    scores = {k: v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
-              and math.isfinite(v)}
+    from ..services import scores_for
+
     team = [found[i] for i in ids]
-    data = _put_on_case(d, team, at, scores)
+    data = _put_on_case(d, team, at, scores_for(d, team))  # the proposal's scores, not the client's
     lead = team[0]
     if d.organisation_id is None and lead.organisation_id is not None:
         d.organisation = lead.organisation
@@ -565,7 +561,7 @@ assert set(HANDLERS) == set(transitions.ACTIONS), "every transition needs a hand
 PARAMETERS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
     "accept": ("organisation", "note"),
     "decline": ("reason",),
-    "assign": ("mediators", "scores", "note"),
+    "assign": ("mediators", "note"),
     "start": ("note",),
     "schedule_session": ("held_at", "place", "attendees"),
     "record_session": ("minutes", "session", "held_at", "place", "attendees"),

@@ -38,15 +38,18 @@ def test_registering_mediator_takes_the_case_as_before(users, med):
     assert rec.before is None and rec.after == {"mediators": [med.cai.pk], "lead": med.cai.pk}
 
 
-def test_assign_replaces_the_team_with_scores(users, med, new_dispute):
+def test_assign_replaces_the_team_with_the_proposals_scores(users, med, new_dispute):
+    from fengqiao.mediation.services import match
+
     d = new_dispute()
     actions.act(d, "assign", by=users.town_haiyou, params={"mediators": [med.li.pk]})
-    actions.act(d, "assign", by=users.town_haiyou,
-                params={"mediators": [med.wang.pk, med.li.pk], "scores": {str(med.wang.pk): 0.75}})
+    proposed = {r["mediator"]: r["score"] for r in match(d, limit=50)["results"]}
+    actions.act(d, "assign", by=users.town_haiyou, params={"mediators": [med.wang.pk, med.li.pk]})
     old, *new = Assignment.objects.filter(dispute=d).order_by("id")
     assert old.mediator == med.li and old.result == "released" and old.ended_at is not None
+    # each keeps the score the proposal gave it (computed by the server, never sent by a client)
     assert [(a.mediator, a.role, a.result, a.match_score) for a in new] == [
-        (med.wang, "lead", "", 0.75), (med.li, "member", "", None)]
+        (med.wang, "lead", "", proposed[med.wang.pk]), (med.li, "member", "", proposed[med.li.pk])]
     entry = d.timeline.filter(action="assign").order_by("-id").first()
     assert entry.data == {"mediators": [med.wang.pk, med.li.pk], "lead": med.wang.pk}
     assert entry.reason == f"{med.wang.name}、{med.li.name}"

@@ -374,3 +374,11 @@ def test_the_screen_and_the_progress_reports_speak_local_time(api, users, med, c
     case.save(update_fields=["progress"])
     at = api(users.county_op).get(f"{B}/backlog/{case.pk}/").json()["progress"][0]["at"]
     assert _local(at) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC)
+
+
+def test_a_client_cannot_set_the_match_score_of_an_assignment(api, users, med, new_dispute):
+    d = new_dispute()
+    resp = api(users.town_haiyou).post(f"/api/v1/mediation/disputes/{d.pk}/actions/", {
+        "action": "assign", "mediators": [med.wang.pk], "scores": {str(med.wang.pk): 1.0}}, format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == "unknown_field"
+    assert not d.assignments.exists()
