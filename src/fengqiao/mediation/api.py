@@ -36,7 +36,7 @@ from fengqiao.core.errors import NotFound, UserError
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.inputs import optional_version
 from fengqiao.core.restrict import role_allowed
-from fengqiao.core.serializers import ModelSerializer, version_field
+from fengqiao.core.serializers import ModelSerializer, refuse_unknown, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin, UnmaskAuditedMixin, wants_unmask
 
 from . import actions, exports, stats, transitions
@@ -120,15 +120,14 @@ class StrictInputMixin:
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
+            if self.where is None:
+                refuse_unknown(data, self.fields)
             unknown = sorted(str(k) for k in data if k not in self.fields)
-            if unknown:
+            if unknown:  # of a nested object: named by the field that holds it
                 names = ", ".join(unknown)[:200]
-                if self.where is not None:
-                    field, zh, en = self.where
-                    raise UserError("unknown_field", f"{zh}不能含有: {names}", f"{en} holds unknown field(s): {names}",
-                                    field=field)
-                raise UserError("unknown_field", f"不能提交: {names}", f"unknown field(s): {names}",
-                                field=unknown[0][:100])
+                field, zh, en = self.where
+                raise UserError("unknown_field", f"{zh}不能含有: {names}", f"{en} holds unknown field(s): {names}",
+                                field=field)
             for name, f in self.fields.items():
                 value = data.get(name)
                 if isinstance(f, serializers.CharField) and name in data and not (
@@ -717,6 +716,7 @@ class OrganisationViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.
 
     def create(self, request, *args, **kwargs):
         s = OrganisationSerializer(data=request.data)
+        refuse_unknown(request.data, s.fields)
         s.is_valid(raise_exception=True)
         v = s.validated_data
         area = Area.objects.restrict(request.user, "view").filter(pk=v["area"].pk).first()
@@ -828,6 +828,7 @@ class AgreementTemplateViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mi
 
     def create(self, request, *args, **kwargs):
         s = TemplateSerializer(data=request.data)
+        refuse_unknown(request.data, s.fields)
         s.is_valid(raise_exception=True)
         t = actions.save_template(by=request.user, **{k: s.validated_data[k] for k in ("name", "body", "title")
                                                       if k in s.validated_data})

@@ -382,3 +382,12 @@ def test_a_client_cannot_set_the_match_score_of_an_assignment(api, users, med, n
         "action": "assign", "mediators": [med.wang.pk], "scores": {str(med.wang.pk): 1.0}}, format="json")
     assert resp.status_code == 400 and resp.json()["error"] == "unknown_field"
     assert not d.assignments.exists()
+
+
+@pytest.mark.parametrize("path, body", [
+    ("organisations/", {"name": "新调委会", "kind": "committee", "area": "331022001", "adress": "x"}),
+    ("templates/", {"name": "通用", "title": "人民调解协议书", "body": "{parties}", "titel": "x"}),
+])
+def test_registry_writes_refuse_unknown_keys(api, users, path, body):
+    resp = api(users.county_op).post(f"{B}/{path}", body, format="json")
+    assert resp.status_code == 400 and resp.json()["error"] == "unknown_field", resp.content
