@@ -23,7 +23,7 @@ class AuditRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return getattr(request.user, "role", None) in {"auditor", "admin"}
+        return getattr(request.user, "role", None) == "auditor"  # the administrator configures; it does not audit
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

@@ -118,16 +118,25 @@ def compute_hash(prev_hash: str, rec: AuditRecord) -> str:
     return _hmac(prev_hash + _json({"seq": rec.seq, **_content(rec)}))
 
 
+#: fields whose value a record never holds, only a fingerprint that changes with it (a
+#: password's hash, the demo accounts' shown password)
+SECRET_FIELDS = frozenset({"password", "demo_password"})
+
+
 def snapshot(instance: models.Model) -> dict:
     """Field values of a model instance for before/after, personal data masked."""
     from .fields import PersonalDataField, PersonalDigestField
 
     data = {}
     for f in instance._meta.concrete_fields:
-        if isinstance(f, PersonalDigestField) or f.name in {"password"}:
+        if isinstance(f, PersonalDigestField):
             continue
         value = getattr(instance, f.attname)
-        if isinstance(f, PersonalDataField):
+        if f.name in SECRET_FIELDS:
+            # never the secret, but its change shows: an administrator's password reset is an
+            # update of that user, with the actor, like any other
+            value = ("sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:12]) if value else ""
+        elif isinstance(f, PersonalDataField):
             value = f.mask(value)
         elif isinstance(f, models.FileField):
             value = str(value) if value else ""

@@ -28,7 +28,15 @@ class JsonFormatter(logging.Formatter):
                     data[key] = repr(value)
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
+        # the whole line, not the message alone: a request's address, an exception's text and
+        # other extras carry what a client sent (a phone number in a query, an Open311 api_key)
+        return _CREDENTIAL.sub(lambda m: (m.group(1) or m.group(2)) + "***",
+                               mask_free_text(json.dumps(data, ensure_ascii=False)))
+
+
+#: a credential in an address or a header as a log line repeats it (Open311's ``api_key``, a
+#: token): the value is never written
+_CREDENTIAL = re.compile(r"((?:api_key|token|password)=)[^&\s'\"]+|((?:Token|Bearer) )[0-9A-Za-z._-]{8,}")
 
 
 class MaskPersonalDataFilter(logging.Filter):

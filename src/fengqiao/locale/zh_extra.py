@@ -625,4 +625,5 @@ ZH = {
     'Received from': '受理时间起',
     'Received to': '受理时间止',
     'The range runs backwards: from %(start)s to %(end)s.': '时间范围前后颠倒:从 %(start)s 到 %(end)s。',
+    'Your role does not read matters.': '您的角色不查看事件。',
 }

@@ -559,15 +559,27 @@ class ModelActivationAdmin(_ReadOnly, admin.ModelAdmin):
         return _("earlier: a rollback returns here in turn")
 
 
+@admin.display(description=_("matter"), ordering="event_id")
+def _matter_number(obj) -> str:
+    """The matter by its number only: its title is the citizen's words (names, phone numbers),
+    which the administrator, who configures triage, has no business reading here (DOMAIN.md:
+    no silent access to personal data); the console shows the matter to those who may."""
+    return obj.event.number or str(obj.event_id)
+
+
 @admin.register(CategoryLabel)
 class CategoryLabelAdmin(_ReadOnly, admin.ModelAdmin):
     """分类标注, read-only: labels are training data and part of the audit trail. A wrong label is
     not deleted: labelling the matter again (the console's category choice or the API's
     ``label/``) records a newer label, and training takes each matter's latest one."""
 
-    list_display = ["event", "category", "suggested", "source", "by", "at"]
+    list_display = ["matter", "category", "suggested", "source", "by", "at"]
     list_filter = ["source"]
     list_select_related = ["event", "category", "by"]
+    exclude = ["event"]
+    readonly_fields = ["matter"]
+
+    matter = staticmethod(_matter_number)
     search_fields = ["category__name", "category__code", "suggested"]
 
 
@@ -575,7 +587,11 @@ class CategoryLabelAdmin(_ReadOnly, admin.ModelAdmin):
 class TriageResultAdmin(_ReadOnly, admin.ModelAdmin):
     """智能研判结果, read-only: written by triage on intake only."""
 
-    list_display = ["event", "classifier", "top_confidence", "area", "place_conflict", "route_source",
+    list_display = ["matter", "classifier", "top_confidence", "area", "place_conflict", "route_source",
                     "needs_person", "auto_dispatched", "created_at"]
     list_filter = ["needs_person", "place_conflict", "route_source", "auto_dispatched"]
     list_select_related = ["event", "area"]
+    exclude = ["event"]
+    readonly_fields = ["matter"]
+
+    matter = staticmethod(_matter_number)

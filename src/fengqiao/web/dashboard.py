@@ -99,6 +99,9 @@ def units_for(user, root: Area | None = None) -> list[Area]:
 
 @login_required
 def dashboard(request):
+    from .matters import no_matters_for
+
+    no_matters_for(request.user)
     user = request.user
     start, end = _period(request)
     tz = timezone.get_current_timezone()

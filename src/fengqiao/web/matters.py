@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -138,8 +139,16 @@ def _attach_person_reasons(rows, user) -> None:
         e.person_reasons = service.reasons_text(stored.get(e.pk))
 
 
+def no_matters_for(user) -> None:
+    """The administrator and the auditor read no matters (DOMAIN.md: configuration and users; the
+    audit trail): a 403, not an empty list and, for an export, an audit record of nothing."""
+    if user.role in roles.GLOBAL_ROLES:
+        raise PermissionDenied(_("Your role does not read matters."))
+
+
 @login_required
 def matter_list(request):
+    no_matters_for(request.user)
     qs, errors = filtered(request)
     sort = request.GET.get("sort", "received")
     qs = qs.select_related("category", "area", "handling_area", "handling_department", "assignee")
@@ -251,6 +260,7 @@ def delete_filter(request, pk: int):
 
 @login_required
 def export_xlsx(request):
+    no_matters_for(request.user)
     from openpyxl import Workbook
 
     qs, errors = filtered(request)

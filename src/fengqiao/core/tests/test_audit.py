@@ -141,7 +141,23 @@ def test_generic_writes_are_audited_with_before_and_after(users):
     rec = AuditRecord.objects.filter(object_type="accounts.user", object_id=str(u.pk), action="update").last()
     assert rec is not None
     assert rec.after["title"] == "新的职务" and rec.before["title"] != "新的职务"
-    assert "password" not in rec.after
+    # a secret is never recorded, only a fingerprint that changes with it
+    assert rec.after["password"].startswith("sha256:") and len(rec.after["password"]) == 19
+    assert rec.after["password"] == rec.before["password"] and u.password not in str(rec.after)
+
+
+def test_an_administrators_password_reset_is_recorded_without_the_password(users):
+    from fengqiao.core import context
+
+    u = users.cadre_xinhu
+    with context.acting(users.admin, channel="web"):
+        u.set_password("New-Passw0rd-xyz-2026")
+        u.save()
+    rec = AuditRecord.objects.filter(object_type="accounts.user", object_id=str(u.pk), action="update").last()
+    assert rec is not None and rec.actor_id == users.admin.pk
+    assert rec.before["password"] != rec.after["password"]
+    assert "New-Passw0rd" not in str(rec.after) and u.password not in str(rec.after)
+    assert not str(rec.after["demo_password"]) or str(rec.after["demo_password"]).startswith("sha256:")
 
 
 def test_cli_exit_code_on_tampering(tmp_path):

@@ -51,6 +51,26 @@ def test_production_settings_refuse_to_start_without_secrets(tmp_path):
     assert "SECRET_KEY must be set" in proc.stderr
 
 
+def test_production_passes_the_deploy_check_on_https_and_health_stays_on_http(tmp_path):
+    from cryptography.fernet import Fernet
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fengqiao.settings.production", "FENGQIAO_VAR_DIR": str(tmp_path),
+           "SECRET_KEY": "k" + Fernet.generate_key().decode() * 2, "FENGQIAO_DATA_KEY": Fernet.generate_key().decode(),
+           "FENGQIAO_HASH_KEY": "h" * 40, "FENGQIAO_AUDIT_KEY": "a" * 40}
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.run([sys.executable, "-m", "django", "check", "--deploy"], env=env, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    # HSTS and the redirect to HTTPS are on; what is left are choices for the county's own domain
+    assert "W004" not in out and "W008" not in out and "W012" not in out and "W016" not in out, out
+    probe = ("import django; django.setup(); from django.conf import settings as s; "
+             "print(s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT)")
+    shown = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "31536000 True ['^healthz$']"
+    plain = subprocess.run([sys.executable, "-c", probe], env={**env, "SESSION_COOKIE_SECURE": "0"},
+                           capture_output=True, text=True, check=True).stdout
+    assert plain.strip() == "0 False ['^healthz$']"  # a county serving plain HTTP on its intranet
+
+
 def test_cli_help_lists_commands_in_plain_words():
     proc = subprocess.run([sys.executable, "-m", "fengqiao.cli", "--help"], capture_output=True, text=True, check=True)
     for word in ("serve", "demo load", "audit verify", "token USERNAME", "areas import"):
@@ -250,3 +270,19 @@ def test_a_read_only_var_folder_is_one_clear_line_not_a_traceback(monkeypatch, c
     err = capsys.readouterr().err
     assert err.strip() == (f"数据目录不可写: {var}(FENGQIAO_VAR_DIR);请检查其权限或挂载方式 / the data folder is not "
                            f"writable: {var} (FENGQIAO_VAR_DIR); check its permissions or how it is mounted")
+
+
+def test_log_lines_mask_personal_data_and_credentials_in_every_field():
+    import json
+    import logging
+
+    from fengqiao.core.logging import JsonFormatter
+
+    record = logging.makeLogRecord({
+        "msg": "Not Found: %s", "args": ("/api/v1/events/9/",),
+        "request": "<WSGIRequest: GET '/open311/v2/requests/9.json?api_key=0123456789abcdef&phone=13973593069'>",
+        "auth": "Token 0123456789abcdef0123", "id": "33102219650211081X"})
+    line = JsonFormatter().format(record)
+    data = json.loads(line)
+    assert "13973593069" not in line and "0123456789abcdef" not in line and "19650211" not in line
+    assert "api_key=***" in data["request"] and data["auth"] == "Token ***" and data["msg"].startswith("Not Found")

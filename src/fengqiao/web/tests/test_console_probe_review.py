@@ -151,3 +151,14 @@ def test_a_list_filter_that_can_find_nothing_says_why(client, users, query, said
     html = client.get(f"/matters/?{query}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert said in html
     assert client.get("/matters/?received_from=2020-01-01&received_to=2026-12-31").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["admin", "auditor"])
+@pytest.mark.parametrize("path", ["/matters/", "/matters/export.xlsx", "/dashboard/"])
+def test_the_administrator_and_the_auditor_read_no_matters(client, users, who, path):
+    from fengqiao.core.models import AuditRecord
+
+    client.force_login(getattr(users, who))
+    exports = AuditRecord.objects.filter(action="export").count()
+    assert client.get(path).status_code == 403
+    assert AuditRecord.objects.filter(action="export").count() == exports
