@@ -329,7 +329,7 @@ def register_resident(*, by, name, kind, id_number="", phone="", area=None, addr
         if house is not None:
             house = _still_active(locked.get(house.pk))
             place, address = house.area, house.address
-        earlier = _earlier_entry(by, digest, earlier_house)
+        earlier = _earlier_entry(by, digest, earlier_house, values["name"])
         resident = Resident(kind=kind, area=place, address=address, house=house, registered_at=now,
                             registered_by=by, **values)
         try:
@@ -348,10 +348,12 @@ def register_resident(*, by, name, kind, id_number="", phone="", area=None, addr
     return resident
 
 
-def _earlier_entry(by, digest: str, house_id: int | None) -> Resident | None:
+def _earlier_entry(by, digest: str, house_id: int | None, name: str) -> Resident | None:
     """The person's entry elsewhere in the county (ID number ``digest``), moved out here
-    (locked), or none; an entry in the registrar's own jurisdiction is a refusal. ``house_id``
-    is the house it was read in before its house was locked: moved since, it is a conflict."""
+    (locked), or none; an entry in the registrar's own jurisdiction is a refusal, and so is one
+    under another ``name``: a mistyped ID number that happens to be valid would otherwise close
+    a stranger's entry in another town. ``house_id`` is the house it was read in before its
+    house was locked: moved since, it is a conflict."""
     if not digest:
         return None
     earlier = (Resident.objects.select_related("area", "house").select_for_update(of=("self",))
@@ -364,6 +366,10 @@ def _earlier_entry(by, digest: str, house_id: int | None) -> Resident | None:
         raise Conflict("already_registered", "该身份证号的人员已在本辖区登记,请修改原登记信息",
                        "a person with this ID number is already registered in your area; change that entry",
                        field="id_number")
+    if earlier.name != name:
+        raise Conflict("id_number_of_another", "该身份证号已在县内其他地方以另一姓名登记,请核对身份证号与姓名",
+                       "this ID number is registered elsewhere in the county under another name; check the ID "
+                       "number and the name", field="id_number")
     earlier.is_active, earlier.moved_out_at = False, clock_now()
     earlier.move_out_reason, earlier.move_out_note = MoveOutReason.MOVED, ""
     earlier.version += 1

@@ -224,8 +224,8 @@ def test_the_unique_index_settles_two_registrations_at_once(resident, monkeypatc
     ident = id_number()
     real = actions._earlier_entry
 
-    def racing(by, digest, house_id):
-        found = real(by, digest, house_id)
+    def racing(by, digest, house_id, name):
+        found = real(by, digest, house_id, name)
         if not racing.done:
             racing.done = True
             Resident.objects.create(name="李娜", kind="floating", id_number=ident, area=by.area.children.first(),
@@ -400,3 +400,16 @@ def test_the_old_place_is_told_when_a_registration_elsewhere_closes_its_entry(ho
     # a registration with no earlier entry tells nobody
     resident(id_number=id_number())
     assert told.count() == 3
+
+
+def test_an_id_number_registered_elsewhere_under_another_name_closes_nothing(resident, users):
+    ident = id_number()
+    first = resident(id_number=ident, name="陈国平")
+    with pytest.raises(Conflict) as exc:  # a mistyped, valid ID number: a stranger in another town
+        resident(by=users.town_jiantiao, id_number=ident, name="某某", area=JIANZHONG, address="健跳镇健中路5号")
+    assert exc.value.code == "id_number_of_another" and exc.value.field == "id_number"
+    first.refresh_from_db()
+    assert first.is_active and first.version == 0
+    assert Resident.objects.filter(is_active=True).count() == 1
+    moved = resident(by=users.town_jiantiao, id_number=ident, name=" 陈国平 ", area=JIANZHONG, address="健跳镇健中路5号")
+    assert moved.moved_from_elsewhere  # the same person (name as typed, spaces aside): moved here
