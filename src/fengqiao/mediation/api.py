@@ -32,7 +32,7 @@ from fengqiao.areas.models import Area
 from fengqiao.core import audit
 from fengqiao.core.api import small_id
 from fengqiao.core.bodies import TEXT_OR_NULL, body_values
-from fengqiao.core.errors import NotFound, UserError
+from fengqiao.core.errors import NotFound, UserError, shown
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.inputs import optional_version
 from fengqiao.core.restrict import role_allowed
@@ -122,9 +122,8 @@ class StrictInputMixin:
         if isinstance(data, Mapping):
             if self.where is None:
                 refuse_unknown(data, self.fields)
-            unknown = sorted(str(k) for k in data if k not in self.fields)
-            if unknown:  # of a nested object: named by the field that holds it
-                names = ", ".join(unknown)[:200]
+            elif unknown := sorted(str(k) for k in data if k not in self.fields):
+                names = ", ".join(unknown)[:200]  # of a nested object: named by the field holding it
                 field, zh, en = self.where
                 raise UserError("unknown_field", f"{zh}不能含有: {names}", f"{en} holds unknown field(s): {names}",
                                 field=field)
@@ -303,8 +302,8 @@ class ActionSerializer(serializers.Serializer):
 def _unknown_value(field: str, value, known) -> str:
     """A list filter's refusal of a value it does not know, in both languages (the error's
     ``fields``), naming the values it knows."""
-    shown = str(value).replace("\x00", "␀")[:40]
-    return (f"未知的取值: {shown}(可选: {'、'.join(known)}) / unknown value of {field}: {shown} "
+    said = shown(value)
+    return (f"未知的取值: {said}(可选: {'、'.join(known)}) / unknown value of {field}: {said} "
             f"(one of {', '.join(known)})")
 
 

@@ -30,6 +30,7 @@ from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError, shown
 from fengqiao.core.filters import area_refused, filter_listing
 from fengqiao.core.personal import PersonalDataError
+from fengqiao.core.restrict import role_allowed
 from fengqiao.core.sheets import safe_row
 from fengqiao.events import actions, transitions
 from fengqiao.events.actions.attachments import add_attachment
@@ -140,9 +141,9 @@ def _attach_person_reasons(rows, user) -> None:
 
 
 def no_matters_for(user) -> None:
-    """The administrator and the auditor read no matters (DOMAIN.md: configuration and users; the
-    audit trail): a 403, not an empty list and, for an export, an audit record of nothing."""
-    if user.role in roles.GLOBAL_ROLES:
+    """A role that reads no matters (``Event.ACCESS``: the administrator and the auditor) gets a
+    403, not an empty list and, for an export, an audit record of nothing."""
+    if not role_allowed(Event, user, "view"):
         raise PermissionDenied(_("Your role does not read matters."))
 
 

@@ -1,22 +1,12 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from fengqiao.core.cli import command_error
-from fengqiao.core.errors import shown
+from fengqiao.core.cli import whole_count
 
 #: the most worker threads: each holds a database connection, and the jobs (sweeps, reports,
 #: notifications) are few; 64 is far beyond need, while a typo such as 500 would exhaust
 #: PostgreSQL's connections (100 by default). 0 or fewer started a consumer that never ran a job.
 MAX_WORKERS = 64
-
-
-def worker_count(value) -> int:
-    """``--workers`` as a whole number from 1 to :data:`MAX_WORKERS`, else a bilingual error."""
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit() and len(text) <= 9 and 1 <= int(text) <= MAX_WORKERS):
-        raise command_error(f"--workers 应为 1–{MAX_WORKERS} 的整数: {shown(value)!r}",
-                            f"--workers must be a whole number from 1 to {MAX_WORKERS}: {shown(value)!r}")
-    return int(text)
 
 
 class Command(BaseCommand):
@@ -33,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, workers, no_periodic=False, **o):
         from fengqiao.core import leases
 
-        workers = worker_count(workers)
+        workers = whole_count(workers, "--workers", MAX_WORKERS)
         # a worker of this machine stopped mid-job left its lease: its jobs run again now,
         # not after their TTL (ADR 0118)
         leases.clear_dead_here()

@@ -1,14 +1,12 @@
 import argparse
 import errno
 import os
-import re
 import socket
 import sys
 
 from django.core.management.base import BaseCommand
 
-from fengqiao.core.cli import command_error
-from fengqiao.core.errors import shown
+from fengqiao.core.cli import command_error, whole_count
 
 #: the most web workers and threads per worker ``serve`` starts. Each worker is a whole
 #: process with Django loaded (about 100 MB) and each thread holds a database connection:
@@ -31,12 +29,7 @@ def count(value, option: str, env: str, default: int, maximum: int) -> int:
         value, where = os.environ.get(env), env
         if value is None or not value.strip():
             return default
-    text = value.strip()
-    number = int(text) if re.fullmatch(r"-?[0-9]{1,9}", text) else None
-    if number is None or not 1 <= number <= maximum:
-        raise command_error(f"{where} 应为 1–{maximum} 的整数: {shown(value)!r}",
-                            f"{where} must be a whole number from 1 to {maximum}: {shown(value)!r}")
-    return number
+    return whole_count(value, where, maximum)
 
 
 def gunicorn_argv(host: str, port, workers: int, threads: int, *, access_log: bool) -> list[str]:
