@@ -37,7 +37,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone, translation
 
 from fengqiao.areas.models import Area
-from fengqiao.core.personal import mask_name
+from fengqiao.core.personal import mask_free_text, mask_name, mask_nested
 from fengqiao.events.choices import OPEN_STATES as EVENT_OPEN_STATES
 from fengqiao.events.choices import Channel, State
 from fengqiao.events.models import Category, Event, TimelineEntry
@@ -242,10 +242,10 @@ class Scan:
             phrases = list(dict.fromkeys(h.phrase for h in hits))
             self.emit(Signal(
                 kind=Kind.LANGUAGE, signature=signature, level=level,
-                title=f"极端言辞「{'、'.join(phrases[:3])}」:{row['title']}",
+                title=f"极端言辞「{'、'.join(phrases[:3])}」:{mask_free_text(row['title'])}",
                 summary=f"事项中出现 {len(hits)} 处预警词:{'、'.join(phrases)}。请核实当事人情绪和现场情况,防止矛盾激化(民转刑)。",
                 area=self.areas.get(_place(row["area_path"], row["handling_path"])),
-                evidence={"event": row["pk"], "terms": [h.as_dict() for h in hits[:10]]},
+                evidence={"event": row["pk"], "terms": mask_nested([h.as_dict() for h in hits[:10]])},
                 event_ids=[row["pk"]], seen_at=row["received_at"]))
 
     def _repeat_reporters(self, rows) -> None:
@@ -295,7 +295,7 @@ class Scan:
             latest = matters[-1]
             self.emit(Signal(
                 kind=Kind.REPEAT_REPORTER, signature=signature, level=level,
-                title=f"同一人{rule.window_days}天内反映{len(matters)}次:{latest['title']}",
+                title=f"同一人{rule.window_days}天内反映{len(matters)}次:{mask_free_text(latest['title'])}",
                 summary=(f"同一反映人(按{'身份证号' if by_id_number else '电话'}识别)"
                          f"{rule.window_days}天内反映 {len(matters)} 件事项,渠道:"
                          + "、".join(f"{Channel(c).label}{n}件" for c, n in channels.most_common()) + "。"),
@@ -430,7 +430,7 @@ class Scan:
         first = matters[0]
         self.emit(Signal(
             kind=Kind.HOT_TOPIC, signature=signature, level=level,
-            title=f"{len(reporters)}人反映同一事项:{first['title']}",
+            title=f"{len(reporters)}人反映同一事项:{mask_free_text(first['title'])}",
             summary=(f"{len(matters)} 件事项反映同一件事(同一事项识别或人工合并),{len(reporters)} 位反映人,渠道:"
                      + "、".join(f"{Channel(c).label}{n}件" for c, n in channels.most_common()) + "。"),
             area=self.areas.common(_place(m["area_path"], m["handling_path"]) for m in matters),
@@ -513,7 +513,7 @@ class Scan:
             self.emit(Signal(
                 kind=Kind.REOPENED, signature=signature,
                 level=detect.level_for_count(row["reopen_count"], rule.threshold, rule.level),
-                title=f"群众{row['reopen_count']}次不满意退回:{row['title']}",
+                title=f"群众{row['reopen_count']}次不满意退回:{mask_free_text(row['title'])}",
                 summary=f"该事项已因群众不满意被重新办理 {row['reopen_count']} 次,矛盾可能激化,请研判包案。",
                 area=self.areas.get(_place(row["area_path"], row["handling_path"])),
                 evidence={"event": row["pk"], "reopen_count": row["reopen_count"]},
@@ -545,7 +545,7 @@ class Scan:
                 continue  # defused or dismissed once; or nothing new to say
             self.emit(Signal(
                 kind=Kind.LONG_DISPUTE, signature=signature, level=level,
-                title=f"纠纷超期 {days} 天未化解:{row['title']}",
+                title=f"纠纷超期 {days} 天未化解:{mask_free_text(row['title'])}",
                 summary=f"调解案件 {row['number']} 已超过调解期限 {days} 天仍未办结,请研判是否列为积案、领导包案。",
                 area=self.areas.get(row["area_path"]),
                 evidence={"dispute": row["pk"], "number": row["number"], "days_overdue": days},
@@ -583,7 +583,7 @@ class Scan:
             place = _place(row["area_path"], row["handling_path"])
             self.emit(Signal(
                 kind=Kind.KEY_PERSON, signature=signature, level=self.rules[Kind.KEY_PERSON].level,
-                title=f"重点人员反映事项:{row['title']}",
+                title=f"重点人员反映事项:{mask_free_text(row['title'])}",
                 summary=(f"反映人与重点人员台账中的 {mask_name(person.name)} "
                          f"{'身份证号' if by == 'id_number' else '电话'}一致。请结合走访情况研判,必要时联系责任网格员。"),
                 area=self.areas.common([place, person.area_path]),

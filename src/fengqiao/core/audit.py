@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from . import context, rows
 from .models import AuditChainHead, AuditRecord
+from .personal import mask_nested
 
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
@@ -124,10 +125,12 @@ SECRET_FIELDS = frozenset({"password", "demo_password"})
 
 
 def snapshot(instance: models.Model) -> dict:
-    """Field values of a model instance for before/after, personal data masked."""
+    """Field values of a model instance for before/after, personal data masked, and the numbers
+    in its free text (``FREE_TEXT_FIELDS``) masked too."""
     from .fields import PersonalDataField, PersonalDigestField
 
     data = {}
+    free_text = getattr(instance, "FREE_TEXT_FIELDS", ())
     for f in instance._meta.concrete_fields:
         if isinstance(f, PersonalDigestField):
             continue
@@ -140,6 +143,8 @@ def snapshot(instance: models.Model) -> dict:
             value = f.mask(value)
         elif isinstance(f, models.FileField):
             value = str(value) if value else ""
+        elif f.name in free_text:
+            value = mask_nested(value)
         data[f.name] = value
     return Canonical(canonical(data))
 

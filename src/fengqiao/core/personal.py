@@ -111,11 +111,52 @@ def mask_name(value: str) -> str:
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
 
-_FREE_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_FREE_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# Numbers in citizens' own words. Each pattern's group "hide" is what is starred; the rest is
+# kept as typed. Matched on a copy with full-width digits made ASCII (one character for one,
+# so positions agree), as citizens' apps type １３８….
+_FREE_NUMBERS = (
+    re.compile(r"(?<!\d)\d{6}(?P<hide>\d{8})\d{3}[\dXx](?!\d)"),  # ID: first 6 + last 4
+    # mobile, also as 138-1234-5678 or 138 1234 5678
+    re.compile(r"(?<!\d)1[3-9]\d[- ]?(?P<hide>\d{4})[- ]?\d{4}(?!\d)"),
+    # landline only with its area code and a hyphen (0576-88881234): a bare run of digits could be
+    # any number
+    re.compile(r"(?<![\d-])0\d{2,3}-(?P<hide>\d{3,4}-?)\d{4}(?![\d-])"),
+)
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ－", "0123456789Xx-")
 
 
 def mask_free_text(text: str) -> str:
-    """Mask ID and mobile numbers embedded in free text (logs, exports of citizens' words)."""
-    text = _FREE_ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
-    return _FREE_MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    """Mask ID, mobile and landline numbers embedded in free text (a citizen's words, logs):
+    ID 110105********002X, mobile 138****1234, landline 0576-****1234, like the personal fields."""
+    if not text:
+        return text
+    probe = text.translate(_WIDE_DIGITS)
+    hidden = [m.span("hide") for p in _FREE_NUMBERS for m in p.finditer(probe)]
+    if not hidden:
+        return text
+    chars = list(text)
+    for a, b in hidden:
+        for i in range(a, b):
+            if probe[i].isdigit():
+                chars[i] = "*"
+    return "".join(chars)
+
+
+def holds_number(text: str) -> bool:
+    """Whether free text holds a number that :func:`mask_free_text` masks."""
+    if not text:
+        return False
+    probe = text.translate(_WIDE_DIGITS)
+    return any(p.search(probe) is not None for p in _FREE_NUMBERS)
+
+
+def mask_nested(value):
+    """:func:`mask_free_text` over every string of a JSON-like value (dicts, lists, strings);
+    other values are returned as they are."""
+    if isinstance(value, str):
+        return mask_free_text(value)
+    if isinstance(value, dict):
+        return {k: mask_nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_nested(v) for v in value]
+    return value

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from . import audit
 from .permissions import access_action
+from .personal import holds_number
 
 
 def wants_unmask(request) -> bool:
@@ -36,6 +37,9 @@ class UnmaskAuditedMixin:
     the rows shown that hold any of ``personal_fields`` (``audit.record_personal_view``)."""
 
     personal_fields: tuple[str, ...] = ()
+    #: free text whose phone and ID numbers are masked like the personal fields (a row whose
+    #: free text holds one counts as personal when shown unmasked)
+    free_text_fields: tuple[str, ...] = ()
     #: the reads that unmask on request, each audited below; every other answer (to a write,
     #: for one) stays masked whatever the query string asks
     unmasking_actions = frozenset({"list", "retrieve"})
@@ -47,8 +51,10 @@ class UnmaskAuditedMixin:
 
     def audit_unmask(self, rows) -> None:
         if wants_unmask(self.request):
-            fields = self.personal_fields
-            audit.record_personal_view(rows, fields, lambda row: any(getattr(row, f) for f in fields))
+            personal, free = self.personal_fields, self.free_text_fields
+            audit.record_personal_view(
+                rows, (*personal, *free),
+                lambda row: any(getattr(row, f) for f in personal) or any(holds_number(getattr(row, f)) for f in free))
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

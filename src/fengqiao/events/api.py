@@ -30,12 +30,13 @@ from rest_framework.response import Response
 
 from fengqiao.accounts.models import User
 from fengqiao.areas.models import Area, Department, subtree_q
-from fengqiao.core import roles
+from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError, shown
 from fengqiao.core.filters import INSTANT_RANGE, FilterSet, StrictBooleanFilter, clamp_instant
 from fengqiao.core.inputs import clean_text
 from fengqiao.core.parsers import JSONParser
+from fengqiao.core.personal import holds_number, mask_free_text, mask_nested
 from fengqiao.core.serializers import (
     ModelSerializer,
     NoUnknownFieldsMixin,
@@ -49,6 +50,7 @@ from fengqiao.core.viewsets import (
     RestrictedReadOnlyViewSet,
     RestrictedViewSetMixin,
     UnmaskAuditedMixin,
+    wants_unmask,
 )
 
 from . import actions, transitions
@@ -95,6 +97,13 @@ class TimelineEntrySerializer(ModelSerializer):
     class Meta:
         model = TimelineEntry
         fields = ["id", "at", "actor", "actor_name", "action", "from_state", "to_state", "reason", "data", "attachments"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("unmask", False):
+            for name in TimelineEntry.FREE_TEXT_FIELDS:
+                data[name] = mask_nested(data[name])
+        return data
 
 
 class HandlingUnitSerializer(serializers.Serializer):
@@ -148,9 +157,11 @@ class EventSerializer(ModelSerializer):
         data = super().to_representation(instance)
         request = self.context.get("request")
         unmask = self.context.get("unmask", False)
-        for name in PERSONAL_FIELDS:
-            if not unmask:
+        if not unmask:
+            for name in PERSONAL_FIELDS:
                 data[name] = Event._meta.get_field(name).mask(data[name] or "")
+            for name in Event.FREE_TEXT_FIELDS:
+                data[name] = mask_free_text(data[name])
         if self.context.get("with_actions") and request is not None:
             data["allowed_actions"] = transitions.allowed_actions(instance, request.user)
         return data
@@ -204,7 +215,7 @@ class EventReceiptSerializer(serializers.Serializer):
         when = _DATETIME.to_representation
         return {
             "id": event.pk, "number": event.number, "state": event.state, "state_label": event.get_state_display(),
-            "channel": event.channel, "channel_ref": event.channel_ref, "title": event.title,
+            "channel": event.channel, "channel_ref": event.channel_ref, "title": event.masked_title,
             "category": cat.code if cat is not None else None, "area": area.code if area is not None else None,
             "area_name": area.name if area is not None else "", "received_at": when(event.received_at),
             "sign_due_at": when(event.sign_due_at), "handle_due_at": when(event.handle_due_at),
@@ -555,6 +566,7 @@ class EventViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelM
     access_actions = {"create": "create", "perform_action": "act", "timeline": "view", "attachments": "view"}
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     personal_fields = PERSONAL_FIELDS
+    free_text_fields = Event.FREE_TEXT_FIELDS
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
@@ -603,9 +615,12 @@ class EventViewSet(RestrictedViewSetMixin, UnmaskAuditedMixin, mixins.ListModelM
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         event = self.get_object()
-        entries = (TimelineEntry.objects.restrict(request.user, "view").filter(event=event)
-                   .select_related("actor").prefetch_related("attachments"))
-        return Response(TimelineEntrySerializer(entries, many=True, context={"request": request}).data)
+        entries = list(TimelineEntry.objects.restrict(request.user, "view").filter(event=event)
+                       .select_related("actor").prefetch_related("attachments"))
+        unmask = wants_unmask(request)
+        if unmask and any(holds_number(e.reason) or mask_nested(e.data) != e.data for e in entries):
+            audit.record("view_personal", event, after={"fields": ["timeline"]})
+        return Response(TimelineEntrySerializer(entries, many=True, context={"request": request, "unmask": unmask}).data)
 
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request=AttachmentUploadSerializer, responses={201: AttachmentSerializer})

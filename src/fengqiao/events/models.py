@@ -25,6 +25,7 @@ from fengqiao.areas.models import PATH_END, Area, Department, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.labels import action_label, choice_label
+from fengqiao.core.personal import mask_free_text
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.trees import CodePathTreeMixin
 from fengqiao.core.uploads import stored_path
@@ -278,8 +279,17 @@ class Event(models.Model):
                          condition=~Q(reporter_id_number_digest="")),
         ]
 
+    #: the citizen's and the handler's own words: phone and ID numbers typed into them are shown
+    #: masked like the personal fields unless the reader unmasks (ADR 0120)
+    FREE_TEXT_FIELDS = ("title", "content", "result")
+
     def __str__(self) -> str:
-        return f"{self.number or self.pk} {self.title}"
+        return f"{self.number or self.pk} {self.masked_title}"
+
+    @property
+    def masked_title(self) -> str:
+        """The title as lists, notifications and alerts show it: numbers in it masked."""
+        return mask_free_text(self.title)
 
     @classmethod
     def jurisdiction_q(cls, user, action):
@@ -385,6 +395,13 @@ class TimelineEntry(_ByEventAccess, models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.action} {self.from_state}→{self.to_state}"
+
+    #: what an operator typed (a reason, a note, a result) is masked like the matter's words
+    FREE_TEXT_FIELDS = ("reason", "data")
+
+    @property
+    def masked_reason(self) -> str:
+        return mask_free_text(self.reason)
 
     #: timeline entries that are not actions of the transition table
     OTHER_ACTIONS = {"create": _("Taken in"), "escalate": _("Escalated automatically (overdue)"),

@@ -28,6 +28,8 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 
+from fengqiao.core.personal import mask_free_text
+
 log = logging.getLogger(__name__)
 
 
@@ -116,7 +118,10 @@ def notify_on_commit(user_ids, kind: str, title: str, body: str = "", event_id: 
     ids = [int(u) for u in user_ids if u]
     if not ids:
         return
-    message = Message(kind=kind, title=str(title), body=str(body), user_ids=ids, event_id=event_id)
+    # a notification travels (an SMS, a webhook) and is read on a phone's lock screen: numbers
+    # typed into a matter's words stay masked in it (ADR 0120)
+    message = Message(kind=kind, title=mask_free_text(str(title)), body=mask_free_text(str(body)), user_ids=ids,
+                      event_id=event_id)
     chosen = adapters()
     if transaction.get_connection().in_atomic_block:
         # Rows of this database go in with the change (an error here rolls the change back:

@@ -131,6 +131,7 @@ ZH = {
     'Machine suggestions': '智能研判',
     'Urgency': '紧急程度',
     'Show in full (recorded)': '显示完整信息(记入审计)',
+    'phone and ID numbers in the text are hidden': '文中的电话和身份证号已隐藏',
     'clock paused': '计时已暂停',
     'Content': '诉求内容',
     'Approve': '同意',

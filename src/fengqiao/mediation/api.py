@@ -35,6 +35,7 @@ from fengqiao.core.bodies import TEXT_OR_NULL, body_values
 from fengqiao.core.errors import NotFound, UserError, shown
 from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
 from fengqiao.core.inputs import optional_version
+from fengqiao.core.personal import mask_free_text
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.serializers import ModelSerializer, refuse_unknown, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin, UnmaskAuditedMixin, wants_unmask
@@ -57,7 +58,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import agreement_download, match, record_unmask
+from .services import agreement_download, match, record_unmask, unmasked_fields
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -189,6 +190,14 @@ class DisputeListSerializer(ModelSerializer):
         fields = ["id", "number", "title", "type", "type_name", "source", "area", "area_name", "state", "outcome",
                   "amount_in_dispute", "amount_recovered", "organisation", "organisation_name", "registered_at",
                   "accepted_at", "concluded_at", "due_at", "sla_color", "overdue", "is_hard", "version"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("unmask", False):
+            for name in Dispute.FREE_TEXT_FIELDS:
+                if name in data:
+                    data[name] = mask_free_text(data[name])
+        return data
 
 
 class DisputeTimelineEntrySerializer(serializers.Serializer):
@@ -417,7 +426,7 @@ class DisputeViewSet(RestrictedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     def _detail(self, d, request, status_code=200):
         unmask = wants_unmask(request)
         if unmask:
-            record_unmask(request.user, d, "parties")
+            record_unmask(request.user, d, unmasked_fields(d))
         d = self.get_queryset().get(pk=d.pk)
         return Response(DisputeSerializer(d, context={"request": request, "unmask": unmask}).data, status=status_code)
 

@@ -51,7 +51,8 @@ def register_workbook(qs, *, unmask: bool = False) -> bytes:
         values = [
             d.number, timezone.localtime(d.registered_at).date(), str(sources.get(d.source, d.source)), d.type.name,
             d.area.name, "、".join(p.display_name(unmask) for p in parties if p.side == "applicant"),
-            "、".join(p.display_name(unmask) for p in parties if p.side == "respondent"), d.title,
+            "、".join(p.display_name(unmask) for p in parties if p.side == "respondent"),
+            d.title if unmask else d.masked_title,
             float(d.amount_in_dispute), d.organisation.name if d.organisation_id else "", lead,
             states.get(d.state, d.state), {"succeeded": "成功", "failed": "不成"}.get(d.outcome, ""),
             timezone.localtime(d.concluded_at).date() if d.concluded_at else "", days, float(d.amount_recovered),

@@ -30,6 +30,7 @@ from fengqiao.areas.models import Area, Department, KeepsAreaPath, subtree_q
 from fengqiao.core import roles
 from fengqiao.core.fields import PersonalDataField, PersonalDigestField
 from fengqiao.core.labels import action_label, choice_label
+from fengqiao.core.personal import mask_free_text
 from fengqiao.core.restrict import RestrictedQuerySet
 from fengqiao.core.trees import CodePathTreeMixin
 
@@ -371,8 +372,16 @@ class Dispute(KeepsAreaPath, models.Model):
             models.Index(fields=["area_path", "registered_at"], name="dispute_area_time_idx"),
         ]
 
+    #: the parties' own words: phone and ID numbers in them are masked like the parties' fields
+    #: unless the reader unmasks (ADR 0120)
+    FREE_TEXT_FIELDS = ("title", "facts", "claims")
+
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        return f"{self.number} {self.masked_title}"
+
+    @property
+    def masked_title(self) -> str:
+        return mask_free_text(self.title)
 
     @classmethod
     def jurisdiction_q(cls, user, action):

@@ -7,6 +7,7 @@ import logging
 from django.db.models import Q
 
 from fengqiao.core import audit
+from fengqiao.core.personal import holds_number
 
 from . import matching
 from .models import Assignment, Dispute, Kinship, Mediator
@@ -102,8 +103,14 @@ def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 1
     }
 
 
-def record_unmask(user, obj, what: str) -> None:
+def record_unmask(user, obj, what) -> None:
     audit.record("view_personal", obj, actor=user, after={"fields": what})
+
+
+def unmasked_fields(d: Dispute) -> list[str]:
+    """What an unmasked view of a dispute shows in full: its parties, and its words that hold a
+    phone or ID number (``Dispute.FREE_TEXT_FIELDS``)."""
+    return ["parties", *(f for f in Dispute.FREE_TEXT_FIELDS if holds_number(getattr(d, f)))]
 
 
 def may_produce_agreement(user, d: Dispute) -> bool:

@@ -17,6 +17,7 @@ from fengqiao.areas.models import Area
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError
 from fengqiao.core.filters import has_nul
+from fengqiao.core.personal import mask_free_text
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.viewsets import wants_unmask
 
@@ -34,7 +35,7 @@ from .models import (
     Session,
     Ticket,
 )
-from .services import match, record_unmask
+from .services import match, record_unmask, unmasked_fields
 
 
 def _need(user, model, action: str) -> None:
@@ -178,7 +179,7 @@ def dispute_detail(request, pk: int):
     d = _visible_dispute(request.user, pk)
     unmask = wants_unmask(request)
     if unmask:
-        record_unmask(request.user, d, "parties")
+        record_unmask(request.user, d, unmasked_fields(d))
     return _render_detail(request, d, unmask=unmask)
 
 
@@ -251,6 +252,7 @@ def _render_detail(request, d: Dispute, *, unmask: bool = False, posted_action: 
     proposal = match(d, user=request.user) if "assign" in allowed else None
     return render(request, "mediation/dispute_detail.html", {
         "d": d, "unmask": unmask, "forms": _action_forms(d, allowed, posted_action, posted),
+        "words": {f: getattr(d, f) if unmask else mask_free_text(getattr(d, f)) for f in Dispute.FREE_TEXT_FIELDS},
         "parties": [(p, p.display_name(unmask)) for p in d.parties.all()],
         "assignments": d.assignments.select_related("mediator"), "sessions": d.sessions.all(),
         "timeline": d.timeline.all(), "agreement": getattr(d, "agreement", None), "proposal": proposal,

@@ -1178,7 +1178,7 @@ def suggest(user, text: str, *, title: str = "", address: str = "", longitude=No
         area=place.area,
         area_label=place.label(),
         area_evidence=place.evidence.get("text", ""),
-        duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "score": score,
+        duplicates=[{"id": pk, "number": visible[pk].number, "title": visible[pk].masked_title, "score": score,
                      "likely": likely_same(score), "open": takes_repeats(visible[pk].state)}
                     for pk, score in dups if pk in visible],
         route=rte.explanation,

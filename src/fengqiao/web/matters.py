@@ -29,7 +29,7 @@ from fengqiao.core import audit, roles
 from fengqiao.core.api import small_id
 from fengqiao.core.errors import UserError, shown
 from fengqiao.core.filters import area_refused, filter_listing
-from fengqiao.core.personal import PersonalDataError
+from fengqiao.core.personal import PersonalDataError, holds_number, mask_free_text
 from fengqiao.core.restrict import role_allowed
 from fengqiao.core.sheets import safe_row
 from fengqiao.events import actions, transitions
@@ -276,7 +276,7 @@ def export_xlsx(request):
                _("Reporter phone")])
     n = 0
     for e in qs.iterator(chunk_size=2000):
-        ws.append(safe_row([e.number or e.pk, e.get_channel_display(), e.title, e.category.name if e.category else "",
+        ws.append(safe_row([e.number or e.pk, e.get_channel_display(), e.masked_title, e.category.name if e.category else "",
                    e.area.name if e.area else "", e.address, e.get_state_display(), e.get_sla_color_display(),
                    e.handling_unit_label(), timezone.localtime(e.received_at).replace(tzinfo=None),
                    timezone.localtime(e.handle_due_at).replace(tzinfo=None) if e.handle_due_at else None,
@@ -343,23 +343,31 @@ PERSONAL = ("reporter_name", "reporter_phone", "reporter_id_number")
 def _detail_context(request, event, **kw):
     user = request.user
     unmask = request.GET.get("unmask") == "1" and user.can_unmask
+    timeline = _timeline(event)
+    # the words of the matter and of its timeline, with phone and ID numbers masked unless the
+    # page is unmasked (ADR 0120)
+    masked_words = [f for f in Event.FREE_TEXT_FIELDS if holds_number(getattr(event, f))]
+    if any(holds_number(t.reason) for t in timeline):
+        masked_words.append("timeline")
     if unmask:
-        audit.record("view_personal", event, after={"fields": list(PERSONAL)})
+        audit.record("view_personal", event, after={"fields": [*PERSONAL, *masked_words]})
     meta = Event._meta
 
     def show(field):
         value = getattr(event, field)
         return value if unmask else meta.get_field(field).mask(value)
 
+    for t in timeline:
+        t.shown_reason = t.reason if unmask else t.masked_reason
     forms = action_forms(event, user, **kw)
     duplicates = _merged_in(event, user, unmask)
     reporter = {"name": show("reporter_name"), "phone": show("reporter_phone"), "id_number": show("reporter_id_number")}
-    timeline = _timeline(event)
+    words = {f: getattr(event, f) if unmask else mask_free_text(getattr(event, f)) for f in Event.FREE_TEXT_FIELDS}
     needs_units = any(f["widget"] == "unit" for form in forms for f in form["fields"])
     needs_places = any(f["widget"] == "place" for form in forms for f in form["fields"])
     pins = []
     if event.latitude is not None and event.longitude is not None:
-        pins.append({"lat": event.latitude, "lng": event.longitude, "label": event.title})
+        pins.append({"lat": event.latitude, "lng": event.longitude, "label": words["title"]})
     elif event.area and event.area.center_lat is not None:
         pins.append({"lat": event.area.center_lat, "lng": event.area.center_lng, "label": event.area.name})
     features = []
@@ -368,7 +376,7 @@ def _detail_context(request, event, **kw):
                          "properties": {"name": event.area.name, "open": 0}})
     return {
         "event": event, "unmask": unmask, "can_unmask": user.can_unmask,
-        "reporter": reporter, "timeline": timeline,
+        "reporter": reporter, "timeline": timeline, "words": words, "words_masked": bool(masked_words) and not unmask,
         "attachments": list(event.attachments.all()),
         "forms": forms, "units": _units(user) if needs_units else [], "feedbacks": Feedback.choices,
         "places": _places(user) if needs_places else [],
@@ -377,7 +385,7 @@ def _detail_context(request, event, **kw):
         "all_categories": _indented(Category.objects.filter(is_active=True).order_by("path")),
         "duplicates": duplicates,
         # masking keeps an empty value empty: the shown values say whether there is anything to unmask
-        "has_personal": any(reporter.values()) or any(d["name"] or d["phone"] for d in duplicates),
+        "has_personal": bool(masked_words) or any(reporter.values()) or any(d["name"] or d["phone"] for d in duplicates),
     }
 
 
@@ -412,7 +420,8 @@ def _merged_in(event, user, unmask: bool) -> list[dict]:
             audit.record("view_personal", d, after={"fields": ["reporter_name", "reporter_phone"]})
         name, phone = (getattr(d, f) if unmask else Event._meta.get_field(f).mask(getattr(d, f))
                        for f in ("reporter_name", "reporter_phone"))
-        rows.append({"pk": d.pk, "number": d.number, "title": d.title, "channel": d.get_channel_display(),
+        rows.append({"pk": d.pk, "number": d.number, "title": d.title if unmask else d.masked_title,
+                     "channel": d.get_channel_display(),
                      "received_at": d.received_at, "anonymous": d.anonymous, "name": name, "phone": phone})
     return rows
 
@@ -476,7 +485,7 @@ def _triage_of(event, user, allowed: list[str], timeline):
     scores.pop(event.pk, None)
     visible = {e.pk: e for e in Event.objects.restrict(user, "view").filter(pk__in=list(scores))
                .only("id", "number", "title", "state", "received_at")}
-    duplicates = [{"id": pk, "number": visible[pk].number, "title": visible[pk].title, "state": visible[pk].state,
+    duplicates = [{"id": pk, "number": visible[pk].number, "title": visible[pk].masked_title, "state": visible[pk].state,
                    "state_label": visible[pk].get_state_display(), "received_at": visible[pk].received_at,
                    "score": score, "open": service.takes_repeats(visible[pk].state),
                    "likely": service.likely_same(score)}

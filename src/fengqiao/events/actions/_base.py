@@ -10,6 +10,7 @@ from fengqiao.accounts.models import User
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, UserError
 from fengqiao.core.memo import Memo
+from fengqiao.core.personal import mask_nested
 
 from .. import notify, outbox, transitions
 from ..choices import FEEDBACK_CHANNELS, State
@@ -110,7 +111,8 @@ def apply(event: Event, action: str, by, *, changes: dict | None = None, reason:
             Attachment.objects.filter(event=event, pk__in=list(attachment_ids)).update(entry=entry)
         audit.record(f"event_{action}", event, actor=by,
                      before={"state": from_state},
-                     after={"state": to_state, **{k: _plain(getattr(event, k)) for k in changes}, **(data or {})})
+                     after=mask_nested({"state": to_state, **{k: _plain(getattr(event, k)) for k in changes},
+                                        **(data or {})}))
         if event.channel in FEEDBACK_CHANNELS and action in FEEDBACK_ACTIONS:
             queue_feedback(event, entry)
         if notify_ids:

@@ -28,6 +28,7 @@ from fengqiao.accounts.models import ApiToken
 from fengqiao.core import context
 from fengqiao.core.api import small_id, too_large
 from fengqiao.core.errors import UserError, shown
+from fengqiao.core.personal import mask_free_text
 from fengqiao.core.restrict import role_allowed
 
 from ..actions import create_event
@@ -101,14 +102,15 @@ def as_request(ev: Event) -> dict:
     status = "closed" if ev.state in CLOSED_STATES else "open"
     notes = STATUS_NOTES.get(ev.state, "")
     if ev.result and ev.state in CLOSED_STATES:
-        notes = f"{notes}: {ev.result}"
+        notes = f"{notes}: {mask_free_text(ev.result)}"
     return {
         "service_request_id": str(ev.pk),
         "status": status,
         "status_notes": notes,
         "service_name": ev.category.name if ev.category_id else "",
         "service_code": ev.category.code if ev.category_id else "",
-        "description": ev.content,
+        # an outside client's read: numbers in the citizen's words stay masked (ADR 0120)
+        "description": mask_free_text(ev.content),
         "agency_responsible": ev.handling_unit_label() or "县社会治理中心",
         "service_notice": "",
         "requested_datetime": _iso(ev.received_at),

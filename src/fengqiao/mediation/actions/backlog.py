@@ -10,6 +10,7 @@ from django.utils import timezone
 from fengqiao.core import audit, context, roles
 from fengqiao.core.errors import Conflict, UserError
 from fengqiao.core.inputs import optional_version
+from fengqiao.core.personal import mask_free_text
 
 from ..choices import BacklogReason, BacklogStatus, HearingOutcome, HearingStatus
 from ..models import BacklogCase, Hearing
@@ -29,7 +30,7 @@ def open_backlog_case(*, dispute=None, event=None, reason: str, by=None, leader=
     area = src.area
     if area is None:
         raise UserError("no_area", "事项没有所在区域", "the matter has no area")
-    title = f"{getattr(src, 'number', '') or src.pk} {src.title}"[:200]
+    title = f"{getattr(src, 'number', '') or src.pk} {mask_free_text(src.title)}"[:200]
     with transaction.atomic(), context.explicit_audit():
         try:
             with transaction.atomic():
