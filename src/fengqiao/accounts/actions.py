@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from fengqiao.areas.models import Area, Department
 from fengqiao.core import audit, context
@@ -174,6 +174,16 @@ def check_token_name(name: str) -> None:
     if len(name) > limit:
         raise UserError("bad_token_name", f"令牌名称过长: {len(name)} 个字符(最多 {limit})",
                         f"the token name is too long: {len(name)} characters (at most {limit})", field="name")
+
+
+@transaction.atomic
+def revoke_tokens(user: User, *, reason: str, by=None) -> int:
+    """Revoke every active API token of ``user``; audited (``revoke_tokens``) when there were any."""
+    with context.explicit_audit():
+        n = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if n:
+            audit.record("revoke_tokens", user, after={"count": n, "reason": reason}, actor=by)
+    return n
 
 
 @transaction.atomic

@@ -63,6 +63,22 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self._password_reset = True
+
+    def save(self, *args, **kwargs):
+        # A new password (an administrator's reset, ``users``, ``changepassword``) ends the
+        # user's API tokens, as Django's session check ends their sessions: a token must not
+        # outlive the password it was issued under (ADR 0006).
+        # Revoked before the row is saved, whose save clears the tokens this process remembers.
+        if getattr(self, "_password_reset", False) and not self._state.adding:
+            from .actions import revoke_tokens
+
+            revoke_tokens(self, reason="password_reset")
+        super().save(*args, **kwargs)
+        self._password_reset = False
+
     def clean(self):
         super().clean()
         levels = ROLE_AREA_LEVELS.get(self.role)

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 
 from fengqiao.accounts.actions import save_user, token_for
 from fengqiao.accounts.models import ApiToken, User
@@ -139,3 +140,34 @@ def test_requests_do_not_share_user_objects(users, client):
     assert cached._prefetched_objects_cache == {"groups": ["from an earlier request"]}
     c._state.fields_cache["only_here"] = None
     assert "only_here" not in cached._state.fields_cache
+
+
+@pytest.mark.parametrize("how", ["save_user", "admin"])
+def test_a_password_reset_ends_the_users_api_tokens(users, client, settings, how):
+    """A reset password (a leaver, a leaked one) ends the user's API tokens as it ends their
+    sessions; the revocation is in the audit trail. Keeping the same password changes nothing."""
+    from fengqiao.core.models import AuditRecord
+
+    settings.FENGQIAO_TOKEN_CACHE_SECONDS = 300
+    key, other = token_for(users.dept_zhifa), token_for(users.dept_police)
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get("/api/v1/me/", **auth).status_code == 200  # now remembered by this process
+    save_user(username="dept_zhifa", password="Fengqiao-2026")  # the demo password again: unchanged
+    assert client.get("/api/v1/me/", **auth).status_code == 200
+
+    if how == "save_user":
+        save_user(username="dept_zhifa", password="Another-Pass-2026!")
+    else:
+        admin = Client()
+        admin.force_login(users.admin)
+        pk = users.dept_zhifa.pk
+        resp = admin.post(f"/admin/accounts/user/{pk}/password/",
+                          {"password1": "Another-Pass-2026!", "password2": "Another-Pass-2026!"})
+        assert resp.status_code == 302, resp.content.decode()[:2000]
+    assert client.get("/api/v1/me/", **auth).status_code == 401
+    assert not ApiToken.objects.filter(user=users.dept_zhifa, revoked_at__isnull=True).exists()
+    rec = AuditRecord.objects.filter(action="revoke_tokens").order_by("-id").first()
+    assert rec.object_id == str(users.dept_zhifa.pk) and rec.after == {"count": 1, "reason": "password_reset"}
+    # another user's token is untouched, and a new token works
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {other}").status_code == 200
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token_for(users.dept_zhifa)}").status_code == 200
