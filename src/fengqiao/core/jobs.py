@@ -5,8 +5,15 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import audit
+from . import audit, heartbeat
 from .maintenance import analyze_database
+
+
+@db_periodic_task(crontab(minute="*"))
+def worker_heartbeat():
+    """Every minute: say this worker is alive (``/healthz``'s ``worker`` check, the console's
+    warning when it stops)."""
+    heartbeat.beat()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -110,3 +110,17 @@ class JobLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WorkerBeat(models.Model):
+    """A worker that runs the periodic jobs says it is alive (``core.heartbeat``): one row per
+    worker process, its last beat written with the database's clock every minute."""
+
+    holder = models.CharField(max_length=100, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+
+    def __str__(self) -> str:
+        return f"{self.holder} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

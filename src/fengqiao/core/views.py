@@ -13,6 +13,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .heartbeat import worker_state
+
 _migrated: dict[str, bool] = {}
 
 
@@ -20,9 +22,14 @@ _migrated: dict[str, bool] = {}
 def healthz(request):
     """200 when the database answers, takes writes and every migration is applied; 503
     otherwise. A database that answers but cannot be written (an SQLite file or folder mounted
-    read-only, a PostgreSQL standby) refuses every intake and every background job."""
+    read-only, a PostgreSQL standby) refuses every intake and every background job.
+
+    ``checks.worker`` says whether the background worker beats (``ok``, ``not seen``, ``stale:
+    last seen N min ago``). It does not make the web unhealthy, as a load balancer would then take
+    working web servers away; ``?worker=1`` counts it too, for a monitor of the worker."""
     checks: dict[str, str] = {}
     ok = True
+    with_worker = request.GET.get("worker") == "1"
     try:
         conn = connections[DEFAULT_DB_ALIAS]
         with conn.cursor() as cur:
@@ -40,6 +47,12 @@ def healthz(request):
             ok = ok and not pending
         else:
             checks["migrations"] = "ok"
+        if checks["migrations"] == "ok":  # the beats' table may be one of those pending
+            worker = worker_state()
+            checks["worker"] = worker.label()
+            ok = ok and (worker.status == "ok" or not with_worker)
+        elif with_worker:
+            checks["worker"] = "unknown"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
         ok = False

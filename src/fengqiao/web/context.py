@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from fengqiao.core import roles
+from fengqiao.core.heartbeat import worker_state
 from fengqiao.core.memo import Memo
 
 
@@ -37,7 +38,9 @@ def nav(request):
     population = role_allowed(RentalHouse, user, "view")
     tasks = role_allowed(Task, user, "view")
     patrols = role_allowed(Patrol, user, "view")
-    return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None, "nav": {
+    return {"calendar_gap": _gaps.get(timezone.localdate(), calendar_gap) if role in CALENDAR_KEEPERS else None,
+            "worker_stopped": _worker.get("state", worker_state) if role in CALENDAR_KEEPERS else None,
+            "nav": {
         # the mediation pages' own menu offers only what this role may open
         "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
         "mediation_register": mediation and role_allowed(Dispute, user, "create"),
@@ -76,6 +79,8 @@ def nav(request):
 CALENDAR_KEEPERS = frozenset({roles.ADMIN, roles.COUNTY_OPERATOR})
 #: the answer per day, so a page pays no query for it; an entered arrangement clears it at once
 _gaps = Memo("calendar gap", 600, invalidated_by=["workcal.calendarday", "workcal.calendaryear"])
+#: whether the background worker beats, asked at most every 30 seconds per process
+_worker = Memo("worker state", 30)
 
 
 def calendar_gap(today=None) -> int | None:

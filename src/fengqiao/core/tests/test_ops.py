@@ -14,7 +14,7 @@ def test_healthz(client, monkeypatch):
     monkeypatch.setattr(views, "_migrated", {})
     resp = client.get("/healthz")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+    assert resp.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok", "worker": "not seen"}}
     assert views._migrated == {"default": True}
 
     def read_again(*args, **kwargs):
