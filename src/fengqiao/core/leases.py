@@ -14,10 +14,11 @@ import functools
 import logging
 import os
 import socket
+import threading
 import uuid
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, Value
 from django.db.models.functions import Now
 
@@ -101,9 +102,41 @@ def release(name: str, token: str) -> None:
     JobLease.objects.filter(name=name, holder=token).delete()
 
 
+def renew(name: str, token: str, ttl: float) -> bool:
+    """Extend our lease to ``ttl`` seconds from now (the database's clock); ``False`` when it is
+    no longer ours (it lapsed and another run took it)."""
+    from .models import JobLease
+
+    until = ExpressionWrapper(Now() + Value(timedelta(seconds=ttl)), output_field=DateTimeField())
+    return bool(JobLease.objects.filter(name=name, holder=token).update(expires_at=until))
+
+
+class _Renewer(threading.Thread):
+    """Renews a lease every third of its TTL while its run goes on, so a run longer than the TTL
+    (a retraining on a large history, a slow outbox) keeps it, while a dead process's lease still
+    lapses one TTL after its last renewal. Its own thread, so its own database connection."""
+
+    def __init__(self, name: str, token: str, ttl: float):
+        super().__init__(name=f"lease {name}", daemon=True)
+        self.lease, self.token, self.ttl = name, token, ttl
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.done.wait(self.ttl / 3):
+                try:
+                    if not renew(self.lease, self.token, self.ttl):
+                        log.warning("job %s: its lease was lost (it lapsed before it was renewed)", self.lease)
+                        return
+                except DatabaseError:  # a busy database: try again at the next third
+                    log.warning("job %s: its lease could not be renewed now", self.lease, exc_info=True)
+        finally:
+            connection.close()
+
+
 def held(name: str, ttl: float):
-    """Decorator: run the function under the lease ``name`` (``ttl`` seconds), or log and return
-    ``None`` without running it when another run holds the lease."""
+    """Decorator: run the function under the lease ``name`` (``ttl`` seconds, renewed while the
+    run goes on), or log and return ``None`` without running it when another run holds the lease."""
 
     def wrap(fn):
         @functools.wraps(fn)
@@ -112,9 +145,13 @@ def held(name: str, ttl: float):
             if token is None:
                 log.info("job %s skipped: another run holds its lease", name)
                 return None
+            renewer = _Renewer(name, token, ttl)
+            renewer.start()
             try:
                 return fn(*args, **kwargs)
             finally:
+                renewer.done.set()
+                renewer.join()
                 release(name, token)
 
         return inner

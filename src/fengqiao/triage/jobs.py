@@ -12,10 +12,11 @@ from fengqiao.core import context, leases
 log = logging.getLogger(__name__)
 
 
-#: the lease shared with ``triage train --from-db --if-due`` (``core.leases``); it lapses after six
-#: hours, so a worker killed while training (a redeploy, the OOM killer) stops no later night
+#: the lease shared with ``triage train --from-db --if-due`` (``core.leases``); renewed while the
+#: training runs, however long, and lapsing 30 minutes after a worker killed while training (a
+#: redeploy, the OOM killer) last renewed it, so it stops no later night
 RETRAIN_LEASE = "triage-retrain"
-RETRAIN_LEASE_TTL = 6 * 3600
+RETRAIN_LEASE_TTL = 30 * 60
 
 
 @db_periodic_task(crontab(hour="2", minute="43"))

@@ -131,3 +131,31 @@ def test_the_worker_command_clears_dead_leases_and_can_leave_scheduling_to_anoth
     real_call("worker", "--no-periodic")
     assert calls == [("run_huey", {"workers": 3}), ("run_huey", {"workers": 2, "periodic": False})]
     assert not JobLease.objects.filter(name="events-sla-sweep").exists()
+
+
+def test_renew_extends_only_our_own_lease():
+    token = leases.acquire("job", 5)
+    assert leases.renew("job", token, 600)
+    now = timezone.now()
+    assert JobLease.objects.get(name="job").expires_at > now + timedelta(seconds=590)
+    assert not leases.renew("job", "someone else", 600)
+    leases.release("job", token)
+    assert not leases.renew("job", token, 600)  # given back: nothing to renew
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_longer_than_its_ttl_keeps_its_lease():
+    """A retraining on a large history can outlast its TTL; its lease is renewed while it runs, so
+    no second run starts beside it, and it is given back at the end."""
+    import time
+
+    seen = []
+
+    @leases.held("long job", ttl=1.2)
+    def job():
+        time.sleep(2.0)  # beyond the TTL: without renewal the lease would have lapsed
+        seen.append(leases.acquire("long job", 1.2))
+
+    job()
+    assert seen == [None]
+    assert not JobLease.objects.filter(name="long job").exists()
