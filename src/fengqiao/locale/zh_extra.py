@@ -453,6 +453,7 @@ ZH = {
     'Personal data shown in full': '查看个人信息明文',
     'Exported': '导出',
     'API key issued': '签发接口密钥',
+    'API keys revoked': '吊销接口密钥',
     'User created': '创建用户',
     'Divisions imported': '导入行政区划',
     'Grids generated': '生成网格',

@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "evaluation_publish": gettext_lazy("Evaluation results published"),
     "evaluation_set_weight": gettext_lazy("Evaluation indicator weight set"),
     "issue_token": gettext_lazy("API key issued"),
+    "revoke_tokens": gettext_lazy("API keys revoked"),
     "create_user": gettext_lazy("User created"),
     "import_areas": gettext_lazy("Divisions imported"),
     "generate_grids": gettext_lazy("Grids generated"),
