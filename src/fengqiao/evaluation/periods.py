@@ -10,8 +10,12 @@ import re
 from dataclasses import dataclass
 
 from fengqiao.core.errors import UserError
+from fengqiao.workcal.calendar import SHANGHAI
 
 DAY, MONTH = "day", "month"
+#: the zone of a period's local days, whatever the server's: the matter list's date filters use
+#: it too (events.api.filter_instant), so a count's link selects the same matters
+TZ = SHANGHAI
 #: the first year a period may be in: its year-on-year period must exist too, and year 1 at
 #: +08:00 would be year 0 in UTC
 MIN_YEAR = 1901
@@ -56,6 +60,11 @@ class Period:
 
     def is_over(self, today: dt.date) -> bool:
         return self.last < today
+
+
+def today(now: dt.datetime) -> dt.date:
+    """The county's date at the instant ``now`` (a day of :data:`TZ`)."""
+    return now.astimezone(TZ).date()
 
 
 def parse_period(value: str | None, today: dt.date) -> Period:

@@ -16,7 +16,7 @@ same period a year earlier, in a bounded number of queries whatever the number o
   dispatched to), and only when the matter was dispatched into that unit from outside it: a
   village returning its town's matter is the town's own business, not the town returning the
   county's matter (docs/evaluation.md §Units and attribution).
-- Periods are local days of Asia/Shanghai (``workcal.calendar.SHANGHAI``), the zone of the
+- Periods are local days of Asia/Shanghai (``periods.TZ``), the zone of the
   matter list's date filters, so a unit's links select the same matters.
 
 The result is a plain, JSON-ready dict (:func:`evaluate`): the page, the exports and a
@@ -48,11 +48,10 @@ from fengqiao.web.dashboard import (
     resolved_q,
     units_for,
 )
-from fengqiao.workcal.calendar import SHANGHAI
 
 from . import formulas
 from .formulas import AREA, DEPARTMENT, INDICATORS, NOT_MEASURABLE
-from .periods import Period
+from .periods import TZ, Period, today
 
 VERSION = 1
 #: 不予受理, 已合并, 已撤销: not matters to resolve
@@ -63,9 +62,6 @@ WORKING_STATES = (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS)
 VISITED_STATES = (State.VERIFIED, State.CLOSED)
 #: the category whose subtree holds the safety-hazard reports (安全隐患); codes are stable
 HAZARD_CATEGORY = "hazard"
-
-#: the zone of a period's local days: the matter list's date filters use it (events.api.filter_instant)
-TZ = SHANGHAI
 
 EVENT_COUNTS = ("intake", "valid", "valid_resolved", "merged", "hazard", "hazard_resolved", "resolved",
                 "resolved_on_time", "visited", "satisfied", "overdue_matters")
@@ -219,15 +215,15 @@ ROUNDS = (KEY_PERSON_ROUNDS, CHECK_POINT_ROUNDS)
 
 
 def _round_counts(user, root: Area, units: list[Area], spans: _Spans, rounds: Rounds) -> dict[str, tuple[dict, dict]]:
-    """Per unit, at the end of P and of the year before: ``rounds.due`` — the entries in the
-    registry then (key persons, check-points) whose round had fallen due (registered at least one
+    """Per unit, at the end of P and of the year before (just before it: the end instant, the next
+    local midnight, belongs to the next period): ``rounds.due`` — the entries in the registry then (key persons, check-points) whose round had fallen due (registered at least one
     interval before, or last visited or inspected longer ago than that), ``rounds.done`` — those
     of them with a round within the interval before it.
 
     Counted in the database, grouped by unit as the matters are (:func:`_by_area_prefix`): an
     interval is a whole number of days, so each condition is one comparison per interval the
     registry uses (read first: a handful). An entry's last round before the end is its kept
-    latest round when that lies before the end (always, for a period that is running), else its
+    latest round when that lies before the end (nearly always, for a running period), else its
     rounds' latest before the end (a correlated look-up on the index of its rounds). Two queries
     per registry, whatever its size; reading the rows into Python cost 0.4 s at 20,000
     check-points (ADR 0401). The planner estimates the grouped query high for what it runs:
@@ -242,22 +238,24 @@ def _round_counts(user, root: Area, units: list[Area], spans: _Spans, rounds: Ro
         return {u.path: ({n: 0 for n in names}, {n: 0 for n in names}) for u in units}
     measures, last_rounds = {}, {}
     for prefix, _lo, _hi, until in spans.both():
-        before = record.objects.filter(**{rounds.link: OuterRef("pk"), f"{rounds.at}__lte": until})
+        # the registry as it stands just before ``until``: a period ends at the next local
+        # midnight, which belongs to the next period, so every span is half-open [start, until)
+        before = record.objects.filter(**{rounds.link: OuterRef("pk"), f"{rounds.at}__lt": until})
         last_rounds[f"{prefix}_last"] = Case(
-            When(**{f"{rounds.last}__lte": until}, then=F(rounds.last)),
+            When(**{f"{rounds.last}__lt": until}, then=F(rounds.last)),
             default=Subquery(before.order_by(f"-{rounds.at}").values(rounds.at)[:1]))
-        listed = Q(registered_at__lte=until) & (Q(removed_at__isnull=True) | Q(removed_at__gt=until))
+        listed = Q(registered_at__lt=until) & (Q(removed_at__isnull=True) | Q(removed_at__gte=until))
         registered_early, last_early, last_within = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
         for days in intervals:
             start = until - dt.timedelta(days=days)
-            registered_early |= Q(**{rounds.every: days, "registered_at__lte": start})
-            last_early |= Q(**{rounds.every: days, f"{prefix}_last__lte": start})
-            last_within |= Q(**{rounds.every: days, f"{prefix}_last__gt": start})
+            registered_early |= Q(**{rounds.every: days, "registered_at__lt": start})
+            last_early |= Q(**{rounds.every: days, f"{prefix}_last__lt": start})
+            last_within |= Q(**{rounds.every: days, f"{prefix}_last__gte": start})
         due = listed & (registered_early | last_early)
         measures[f"{prefix}_{rounds.due}"] = Count("id", filter=due)
         measures[f"{prefix}_{rounds.done}"] = Count("id", filter=due & last_within)
     latest = max(until for _p, _lo, _hi, until in spans.both())
-    grouped = _by_area_prefix(entries.filter(registered_at__lte=latest).annotate(**last_rounds), "area_path", units,
+    grouped = _by_area_prefix(entries.filter(registered_at__lt=latest).annotate(**last_rounds), "area_path", units,
                               measures)
     return {u.path: _split(grouped.get(u.path), names) for u in units}
 
@@ -314,7 +312,7 @@ def evaluate(user, period: Period, *, now: dt.datetime | None = None) -> dict:
                    "last": period.last.isoformat()},
         "previous": {"key": spans.previous.key, "start": spans.previous.start.isoformat(),
                      "last": spans.previous.last.isoformat()},
-        "complete": period.is_over(timezone.localdate(now, TZ)),
+        "complete": period.is_over(today(now)),
         # local time, as a reader in the county reads it (exports print it as it is)
         "computed_at": timezone.localtime(now, TZ).strftime("%Y-%m-%d %H:%M"),
         "scope": None, "weights": weights(user), "indicators": [i.code for i in INDICATORS],

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +21,7 @@ from fengqiao.core.restrict import role_allowed
 from fengqiao.events.sla import now as sla_now
 from fengqiao.web.dashboard import home_area
 
-from . import actions, exports, maps, query
+from . import actions, exports, maps, periods, query
 from .formulas import applies, display, with_sign
 from .labels import definition, group_name, indicators, name
 from .models import Publication
@@ -41,7 +40,8 @@ def _need(user) -> None:
 
 
 def _today() -> dt.date:
-    return timezone.localdate(sla_now())
+    """Today in the county (``periods.TZ``), not in the server's zone."""
+    return periods.today(sla_now())
 
 
 def _period(params) -> Period:

@@ -131,11 +131,15 @@ def shift(cal, instant: dt.datetime | None, paused_at: dt.datetime, resumed_at: 
     """Move an instant (due or warning) by the time a clock was paused (暂停计时).
 
     What was left at the pause is re-added from the resumption, on the clock's own kind of
-    time: a matter paused over a weekend on a working-day clock loses nothing.
+    time: a matter paused over a weekend on a working-day clock loses nothing. An instant with
+    nothing left at the pause (already reached) stays where it was: a limit that ran out before
+    the pause stays missed, and its days of an extension count from it (ADR 0122).
     """
     if instant is None:
         return None
     remaining = cal.elapsed_seconds(paused_at, instant, unit)
+    if remaining <= 0:
+        return instant
     return cal.add_seconds(resumed_at, remaining, unit)
 
 

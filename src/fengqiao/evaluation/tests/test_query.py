@@ -171,23 +171,24 @@ def test_weights_from_the_table(users, built):
 
 
 def _rounds_by_hand(rounds, units, until) -> dict[str, tuple[int, int]]:
-    """The rule of ``query._round_counts`` read off every entry and its rounds in Python."""
+    """The rule of ``query._round_counts`` read off every entry and its rounds in Python: the
+    registry just before ``until`` (the end instant belongs to the next period)."""
     from django.apps import apps
 
     model, record = apps.get_model("grid", rounds.model), apps.get_model("grid", rounds.record)
     out = {u.path: [0, 0] for u in units}
     for entry in model.objects.all():
-        if entry.registered_at > until or (entry.removed_at is not None and entry.removed_at <= until):
+        if entry.registered_at >= until or (entry.removed_at is not None and entry.removed_at < until):
             continue
         unit = next((p for p in out if entry.area_path.startswith(p)), None)
         interval = dt.timedelta(days=getattr(entry, rounds.every))
         ats = [getattr(r, rounds.at) for r in record.objects.filter(**{rounds.link: entry})
-               if getattr(r, rounds.at) <= until]
+               if getattr(r, rounds.at) < until]
         last = max(ats, default=None)
-        if unit is None or not (entry.registered_at + interval <= until or (last and last + interval <= until)):
+        if unit is None or not (entry.registered_at + interval < until or (last and last + interval < until)):
             continue
         out[unit][0] += 1
-        out[unit][1] += bool(last and last > until - interval)
+        out[unit][1] += bool(last and last >= until - interval)
     return {k: tuple(v) for k, v in out.items()}
 
 

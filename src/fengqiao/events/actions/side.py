@@ -93,7 +93,8 @@ def _pause_changes(event: Event, reason: str) -> dict:
 
 
 def _resume_changes(event: Event) -> dict:
-    """Shift the due and warning instants by the paused time; the running clock restarts."""
+    """Re-add what was left at the pause to the due and warning instants (a limit that had run
+    out at the pause stays where it was, ``sla.shift``); the running clock restarts."""
     now = sla.now()
     cal = sla.calendar()
     p = event.paused_at
@@ -119,7 +120,7 @@ def pause_event(event: Event, *, by, reason: str) -> Event:
 
 
 def resume_event(event: Event, *, by, note: str = "") -> Event:
-    """恢复计时: the paused time is added to the due times."""
+    """恢复计时: what was left at the pause runs on from now; a missed limit stays missed."""
     transitions.check(event, "resume", by)
     changes = _resume_changes(event)
     return apply(event, "resume", by, changes=changes, reason=note, checked=True,
@@ -149,7 +150,10 @@ def request_extension(event: Event, *, by, days, reason: str) -> Event:
 
 
 def approve_extension(event: Event, *, by, approve: bool, note: str = "") -> Event:
-    """审批延期: approve (the handling limit grows by the days asked) or deny; the clock resumes."""
+    """审批延期: approve (the handling limit grows by the days asked) or deny; the clock resumes.
+
+    The days are added to the limit as the resumption leaves it: moved on by the pause when it
+    had time left, else the limit that ran out (not the decision's date)."""
     if not isinstance(approve, bool):
         raise UserError("bad_approve", "approve 应为 true 或 false", "approve must be true or false", field="approve")
     transitions.check(event, "approve_extension", by)

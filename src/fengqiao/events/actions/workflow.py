@@ -143,12 +143,22 @@ def dispatch_event(event: Event, *, to_unit, by, note: str = "") -> Event:
 
 
 def sign_event(event: Event, *, by) -> Event:
-    """签收: stops the sign-for clock, the handling clock becomes the running one."""
+    """签收: stops the sign-for clock, the handling clock becomes the running one.
+
+    Signed while paused, the sign-for limit is first moved on by the pause so far (what was left
+    at the pause, from now), as a resolution moves the handling limit; the pause goes on for
+    the handling clock."""
     now = sla.now()
-    late = bool(event.sign_due_at and now > event.sign_due_at)
+    sign_warn, sign_due = event.sign_warn_at, event.sign_due_at
+    if event.paused_at is not None:
+        cal, unit = sla.calendar(), event.sign_unit or "natural_hours"
+        sign_warn = sla.shift(cal, sign_warn, event.paused_at, now, unit)
+        sign_due = sla.shift(cal, sign_due, event.paused_at, now, unit)
+    late = bool(sign_due and now > sign_due)
     values = {"paused_at": event.paused_at, "handle_warn_at": event.handle_warn_at, "handle_due_at": event.handle_due_at}
     warn, due = running_clock(State.SIGNED, values)
-    changes = {"signed_at": now, "sign_overdue": late, "sla_warn_at": warn, "sla_due_at": due,
+    changes = {"signed_at": now, "sign_overdue": late, "sign_warn_at": sign_warn, "sign_due_at": sign_due,
+               "sla_warn_at": warn, "sla_due_at": due,
                "sla_color": sla.color_at(now, warn, due) if due else event.sla_color}
     return apply(event, "sign", by, changes=changes, data={"late": late})
 
