@@ -6,10 +6,12 @@ Signals (DOMAIN.md, 全域风险感知), each switched and tuned by its :class:`
 - ``language`` — escalation language in a new matter received within ``window_days`` (threats,
   violence, self-harm, mass gatherings: 民转刑 risk), matched against the admin-edited
   :class:`RiskTerm` list; one alert per matter, at the most serious matched term's level.
-- ``repeat_reporter`` — the same person (phone or ID number, by their keyed digest) reporting
-  ``threshold`` or more matters through citizen channels within ``window_days``.
-- ``hot_topic`` — one matter reported by ``threshold`` or more (triage's same-matter candidates
-  scoring at least the grouping threshold, and matters merged into it) within ``window_days``.
+- ``repeat_reporter`` — the same person (:func:`_person`: their ID number, else their phone, by
+  the keyed digest) reporting ``threshold`` or more matters through citizen channels within
+  ``window_days``.
+- ``hot_topic`` — one matter reported by ``threshold`` or more people (triage's same-matter
+  candidates scoring at least the grouping threshold, both ways, and matters merged into it)
+  within ``window_days``.
 - ``spike`` — a town's matters of one top-level category in the last 24 hours, against the
   previous ``window_days`` days (Poisson tail), never below ``threshold`` matters.
 - ``reopened`` — an open matter the citizen sent back as unsatisfied ``threshold`` times.
@@ -22,7 +24,9 @@ Signals (DOMAIN.md, 全域风险感知), each switched and tuned by its :class:`
 
 New matters and triage results are read by id from a cursor, re-reading the last
 :data:`OVERLAP_IDS` ids so a transaction that committed late is not skipped; every signal is
-idempotent (a signature names what it is about), so reading a row twice changes nothing.
+idempotent (a signature names what it is about), so reading a row twice changes nothing. What a
+new row ties to (a person's earlier matters, the matters that name a hot topic's members) is
+read from the database, never from that overlap.
 """
 
 from __future__ import annotations
@@ -139,6 +143,36 @@ def _ever(signatures) -> set[str]:
     return set(RiskAlert.objects.filter(signature__in=list(signatures)).values_list("signature", flat=True))
 
 
+PHONE, ID_NUMBER = "reporter_phone_digest", "reporter_id_number_digest"
+
+
+def _phones_with_ids(matters) -> dict[str, set[str]]:
+    """The ID-number digests each phone digest was given with in ``matters``."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for m in matters:
+        if m[PHONE] and m[ID_NUMBER]:
+            out[m[PHONE]].add(m[ID_NUMBER])
+    return out
+
+
+def _person(matter: dict, phone_ids: dict[str, set[str]]) -> tuple[str, str] | None:
+    """Who reported ``matter``, the same for every signal: ``("id", digest)`` when it carries an
+    ID number; for a phone alone, the one ID number that phone was given with (``phone_ids``,
+    :func:`_phones_with_ids`), else ``("phone", digest)`` (a family's phone, given with several
+    ID numbers, stays a person of its own); ``None`` for an anonymous matter."""
+    if matter[ID_NUMBER]:
+        return "id", matter[ID_NUMBER]
+    if not matter[PHONE]:
+        return None
+    ids = phone_ids.get(matter[PHONE], ())
+    return ("id", next(iter(ids))) if len(ids) == 1 else ("phone", matter[PHONE])
+
+
+def _near(duplicates) -> set[int]:
+    """The same-matter candidates of a triage result scoring at least the grouping threshold."""
+    return {int(d[0]) for d in duplicates or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
+
+
 class Scan:
     def __init__(self, now=None):
         self.now = now or timezone.now()
@@ -249,33 +283,31 @@ class Scan:
                 event_ids=[row["pk"]], seen_at=row["received_at"]))
 
     def _repeat_reporters(self, rows) -> None:
-        """One person (their ID number when known, else their phone) coming back: one alert per
-        person, whichever of the two a matter carries."""
+        """One person (:func:`_person`) coming back: one alert per person, whichever of their ID
+        number and phone a matter carries. Their matters are read from the database, whatever
+        the new rows carry: a phone alone leads to the ID number it was given with, an ID number
+        to the phones given with it, and those to the matters that carry the phone alone."""
         rule = self.rules[Kind.REPEAT_REPORTER]
-        people: dict[str, dict] = {}  # signature → {"id": digest or "", "phones": {digest}}
-        for row in rows:
-            if row["channel"] not in CITIZEN_CHANNELS:
-                continue
-            idd, phone = row["reporter_id_number_digest"], row["reporter_phone_digest"]
-            if idd:
-                people.setdefault(f"reporter:id:{idd[:40]}", {"id": idd, "phones": set()})["phones"].update(
-                    {phone} if phone else set())
-            elif phone:
-                people.setdefault(f"reporter:phone:{phone[:40]}", {"id": "", "phones": {phone}})
-        for person in [p for p in people.values() if p["id"]]:  # a phone seen with an ID is that person's
-            for phone in person["phones"]:
-                people.pop(f"reporter:phone:{phone[:40]}", None)
-        if not people:
+        new = [r for r in rows if r["channel"] in CITIZEN_CHANNELS and (r[PHONE] or r[ID_NUMBER])]
+        if not new:
             return
         since = self.now - dt.timedelta(days=rule.window_days)
-        by_id = self._matters_by("reporter_id_number_digest", {p["id"] for p in people.values() if p["id"]}, since)
-        by_phone = self._matters_by("reporter_phone_digest", {d for p in people.values() for d in p["phones"]}, since)
-        found: dict[str, list[dict]] = {}
-        for signature, person in people.items():
-            matters = {m["pk"]: m for m in by_id.get(person["id"], [])}
-            for phone in person["phones"]:
-                matters.update((m["pk"], m) for m in by_phone.get(phone, []))
-            found[signature] = sorted(matters.values(), key=lambda m: (m["received_at"], m["pk"]))
+        phones = {r[PHONE] for r in new if r[PHONE] and not r[ID_NUMBER]}
+        by_phone = self._matters_by(PHONE, phones, since)
+        ids = {r[ID_NUMBER] for r in new if r[ID_NUMBER]} | {m[ID_NUMBER] for ms in by_phone.values()
+                                                             for m in ms if m[ID_NUMBER]}
+        by_id = self._matters_by(ID_NUMBER, ids, since)
+        more = {m[PHONE] for ms in by_id.values() for m in ms if m[PHONE]} - phones
+        by_phone.update(self._matters_by(PHONE, more, since))
+        matters = {m["pk"]: m for found in (by_phone, by_id) for ms in found.values() for m in ms}
+        phone_ids = _phones_with_ids(matters.values())
+        of_person: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for m in sorted(matters.values(), key=lambda m: (m["received_at"], m["pk"])):
+            if (who := _person(m, phone_ids)) is not None:
+                of_person[who].append(m)
+        found: dict[str, list[dict]] = {
+            f"reporter:{who[0]}:{who[1][:40]}": of_person.get(who, [])
+            for who in sorted({_person(r, phone_ids) for r in new} - {None})}
         ids = {m["pk"] for ms in found.values() for m in ms}
         links = AlertMatter.objects.filter(event_id__in=ids, alert__kind=Kind.REPEAT_REPORTER)
         # matters a defused or dismissed alert held are dealt with; an open alert holding any of
@@ -314,7 +346,8 @@ class Scan:
             for m in (Event.objects.filter(**{f"{field}__in": keys[i:i + DIGESTS_PER_QUERY]},
                                            received_at__gte=since, channel__in=CITIZEN_CHANNELS)
                       .exclude(**{field: ""})
-                      .values(field, "pk", "title", "area_path", "handling_path", "channel", "received_at")):
+                      .values(PHONE, ID_NUMBER, "pk", "title", "area_path", "handling_path", "channel",
+                              "received_at")):
                 out[m[field]].append(m)
         return out
 
@@ -333,7 +366,7 @@ class Scan:
         for pk, event_id, dups in (TriageResult.objects.filter(pk__gt=after).order_by("pk")
                                    .values_list("pk", "event_id", "duplicates").iterator(chunk_size=BATCH)):
             last = pk
-            near = {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
+            near = _near(dups)
             if near:
                 groups.append(near | {event_id})
         triage_last = last
@@ -350,27 +383,33 @@ class Scan:
             for pk, target in Event.objects.filter(pk__in=merged, merged_into__isnull=False).values_list(
                     "pk", "merged_into"):
                 groups.append({target, pk})
-        groups = _join(self._same_matter(_join(groups)))
+        groups = _join(self._same_matter(_join(groups), since))
         if groups:
             ids = set().union(*groups)
             links = self._hot_links(ids)
             matters = {m["pk"]: m for chunk in _chunks(ids) for m in (
                 Event.objects.filter(pk__in=chunk, received_at__gte=since).exclude(state=State.CANCELLED)
-                .values("pk", "title", "area_path", "handling_path", "channel", "received_at",
-                        "reporter_phone_digest", "reporter_id_number_digest"))}
+                .values("pk", "title", "area_path", "handling_path", "channel", "received_at", PHONE, ID_NUMBER))}
+            # the reporters are counted as the repeat-reporter signal counts them (_person)
+            phone_ids = self._phones_given_with_ids(
+                {m[PHONE] for m in matters.values() if m[PHONE] and not m[ID_NUMBER]}, since)
             for group in groups:
-                self._hot_topic(group, rule, [link for pk in group for link in links.get(pk, ())], matters)
+                self._hot_topic(group, rule, [link for pk in group for link in links.get(pk, ())], matters,
+                                phone_ids)
         self._advance(cursor, triage_last, self.now)
         self._advance(mcursor, last, self.now)
 
     @staticmethod
-    def _same_matter(groups: list[set[int]]) -> list[set[int]]:
+    def _same_matter(groups: list[set[int]], since: dt.datetime) -> list[set[int]]:
         """Each group grown to everything known to be the same matter: what was merged into any of
-        its matters or they into, their own triage candidates (at least the grouping score), and
-        the matters of hot-topic alerts that already hold one of them (open or closed). Read for
-        all groups at once, a few queries whatever their number."""
+        its matters or they into, their own triage candidates (at least the grouping score), the
+        matters received since ``since`` whose candidates name one of them (a and c both like b
+        only), and the matters of hot-topic alerts that already hold one of them (open or closed).
+        Read for all groups at once, a few queries whatever their number."""
         from fengqiao.triage.models import TriageResult
 
+        if not groups:
+            return []
         ids = set().union(*groups)
         merged: dict[int, set[int]] = defaultdict(set)  # a matter: those merged into it, or it into
         for chunk in _chunks(ids):
@@ -380,10 +419,16 @@ class Scan:
                     "pk", "merged_into"):
                 merged[pk].add(target)
         grown = [g | {m for pk in g for m in merged.get(pk, ())} for g in groups]
-        near: dict[int, set[int]] = defaultdict(set)
+        near: dict[int, set[int]] = defaultdict(set)  # a matter: its candidates, and those naming it
         for chunk in _chunks(set().union(*grown)):
             for event_id, dups in TriageResult.objects.filter(event_id__in=chunk).values_list("event_id", "duplicates"):
-                near[event_id] = {int(d[0]) for d in dups or () if len(d) == 2 and float(d[1]) >= GROUP_THRESHOLD}
+                near[event_id] |= _near(dups)
+        # no index reaches into the candidate lists: read those of the window, through the
+        # matters' received-time index (one query; about a week of triage results)
+        for event_id, dups in (TriageResult.objects.filter(event__received_at__gte=since).order_by()
+                               .values_list("event_id", "duplicates").iterator(chunk_size=BATCH)):
+            for pk in _near(dups):
+                near[pk].add(event_id)
         grown = [g | {n for pk in g for n in near.get(pk, ())} for g in grown]
         alerts_of: dict[int, set[int]] = defaultdict(set)
         for chunk in _chunks(set().union(*grown)):
@@ -406,9 +451,26 @@ class Scan:
                 out[link["event_id"]].append(link)
         return out
 
-    def _hot_topic(self, group: set[int], rule: Rule, links: list[dict], matters: dict[int, dict]) -> None:
+    @staticmethod
+    def _phones_given_with_ids(phones: set[str], since) -> dict[str, set[str]]:
+        """The ID-number digests each of ``phones`` was given with through a citizen channel since
+        ``since`` (as :func:`_phones_with_ids` over the repeat-reporter signal's matters), one
+        query per 500 through the phone digest's partial index."""
+        out: dict[str, set[str]] = defaultdict(set)
+        keys = sorted(phones)
+        for i in range(0, len(keys), DIGESTS_PER_QUERY):
+            for phone, id_number in (Event.objects.filter(**{f"{PHONE}__in": keys[i:i + DIGESTS_PER_QUERY]},
+                                                          received_at__gte=since, channel__in=CITIZEN_CHANNELS)
+                                     .exclude(**{PHONE: ""}).exclude(**{ID_NUMBER: ""})
+                                     .order_by().values_list(PHONE, ID_NUMBER).distinct()):
+                out[phone].add(id_number)
+        return out
+
+    def _hot_topic(self, group: set[int], rule: Rule, links: list[dict], matters: dict[int, dict],
+                   phone_ids: dict[str, set[str]]) -> None:
         """One group of the same matter (``links``: its hot-topic alert links; ``matters``: the
-        matters of the window, not cancelled, by id)."""
+        matters of the window, not cancelled, by id; ``phone_ids``: the ID numbers phones were
+        given with, for :func:`_person`)."""
         # the matter's alert keeps its name while it is open; once closed, a new one takes it over
         open_links = sorted((link["alert_id"], link["alert__signature"]) for link in links
                             if link["alert__state"] in OPEN_STATES)
@@ -420,7 +482,7 @@ class Scan:
         matters = sorted((matters[pk] for pk in group if pk in matters and pk not in dealt),
                          key=lambda m: (m["received_at"], m["pk"]))
         # many people: one person telling the same thing again is the repeat-reporter signal
-        reporters = {m["reporter_id_number_digest"] or m["reporter_phone_digest"] or f"#{m['pk']}" for m in matters}
+        reporters = {_person(m, phone_ids) or ("matter", m["pk"]) for m in matters}
         if len(matters) < rule.threshold or len(reporters) < rule.threshold:
             return
         channels = Counter(m["channel"] for m in matters)
@@ -627,17 +689,20 @@ class Scan:
     # ------------------------------------------------------------------ overdue rounds
 
     @staticmethod
-    def _overdue_alerts(signatures) -> tuple[dict[str, tuple], dict[str, tuple]]:
-        """One read of the alerts of overdue visits or inspections: the open one's (level, spell),
-        the last closed one's (closed at, level), by signature."""
+    def _overdue_alerts(signatures) -> tuple[dict[str, tuple], dict[tuple, int]]:
+        """One read of the alerts of overdue visits or inspections: the open one's (level, spell)
+        by signature; the highest level a closed one told of each (signature, spell). A spell is
+        its due time (the evidence's ``due``): a visit or inspection, even one typed in late,
+        starts a new spell with a new due time."""
         open_: dict[str, tuple] = {}
-        closed: dict[str, tuple] = {}
-        for sig, state, lvl, evidence, at in (RiskAlert.objects.filter(signature__in=list(signatures))
-                                              .values_list("signature", "state", "level", "evidence", "closed_at")):
+        closed: dict[tuple, int] = {}
+        for sig, state, lvl, evidence in (RiskAlert.objects.filter(signature__in=list(signatures))
+                                          .values_list("signature", "state", "level", "evidence")):
+            spell = (evidence or {}).get("due")
             if state in OPEN_STATES:
-                open_[sig] = (lvl, (evidence or {}).get("due"))
-            elif at is not None and (sig not in closed or at > closed[sig][0]):
-                closed[sig] = (at, lvl)
+                open_[sig] = (lvl, spell)
+            else:
+                closed[(sig, spell)] = max(closed.get((sig, spell), 0), detect.RANK.get(lvl, 0))
         return open_, closed
 
     @staticmethod
@@ -652,13 +717,14 @@ class Scan:
 
     @staticmethod
     def _nothing_new(signature: str, level: str, due: dt.datetime, open_: dict, closed: dict) -> bool:
-        """Whether an overdue spell (due at ``due``) was already dealt with at this level (an
-        alert closed since it fell due, at this level or higher), or its open alert already
-        tells it at this level."""
-        if signature in closed and closed[signature][0] >= due and \
-                detect.RANK[level] <= detect.RANK.get(closed[signature][1], 0):
+        """Whether an overdue spell (due at ``due``) was already dealt with at this level (a
+        closed alert told this spell at this level or higher), or its open alert already tells
+        it at this level. When an earlier alert closed plays no part: a visit typed in late starts
+        a spell that may have fallen due before that alert closed."""
+        spell = due.isoformat()
+        if detect.RANK[level] <= closed.get((signature, spell), 0):
             return True  # this overdue spell was dealt with at this level already
-        return open_.get(signature) == (level, due.isoformat())  # same spell, same level
+        return open_.get(signature) == (level, spell)  # same spell, same level
 
     def missed_visits(self) -> None:
         """A key person whose visit is overdue (走访超期): yellow, orange past one interval, red past two."""
