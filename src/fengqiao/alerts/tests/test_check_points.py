@@ -147,11 +147,13 @@ def test_a_dismissed_alert_comes_back_when_it_turns_worse(check_point, scan, ale
     (alert,) = alerts("missed_inspection")
     alert_actions.act(alert, "dismiss", by=users.town_haiyou, text="本周内巡查。")
     scan()
+    # the same spell, later but still at the dismissed level: nothing new
+    scan(timezone.now() + dt.timedelta(days=1))
     assert len(alerts("missed_inspection")) == 1
-    overdue(p, days=15)
-    scan()
-    _old, new = alerts("missed_inspection")
-    assert new.state == "open" and new.level == "red"
+    # the same spell gone red (two intervals overdue): a new alert
+    scan(timezone.now() + dt.timedelta(days=13))
+    old, new = alerts("missed_inspection")
+    assert new.state == "open" and new.level == "red" and new.evidence["due"] == old.evidence["due"]
 
 
 def test_a_new_overdue_spell_while_the_old_alert_is_open_is_news(check_point, scan, alerts):

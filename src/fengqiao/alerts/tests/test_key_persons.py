@@ -145,11 +145,13 @@ def test_a_dismissed_missed_visit_comes_back_when_it_turns_worse(key_person, sca
     (alert,) = alerts("missed_visit")
     alert_actions.act(alert, "dismiss", by=users.town_haiyou, text="本周内走访。")
     scan()
+    # the same spell, later but still at the dismissed level: nothing new
+    scan(timezone.now() + dt.timedelta(days=1))
     assert len(alerts("missed_visit")) == 1
-    KeyPerson.objects.filter(pk=p.pk).update(next_visit_due=timezone.now() - dt.timedelta(days=15))
-    scan()
+    # the same spell gone red (two intervals overdue): a new alert
+    scan(timezone.now() + dt.timedelta(days=13))
     old, new = alerts("missed_visit")
-    assert new.state == "open" and new.level == "red"
+    assert new.state == "open" and new.level == "red" and new.evidence["due"] == old.evidence["due"]
 
 
 def test_a_new_overdue_spell_while_the_old_alert_is_open_is_news(key_person, scan, alerts, users):
