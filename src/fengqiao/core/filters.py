@@ -141,6 +141,26 @@ def refusal_words(key: str, reasons) -> str:
     return f"{FILTER_LABELS.get(key, key)}: {' '.join(str(m) for m in reasons)}"
 
 
+#: ASCII letters and digits and their full-width forms (an input method types ９９号, Ａ栋)
+_HALF = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TO_FULL = str.maketrans(_HALF, "".join(chr(ord(c) + 0xFEE0) for c in _HALF))
+_TO_HALF = str.maketrans("".join(chr(ord(c) + 0xFEE0) for c in _HALF), _HALF)
+
+
+def contains_word(fields, word: str) -> models.Q:
+    """Any of ``fields`` contains ``word`` (case-insensitive), its digits and letters typed half-
+    or full-width: a search for 99号 finds 测试路９９号 and ９９号 finds 测试路99号. (A word mixing
+    both widths finds only its own spelling.)"""
+    # both cases too: SQLite's LIKE folds the case of ASCII letters only, not of Ａ and ａ
+    cases = (word, word.lower(), word.upper())
+    forms = {*cases, *(w.translate(table) for w in cases for table in (_TO_HALF, _TO_FULL))}
+    q = models.Q(pk__in=[])
+    for field in fields:
+        for form in sorted(forms):
+            q |= models.Q(**{f"{field}__icontains": form})
+    return q
+
+
 def has_nul(values) -> bool:
     """A typed query value holding NUL: PostgreSQL refuses it in a parameter, and it is never meant."""
     return any("\x00" in v for v in values)

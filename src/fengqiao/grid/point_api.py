@@ -15,7 +15,7 @@ for those who may read it.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from fengqiao.areas.models import Area, subtree_q
 from fengqiao.core.bodies import TEXT, TEXT_OR_NULL, body_values
 from fengqiao.core.errors import UserError
-from fengqiao.core.filters import FALSE, TRUE, FilterSet
+from fengqiao.core.filters import FALSE, TRUE, FilterSet, contains_word
 from fengqiao.core.inputs import optional_version
 from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin
@@ -382,7 +382,7 @@ class CheckPointFilter(FilterSet):
 
     def filter_q(self, queryset, name, value):
         for word in value.split()[:5]:
-            queryset = queryset.filter(Q(name__icontains=word) | Q(address__icontains=word))
+            queryset = queryset.filter(contains_word(["name", "address"], word))
         return queryset
 
     def filter_queryset(self, queryset):

@@ -36,7 +36,7 @@ from fengqiao.core import audit
 from fengqiao.core.bodies import TEXT, TEXT_OR_NULL
 from fengqiao.core.errors import UserError
 from fengqiao.core.fields import digest_for
-from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
+from fengqiao.core.filters import FilterSet, IntegerFilter, StrictBooleanFilter, contains_word
 from fengqiao.core.personal import PersonalDataError
 from fengqiao.core.serializers import ModelSerializer, version_field
 from fengqiao.core.viewsets import RestrictedViewSetMixin, wants_unmask
@@ -457,7 +457,7 @@ class RentalHouseFilter(FilterSet):
 
     def filter_q(self, queryset, name, value):
         for word in value.split()[:MAX_WORDS]:
-            queryset = queryset.filter(address__icontains=word)
+            queryset = queryset.filter(contains_word(["address"], word))
         return queryset
 
     def filter_active(self, queryset, name, value):

@@ -136,3 +136,26 @@ def test_the_migration_keys_the_houses_and_keeps_those_that_clash(at_0001):
     RentalHouse.objects.filter(pk=one).update(is_active=False)
     with pytest.raises(Conflict):
         _address_taken(RentalHouse.objects.get(pk=same).area, "测试路99号")
+
+
+@pytest.mark.django_db
+def test_a_search_finds_an_address_whichever_width_its_digits_were_typed_in(api, house, users):
+    full, half = house(address="测试路９９号"), house(address="测试路88号Ａ座")
+    client = api(users.cadre_xinhu)
+
+    def found(q):
+        return {r["id"] for r in client.get(HOUSES, {"q": q}).json()["results"]}
+
+    assert found("99号") == {full.pk} and found("９９号") == {full.pk}
+    assert found("88号") == {half.pk} and found("８８号") == {half.pk} and found("a座") == {half.pk}
+    assert found("77号") == set()
+
+
+@pytest.mark.django_db
+def test_a_check_point_search_finds_either_width(api, users):
+    from fengqiao.grid import points
+
+    p = points.register_point(by=users.cadre_xinhu, name="心湖社区幼儿园", kind="school", area=XINHU,
+                              address="心湖路８号", caretaker=users.grid_xinhu1)
+    resp = api(users.cadre_xinhu).get("/api/v1/check-points/", {"q": "8号"})
+    assert [r["id"] for r in resp.json()["results"]] == [p.pk]
