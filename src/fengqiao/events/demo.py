@@ -131,14 +131,19 @@ def load_demo_events(n: int = 300, *, seed: int = 2026) -> int:
             final = STATES[i - 1][0]
         worker, cadre = workers.get(town.pk), cadres.get(town.pk)
         by_worker = channel == "grid_report" and worker is not None
-        # A town's first matter left in someone's hands goes to its command room, and a grid
-        # worker's first such report to its grid, so every town operator and grid worker has
-        # something to sign for or handle (the states drawn stay as they are).
-        if final in WORKING:
-            if ("town", town.pk) not in seen:
-                seen.add(("town", town.pk))
-                target_kind = "town"
-            elif by_worker and ("grid", worker.pk) not in seen:
+        # After the matters that show every state, a town's first matter waits at its command
+        # room to be signed for and its second to be handled there, and a grid worker's first
+        # report left in someone's hands goes to its grid, so every town operator has something
+        # to sign for and to handle, and every grid worker something waiting (decided by the
+        # order alone: the same matters on every load).
+        if i > len(STATES) and ("town", town.pk) not in seen:
+            seen.add(("town", town.pk))
+            target_kind, final = "town", "dispatched"
+        elif i > len(STATES) and ("town handles", town.pk) not in seen:
+            seen.add(("town handles", town.pk))
+            target_kind, final = "town", final if final == "signed" else "in_progress"
+        elif final in WORKING:
+            if by_worker and ("grid", worker.pk) not in seen:
                 seen.add(("grid", worker.pk))
                 target_kind = "village"
         ref = f"DEMO-{i:04d}"

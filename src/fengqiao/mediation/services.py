@@ -10,7 +10,7 @@ from fengqiao.core import audit
 from fengqiao.core.personal import holds_number
 
 from . import matching
-from .models import Assignment, Dispute, Kinship, Mediator
+from .models import Assignment, Dispute, Kinship, Mediator, Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +101,12 @@ def match(d: Dispute, *, task_force: bool = False, size: int = 3, limit: int = 1
             for e in excluded
         ],
     }
+
+
+def centres(user, action: str = "view"):
+    """The active centres ``user`` reaches for ``action``: "view" (the registry, also the levels
+    above), "queue" (a desk's queue) or "serve" (take and call numbers): ``Organisation.ACCESS``."""
+    return Organisation.objects.restrict(user, action).filter(kind="centre", is_active=True)
 
 
 def record_unmask(user, obj, what) -> None:

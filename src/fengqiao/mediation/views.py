@@ -31,11 +31,10 @@ from .models import (
     Dispute,
     DisputeType,
     Mediator,
-    Organisation,
     Session,
     Ticket,
 )
-from .services import match, record_unmask, unmasked_fields
+from .services import centres, match, record_unmask, unmasked_fields
 
 
 def _need(user, model, action: str) -> None:
@@ -43,24 +42,18 @@ def _need(user, model, action: str) -> None:
         raise PermissionDenied
 
 
-def _centres(user, action: str = "view"):
-    """The active centres ``user`` reaches for ``action``: "view" (the registry, also the levels
-    above), "queue" (a desk's queue) or "serve" (take and call numbers): ``Organisation.ACCESS``."""
-    return Organisation.objects.restrict(user, action).filter(kind="centre", is_active=True)
-
-
 @login_required
 def queue(request):
     """取号/叫号 desk: take a number, call the next one at a window, see who is waiting. The desk
     offers only the centres whose queue the user reaches (not the county centre for a town)."""
     _need(request.user, Ticket, "view")
-    centres = list(_centres(request.user, "queue"))
-    if not centres:
+    desks = list(centres(request.user, "queue"))
+    if not desks:
         raise Http404
     wanted = request.GET.get("centre", request.POST.get("centre")) or ""
-    centre = next((c for c in centres if str(c.pk) == wanted), None)
+    centre = next((c for c in desks if str(c.pk) == wanted), None)
     if centre is None:
-        centre = centres[0]
+        centre = desks[0]
         if wanted:  # never a ticket at a centre other than the one chosen: said, and nothing done
             messages.error(request, UserError("unknown_centre", "矛调中心不存在或不在您的管辖范围内",
                                               "unknown mediation centre or outside your jurisdiction").message())
@@ -68,7 +61,7 @@ def queue(request):
                 return redirect(f"{request.path}?centre={centre.pk}")
     if request.method == "POST":
         _need(request.user, Ticket, "change")
-        if not _centres(request.user, "serve").filter(pk=centre.pk).exists():
+        if not centres(request.user, "serve").filter(pk=centre.pk).exists():
             raise Http404  # never a number taken or called at a centre the user may not serve
         op = request.POST.get("op")
         try:
@@ -96,7 +89,7 @@ def queue(request):
         return redirect(f"{request.path}?centre={centre.pk}")
     tickets = Ticket.objects.restrict(request.user, "view").filter(centre=centre, day=today()).select_related("dispute")
     return render(request, "mediation/queue.html", {
-        "centre": centre, "centres": centres, "tickets": tickets, "serving": now_serving(centre),
+        "centre": centre, "centres": desks, "tickets": tickets, "serving": now_serving(centre),
         "waiting": [t for t in tickets if t.status == TicketStatus.WAITING],
         "called": [t for t in tickets if t.status == TicketStatus.CALLED],
     })
@@ -106,7 +99,7 @@ def queue(request):
 def screen(request, centre_id: int):
     """"Now serving" screen (叫号屏): refreshes itself every few seconds (htmx polling)."""
     _need(request.user, Ticket, "view")
-    centre = _centres(request.user).filter(pk=centre_id).first()
+    centre = centres(request.user).filter(pk=centre_id).first()
     if centre is None:
         raise Http404
     template = "mediation/_screen_board.html" if request.headers.get("HX-Request") else "mediation/screen.html"

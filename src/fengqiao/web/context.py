@@ -25,6 +25,7 @@ def nav(request):
     from fengqiao.grid.point_views import due_count as points_due_count
     from fengqiao.grid.views import due_count
     from fengqiao.mediation.models import MEDIATION_ROLES, BacklogCase, Dispute, Ticket
+    from fengqiao.mediation.services import centres
     from fengqiao.patrols.models import Patrol
     from fengqiao.population.models import RentalHouse
     from fengqiao.tasks.filters import owing_count
@@ -42,7 +43,10 @@ def nav(request):
             "worker_stopped": _worker.get("state", worker_state) if role in CALENDAR_KEEPERS else None,
             "nav": {
         # the mediation pages' own menu offers only what this role may open
-        "mediation_queue": mediation and role_allowed(Ticket, user, "view"),
+        # the walk-in desk only where a centre's queue is within reach (a town without a centre
+        # of its own has none), asked only when a page draws the menu
+        "mediation_queue": mediation and role_allowed(Ticket, user, "view")
+        and SimpleLazyObject(lambda: centres(user, "queue").exists()),
         "mediation_register": mediation and role_allowed(Dispute, user, "create"),
         "mediation_my": mediation,
         "mediation_backlog": mediation and role_allowed(BacklogCase, user, "view"),

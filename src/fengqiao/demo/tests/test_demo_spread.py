@@ -45,13 +45,13 @@ def test_demo_history_spreads_over_every_town_and_loads_once():
     # the two towns with demo village cadres and grid workers keep a good share
     assert per_town["331022001"] >= 0.3 * total and per_town["331022105"] >= 0.15 * total, per_town
 
-    # one demo command room per town, each with matters to sign for or to handle
+    # one demo command room per town, each with matters to sign for and to handle (README)
     operators = User.objects.filter(is_demo=True, role=roles.TOWN_OPERATOR).select_related("area")
     assert sorted(u.area.code for u in operators) == [t.code for t in towns]
     assert {u for u, role, *_ in USERS if role == roles.TOWN_OPERATOR} == {u.username for u in operators}
     for op in operators:
         counts = waiting(op)
-        assert counts["to_sign"] + counts["to_handle"] > 0, (op.username, counts)
+        assert counts["to_sign"] > 0 and counts["to_handle"] > 0, (op.username, counts)
 
     # the 健跳 grid worker reports from its grid and handles some of its reports itself
     grid_worker = User.objects.select_related("area").get(username="grid_jianzhong1")

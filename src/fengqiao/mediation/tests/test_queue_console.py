@@ -81,3 +81,14 @@ def test_mediator_pages(client, users, med, new_dispute):
     client.force_login(users.mediator)
     page = client.get("/mediation/my/").content.decode()
     assert d.number in page and "老蔡调解工作室" in page
+
+
+@pytest.mark.parametrize("username, offered", [("town_haiyou", True), ("county_op", True), ("town_jiantiao", False),
+                                               ("town_hairun", False)])
+def test_the_walk_in_desk_is_offered_only_where_a_centres_queue_is_in_reach(client, users, med, username, offered):
+    """健跳 and 海润 have no centre of their own and do not serve the county's: the menu does not
+    lead them to a page that would be a 404."""
+    client.force_login(getattr(users, username))
+    page = client.get("/mediation/").content.decode()
+    assert ('href="/mediation/queue/"' in page) is offered
+    assert client.get("/mediation/queue/").status_code == (200 if offered else 404)
